@@ -1,0 +1,102 @@
+"""Identities: persons (users), organisations identified by their USCC, and role memberships."""
+
+import uuid
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.uscc import UsccError, validate_uscc
+
+
+class User(AbstractUser):
+    """A person: an organisation's staff member, an expert, a supervisor or an operator."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+
+    def __str__(self) -> str:
+        return self.full_name or self.username
+
+
+def uscc_validator(value: str) -> None:
+    try:
+        validate_uscc(value)
+    except UsccError as error:
+        raise ValidationError(str(error), code="invalid_uscc") from None
+
+
+class Organisation(models.Model):
+    """A tenderee, an agent or a bidder, identified by its unified social credit code."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("name"), max_length=200)
+    uscc = models.CharField(
+        _("unified social credit code"), max_length=18, unique=True, validators=[uscc_validator]
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.uscc})"
+
+
+class Role(models.TextChoices):
+    TENDEREE = "tenderee", _("Tenderee")
+    AGENT = "agent", _("Agent")
+    BIDDER = "bidder", _("Bidder")
+    EXPERT = "expert", _("Expert")
+    SUPERVISOR = "supervisor", _("Supervisor")
+    OPERATOR = "operator", _("Operator")
+
+
+# Roles held on behalf of an organisation; the others are held by a person alone (DESIGN §3).
+ORGANISATION_ROLES = (Role.TENDEREE, Role.AGENT, Role.BIDDER)
+PERSON_ROLES = (Role.EXPERT, Role.SUPERVISOR, Role.OPERATOR)
+
+
+class RoleMembership(models.Model):
+    """A user acting in a role, for an organisation where the role is an organisation's."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="memberships",
+    )
+    granted_at = models.DateTimeField(_("granted at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("role membership")
+        verbose_name_plural = _("role memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "role", "organisation"],
+                name="role_membership_unique",
+                nulls_distinct=False,
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(role__in=ORGANISATION_ROLES, organisation__isnull=False)
+                    | models.Q(role__in=PERSON_ROLES, organisation__isnull=True)
+                ),
+                name="role_membership_organisation_matches_role",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        where = f" @ {self.organisation.name}" if self.organisation_id else ""
+        return f"{self.user} · {self.get_role_display()}{where}"
