@@ -1,0 +1,109 @@
+"""The event chain: digests of events, the append lock, and verification of the whole chain."""
+
+import hashlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+
+from monitoring.models import GENESIS_DIGEST, Event, EventChainHead
+from signing.canonical import canonical_digest, canonical_json
+
+CHAINED_FIELDS = (
+    "sequence",
+    "occurred_at",
+    "actor_id",
+    "actor_label",
+    "role",
+    "action",
+    "object_type",
+    "object_id",
+    "from_state",
+    "to_state",
+    "client_ip",
+    "payload_digest",
+    "previous_digest",
+)
+
+
+def _chained_value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat(timespec="microseconds")
+    if value is None or isinstance(value, int | str):
+        return value
+    return str(value)
+
+
+def event_digest(event: Event) -> str:
+    """SHA-256 over the canonical JSON of the event's chained fields."""
+    fields = {name: _chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
+    return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+def locked_head() -> EventChainHead:
+    try:
+        with transaction.atomic():
+            EventChainHead.objects.get_or_create(pk=1)
+    except IntegrityError:
+        pass  # another transaction created it first; the lock below waits for it
+    return EventChainHead.objects.select_for_update().get(pk=1)
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first place where the chain does not hold."""
+
+    event_id: int | None
+    sequence: int | None
+    problem: str
+    expected: str
+    found: str
+
+    def __str__(self) -> str:
+        where = f"event id {self.event_id} (sequence {self.sequence})" if self.event_id else "head"
+        return f"{where}: {self.problem}: expected {self.expected}, found {self.found}"
+
+
+def _events_in_order() -> Iterator[Event]:
+    return Event.objects.order_by("sequence").iterator(chunk_size=2000)
+
+
+def find_broken_link() -> tuple[int, BrokenLink | None]:
+    """Walk the whole chain; return how many events were checked and the first broken link."""
+    previous_digest = GENESIS_DIGEST
+    expected_sequence = 1
+    checked = 0
+    for event in _events_in_order():
+        if event.sequence != expected_sequence:
+            return checked, BrokenLink(
+                event.pk, event.sequence, "sequence gap (events removed)",
+                str(expected_sequence), str(event.sequence),
+            )
+        if event.previous_digest != previous_digest:
+            return checked, BrokenLink(
+                event.pk, event.sequence, "previous digest does not link",
+                previous_digest, event.previous_digest,
+            )
+        if canonical_digest(event.payload) != event.payload_digest:
+            return checked, BrokenLink(
+                event.pk, event.sequence, "payload does not match its digest",
+                canonical_digest(event.payload), event.payload_digest,
+            )
+        recomputed = event_digest(event)
+        if recomputed != event.digest:
+            return checked, BrokenLink(
+                event.pk, event.sequence, "event digest does not match its fields",
+                recomputed, event.digest,
+            )
+        previous_digest = event.digest
+        expected_sequence += 1
+        checked += 1
+    head = EventChainHead.objects.filter(pk=1).first()
+    if head is not None and (head.last_sequence, head.last_digest) != (checked, previous_digest):
+        return checked, BrokenLink(
+            None, None, "chain head does not match the last event (events removed from the end)",
+            f"{head.last_sequence}/{head.last_digest}", f"{checked}/{previous_digest}",
+        )
+    return checked, None

@@ -1,0 +1,95 @@
+"""The tamper-evident event log: one append-only chain of every state change (DESIGN §6).
+
+Each event carries the SHA-256 of the previous event, so changing or removing any row breaks
+every link after it; `manage.py verify_events` finds the first broken link.
+"""
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+GENESIS_DIGEST = "0" * 64
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to change or delete an event."""
+
+
+class EventQuerySet(models.QuerySet):
+    def update(self, **kwargs):
+        raise AppendOnlyError("events cannot be changed")
+
+    def delete(self):
+        raise AppendOnlyError("events cannot be deleted")
+
+    def bulk_create(self, *args, **kwargs):
+        raise AppendOnlyError("events are appended one at a time by record_event")
+
+    def bulk_update(self, *args, **kwargs):
+        raise AppendOnlyError("events cannot be changed")
+
+
+class Event(models.Model):
+    """One state change of one object, chained to the event before it."""
+
+    sequence = models.BigIntegerField(_("sequence"), unique=True)
+    occurred_at = models.DateTimeField(_("occurred at"))
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    # The actor's name when it acted: the log stays readable whatever later happens to the user.
+    actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
+    role = models.CharField(_("role"), max_length=20, blank=True)
+    action = models.CharField(_("action"), max_length=80)
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_id = models.CharField(_("object id"), max_length=64)
+    from_state = models.CharField(_("from state"), max_length=40, blank=True)
+    to_state = models.CharField(_("to state"), max_length=40, blank=True)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    payload = models.JSONField(_("payload"), default=dict, blank=True)
+    payload_digest = models.CharField(_("payload digest"), max_length=64)
+    previous_digest = models.CharField(_("previous digest"), max_length=64)
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+
+    objects = EventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["sequence"]
+        indexes = [models.Index(fields=["object_type", "object_id", "sequence"])]
+
+    def __str__(self) -> str:
+        return f"#{self.sequence} {self.action} {self.object_type}:{self.object_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("events cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("events cannot be deleted")
+
+
+class EventChainHead(models.Model):
+    """The single row that serialises appends and remembers the chain's last link.
+
+    Appenders lock this row (SELECT … FOR UPDATE) so that two transactions never link to the same
+    previous event; its sequence and digest also reveal rows removed from the end of the chain.
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_sequence = models.BigIntegerField(default=0)
+    last_digest = models.CharField(max_length=64, default=GENESIS_DIGEST)
+
+    class Meta:
+        verbose_name = _("event chain head")
+        verbose_name_plural = _("event chain head")
+
+    def __str__(self) -> str:
+        return f"head at sequence {self.last_sequence}"
