@@ -33,3 +33,36 @@ def pytest_configure(config: pytest.Config) -> None:
             "or set CELERY_BROKER_URL",
             returncode=3,
         )
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory):
+    """One SeaweedFS S3 server for the whole run, on free loopback ports in a temporary folder."""
+    from django.conf import settings
+
+    from storage.embedded import EmbeddedS3Server, free_port
+    from storage.objects import get_storage
+
+    server = EmbeddedS3Server(
+        data_dir=tmp_path_factory.mktemp("s3"),
+        access_key="test-access-key",
+        secret_key="test-secret-key-for-the-run",
+        s3_port=free_port(),
+    )
+    server.start()
+    settings.S3_ENDPOINT = server.endpoint
+    settings.S3_ACCESS_KEY = server.access_key
+    settings.S3_SECRET_KEY = server.secret_key
+    settings.S3_SECURE = False
+    get_storage.cache_clear()
+    get_storage().ensure_buckets()
+    yield server
+    server.stop()
+    get_storage.cache_clear()
+
+
+@pytest.fixture
+def object_storage(s3_server):
+    from storage.objects import get_storage
+
+    return get_storage()

@@ -56,7 +56,7 @@ def test_eight_concurrent_writers_leave_one_unbroken_chain():
         try:
             for number in range(events_each):
                 record(writer * 1000 + number)
-        except BaseException as error:  # noqa: BLE001 - reported to the main thread
+        except BaseException as error:  # reported to the main thread
             failures.append(error)
         finally:
             connection.close()
@@ -94,9 +94,13 @@ def test_events_cannot_be_changed_or_deleted_through_the_orm():
 @pytest.mark.django_db
 def test_the_database_refuses_a_plain_sql_update():
     event = record(1)
-    with pytest.raises(DatabaseError, match="append-only"), transaction.atomic():
-        with connection.cursor() as cursor:
-            cursor.execute("UPDATE monitoring_event SET action = 'forged' WHERE id = %s", [event.pk])
+    forge = "UPDATE monitoring_event SET action = 'forged' WHERE id = %s"
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(forge, [event.pk])
 
 
 def tamper(sql: str, params: list) -> None:

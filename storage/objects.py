@@ -1,0 +1,243 @@
+"""The object storage adapter: streaming put, get, stat and delete over any S3 cluster.
+
+Only this module imports the `minio` SDK (7.2.x, keyword arguments). Streams are never read
+whole: uploads of unknown length go up as multipart parts of `part_size` bytes, and the reader
+handed to the SDK always returns full parts, because the SDK builds a part by concatenating
+reads (small reads would make each part quadratic to assemble).
+"""
+
+import hashlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import BinaryIO
+
+import urllib3
+from minio import Minio
+from minio.error import S3Error
+
+MINIMUM_PART_SIZE = 5 * 1024 * 1024  # the S3 API's floor for every part but the last
+READ_CHUNK_SIZE = 1024 * 1024
+
+
+class StorageError(Exception):
+    """Object storage refused or could not be reached; the message names the setting to check."""
+
+
+class ObjectNotFound(StorageError):
+    pass
+
+
+@dataclass(frozen=True)
+class StoredObject:
+    bucket: str
+    key: str
+    size: int
+    sha256: str
+    etag: str
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    bucket: str
+    key: str
+    size: int
+    etag: str
+    metadata: dict[str, str]
+
+
+class HashingFullReader:
+    """Wraps a stream: every read(n) returns exactly n bytes until the end, hashing as it goes."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self._sha256 = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            data = self._stream.read()
+        else:
+            pieces, wanted = [], size
+            while wanted > 0:
+                piece = self._stream.read(wanted)
+                if not piece:
+                    break
+                pieces.append(piece)
+                wanted -= len(piece)
+            data = b"".join(pieces)
+        self._sha256.update(data)
+        self.size += len(data)
+        return data
+
+    @property
+    def sha256(self) -> str:
+        return self._sha256.hexdigest()
+
+
+def _http_client(*, timeout_seconds: float, retries: int) -> urllib3.PoolManager:
+    return urllib3.PoolManager(
+        timeout=urllib3.Timeout(connect=timeout_seconds, read=max(timeout_seconds, 60.0)),
+        retries=urllib3.Retry(
+            total=retries, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
+        ),
+        maxsize=10,
+    )
+
+
+class ObjectStorage:
+    """One S3 endpoint and the platform's buckets on it."""
+
+    def __init__(
+        self,
+        *,
+        endpoint: str,
+        access_key: str,
+        secret_key: str,
+        secure: bool,
+        region: str,
+        buckets: dict[str, str],
+        part_size: int = 8 * 1024 * 1024,
+    ) -> None:
+        if part_size < MINIMUM_PART_SIZE:
+            raise StorageError(f"S3_PART_SIZE={part_size} is below the S3 minimum of 5 MiB")
+        self.endpoint = endpoint
+        self.buckets = dict(buckets)
+        self.part_size = part_size
+        options = {
+            "endpoint": endpoint,
+            "access_key": access_key,
+            "secret_key": secret_key,
+            "secure": secure,
+            "region": region,
+        }
+        self._client = Minio(**options, http_client=_http_client(timeout_seconds=10, retries=3))
+        # Health probes must answer in seconds, not after the SDK's retries and back-off.
+        self._probe_client = Minio(
+            **options, http_client=_http_client(timeout_seconds=2, retries=0)
+        )
+
+    def bucket(self, purpose: str) -> str:
+        return self.buckets[purpose]
+
+    def ensure_buckets(self) -> None:
+        """Create each configured bucket that does not exist yet."""
+        for purpose, name in self.buckets.items():
+            setting = f"S3_BUCKET_{purpose.upper()}"
+            try:
+                if not self._client.bucket_exists(bucket_name=name):
+                    self._client.make_bucket(bucket_name=name)
+            except ValueError as error:  # the SDK checks bucket names before any request
+                raise StorageError(f"{setting}={name!r} is refused: {error}") from None
+            except S3Error as error:
+                raise StorageError(self._explain(error, setting=f"{setting}={name!r}")) from None
+            except (urllib3.exceptions.HTTPError, OSError) as error:
+                raise StorageError(
+                    f"S3_ENDPOINT={self.endpoint!r} cannot be reached: {error}"
+                ) from None
+
+    def ping(self) -> None:
+        """Raise StorageError unless the endpoint answers, takes our keys and has every bucket."""
+        try:
+            existing = {bucket.name for bucket in self._probe_client.list_buckets()}
+        except S3Error as error:
+            raise StorageError(self._explain(error, setting="S3_ENDPOINT")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise StorageError(
+                f"S3_ENDPOINT={self.endpoint!r} cannot be reached: {error}"
+            ) from None
+        for purpose, name in self.buckets.items():
+            if name not in existing:
+                raise StorageError(f"bucket {name!r} (S3_BUCKET_{purpose.upper()}) is missing")
+
+    def put_stream(
+        self,
+        *,
+        bucket: str,
+        key: str,
+        stream: BinaryIO,
+        content_type: str = "application/octet-stream",
+        metadata: dict[str, str] | None = None,
+    ) -> StoredObject:
+        """Store a stream of unknown length as a multipart upload, hashing it on the way."""
+        reader = HashingFullReader(stream)
+        try:
+            result = self._client.put_object(
+                bucket_name=bucket,
+                object_name=key,
+                data=reader,
+                length=-1,
+                part_size=self.part_size,
+                # The SDK's parallel uploader queues parts without bound: a fast reader and a
+                # slow network would buffer the whole stream. One part at a time keeps memory flat.
+                num_parallel_uploads=1,
+                content_type=content_type,
+                metadata=metadata,
+            )
+        except S3Error as error:
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        return StoredObject(bucket, key, reader.size, reader.sha256, result.etag)
+
+    @contextmanager
+    def open(
+        self, *, bucket: str, key: str, offset: int = 0, length: int | None = None
+    ) -> Iterator[Iterator[bytes]]:
+        """Yield an iterator over the object's bytes in chunks; the connection is released after."""
+        try:
+            response = self._client.get_object(
+                bucket_name=bucket, object_name=key, offset=offset, length=length or 0
+            )
+        except S3Error as error:
+            if error.code == "NoSuchKey":
+                raise ObjectNotFound(f"object {bucket}/{key} does not exist") from None
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        try:
+            yield response.stream(READ_CHUNK_SIZE)
+        finally:
+            response.close()
+            response.release_conn()
+
+    def stat(self, *, bucket: str, key: str) -> ObjectInfo:
+        try:
+            info = self._client.stat_object(bucket_name=bucket, object_name=key)
+        except S3Error as error:
+            if error.code in {"NoSuchKey", "NoSuchObject", "ResourceNotFound"}:
+                raise ObjectNotFound(f"object {bucket}/{key} does not exist") from None
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        return ObjectInfo(
+            bucket, key, info.size or 0, info.etag or "",
+            {name.lower(): value for name, value in (info.metadata or {}).items()},
+        )
+
+    def delete(self, *, bucket: str, key: str) -> None:
+        try:
+            self._client.remove_object(bucket_name=bucket, object_name=key)
+        except S3Error as error:
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+
+    @staticmethod
+    def _explain(error: S3Error, *, setting: str) -> str:
+        if error.code in {"InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied"}:
+            return f"S3_ACCESS_KEY / S3_SECRET_KEY are refused by the S3 server ({error.code})"
+        return f"S3 refused the request for {setting}: {error.code}: {error.message}"
+
+
+def storage_from_settings() -> ObjectStorage:
+    from django.conf import settings
+
+    return ObjectStorage(
+        endpoint=settings.S3_ENDPOINT,
+        access_key=settings.S3_ACCESS_KEY,
+        secret_key=settings.S3_SECRET_KEY,
+        secure=settings.S3_SECURE,
+        region=settings.S3_REGION,
+        buckets=settings.S3_BUCKETS,
+        part_size=settings.S3_PART_SIZE,
+    )
+
+
+@lru_cache(maxsize=1)
+def get_storage() -> ObjectStorage:
+    """The process-wide adapter built from settings (tests reset it with cache_clear)."""
+    return storage_from_settings()
