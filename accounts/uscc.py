@@ -36,14 +36,14 @@ class UsccError(ValueError):
 
 
 def check_character(first_seventeen: str) -> str:
-    total = sum(VALUE[character] * weight for character, weight in zip(first_seventeen, WEIGHTS))
+    pairs = zip(first_seventeen, WEIGHTS, strict=True)
+    total = sum(VALUE[character] * weight for character, weight in pairs)
     return ALPHABET[(31 - total % 31) % 31]
 
 
 def organisation_code_check_character(body: str) -> str:
-    total = sum(
-        VALUE[character] * weight for character, weight in zip(body, ORGANISATION_CODE_WEIGHTS)
-    )
+    pairs = zip(body, ORGANISATION_CODE_WEIGHTS, strict=True)
+    total = sum(VALUE[character] * weight for character, weight in pairs)
     remainder = 11 - total % 11
     return {10: "X", 11: "0"}.get(remainder, str(remainder))
 

@@ -24,7 +24,7 @@ if PLATFORM_MODE not in {"development", "production"}:
     )
 PRODUCTION = PLATFORM_MODE == "production"
 
-DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production-0123456789"
+DEVELOPMENT_SECRET_KEY = "development-only-secret-key-never-use-in-production-0123456789"  # noqa: S105
 SECRET_KEY = env_str("DJANGO_SECRET_KEY", DEVELOPMENT_SECRET_KEY)
 if PRODUCTION and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50):
     raise ImproperlyConfigured(
@@ -122,6 +122,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("DJANGO_STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 
 # Object storage (S3 API through the minio SDK, see storage/).

@@ -93,3 +93,19 @@ class EventChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"head at sequence {self.last_sequence}"
+
+
+class ChronographTick(models.Model):
+    """The chronograph's last run, so that anyone can see the clock that moves tenders is alive."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_tick_at = models.DateTimeField(_("last tick at"))
+    transitions_made = models.PositiveIntegerField(_("transitions made"), default=0)
+    ticks = models.PositiveBigIntegerField(_("ticks"), default=0)
+
+    class Meta:
+        verbose_name = _("chronograph tick")
+        verbose_name_plural = _("chronograph ticks")
+
+    def __str__(self) -> str:
+        return f"tick {self.ticks} at {self.last_tick_at:%Y-%m-%d %H:%M:%S}"

@@ -66,3 +66,13 @@ def object_storage(s3_server):
     from storage.objects import get_storage
 
     return get_storage()
+
+
+def shared_database_url() -> str:
+    """The URL of the test run's database, for subprocesses (workers, manage.py) to share it."""
+    from django.db import connection
+
+    database = connection.settings_dict
+    return (
+        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
+    )

@@ -1,0 +1,16 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from accounts.demo import DEMO_PASSWORD, load_demo_identities
+
+
+class Command(BaseCommand):
+    help = "Load the demo identities (idempotent). Refused in production mode."
+
+    def handle(self, *args: object, **options: object) -> None:
+        if settings.PRODUCTION:
+            raise CommandError("demo data is never loaded in production mode")
+        logins = load_demo_identities()
+        self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
+        for username, purpose in logins:
+            self.stdout.write(f"  {username:<12} {purpose}")

@@ -1,0 +1,138 @@
+"""`make run`: the whole platform on one machine, on embedded defaults.
+
+Starts the embedded S3 server (unless S3_ENDPOINT names one), checks every part, migrates,
+loads the demo identities, then runs a Celery worker, Celery beat and the web server, prefixing
+their output. Ctrl-C (or any of them stopping) stops everything this started.
+"""
+
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import django
+from django.conf import settings
+from django.core.management import CommandError, call_command
+
+if TYPE_CHECKING:
+    from storage.embedded import EmbeddedS3Server
+
+PROCESS_STOP_GRACE_SECONDS = 10
+
+
+class Supervisor:
+    def __init__(self) -> None:
+        self.children: list[tuple[str, subprocess.Popen]] = []
+        self.stopping = threading.Event()
+
+    def spawn(self, name: str, command: list[str]) -> None:
+        child = subprocess.Popen(  # noqa: S603 - our own commands
+            command,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
+            text=True,
+            bufsize=1,
+        )
+        self.children.append((name, child))
+        threading.Thread(target=self._relay, args=(name, child), daemon=True).start()
+
+    @staticmethod
+    def _relay(name: str, child: subprocess.Popen) -> None:
+        for line in child.stdout:
+            sys.stdout.write(f"[{name}] {line}")
+            sys.stdout.flush()
+
+    def wait(self) -> None:
+        """Return when asked to stop or when any child has exited."""
+        while not self.stopping.is_set():
+            for name, child in self.children:
+                if child.poll() is not None:
+                    print(f"[run] {name} exited with code {child.returncode}; stopping")
+                    return
+            time.sleep(0.5)
+
+    def stop(self) -> None:
+        for _, child in reversed(self.children):
+            if child.poll() is None:
+                os.killpg(child.pid, signal.SIGTERM)
+        for _, child in reversed(self.children):
+            try:
+                child.wait(timeout=PROCESS_STOP_GRACE_SECONDS)
+            except subprocess.TimeoutExpired:
+                os.killpg(child.pid, signal.SIGKILL)
+                child.wait()
+
+
+def start_embedded_s3() -> "EmbeddedS3Server | None":
+    """Start the embedded S3 server, unless S3_ENDPOINT names one to use instead."""
+    if "S3_ENDPOINT" in os.environ:
+        return None
+    from storage.embedded import EmbeddedS3Server
+
+    host, _, port = settings.S3_ENDPOINT.partition(":")
+    server = EmbeddedS3Server(
+        data_dir=settings.EMBEDDED_S3_DATA_DIR,
+        access_key=settings.S3_ACCESS_KEY,
+        secret_key=settings.S3_SECRET_KEY,
+        s3_port=int(port or 8333),
+        host=host,
+    )
+    print(f"[run] starting the embedded S3 server on {server.endpoint} "
+          f"(data in {settings.EMBEDDED_S3_DATA_DIR})")
+    server.start()
+    return server
+
+
+def main() -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    django.setup()
+    python = sys.executable
+    address = os.environ.get("PLATFORM_HTTP_ADDRESS", "127.0.0.1:8000")
+    supervisor = Supervisor()
+    s3_server = None
+
+    def request_stop(signum: int, frame: object) -> None:
+        supervisor.stopping.set()
+
+    signal.signal(signal.SIGINT, request_stop)
+    signal.signal(signal.SIGTERM, request_stop)
+    try:
+        s3_server = start_embedded_s3()
+        call_command("preflight")
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("load_demo")
+        bin_dir = Path(python).parent
+        supervisor.spawn("worker", [
+            str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
+            "--concurrency", "2", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
+        ])
+        supervisor.spawn("beat", [
+            str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
+            "--schedule", str(settings.VAR_DIR / "celerybeat-schedule"),
+        ])
+        supervisor.spawn("web", [python, "manage.py", "runserver", address, "--noreload"])
+        print(f"[run] the platform is at http://{address}/  (admin: http://{address}/admin/, "
+              f"health: http://{address}/healthz); Ctrl-C stops everything")
+        supervisor.wait()
+    except CommandError as error:
+        print(f"[run] cannot start: {error}", file=sys.stderr)
+        return 1
+    except Exception as error:  # one clear line instead of a traceback for a misconfigured part
+        print(f"[run] cannot start: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    finally:
+        print("[run] stopping")
+        supervisor.stop()
+        if s3_server is not None:
+            s3_server.stop()
+        print("[run] stopped")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,10 @@
+from celery import shared_task
+
+from monitoring.chronograph import run_chronograph
+
+
+@shared_task(acks_late=True, ignore_result=False)
+def chronograph_tick() -> dict:
+    """Driven by Celery beat every CHRONOGRAPH_INTERVAL_SECONDS; safe to run twice."""
+    result = run_chronograph()
+    return {"transitions_made": result.transitions_made, "failed_sweeps": result.failed_sweeps}
