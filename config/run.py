@@ -30,7 +30,7 @@ class Supervisor:
         self.stopping = threading.Event()
 
     def spawn(self, name: str, command: list[str]) -> None:
-        child = subprocess.Popen(  # noqa: S603 - our own commands
+        child = subprocess.Popen(
             command,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

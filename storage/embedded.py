@@ -101,7 +101,7 @@ class EmbeddedS3Server:
     def start(self) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.log_file = open(self.data_dir / "weed.log", "ab")  # noqa: SIM115 - closed in stop()
-        self.process = subprocess.Popen(  # noqa: S603 - our own binary and arguments
+        self.process = subprocess.Popen(
             self.command(),
             stdout=self.log_file,
             stderr=subprocess.STDOUT,

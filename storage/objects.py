@@ -98,7 +98,7 @@ class ObjectStorage:
         secure: bool,
         region: str,
         buckets: dict[str, str],
-        part_size: int = 8 * 1024 * 1024,
+        part_size: int = MINIMUM_PART_SIZE,
     ) -> None:
         if part_size < MINIMUM_PART_SIZE:
             raise StorageError(f"S3_PART_SIZE={part_size} is below the S3 minimum of 5 MiB")
