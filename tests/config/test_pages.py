@@ -1,0 +1,54 @@
+"""The home page and the admin, in Simplified Chinese by default and in English on request."""
+
+import pytest
+from django.utils import translation
+
+from accounts.demo import DEMO_PASSWORD, load_demo_identities
+from accounts.uscc import UsccError, validate_uscc
+
+
+@pytest.mark.django_db
+def test_a_visitor_sees_the_home_page_in_chinese(client):
+    response = client.get("/")
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "公共资源交易平台" in page
+    assert "信息全公开" in page
+
+
+@pytest.mark.django_db
+def test_a_visitor_asking_for_english_gets_english(client):
+    response = client.get("/", headers={"accept-language": "en"})
+    page = response.content.decode()
+    assert "Public-resource trading platform" in page
+    assert "Information fully public" in page
+
+
+def test_a_wrong_code_is_explained_in_chinese():
+    with translation.override("zh-hans"), pytest.raises(UsccError) as refused:
+        validate_uscc("914403001922038217")
+    assert str(refused.value) == "校验码（第18位）错误：应为6，实为7。"
+
+
+@pytest.mark.django_db
+def test_the_operator_opens_the_admin_with_the_demo_login(client):
+    load_demo_identities()
+    assert client.login(username="operator", password=DEMO_PASSWORD)
+    response = client.get("/admin/monitoring/event/")
+    assert response.status_code == 200
+    assert "organisation.registered" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_events_cannot_be_added_or_deleted_in_the_admin(client):
+    load_demo_identities()
+    client.login(username="operator", password=DEMO_PASSWORD)
+    from monitoring.models import Event
+
+    event = Event.objects.first()
+    assert client.get("/admin/monitoring/event/add/").status_code == 403
+    assert client.get(f"/admin/monitoring/event/{event.pk}/delete/").status_code == 403
+    response = client.post(f"/admin/monitoring/event/{event.pk}/change/", {"action": "forged"})
+    assert response.status_code == 403
+    event.refresh_from_db()
+    assert event.action == "organisation.registered"
