@@ -76,3 +76,13 @@ def shared_database_url() -> str:
     return (
         f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
     )
+
+
+@pytest.fixture(autouse=True)
+def english_outside_requests():
+    """Services called directly speak English in tests; requests still choose their language
+    (Simplified Chinese by default) through the locale middleware."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
