@@ -100,3 +100,42 @@ class RoleMembership(models.Model):
     def __str__(self) -> str:
         where = f" @ {self.organisation.name}" if self.organisation_id else ""
         return f"{self.user} · {self.get_role_display()}{where}"
+
+
+class UserCertificate(models.Model):
+    """A CA certificate bound to the user who holds its key, for certificate login."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="certificates")
+    certificate_sha256 = models.CharField(_("certificate SHA-256"), max_length=64, unique=True)
+    certificate_der = models.BinaryField(_("certificate"))
+    subject = models.CharField(_("subject"), max_length=300)
+    serial_number = models.CharField(_("serial number"), max_length=64)
+    # What the certificate says it belongs to: an organisation's USCC or a person's id.
+    uscc = models.CharField(_("unified social credit code"), max_length=18, blank=True)
+    person_id = models.CharField(_("person id"), max_length=64, blank=True)
+    not_after = models.DateTimeField(_("valid until"))
+    bound_at = models.DateTimeField(_("bound at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("user certificate")
+        verbose_name_plural = _("user certificates")
+
+    def __str__(self) -> str:
+        return f"{self.subject} → {self.user}"
+
+
+class LoginChallenge(models.Model):
+    """A one-time random challenge that a certificate holder signs to log in."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    nonce = models.CharField(max_length=64)
+    issued_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("login challenge")
+        verbose_name_plural = _("login challenges")
+
+    def __str__(self) -> str:
+        return str(self.id)

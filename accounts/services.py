@@ -1,10 +1,33 @@
 """Use cases of identities. Each writes its event in the same transaction."""
 
-from django.db import transaction
+import datetime as dt
+import secrets
+from dataclasses import dataclass
+from uuid import UUID
 
-from accounts.models import ORGANISATION_ROLES, Organisation, Role, RoleMembership, User
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import (
+    ORGANISATION_ROLES,
+    LoginChallenge,
+    Organisation,
+    Role,
+    RoleMembership,
+    User,
+    UserCertificate,
+)
 from accounts.uscc import validate_uscc
+from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
+from signing.canonical import canonical_json
+from signing.cms import verify_detached
+from signing.conf import platform_trust_store
+from signing.errors import SigningError
+from signing.trust import validate_certificate
 
 
 class IdentityError(ValueError):
@@ -69,3 +92,154 @@ def role_grant(
             },
         )
     return membership
+
+
+@transaction.atomic
+def certificate_bind(*, user: User, certificate: x509.Certificate, actor: Actor) -> UserCertificate:
+    """Bind a trusted certificate to the user who holds its key.
+
+    An organisation's certificate may only be bound to a person acting for that organisation.
+    """
+    identity = validate_certificate(
+        certificate, trust=platform_trust_store(), at=database_now(), purpose="login"
+    )
+    if identity.uscc is not None:
+        acts_for = RoleMembership.objects.filter(user=user, organisation__uscc=identity.uscc)
+        if not acts_for.exists():
+            raise IdentityError(
+                _("The certificate belongs to the organisation %(uscc)s, for which %(user)s "
+                  "holds no role.") % {"uscc": identity.uscc, "user": user.get_username()}
+            )
+    existing = UserCertificate.objects.filter(certificate_sha256=identity.certificate_sha256)
+    if existing.exclude(user=user).exists():
+        raise IdentityError(_("The certificate is bound to another user already."))
+    binding, created = UserCertificate.objects.get_or_create(
+        certificate_sha256=identity.certificate_sha256,
+        defaults={
+            "user": user,
+            "certificate_der": certificate.public_bytes(serialization.Encoding.DER),
+            "subject": certificate.subject.rfc4514_string()[:300],
+            "serial_number": format(certificate.serial_number, "x"),
+            "uscc": identity.uscc or "",
+            "person_id": identity.person_id or "",
+            "not_after": certificate.not_valid_after_utc,
+        },
+    )
+    if created:
+        record_event(
+            actor=actor,
+            action="certificate.bound",
+            object_type="accounts.user",
+            object_id=str(user.pk),
+            payload={"certificate_sha256": identity.certificate_sha256,
+                     "serial_number": binding.serial_number, "subject": binding.subject},
+        )
+    return binding
+
+
+class LoginRefused(Exception):
+    """A certificate login that is refused; `code` for programs, the message for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def login_message(challenge: LoginChallenge) -> bytes:
+    """The exact bytes a certificate holder signs to answer a challenge."""
+    return canonical_json(
+        {"purpose": "platform-login", "challenge_id": str(challenge.id), "nonce": challenge.nonce}
+    )
+
+
+@transaction.atomic
+def login_challenge_issue() -> LoginChallenge:
+    now = database_now()
+    return LoginChallenge.objects.create(
+        nonce=secrets.token_hex(32),
+        issued_at=now,
+        expires_at=now + dt.timedelta(seconds=settings.LOGIN_CHALLENGE_SECONDS),
+    )
+
+
+def _spend_challenge(challenge_id: UUID) -> LoginChallenge:
+    """Mark the challenge used before anything else, so a failed answer cannot be retried."""
+    with transaction.atomic():
+        challenge = LoginChallenge.objects.select_for_update().filter(pk=challenge_id).first()
+        if challenge is None:
+            raise LoginRefused("challenge_unknown", _("The login challenge is unknown."))
+        if challenge.used_at is not None:
+            raise LoginRefused(
+                "challenge_replayed",
+                _("The login challenge was used already: ask for a new one."),
+            )
+        now = database_now()
+        if now > challenge.expires_at:
+            raise LoginRefused(
+                "challenge_expired", _("The login challenge expired: ask for a new one.")
+            )
+        challenge.used_at = now
+        challenge.save(update_fields=["used_at"])
+    return challenge
+
+
+@dataclass(frozen=True)
+class CertificateLogin:
+    user: User
+    certificate: UserCertificate
+
+
+def certificate_login(
+    *, challenge_id: UUID, signature: bytes, client_ip: str | None,
+    expected_username: str | None = None,
+) -> CertificateLogin:
+    """Check a signed challenge and return the user the signing certificate is bound to.
+
+    `expected_username` is the user the client claims to be; a certificate bound to anyone
+    else is refused.
+    """
+    try:
+        challenge = _spend_challenge(challenge_id)
+        try:
+            signature_info = verify_detached(
+                signature, login_message(challenge), trust=platform_trust_store(),
+                purpose="login", at=database_now(),
+            )
+        except SigningError as error:
+            raise LoginRefused(error.code, str(error)) from None
+        fingerprint = signature_info.identity.certificate_sha256
+        binding = (
+            UserCertificate.objects.select_related("user")
+            .filter(certificate_sha256=fingerprint).first()
+        )
+        if binding is None or not binding.user.is_active:
+            raise LoginRefused(
+                "certificate_not_bound",
+                _("The certificate is bound to no user of the platform: ask the operator to "
+                  "register it."),
+            )
+        if expected_username is not None and binding.user.get_username() != expected_username:
+            raise LoginRefused(
+                "certificate_of_another_user",
+                _("The certificate is bound to another user, not to %(user)s.")
+                % {"user": expected_username},
+            )
+    except LoginRefused as refusal:
+        with transaction.atomic():
+            record_event(
+                actor=Actor(client_ip=client_ip),
+                action="user.certificate_login_refused",
+                object_type="accounts.login_challenge",
+                object_id=str(challenge_id),
+                payload={"code": refusal.code, "claimed_username": expected_username},
+            )
+        raise
+    with transaction.atomic():
+        record_event(
+            actor=Actor(user=binding.user, client_ip=client_ip),
+            action="user.certificate_login",
+            object_type="accounts.user",
+            object_id=str(binding.user_id),
+            payload={"certificate_sha256": fingerprint, "challenge_id": str(challenge_id)},
+        )
+    return CertificateLogin(binding.user, binding)

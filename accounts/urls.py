@@ -1,6 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from accounts.api import CertificateLoginView, ChallengeView
+
 app_name = "accounts"
 
 urlpatterns = [
@@ -10,4 +12,9 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+]
+
+api_urlpatterns = [
+    path("auth/challenge", ChallengeView.as_view(), name="auth-challenge"),
+    path("auth/certificate-login", CertificateLoginView.as_view(), name="auth-certificate-login"),
 ]

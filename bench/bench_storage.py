@@ -23,8 +23,13 @@ def run_adapter(endpoint: str, size: int, part_mib: int = 5) -> dict:
     from storage.objects import ObjectStorage
 
     storage = ObjectStorage(
-        endpoint=endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False,
-        region="us-east-1", buckets={"bench": BUCKET}, part_size=part_mib * 1024 * 1024,
+        endpoint=endpoint,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        secure=False,
+        region="us-east-1",
+        buckets={"bench": BUCKET},
+        part_size=part_mib * 1024 * 1024,
     )
     started = time.perf_counter()
     stored = storage.put_stream(bucket=BUCKET, key="adapter", stream=GeneratedStream(size))
@@ -48,8 +53,9 @@ def run_plain_sdk(endpoint: str, size: int) -> dict:
 
     client = Minio(endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False)
     started = time.perf_counter()
-    client.put_object(bucket_name=BUCKET, object_name="plain", data=GeneratedStream(size),
-                      length=size)
+    client.put_object(
+        bucket_name=BUCKET, object_name="plain", data=GeneratedStream(size), length=size
+    )
     put_seconds = time.perf_counter() - started
     started = time.perf_counter()
     response = client.get_object(bucket_name=BUCKET, object_name="plain")
@@ -77,9 +83,20 @@ CASES = {
 
 def measure(case: str, endpoint: str, size: int) -> dict:
     output = subprocess.run(
-        [sys.executable, "-m", "bench.bench_storage", "--case", case, "--endpoint", endpoint,
-         "--size-mib", str(size // (1024 * 1024))],
-        capture_output=True, text=True, check=True,
+        [
+            sys.executable,
+            "-m",
+            "bench.bench_storage",
+            "--case",
+            case,
+            "--endpoint",
+            endpoint,
+            "--size-mib",
+            str(size // (1024 * 1024)),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     return json.loads(output.strip().splitlines()[-1])
 
@@ -102,13 +119,19 @@ def main() -> None:
     from storage.objects import ObjectStorage
 
     with tempfile.TemporaryDirectory() as folder:
-        server = EmbeddedS3Server(data_dir=Path(folder), access_key=ACCESS_KEY,
-                                  secret_key=SECRET_KEY, s3_port=free_port())
+        server = EmbeddedS3Server(
+            data_dir=Path(folder), access_key=ACCESS_KEY, secret_key=SECRET_KEY, s3_port=free_port()
+        )
         server.start()
         try:
-            ObjectStorage(endpoint=server.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY,
-                          secure=False, region="us-east-1",
-                          buckets={"bench": BUCKET}).ensure_buckets()
+            ObjectStorage(
+                endpoint=server.endpoint,
+                access_key=ACCESS_KEY,
+                secret_key=SECRET_KEY,
+                secure=False,
+                region="us-east-1",
+                buckets={"bench": BUCKET},
+            ).ensure_buckets()
             expected_sha256(size)  # warms the page cache of the generator block
             results = {case: measure(case, server.endpoint, size) for case in CASES}
             results["idle"] = measure("idle", server.endpoint, size)
@@ -122,10 +145,12 @@ def main() -> None:
         put = f"{mib / result['put_seconds']:.1f}" if result["put_seconds"] else "-"
         get = f"{mib / result['get_seconds']:.1f}" if result["get_seconds"] else "-"
         print(f"{case:<14}{put:>12}{get:>12}{result['peak_mib']:>14.1f}")
-    print("adapter: unknown length, 5 MiB parts (8 MiB for adapter-8MiB) one at a time, "
-          "SHA-256 while uploading; "
-          "plain-sdk: known length, SDK defaults (3 parallel parts); idle: imports only. "
-          "Goal: adapter peak under 64 MiB.")
+    print(
+        "adapter: unknown length, 5 MiB parts (8 MiB for adapter-8MiB) one at a time, "
+        "SHA-256 while uploading; "
+        "plain-sdk: known length, SDK defaults (3 parallel parts); idle: imports only. "
+        "Goal: adapter peak under 64 MiB."
+    )
 
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ ALLOWED_HOSTS = env_list(
 if PRODUCTION and not ALLOWED_HOSTS:
     raise ImproperlyConfigured("DJANGO_ALLOWED_HOSTS must name the platform's hosts in production")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
+# How many proxies in front of the web processes append to X-Forwarded-For (0: none, use the
+# socket's address). The event log records the client address this yields.
+PLATFORM_TRUSTED_PROXY_COUNT = env_int("PLATFORM_TRUSTED_PROXY_COUNT", 0)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -159,6 +162,18 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(CHRONOGRAPH_INTERVAL_SECONDS),
     },
 }
+
+# Signing: the platform CA (development, demo and tests), trusted roots of other recognised CAs
+# and their CRLs (mutual recognition). See docs/signing.md.
+SIGNING_CA_DIR = Path(env_str("SIGNING_CA_DIR", str(VAR_DIR / "ca")))
+DEVELOPMENT_CA_PASSPHRASE = "development passphrase of the platform CA, not for production"  # noqa: S105
+SIGNING_CA_PASSPHRASE = env_str("SIGNING_CA_PASSPHRASE", DEVELOPMENT_CA_PASSPHRASE)
+if PRODUCTION and SIGNING_CA_PASSPHRASE == DEVELOPMENT_CA_PASSPHRASE:
+    raise ImproperlyConfigured("SIGNING_CA_PASSPHRASE must be set in production mode")
+SIGNING_TRUSTED_ROOTS = env_list("SIGNING_TRUSTED_ROOTS", [])
+SIGNING_CRLS = env_list("SIGNING_CRLS", [])
+# How long a certificate-login challenge may be answered.
+LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",

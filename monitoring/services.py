@@ -3,7 +3,9 @@
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.http import HttpRequest
 
 from monitoring.chain import event_digest, locked_head
 from monitoring.clock import database_now
@@ -21,6 +23,23 @@ class Actor:
 
 
 PLATFORM = Actor(role="platform")
+
+
+def client_ip_of(request: HttpRequest) -> str | None:
+    """The client's address: REMOTE_ADDR, or the address the trusted proxies saw.
+
+    Behind N trusted proxies (PLATFORM_TRUSTED_PROXY_COUNT), the client is the N-th address from
+    the right of X-Forwarded-For; anything further left was written by the client and is ignored.
+    """
+    proxies = settings.PLATFORM_TRUSTED_PROXY_COUNT
+    forwarded = [
+        address.strip()
+        for address in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
+        if address.strip()
+    ]
+    if proxies and len(forwarded) >= proxies:
+        return forwarded[-proxies]
+    return request.META.get("REMOTE_ADDR") or None
 
 
 def record_event(

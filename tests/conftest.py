@@ -1,3 +1,3 @@
 """Test-run wiring: real PostgreSQL, Redis and a SeaweedFS S3 server (see tests/parts.py)."""
 
-pytest_plugins = ["tests.parts"]
+pytest_plugins = ["tests.parts", "tests.certificates"]

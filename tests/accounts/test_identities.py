@@ -125,3 +125,27 @@ def test_a_wrong_password_is_refused(client):
     assert response.status_code == 200
     assert response.context["user"].is_anonymous
     assert response.context["form"].errors["__all__"]
+
+
+@pytest.mark.django_db
+def test_demo_bidders_and_experts_get_certificates_they_can_log_in_with(
+    client, settings, tmp_path
+):
+    from accounts.demo_certificates import demo_certificates_issue
+    from accounts.models import UserCertificate
+    from signing.credentials import load_pkcs12
+    from tests.accounts.test_certificate_login import answer
+
+    settings.VAR_DIR = tmp_path
+    settings.SIGNING_CA_DIR = tmp_path / "ca"
+    load_demo_identities()
+
+    folder = demo_certificates_issue()
+    demo_certificates_issue()  # a second run issues nothing more
+
+    files = sorted(path.name for path in folder.glob("*.p12"))
+    assert len(files) == 5 + 16
+    assert UserCertificate.objects.count() == 21
+    credential = load_pkcs12((folder / "bidder3.p12").read_bytes(), DEMO_PASSWORD.encode())
+    response = answer(client, credential, username="bidder3")
+    assert response.status_code == 200, response.json()

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, load_demo_identities
+from accounts.demo_certificates import demo_certificates_issue
 
 
 class Command(BaseCommand):
@@ -14,3 +15,7 @@ class Command(BaseCommand):
         self.stdout.write(f"demo logins (password for all: {DEMO_PASSWORD}):")
         for username, purpose in logins:
             self.stdout.write(f"  {username:<12} {purpose}")
+        folder = demo_certificates_issue()
+        self.stdout.write(
+            f"certificates of bidders and experts (PKCS#12, same password): {folder}/<user>.p12"
+        )

@@ -1,4 +1,4 @@
-"""Certificates for the signing tests, made once per session (RSA-3072 keys are slow to make).
+"""Certificates for tests, made once per session (RSA-3072 keys are slow to make).
 
 The platform CA is backdated 400 days so that certificates valid in the past (expired ones)
 have a CA that was valid then too.

@@ -1,0 +1,55 @@
+"""Demo certificates for `make run`: the platform CA, and a PKCS#12 file for every demo bidder and
+expert, bound to its user, so that certificate login and bidtool work out of the box.
+
+Idempotent: an existing CA, file or binding is kept.
+"""
+
+from pathlib import Path
+
+from django.conf import settings
+
+from accounts.demo import DEMO_PASSWORD
+from accounts.models import Role, RoleMembership, UserCertificate
+from accounts.services import certificate_bind
+from monitoring.services import PLATFORM
+from signing.certificates import CertificateAuthority
+from signing.conf import ca_directory, ca_passphrase
+from signing.credentials import dump_pkcs12
+
+
+def platform_ca_ensure() -> CertificateAuthority:
+    directory = ca_directory()
+    if (directory / "root.pem").exists():
+        return CertificateAuthority.open(directory, passphrase=ca_passphrase())
+    return CertificateAuthority.initialise(directory, passphrase=ca_passphrase())
+
+
+def demo_certificates_issue() -> Path:
+    """Issue what is missing; return the folder holding the .p12 files."""
+    authority = platform_ca_ensure()
+    folder = Path(settings.VAR_DIR) / "demo-certificates"
+    folder.mkdir(parents=True, exist_ok=True)
+    memberships = RoleMembership.objects.filter(
+        role__in=[Role.BIDDER, Role.EXPERT]
+    ).select_related("user", "organisation")
+    for membership in memberships:
+        user = membership.user
+        path = folder / f"{user.get_username()}.p12"
+        if path.exists() and UserCertificate.objects.filter(user=user).exists():
+            continue
+        if membership.organisation is not None:
+            credential = authority.issue_organisation(
+                name=membership.organisation.name, uscc=membership.organisation.uscc,
+                key_type="ec-p256",
+            )
+        else:
+            credential = authority.issue_person(
+                name=user.full_name or user.get_username(), person_id=user.get_username(),
+                key_type="ec-p256",
+            )
+        certificate_bind(user=user, certificate=credential.certificate, actor=PLATFORM)
+        path.write_bytes(
+            dump_pkcs12(credential, DEMO_PASSWORD.encode(), friendly_name=user.get_username())
+        )
+        path.chmod(0o600)
+    return folder

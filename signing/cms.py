@@ -1,0 +1,251 @@
+"""Detached CMS signatures (RFC 5652): created with cryptography, verified with pyHanko.
+
+cryptography builds the SignedData (SHA-256, signing time, signer certificate and chain) but has
+no CMS verification; pyHanko checks the signature and, through pyhanko-certvalidator, the path
+and revocation. The certificate is judged at the signing time carried in the signature, or at a
+trusted time the caller passes (`at`, e.g. from an RFC 3161 timestamp or the receipt).
+"""
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from asn1crypto import cms as asn1_cms
+from asn1crypto import core as asn1_core
+from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
+from cryptography.hazmat.primitives.serialization import pkcs7
+from pyhanko.sign.general import CMSExtractionError, extract_certificate_info
+from pyhanko.sign.validation.errors import SignatureValidationError
+from pyhanko.sign.validation.generic_cms import (
+    async_validate_detached_cms,
+    extract_self_reported_ts,
+)
+from pyhanko.sign.validation.settings import KeyUsageConstraints
+
+from signing.canonical import canonical_json
+from signing.credentials import Credential
+from signing.errors import SigningError
+from signing.trust import (
+    USAGE_RULES,
+    CertificateIdentity,
+    CertificateUntrusted,
+    TrustStore,
+    run_coroutine,
+    validate_certificate,
+)
+
+# A signer's clock may run a little ahead of ours; more than this is a false claim.
+CLOCK_TOLERANCE = dt.timedelta(minutes=5)
+
+
+class SignatureInvalid(SigningError):
+    code = "signature_invalid"
+
+
+@dataclass(frozen=True)
+class SignatureInfo:
+    signer: x509.Certificate
+    signing_time: dt.datetime  # aware UTC, as claimed by the signer
+    identity: CertificateIdentity
+
+
+def sign_detached(
+    data: bytes, *, credential: Credential, signing_time: dt.datetime | None = None
+) -> bytes:
+    """DER CMS SignedData over `data` (not included), SHA-256, signer certificate and chain."""
+    builder = (
+        pkcs7.PKCS7SignatureBuilder()
+        .set_data(data)
+        .add_signer(credential.certificate, credential.private_key, hashes.SHA256())
+    )
+    for certificate in credential.chain:
+        builder = builder.add_certificate(certificate)
+    signature = builder.sign(
+        serialization.Encoding.DER,
+        [pkcs7.PKCS7Options.DetachedSignature, pkcs7.PKCS7Options.Binary],
+    )
+    if signing_time is None:
+        return signature
+    return _restamp(signature, credential, signing_time)
+
+
+def _restamp(signature: bytes, credential: Credential, signing_time: dt.datetime) -> bytes:
+    """Replace the signing time the builder wrote (always 'now') and sign the attributes again.
+
+    cryptography has no way to set the signing time; an explicit one is needed to sign records
+    dated by the caller (and by tests that sign in the past).
+    """
+    if signing_time.tzinfo is None:
+        raise ValueError("The signing time must be an aware datetime.")
+    signing_time = signing_time.astimezone(dt.UTC).replace(microsecond=0)
+    content_info = asn1_cms.ContentInfo.load(signature)
+    signer_info = content_info["content"]["signer_infos"][0]
+    # RFC 5652 §11.3: UTCTime up to 2049, GeneralizedTime after.
+    time_choice = "utc_time" if signing_time.year < 2050 else "generalized_time"
+    attributes = []
+    for attribute in signer_info["signed_attrs"]:
+        if attribute["type"].native == "signing_time":
+            attribute = asn1_cms.CMSAttribute(
+                {
+                    "type": "signing_time",
+                    "values": [asn1_cms.Time(name=time_choice, value=signing_time)],
+                }
+            )
+        attributes.append(attribute)
+    signed_attributes = asn1_cms.CMSAttributes(attributes)
+    to_be_signed = signed_attributes.dump(force=True)
+    key = credential.private_key
+    if isinstance(key, rsa.RSAPrivateKey):
+        value = key.sign(to_be_signed, padding.PKCS1v15(), hashes.SHA256())
+    else:
+        value = key.sign(to_be_signed, ec.ECDSA(hashes.SHA256()))
+    signer_info["signed_attrs"] = signed_attributes
+    signer_info["signature"] = asn1_core.OctetString(value)
+    return content_info.dump(force=True)
+
+
+def verify_detached(
+    signature: bytes,
+    data: bytes,
+    *,
+    trust: TrustStore,
+    purpose: str = "signing",
+    at: dt.datetime | None = None,
+) -> SignatureInfo:
+    """Check that `signature` signs `data` with a certificate trusted for `purpose`.
+
+    The certificate is validated at `at` when given (a time the caller can prove), otherwise at
+    the signing time the signature claims.
+    """
+    signed_data = _signed_data(signature)
+    # Any field that does not parse is a changed signature, whatever the parser complains of.
+    try:
+        signer_info = signed_data["signer_infos"][0]
+        signing_time = extract_self_reported_ts(signer_info)
+        certificate_info = extract_certificate_info(signed_data)
+        signer = _to_cryptography(certificate_info.signer_cert)
+        intermediates = [_to_cryptography(item) for item in certificate_info.other_certs]
+        _check_structure(signature, signed_data)
+    except SignatureInvalid:
+        raise
+    except CMSExtractionError as error:
+        raise SignatureInvalid(
+            f"The signer's certificate is not in the signature: {error}"
+        ) from error
+    except Exception as error:
+        raise SignatureInvalid(f"The signature is malformed: {error}") from error
+    if signing_time is None:
+        raise SignatureInvalid("The signature carries no signing time.")
+    signing_time = signing_time.astimezone(dt.UTC)
+    if signing_time > dt.datetime.now(dt.UTC) + CLOCK_TOLERANCE:
+        raise SignatureInvalid(
+            f"The signature claims a signing time in the future ({signing_time.isoformat()})."
+        )
+    moment = at or signing_time
+    context = trust.validation_context(at=moment, extra_certificates=intermediates)
+    # pyHanko would ask for nonRepudiation; ask for what the purpose accepts instead (asn1crypto
+    # calls contentCommitment by its old name). Extended key usage is checked below.
+    key_usages = {
+        "non_repudiation" if usage == "content_commitment" else usage
+        for usage in USAGE_RULES[purpose].key_usages
+    }
+    try:
+        status = run_coroutine(
+            async_validate_detached_cms(
+                data,
+                signed_data,
+                signer_validation_context=context,
+                key_usage_settings=KeyUsageConstraints(key_usage=key_usages),
+            )
+        )
+    except (SignatureValidationError, ValueError, UnsupportedAlgorithm) as error:
+        raise SignatureInvalid(f"The signature could not be checked: {error}") from error
+    if not status.intact:
+        raise SignatureInvalid(
+            "The signed data does not match the signature: the data or its digest was changed."
+        )
+    if not status.valid:
+        raise SignatureInvalid(
+            "The signature value is not valid for the signer's key: the signature was changed."
+        )
+    # The precise reason (expired, revoked, …) and the purpose come from our own check.
+    # A claimed time cannot place the signature before a revocation: a stolen key can
+    # backdate it. Only a trusted `at` can; without one, any revocation until now counts.
+    identity = validate_certificate(
+        signer,
+        trust=trust,
+        at=moment,
+        purpose=purpose,
+        intermediates=intermediates,
+        revocation_checked_at=None if at else dt.datetime.now(dt.UTC),
+    )
+    if status.trust_problem_indic is not None:
+        raise CertificateUntrusted(
+            f"The signer's certificate was not accepted: {status.trust_problem_indic.name}."
+        )
+    # The certificate set is not signed: a copy that is not the signer's own path would be
+    # ignored silently, so it is refused, and every byte of the signature stays meaningful.
+    path = {item.dump() for item in status.validation_path.iter_certs(include_root=True)}
+    for embedded in signed_data["certificates"]:
+        if embedded.chosen.dump() not in path:
+            raise SignatureInvalid(
+                "The signature carries a certificate outside the signer's chain."
+            )
+    return SignatureInfo(signer=signer, signing_time=signing_time, identity=identity)
+
+
+def sign_json(
+    value: Any, *, credential: Credential, signing_time: dt.datetime | None = None
+) -> bytes:
+    """Detached signature over the canonical JSON form of `value`."""
+    return sign_detached(canonical_json(value), credential=credential, signing_time=signing_time)
+
+
+def verify_json(
+    signature: bytes,
+    value: Any,
+    *,
+    trust: TrustStore,
+    purpose: str = "signing",
+    at: dt.datetime | None = None,
+) -> SignatureInfo:
+    return verify_detached(signature, canonical_json(value), trust=trust, purpose=purpose, at=at)
+
+
+def _signed_data(signature: bytes) -> asn1_cms.SignedData:
+    try:
+        content_info = asn1_cms.ContentInfo.load(signature)
+        if content_info["content_type"].native != "signed_data":
+            raise SignatureInvalid("The signature is not a CMS SignedData structure.")
+        signed_data = content_info["content"]
+        signer_count = len(signed_data["signer_infos"])
+    except (ValueError, TypeError) as error:
+        raise SignatureInvalid(f"The signature is not valid DER CMS: {error}") from error
+    if signer_count != 1:
+        raise SignatureInvalid(f"The signature must have one signer, not {signer_count}.")
+    return signed_data
+
+
+def _check_structure(signature: bytes, signed_data: asn1_cms.SignedData) -> None:
+    """Only what sign_detached makes: DER, SHA-256, id-data content, and nothing else."""
+    if asn1_cms.ContentInfo.load(signature).dump(force=True) != signature:
+        raise SignatureInvalid("The signature is not in DER form: it was changed.")
+    digest_algorithms = [item["algorithm"].native for item in signed_data["digest_algorithms"]]
+    signer_info = signed_data["signer_infos"][0]
+    if digest_algorithms != ["sha256"] or signer_info["digest_algorithm"]["algorithm"].native != (
+        "sha256"
+    ):
+        raise SignatureInvalid("The signature must use SHA-256 and name no other digest.")
+    if (signed_data["version"].native, signer_info["version"].native) != ("v1", "v1"):
+        raise SignatureInvalid("The signature's version fields are not those of RFC 5652 v1.")
+    if signed_data["encap_content_info"]["content_type"].native != "data":
+        raise SignatureInvalid("The signature must be over plain data (id-data).")
+    if signer_info["unsigned_attrs"].native:
+        raise SignatureInvalid("The signature carries unsigned attributes.")
+
+
+def _to_cryptography(certificate) -> x509.Certificate:
+    return x509.load_der_x509_certificate(certificate.dump())
