@@ -31,6 +31,7 @@ PRODUCTION = {
     "PLATFORM_MODE": "production",
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
     "DJANGO_ALLOWED_HOSTS": "ggzy.example.gov.cn",
+    "SIGNING_CA_PASSPHRASE": secrets.token_urlsafe(32),
 }
 
 
@@ -56,6 +57,13 @@ def test_production_sends_security_headers(client, settings):
     assert response.headers["Content-Security-Policy"] == "default-src 'self'"
     assert response.headers["X-Frame-Options"] == "DENY"
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+@pytest.mark.django_db
+def test_production_refuses_the_development_ca_passphrase():
+    result = manage("check", **{**PRODUCTION, "SIGNING_CA_PASSPHRASE": ""})
+    assert result.returncode != 0
+    assert "SIGNING_CA_PASSPHRASE must be set in production mode" in result.stderr
 
 
 def one_line(text: str) -> str:
