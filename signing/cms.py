@@ -129,6 +129,7 @@ def verify_detached(
         signer = _to_cryptography(certificate_info.signer_cert)
         intermediates = [_to_cryptography(item) for item in certificate_info.other_certs]
         _check_structure(signature, signed_data)
+        _check_signer_fields(signed_data, signer)
     except SignatureInvalid:
         raise
     except CMSExtractionError as error:
@@ -230,7 +231,12 @@ def _signed_data(signature: bytes) -> asn1_cms.SignedData:
 
 
 def _check_structure(signature: bytes, signed_data: asn1_cms.SignedData) -> None:
-    """Only what sign_detached makes: DER, SHA-256, id-data content, and nothing else."""
+    """Only what sign_detached makes: DER, SHA-256, detached id-data, and nothing else.
+
+    CMS signs its signed attributes, not the structure around them (versions, algorithm lists,
+    the signer identifier, the certificate set), and verifiers tolerate changes there. Pinning
+    every unsigned field keeps signatures non-malleable: any changed byte is refused.
+    """
     if asn1_cms.ContentInfo.load(signature).dump(force=True) != signature:
         raise SignatureInvalid("The signature is not in DER form: it was changed.")
     digest_algorithms = [item["algorithm"].native for item in signed_data["digest_algorithms"]]
@@ -241,10 +247,34 @@ def _check_structure(signature: bytes, signed_data: asn1_cms.SignedData) -> None
         raise SignatureInvalid("The signature must use SHA-256 and name no other digest.")
     if (signed_data["version"].native, signer_info["version"].native) != ("v1", "v1"):
         raise SignatureInvalid("The signature's version fields are not those of RFC 5652 v1.")
-    if signed_data["encap_content_info"]["content_type"].native != "data":
-        raise SignatureInvalid("The signature must be over plain data (id-data).")
+    encapsulated = signed_data["encap_content_info"]
+    if encapsulated["content_type"].native != "data" or encapsulated["content"].native:
+        raise SignatureInvalid("The signature must be detached, over plain data (id-data).")
+    if signed_data["crls"].native:
+        raise SignatureInvalid("The signature carries revocation lists it should not.")
     if signer_info["unsigned_attrs"].native:
         raise SignatureInvalid("The signature carries unsigned attributes.")
+    if signer_info["sid"].name != "issuer_and_serial_number":
+        raise SignatureInvalid("The signature must name its signer by issuer and serial number.")
+
+
+def _check_signer_fields(signed_data: asn1_cms.SignedData, signer: x509.Certificate) -> None:
+    """The signer identifier and algorithm must be exactly those of the signer's certificate."""
+    signer_info = signed_data["signer_infos"][0]
+    identifier = signer_info["sid"].chosen
+    if (
+        identifier["issuer"].dump() != signer.issuer.public_bytes()
+        or identifier["serial_number"].native != signer.serial_number
+    ):
+        raise SignatureInvalid(
+            "The signer identifier does not name the signer's certificate byte for byte."
+        )
+    algorithm = signer_info["signature_algorithm"]["algorithm"].native
+    expected = {"rsassa_pkcs1v15", "sha256_rsa"} if isinstance(
+        signer.public_key(), rsa.RSAPublicKey
+    ) else {"sha256_ecdsa"}
+    if algorithm not in expected:
+        raise SignatureInvalid(f"The signature names an unexpected algorithm ({algorithm}).")
 
 
 def _to_cryptography(certificate) -> x509.Certificate:

@@ -1,0 +1,235 @@
+"""Streaming Cobblestone-256 encryption of one part, hashing plaintext and ciphertext on the way.
+
+Memory stays constant: data moves in fixed-size blocks and at most a few blocks are in flight.
+SHA-256 dominates the cost, so the two digests run on their own threads (hashlib and file
+writes release the GIL) while the calling thread reads and encrypts.
+"""
+
+import hashlib
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, BinaryIO
+
+from cryptography.cobblestone import Cobblestone256Decryptor, Cobblestone256Encryptor
+from cryptography.exceptions import InvalidTag
+
+from signing.envelope.errors import (
+    ChunkAuthenticationFailed,
+    PartDigestMismatch,
+    Truncated,
+    WrongKey,
+)
+from signing.envelope.format import CHUNK_SIZE, TAG_SIZE
+
+BLOCK_SIZE = 256 << 10
+_MAX_IN_FLIGHT = 2  # blocks queued per lane: bounds memory at about 2 MiB in all
+
+Progress = Callable[[int], None]
+
+
+def generate_data_key() -> bytes:
+    """A random 256-bit data key, one per sealed bid."""
+    return Cobblestone256Encryptor.generate_key()
+
+
+class _Lane:
+    """One background thread applying calls in submission order, with a bounded queue."""
+
+    def __init__(self, name: str) -> None:
+        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix=name)
+        self._pending: deque[Future[Any]] = deque()
+
+    def submit(self, function: Callable[..., Any], *arguments: Any) -> None:
+        self._pending.append(self._executor.submit(function, *arguments))
+        while len(self._pending) > _MAX_IN_FLIGHT:
+            self._pending.popleft().result()
+
+    def drain(self) -> None:
+        while self._pending:
+            self._pending.popleft().result()
+
+    def __enter__(self) -> "_Lane":
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        try:
+            if exc is None:
+                self.drain()
+        finally:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+
+
+class _Ring:
+    """Reusable buffers feeding one lane, so that no block is allocated (and faulted in) anew.
+
+    Each buffer taken is handed to the lane at most once; a lane holds at most _MAX_IN_FLIGHT
+    unfinished calls, so a buffer comes round again only after the lane is done with it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self._buffers = [bytearray(size) for _ in range(_MAX_IN_FLIGHT + 2)]
+        self._next = 0
+
+    def take(self) -> memoryview:
+        buffer = self._buffers[self._next]
+        self._next = (self._next + 1) % len(self._buffers)
+        return memoryview(buffer)
+
+
+# Cobblestone's update_into wants room for the tags and prefix besides the data.
+_CIPHERTEXT_BUFFER_SIZE = BLOCK_SIZE + CHUNK_SIZE + TAG_SIZE * (BLOCK_SIZE // CHUNK_SIZE + 2) + 56
+_PLAINTEXT_BUFFER_SIZE = BLOCK_SIZE + CHUNK_SIZE
+
+
+def _sink_writer(digest: Any, sink: BinaryIO | None) -> Callable[[bytes], None]:
+    def consume(data: bytes) -> None:
+        digest.update(data)
+        if sink is not None:
+            sink.write(data)
+
+    return consume
+
+
+@dataclass(frozen=True)
+class PartDigests:
+    plaintext_size: int
+    plaintext_sha256: str
+    ciphertext_size: int
+    ciphertext_sha256: str
+
+
+def encrypt_stream(
+    source: BinaryIO,
+    sink: BinaryIO,
+    *,
+    key: bytes,
+    context: bytes,
+    progress: Progress | None = None,
+) -> PartDigests:
+    """Encrypt everything `source` yields into `sink`; return sizes and digests of both sides."""
+    encryptor = Cobblestone256Encryptor(key, context)
+    plaintext_digest = hashlib.sha256()
+    ciphertext_digest = hashlib.sha256()
+    plaintext_size = ciphertext_size = 0
+    inputs, outputs = _Ring(BLOCK_SIZE), _Ring(_CIPHERTEXT_BUFFER_SIZE)
+    with _Lane("plaintext-sha256") as plaintext_lane, _Lane("ciphertext-out") as output_lane:
+        write = _sink_writer(ciphertext_digest, sink)
+        while True:
+            buffer = inputs.take()
+            count = source.readinto(buffer)
+            if not count:
+                break
+            block = buffer[:count]
+            plaintext_lane.submit(plaintext_digest.update, block)
+            output = outputs.take()
+            written = encryptor.update_into(block, output)
+            if written:
+                output_lane.submit(write, output[:written])
+            plaintext_size += count
+            ciphertext_size += written
+            if progress is not None:
+                progress(count)
+        tail = encryptor.finalize()
+        output_lane.submit(write, tail)
+        ciphertext_size += len(tail)
+    return PartDigests(
+        plaintext_size,
+        plaintext_digest.hexdigest(),
+        ciphertext_size,
+        ciphertext_digest.hexdigest(),
+    )
+
+
+def encrypt_bytes(plaintext: bytes, *, key: bytes, context: bytes) -> bytes:
+    encryptor = Cobblestone256Encryptor(key, context)
+    return encryptor.update(plaintext) + encryptor.finalize()
+
+
+def decrypt_stream(
+    source: BinaryIO,
+    sink: BinaryIO | None,
+    *,
+    key: bytes,
+    context: bytes,
+    ciphertext_size: int,
+    expected_ciphertext_sha256: str,
+    description: str,
+    progress: Progress | None = None,
+) -> PartDigests:
+    """Decrypt exactly `ciphertext_size` bytes of `source` into `sink` (None: discard).
+
+    Cobblestone releases a chunk's plaintext only once the chunk has authenticated; the caller
+    still owns `sink` and must discard it if this raises (a truncated part authenticates its
+    first chunks before the missing end is noticed).
+    """
+    decryptor = Cobblestone256Decryptor(key, context)
+    plaintext_digest = hashlib.sha256()
+    ciphertext_digest = hashlib.sha256()
+    released = 0
+    remaining = ciphertext_size
+    failure: InvalidTag | None = None
+    inputs, outputs = _Ring(BLOCK_SIZE), _Ring(_PLAINTEXT_BUFFER_SIZE)
+    with _Lane("ciphertext-sha256") as ciphertext_lane, _Lane("plaintext-out") as output_lane:
+        write = _sink_writer(plaintext_digest, sink)
+        while remaining:
+            buffer = inputs.take()
+            count = source.readinto(buffer[: min(BLOCK_SIZE, remaining)])
+            if not count:
+                raise Truncated(
+                    f"{description} ends {remaining} bytes early: the sealed bid is truncated."
+                )
+            block = buffer[:count]
+            remaining -= count
+            ciphertext_lane.submit(ciphertext_digest.update, block)
+            if failure is None:
+                output = outputs.take()
+                try:
+                    written = decryptor.update_into(block, output)
+                except InvalidTag as error:
+                    failure = error  # keep hashing: the digest tells tampering from a wrong key
+                else:
+                    if written:
+                        output_lane.submit(write, output[:written])
+                        released += written
+            if progress is not None:
+                progress(count)
+        if failure is None:
+            try:
+                tail = decryptor.finalize()
+            except InvalidTag as error:
+                failure = error
+            else:
+                output_lane.submit(write, tail)
+                released += len(tail)
+    if failure is not None:
+        # Chunks authenticate in order, so the failing one is the first not yet released.
+        chunk = released // CHUNK_SIZE
+        if ciphertext_digest.hexdigest() != expected_ciphertext_sha256:
+            raise ChunkAuthenticationFailed(
+                f"{description}, chunk {chunk} failed authentication: its ciphertext differs "
+                "from the SHA-256 in the signed header (changed after sealing)."
+            ) from failure
+        if chunk == 0:
+            raise WrongKey(
+                f"{description} does not decrypt with this data key although its ciphertext "
+                "matches the signed header: the key is wrong."
+            ) from failure
+        raise ChunkAuthenticationFailed(
+            f"{description}, chunk {chunk} failed authentication although its ciphertext "
+            "matches the signed header: the bid was sealed damaged."
+        ) from failure
+    if ciphertext_digest.hexdigest() != expected_ciphertext_sha256:
+        raise PartDigestMismatch(
+            f"{description} decrypts, but its SHA-256 differs from the one in the signed header."
+        )
+    return PartDigests(
+        released, plaintext_digest.hexdigest(), ciphertext_size, ciphertext_digest.hexdigest()
+    )

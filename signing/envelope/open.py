@@ -1,0 +1,230 @@
+"""Opening a sealed bid with its data key: decrypt as a stream and check everything.
+
+Order: header signature, exact file size, the manifest part (decrypted first: it names the files
+and their digests), the manifest signature and its binding to the header, then each file part.
+Decrypted files are written beside their final names and renamed only when every check passed.
+"""
+
+import contextlib
+import io
+import os
+import tempfile
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from cryptography.hazmat.primitives.serialization import Encoding
+
+from signing.cms import SignatureInfo, SignatureInvalid, verify_detached
+from signing.envelope.container import (
+    Envelope,
+    check_tender,
+    describe_part,
+    read_envelope,
+    require_exact_size,
+    verify_header_signature,
+)
+from signing.envelope.encryption import Progress, decrypt_stream
+from signing.envelope.errors import (
+    FileDigestMismatch,
+    InputInvalid,
+    ManifestInvalid,
+    ManifestSignatureInvalid,
+    SignerMismatch,
+    WrongBidder,
+    WrongKey,
+    WrongTender,
+)
+from signing.envelope.format import Header, key_id, part_context, wrap_info
+from signing.envelope.keywrap import PrivateKey, unwrap_key
+from signing.envelope.manifest import (
+    FileEntry,
+    decode_signed_manifest,
+    manifest_files,
+    parse_manifest,
+)
+from signing.errors import SigningError
+from signing.trust import TrustStore
+
+
+@dataclass(frozen=True)
+class OpenedBid:
+    header: Header
+    manifest: dict[str, Any]
+    header_signature: SignatureInfo
+    manifest_signature: SignatureInfo
+    files: tuple[Path, ...]  # empty when only verified
+
+    @property
+    def price_sheet(self) -> dict[str, Any]:
+        return self.manifest["price_sheet"]
+
+
+def unwrap_data_key(header: Header, private_key: PrivateKey) -> bytes:
+    """The bidder's (or the recovered escrow) private key unwraps the bid's data key."""
+    own_id = key_id(private_key.public_key())
+    matching = [recipient for recipient in header.recipients if recipient.key_id == own_id]
+    if not matching:
+        roles = ", ".join(recipient.role for recipient in header.recipients)
+        raise WrongKey(f"This key is not a recipient of the sealed bid (it is sealed to: {roles}).")
+    recipient = matching[0]
+    info = wrap_info(
+        tender_id=header.tender_id, bidder_uscc=header.bidder_uscc, role=recipient.role
+    )
+    return unwrap_key(recipient.method, recipient.wrapped_key, private_key, info=info)
+
+
+def _context(header: Header, index: int, kind: str) -> bytes:
+    return part_context(
+        tender_id=header.tender_id,
+        bidder_uscc=header.bidder_uscc,
+        part_index=index,
+        part_kind=kind,
+    )
+
+
+def _open_manifest(
+    source: BinaryIO, envelope: Envelope, data_key: bytes, trust: TrustStore
+) -> tuple[dict[str, Any], SignatureInfo]:
+    header = envelope.header
+    part = header.manifest_part
+    source.seek(envelope.parts_offset + header.part_offset(part.index))
+    plaintext = io.BytesIO()
+    decrypt_stream(
+        source,
+        plaintext,
+        key=data_key,
+        context=_context(header, part.index, part.kind),
+        ciphertext_size=part.size,
+        expected_ciphertext_sha256=part.sha256,
+        description=describe_part(part),
+    )
+    manifest_bytes, signature = decode_signed_manifest(plaintext.getvalue())
+    try:
+        info = verify_detached(signature, manifest_bytes, trust=trust)
+    except SignatureInvalid as error:
+        raise ManifestSignatureInvalid(f"The manifest signature is not valid: {error}") from error
+    except SigningError:
+        raise
+    except Exception as error:
+        # A damaged signature can fail anywhere inside the ASN.1 parsers, with any exception.
+        raise ManifestSignatureInvalid(
+            f"The manifest signature cannot be parsed: {error}"
+        ) from error
+    if info.signer.public_bytes(Encoding.DER) != header.bidder_certificate.public_bytes(
+        Encoding.DER
+    ):
+        raise SignerMismatch(
+            "The manifest was signed with another certificate than the header's bidder."
+        )
+    manifest = parse_manifest(manifest_bytes)
+    if manifest["tender_id"] != header.tender_id:
+        raise WrongTender(
+            f"The manifest is for tender {manifest['tender_id']!r} but the sealed bid's header "
+            f"is for tender {header.tender_id!r}."
+        )
+    if manifest["bidder_uscc"] != header.bidder_uscc:
+        raise WrongBidder(
+            f"The manifest names bidder {manifest['bidder_uscc']} but the header names "
+            f"{header.bidder_uscc}."
+        )
+    if len(manifest["files"]) != len(header.file_parts):
+        raise ManifestInvalid(
+            f"The manifest lists {len(manifest['files'])} files but the header has "
+            f"{len(header.file_parts)} file parts."
+        )
+    return manifest, info
+
+
+def _open_file(
+    source: BinaryIO,
+    header: Header,
+    entry: FileEntry,
+    data_key: bytes,
+    sink: BinaryIO | None,
+    progress: Progress | None,
+) -> None:
+    part = header.parts[entry.index]
+    description = describe_part(part, entry.name)
+    digests = decrypt_stream(
+        source,
+        sink,
+        key=data_key,
+        context=_context(header, part.index, part.kind),
+        ciphertext_size=part.size,
+        expected_ciphertext_sha256=part.sha256,
+        description=description,
+        progress=progress,
+    )
+    if digests.plaintext_size != entry.size or digests.plaintext_sha256 != entry.sha256:
+        raise FileDigestMismatch(
+            f"File {entry.name!r} decrypts to {digests.plaintext_size} bytes with SHA-256 "
+            f"{digests.plaintext_sha256}, but the signed manifest says {entry.size} bytes, "
+            f"{entry.sha256}."
+        )
+
+
+def open_sealed_bid(
+    source: BinaryIO,
+    *,
+    trust: TrustStore,
+    data_key: bytes | None = None,
+    private_key: PrivateKey | None = None,
+    output_directory: Path | None = None,
+    expected_tender_id: str | None = None,
+    at: datetime | None = None,
+    progress: Progress | None = None,
+) -> OpenedBid:
+    """Decrypt and check a sealed bid (a seekable binary file) with a data key or private key.
+
+    With `output_directory` the files are written there (under their manifest names, never
+    over an existing file); without it the plaintext is checked and discarded.
+    """
+    if (data_key is None) == (private_key is None):
+        raise ValueError("Give exactly one of data_key and private_key.")
+    envelope = read_envelope(source)
+    header = envelope.header
+    check_tender(header, expected_tender_id)
+    header_signature = verify_header_signature(envelope, trust=trust, at=at)
+    require_exact_size(source, envelope)
+    if data_key is None:
+        assert private_key is not None  # narrowed by the check above
+        data_key = unwrap_data_key(header, private_key)
+    manifest, manifest_signature = _open_manifest(source, envelope, data_key, trust)
+    entries = manifest_files(manifest)
+    targets: list[Path] = []
+    if output_directory is not None:
+        output_directory = Path(output_directory)
+        output_directory.mkdir(parents=True, exist_ok=True)
+        targets = [output_directory / entry.name for entry in entries]
+        existing = [target for target in targets if target.exists()]
+        if existing:
+            raise InputInvalid(f"Output file {str(existing[0])!r} exists; it is not overwritten.")
+    source.seek(envelope.parts_offset)
+    temporaries: list[str] = []
+    try:
+        for entry in entries:
+            if output_directory is None:
+                _open_file(source, header, entry, data_key, None, progress)
+                continue
+            descriptor, temporary = tempfile.mkstemp(
+                dir=output_directory, prefix=f".{entry.name}.", suffix=".partial"
+            )
+            temporaries.append(temporary)
+            with os.fdopen(descriptor, "wb") as sink:
+                _open_file(source, header, entry, data_key, sink, progress)
+        for temporary, target in zip(temporaries, targets, strict=True):
+            os.replace(temporary, target)
+        temporaries.clear()
+    finally:
+        for temporary in temporaries:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(temporary)
+    return OpenedBid(
+        header=header,
+        manifest=manifest,
+        header_signature=header_signature,
+        manifest_signature=manifest_signature,
+        files=tuple(targets),
+    )
