@@ -13,15 +13,19 @@ from accounts.models import Role, RoleMembership, UserCertificate
 from accounts.services import certificate_bind
 from monitoring.services import PLATFORM
 from signing.certificates import CertificateAuthority
-from signing.conf import ca_directory, ca_passphrase
+from signing.conf import ca_directory, ca_passphrase, service_credentials_issue
 from signing.credentials import dump_pkcs12
 
 
 def platform_ca_ensure() -> CertificateAuthority:
+    """The platform CA with the platform's own signing and time-stamping credentials."""
     directory = ca_directory()
     if (directory / "root.pem").exists():
-        return CertificateAuthority.open(directory, passphrase=ca_passphrase())
-    return CertificateAuthority.initialise(directory, passphrase=ca_passphrase())
+        authority = CertificateAuthority.open(directory, passphrase=ca_passphrase())
+    else:
+        authority = CertificateAuthority.initialise(directory, passphrase=ca_passphrase())
+    service_credentials_issue(authority)
+    return authority
 
 
 def demo_certificates_issue() -> Path:

@@ -172,6 +172,8 @@ if PRODUCTION and SIGNING_CA_PASSPHRASE in {"", DEVELOPMENT_CA_PASSPHRASE}:
     raise ImproperlyConfigured("SIGNING_CA_PASSPHRASE must be set in production mode")
 SIGNING_TRUSTED_ROOTS = env_list("SIGNING_TRUSTED_ROOTS", [])
 SIGNING_CRLS = env_list("SIGNING_CRLS", [])
+SIGNING_PLATFORM_CREDENTIAL = env_str("SIGNING_PLATFORM_CREDENTIAL", "")
+SIGNING_TSA_CREDENTIAL = env_str("SIGNING_TSA_CREDENTIAL", "")
 # How long a certificate-login challenge may be answered.
 LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 

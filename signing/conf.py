@@ -1,5 +1,9 @@
 """Settings of the signing subsystem (defined, with their defaults, in config/settings.py).
 
+SIGNING_PLATFORM_CREDENTIAL  PKCS#12 of the platform's signing certificate (default in the CA dir)
+SIGNING_TSA_CREDENTIAL       PKCS#12 of the time-stamping certificate (default in the CA dir);
+                             both protected by SIGNING_CA_PASSPHRASE
+
 SIGNING_CA_DIR          directory of the platform CA (default <BASE_DIR>/var/ca)
 SIGNING_CA_PASSPHRASE   passphrase of the CA private keys (default: a development passphrase)
 SIGNING_TRUSTED_ROOTS   PEM files of other recognised CAs' roots (mutual recognition)
@@ -11,7 +15,16 @@ from pathlib import Path
 from django.conf import settings
 
 from signing.certificates import CertificateAuthority
+from signing.credentials import Credential, dump_pkcs12, load_pkcs12
+from signing.timestamps import TimestampAuthority
 from signing.trust import TrustStore
+
+# The platform's own credentials, kept beside the CA in development (in production, point
+# SIGNING_PLATFORM_CREDENTIAL and SIGNING_TSA_CREDENTIAL at files from the production CA).
+SERVICE_CREDENTIALS = {
+    "platform": ("SIGNING_PLATFORM_CREDENTIAL", "platform.p12", "Trading Platform"),
+    "tsa": ("SIGNING_TSA_CREDENTIAL", "tsa.p12", "Trading Platform Time-Stamping Authority"),
+}
 
 
 def ca_directory() -> Path:
@@ -47,3 +60,36 @@ def platform_trust_store() -> TrustStore:
         intermediates.append(directory / "issuing.pem")
         crl_paths[:0] = [directory / "root-crl.pem", directory / "issuing-crl.pem"]
     return TrustStore.from_pem_files(roots=roots, intermediates=intermediates, crls=crl_paths)
+
+
+def _service_credential_path(kind: str) -> Path:
+    setting, file_name, _ = SERVICE_CREDENTIALS[kind]
+    configured = getattr(settings, setting, "")
+    return Path(configured) if configured else ca_directory() / file_name
+
+
+def service_credentials_issue(authority: CertificateAuthority) -> None:
+    """Issue the platform's signing and time-stamping credentials where they are missing."""
+    for kind, (_, _, name) in SERVICE_CREDENTIALS.items():
+        path = _service_credential_path(kind)
+        if path.exists():
+            continue
+        if kind == "tsa":
+            credential = authority.issue_timestamping(name=name)
+        else:
+            credential = authority.issue_platform(name=name)
+        path.write_bytes(dump_pkcs12(credential, ca_passphrase(), friendly_name=name))
+        path.chmod(0o600)
+
+
+def _service_credential(kind: str) -> Credential:
+    return load_pkcs12(_service_credential_path(kind).read_bytes(), ca_passphrase())
+
+
+def platform_credential() -> Credential:
+    """Signs what the platform vouches for: receipts, opening records, notices, checkpoints."""
+    return _service_credential("platform")
+
+
+def platform_timestamp_authority() -> TimestampAuthority:
+    return TimestampAuthority(_service_credential("tsa"))

@@ -150,3 +150,14 @@ def timestamp_authority(timestamping_credential: Credential):
     from signing.timestamps import TimestampAuthority
 
     return TimestampAuthority(timestamping_credential)
+
+
+@pytest.fixture
+def platform_ca(settings, certificate_authority: CertificateAuthority, trust_store: TrustStore):
+    """Point the platform's settings at the test CA, with its own signing and TSA credentials."""
+    from signing.conf import service_credentials_issue
+
+    settings.SIGNING_CA_DIR = certificate_authority.directory
+    settings.SIGNING_CA_PASSPHRASE = CA_PASSPHRASE.decode()
+    service_credentials_issue(certificate_authority)
+    return certificate_authority

@@ -15,13 +15,6 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 
 
 @pytest.fixture
-def platform_ca(settings, certificate_authority, trust_store):
-    """Point the platform at the test CA (trust_store publishes its CRLs)."""
-    settings.SIGNING_CA_DIR = certificate_authority.directory
-    return certificate_authority
-
-
-@pytest.fixture
 def bidder_user(platform_ca, bidder_credential):
     organisation = OrganisationFactory(name=BIDDER_NAME, uscc=BIDDER_USCC)
     membership = MembershipFactory(role=Role.BIDDER, organisation=organisation,

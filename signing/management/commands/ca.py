@@ -57,6 +57,7 @@ class Command(BaseCommand):
         authority = CertificateAuthority.initialise(
             conf.ca_directory(), passphrase=conf.ca_passphrase()
         )
+        conf.service_credentials_issue(authority)
         self.stdout.write(f"Created the platform CA in {authority.directory}")
         self.stdout.write(f"Root certificate: {authority.directory / 'root.pem'}")
 
