@@ -6,8 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db import IntegrityError, transaction
-
+from monitoring.locks import locked_singleton
 from monitoring.models import GENESIS_DIGEST, Event, EventChainHead
 from signing.canonical import canonical_digest, canonical_json
 
@@ -43,12 +42,7 @@ def event_digest(event: Event) -> str:
 
 
 def locked_head() -> EventChainHead:
-    try:
-        with transaction.atomic():
-            EventChainHead.objects.get_or_create(pk=1)
-    except IntegrityError:
-        pass  # another transaction created it first; the lock below waits for it
-    return EventChainHead.objects.select_for_update().get(pk=1)
+    return locked_singleton(EventChainHead)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,66 @@
+"""The one way to move a state machine (CONVENTIONS, "State machines").
+
+lock the row → check the actor's permission and the transition's source state (after the lock)
+→ call the transition → save the state field → record the event → schedule side effects on commit.
+A transition method changes memory only; it never checks its own permission, so this does.
+"""
+
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.core.exceptions import PermissionDenied
+from django.db import models, transaction
+from django_fsm import can_proceed, has_transition_perm
+
+from monitoring.services import Actor, record_event
+
+Instance = TypeVar("Instance", bound=models.Model)
+
+
+class TransitionRefused(Exception):
+    """The object is not in a state that allows the transition; the message names both."""
+
+    code = "transition_not_allowed"
+
+
+def apply_transition(
+    instance: Instance,
+    transition: str,
+    *,
+    actor: Actor,
+    action: str,
+    state_field: str = "state",
+    payload: dict[str, Any] | None = None,
+    arguments: Iterable[Any] = (),
+    changed_fields: Iterable[str] = (),
+    on_commit: Callable[[], None] | None = None,
+) -> Instance:
+    """Apply `transition` to the locked row behind `instance` and log it; return the fresh row.
+
+    Must run inside the caller's transaction, so that the change and its event commit together.
+    """
+    model = type(instance)
+    locked = model.objects.select_for_update().get(pk=instance.pk)
+    method = getattr(locked, transition)
+    from_state = getattr(locked, state_field)
+    if not can_proceed(method):
+        raise TransitionRefused(
+            f"{model._meta.verbose_name} {locked.pk} is {from_state}: "
+            f"it cannot {transition.replace('_', ' ')} from that state"
+        )
+    if actor.user is not None and not has_transition_perm(method, actor.user):
+        raise PermissionDenied(f"{actor.user} may not {transition.replace('_', ' ')} this")
+    method(*arguments)
+    locked.save(update_fields=[state_field, *changed_fields])
+    record_event(
+        actor=actor,
+        action=action,
+        object_type=model._meta.label_lower,
+        object_id=str(locked.pk),
+        from_state=str(from_state),
+        to_state=str(getattr(locked, state_field)),
+        payload=payload or {},
+    )
+    if on_commit is not None:
+        transaction.on_commit(on_commit)
+    return locked
