@@ -155,7 +155,7 @@ CELERY_TIMEZONE = "UTC"
 CHRONOGRAPH_INTERVAL_SECONDS = env_int("CHRONOGRAPH_INTERVAL_SECONDS", 30)
 # Dotted paths of functions the chronograph calls on every tick; each applies the time-driven
 # transitions that are due and returns how many it made. Apps add theirs as they arrive.
-CHRONOGRAPH_SWEEPS: list[str] = []
+CHRONOGRAPH_SWEEPS: list[str] = ["trading.services.tender_sweep_due"]
 CELERY_BEAT_SCHEDULE = {
     "chronograph": {
         "task": "monitoring.tasks.chronograph_tick",
@@ -174,6 +174,10 @@ SIGNING_TRUSTED_ROOTS = env_list("SIGNING_TRUSTED_ROOTS", [])
 SIGNING_CRLS = env_list("SIGNING_CRLS", [])
 SIGNING_PLATFORM_CREDENTIAL = env_str("SIGNING_PLATFORM_CREDENTIAL", "")
 SIGNING_TSA_CREDENTIAL = env_str("SIGNING_TSA_CREDENTIAL", "")
+# Public holidays and make-up working days (调休) for periods counted in working days
+# (财政部令第87号 第八十五条), as comma-separated ISO dates; published yearly by the State Council.
+TRADING_HOLIDAYS = env_list("TRADING_HOLIDAYS", [])
+TRADING_MAKEUP_WORKDAYS = env_list("TRADING_MAKEUP_WORKDAYS", [])
 # How long a certificate-login challenge may be answered.
 LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 

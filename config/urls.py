@@ -12,6 +12,7 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("tsa", timestamp, name="timestamp-authority"),
     path("accounts/", include("accounts.urls")),
+    path("tenders/", include("trading.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((accounts_api, "accounts-api"))),

@@ -1,4 +1,6 @@
-"""Factories for the identities every test story starts from."""
+"""Factories for the identities and tenders every test story starts from."""
+
+import datetime as dt
 
 import factory
 
@@ -35,3 +37,54 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     role = Role.BIDDER
     organisation = factory.SubFactory(OrganisationFactory)
+
+
+def days_from_now(days: float) -> dt.datetime:
+    return dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+
+
+class ProjectFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "trading.Project"
+
+    code = factory.Sequence(lambda number: f"SFJ-2026-{number:04d}")
+    name = factory.Sequence(lambda number: f"示范市第{number}中学教学楼新建工程")
+    tenderee = factory.SubFactory(OrganisationFactory, name=factory.Sequence(
+        lambda number: f"示范市教育局{number:04d}"
+    ))
+    agent = None
+    regime = "works"
+    region = "110108"
+
+
+def comprehensive_scoring_scheme() -> dict:
+    return {
+        "criteria": [
+            {"name": "技术方案", "weight": 40, "minimum": 0, "maximum": 40},
+            {"name": "商务", "weight": 10, "minimum": 0, "maximum": 10},
+            {"name": "价格", "weight": 50, "minimum": 0, "maximum": 50},
+        ],
+        "price": {"formula": "mean_benchmark"},
+    }
+
+
+class TenderFactory(factory.django.DjangoModelFactory):
+    """A draft whose schedule satisfies the works regime when published now."""
+
+    class Meta:
+        model = "trading.Tender"
+
+    project = factory.SubFactory(ProjectFactory)
+    lot_number = factory.Sequence(lambda number: number + 1)
+    title = factory.LazyAttribute(lambda tender: f"{tender.project.name} 第1标段")
+    category = "works"
+    method = "open"
+    ceiling_price_fen = 12_000_000_00
+    bid_security_fen = 20_000_00
+    documents_from = factory.LazyFunction(lambda: days_from_now(0.01))
+    documents_until = factory.LazyFunction(lambda: days_from_now(7))
+    clarification_cutoff = factory.LazyFunction(lambda: days_from_now(9))
+    bid_deadline = factory.LazyFunction(lambda: days_from_now(25))
+    evaluation_method = "comprehensive_scoring"
+    scoring_scheme = factory.LazyFunction(comprehensive_scoring_scheme)
+    required_files = factory.LazyFunction(lambda: ["投标函.pdf", "技术标.pdf"])

@@ -1,0 +1,264 @@
+"""Projects and tenders (one lot each), and the tender's lifecycle (DESIGN §4)."""
+
+import uuid
+from datetime import datetime
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
+
+from accounts.models import Organisation
+from trading.policy import Regime
+
+
+class Category(models.TextChoices):
+    WORKS = "works", _("Works")
+    GOODS = "goods", _("Goods")
+    SERVICES = "services", _("Services")
+
+
+class Method(models.TextChoices):
+    OPEN = "open", _("Open tendering")
+    INVITED = "invited", _("Invited tendering")
+
+
+class EvaluationMethod(models.TextChoices):
+    COMPREHENSIVE_SCORING = "comprehensive_scoring", _("Comprehensive scoring")
+    LOWEST_EVALUATED_PRICE = "lowest_evaluated_price", _("Lowest evaluated price")
+
+
+class Project(models.Model):
+    """A project (项目) of a tenderee, tendered in one or more lots."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    code = models.CharField(_("project code"), max_length=40, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    tenderee = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, related_name="projects_as_tenderee"
+    )
+    agent = models.ForeignKey(
+        Organisation, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="projects_as_agent",
+    )
+    regime = models.CharField(_("regime"), max_length=30, choices=Regime.choices)
+    region = models.CharField(
+        _("region code"), max_length=6, help_text=_("administrative division code")
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("project")
+        verbose_name_plural = _("projects")
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.name}"
+
+
+class TenderState(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    PUBLISHED = "published", _("Published")
+    BIDDING_CLOSED = "bidding_closed", _("Bidding closed")
+    OPENING = "opening", _("Opening")
+    OPENED = "opened", _("Opened")
+    EVALUATING = "evaluating", _("Evaluating")
+    PUBLICIZING = "publicizing", _("Candidates publicized")
+    AWARDED = "awarded", _("Awarded")
+    CONTRACTED = "contracted", _("Contracted")
+    ARCHIVED = "archived", _("Archived")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+    SUSPENDED = "suspended", _("Suspended")
+
+
+# A supervisor may suspend a tender in any of these, and resume it to where it was.
+SUSPENDABLE = [
+    TenderState.PUBLISHED, TenderState.BIDDING_CLOSED, TenderState.OPENING, TenderState.OPENED,
+    TenderState.EVALUATING, TenderState.PUBLICIZING, TenderState.AWARDED,
+]
+CANCELLABLE = [TenderState.DRAFT, *SUSPENDABLE, TenderState.SUSPENDED]
+
+
+class Tender(ConcurrentTransitionMixin, models.Model):
+    """One lot (标段) of a project, from draft to archive. `state` moves only by services."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.PROTECT, related_name="tenders")
+    lot_number = models.PositiveSmallIntegerField(_("lot number"), default=1)
+    title = models.CharField(_("title"), max_length=200)
+    category = models.CharField(_("category"), max_length=20, choices=Category.choices)
+    method = models.CharField(_("method"), max_length=20, choices=Method.choices)
+    ceiling_price_fen = models.BigIntegerField(_("ceiling price (fen)"))
+    bid_security_fen = models.BigIntegerField(_("bid security (fen)"), default=0)
+
+    # Schedule (aware datetimes; the bid deadline is also the opening time, 法 第34条).
+    documents_from = models.DateTimeField(_("documents available from"), null=True, blank=True)
+    documents_until = models.DateTimeField(_("documents available until"), null=True, blank=True)
+    clarification_cutoff = models.DateTimeField(
+        _("clarification cut-off"), null=True, blank=True
+    )
+    bid_deadline = models.DateTimeField(_("bid deadline"), null=True, blank=True, db_index=True)
+    decryption_window_minutes = models.PositiveIntegerField(
+        _("decryption window (minutes)"), default=60
+    )
+    sign_in_opens_minutes_before = models.PositiveIntegerField(
+        _("sign-in opens (minutes before the opening)"), default=30
+    )
+
+    evaluation_method = models.CharField(
+        _("evaluation method"), max_length=30, choices=EvaluationMethod.choices
+    )
+    # {"criteria": [{"name", "weight", "minimum", "maximum"}], "price": {"formula", …}}
+    scoring_scheme = models.JSONField(_("scoring scheme"), default=dict, blank=True)
+    qualification_requirements = models.TextField(_("qualification requirements"), blank=True)
+    required_files = models.JSONField(_("files a bid must contain"), default=list, blank=True)
+    minimum_valid_bids = models.PositiveSmallIntegerField(_("minimum valid bids"), default=3)
+    # {"members": [user ids], "threshold": k}, or {} when the tender has no opening committee.
+    opening_committee = models.JSONField(_("opening committee"), default=dict, blank=True)
+
+    state = FSMField(
+        _("state"), max_length=20, choices=TenderState.choices, default=TenderState.DRAFT,
+        protected=True, db_index=True,
+    )
+    state_before_suspension = models.CharField(max_length=20, blank=True)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("tender")
+        verbose_name_plural = _("tenders")
+        constraints = [
+            models.UniqueConstraint(fields=["project", "lot_number"], name="tender_lot_unique"),
+            models.CheckConstraint(
+                condition=models.Q(ceiling_price_fen__gt=0), name="tender_ceiling_price_positive"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(bid_security_fen__gte=0), name="tender_bid_security_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def ceiling_price_yuan(self) -> str:
+        """The ceiling price in yuan with two decimals, from integer fen (no float rounding)."""
+        yuan, fen = divmod(self.ceiling_price_fen, 100)
+        return f"{yuan:,}.{fen:02d}"
+
+    # Transitions change memory only; monitoring.transitions.apply_transition locks, checks,
+    # saves and logs them.
+
+    @transition(field=state, source=TenderState.DRAFT, target=TenderState.PUBLISHED)
+    def publish(self, published_at: datetime) -> None:
+        self.published_at = published_at
+
+    @transition(field=state, source=TenderState.PUBLISHED, target=TenderState.BIDDING_CLOSED)
+    def close_bidding(self) -> None:
+        pass
+
+    @transition(field=state, source=TenderState.BIDDING_CLOSED, target=TenderState.OPENING)
+    def start_opening(self) -> None:
+        pass
+
+    @transition(field=state, source=TenderState.OPENING, target=TenderState.OPENED)
+    def finish_opening(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=[TenderState.BIDDING_CLOSED, TenderState.OPENING,
+                             TenderState.OPENED, TenderState.EVALUATING],
+        target=TenderState.FAILED,
+    )
+    def fail(self) -> None:
+        pass
+
+    @transition(field=state, source=TenderState.OPENED, target=TenderState.EVALUATING)
+    def start_evaluation(self) -> None:
+        pass
+
+    @transition(field=state, source=TenderState.EVALUATING, target=TenderState.PUBLICIZING)
+    def publicize_candidates(self) -> None:
+        pass
+
+    @transition(field=state, source=TenderState.PUBLICIZING, target=TenderState.AWARDED)
+    def award(self) -> None:
+        pass
+
+    @transition(field=state, source=TenderState.AWARDED, target=TenderState.CONTRACTED)
+    def register_contract(self) -> None:
+        pass
+
+    @transition(
+        field=state, source=[TenderState.CONTRACTED, TenderState.FAILED, TenderState.CANCELLED],
+        target=TenderState.ARCHIVED,
+    )
+    def archive(self) -> None:
+        pass
+
+    @transition(field=state, source=CANCELLABLE, target=TenderState.CANCELLED)
+    def cancel(self) -> None:
+        self.state_before_suspension = ""
+
+    @transition(field=state, source=SUSPENDABLE, target=TenderState.SUSPENDED)
+    def suspend(self) -> None:
+        self.state_before_suspension = self.state
+
+    @transition(field=state, source=TenderState.SUSPENDED, target=RETURN_VALUE(*SUSPENDABLE))
+    def resume(self) -> str:
+        previous, self.state_before_suspension = self.state_before_suspension, ""
+        return previous
+
+
+class NoticeKind(models.TextChoices):
+    TENDER_NOTICE = "tender_notice", _("Tender notice")
+    AMENDMENT = "amendment", _("Amendment")
+    FAILED_TENDER = "failed_tender", _("Failed-tender notice")
+    OPENING_RECORD = "opening_record", _("Opening record")
+    CANDIDATE_PUBLICITY = "candidate_publicity", _("Candidate publicity")
+    AWARD_ANNOUNCEMENT = "award_announcement", _("Award announcement")
+    TERMINATION = "termination", _("Termination notice")
+
+
+class Notice(models.Model):
+    """A public notice of a tender: signed by the platform, timestamped, an OCDS release.
+
+    `sequence` orders the public feed. It is assigned under a lock held until commit (see
+    NoticeSequence), so notices become visible in sequence order and a reader paging by
+    sequence never skips one written concurrently.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    sequence = models.BigIntegerField(_("sequence"), unique=True)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=30, choices=NoticeKind.choices)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.JSONField(_("content"), default=dict)
+    published_at = models.DateTimeField(_("published at"))
+    # The OCDS 1.1 release, exactly as signed: the canonical JSON of `release` is what the
+    # platform's CMS signature and the RFC 3161 token cover.
+    release = models.JSONField(_("OCDS release"))
+    release_sha256 = models.CharField(_("release SHA-256"), max_length=64)
+    platform_signature = models.BinaryField(_("platform signature"))
+    timestamp_token = models.BinaryField(_("timestamp token"))
+
+    class Meta:
+        verbose_name = _("notice")
+        verbose_name_plural = _("notices")
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class NoticeSequence(models.Model):
+    """The single row locked while a notice is numbered; holds the last sequence given."""
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_sequence = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("notice sequence")
+        verbose_name_plural = _("notice sequence")
+
+    def __str__(self) -> str:
+        return f"notices up to {self.last_sequence}"

@@ -1,0 +1,86 @@
+"""Checks of a tender's terms that are not about time (those are in policy.py): prices, the
+scoring scheme, the opening committee. Each problem names its field; all are reported at once."""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from trading.models import EvaluationMethod
+
+PRICE_FORMULAS = {"lowest_price_benchmark", "mean_benchmark"}
+
+
+def check_terms(terms: dict[str, Any]) -> dict[str, str]:
+    """Return {field: problem} for every term that is wrong; empty when all are right."""
+    problems: dict[str, str] = {}
+    ceiling = terms.get("ceiling_price_fen")
+    if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling <= 0:
+        problems["ceiling_price_fen"] = _("must be a whole number of fen greater than 0")
+    security = terms.get("bid_security_fen", 0)
+    if not isinstance(security, int) or isinstance(security, bool) or security < 0:
+        problems["bid_security_fen"] = _("must be a whole number of fen, 0 or more")
+    window = terms.get("decryption_window_minutes", 60)
+    if not isinstance(window, int) or window <= 0:
+        problems["decryption_window_minutes"] = _(
+            "must be a whole number of minutes greater than 0"
+        )
+    minimum = terms.get("minimum_valid_bids", 3)
+    if not isinstance(minimum, int) or minimum < 3:
+        problems["minimum_valid_bids"] = _("must be at least 3 (招标投标法 第二十八条)")
+    if terms.get("evaluation_method") == EvaluationMethod.COMPREHENSIVE_SCORING:
+        problems.update(check_scoring_scheme(terms.get("scoring_scheme") or {}))
+    problems.update(check_opening_committee(terms.get("opening_committee") or {}))
+    files = terms.get("required_files", [])
+    if not isinstance(files, list) or not all(isinstance(item, str) and item for item in files):
+        problems["required_files"] = _("must be a list of file names")
+    return problems
+
+
+def check_scoring_scheme(scheme: dict[str, Any]) -> dict[str, str]:
+    criteria = scheme.get("criteria")
+    if not isinstance(criteria, list) or not criteria:
+        return {"scoring_scheme": _("at least one criterion is required")}
+    total = 0
+    for position, criterion in enumerate(criteria):
+        where = f"scoring_scheme.criteria[{position}]"
+        if not isinstance(criterion, dict) or not str(criterion.get("name", "")).strip():
+            return {where: _("each criterion needs a name")}
+        weight, low, high = (criterion.get(key) for key in ("weight", "minimum", "maximum"))
+        if not all(isinstance(value, int | float) for value in (weight, low, high)):
+            return {where: _("weight, minimum and maximum must be numbers")}
+        if weight <= 0:
+            return {
+                where: _("the weight of %(name)s must be greater than 0")
+                % {"name": criterion["name"]}
+            }
+        if low > high:
+            return {
+                where: _("the score range of %(name)s is upside down (%(low)s > %(high)s)")
+                % {"name": criterion["name"], "low": low, "high": high}
+            }
+        total += weight
+    if total != 100:
+        return {
+            "scoring_scheme": _("the weights must sum to 100, not %(total)s") % {"total": total}
+        }
+    formula = (scheme.get("price") or {}).get("formula")
+    if formula not in PRICE_FORMULAS:
+        return {
+            "scoring_scheme.price.formula": _("must be one of %(formulas)s")
+            % {"formulas": ", ".join(sorted(PRICE_FORMULAS))}
+        }
+    return {}
+
+
+def check_opening_committee(committee: dict[str, Any]) -> dict[str, str]:
+    if not committee:
+        return {}
+    members, threshold = committee.get("members"), committee.get("threshold")
+    if not isinstance(members, list) or len(set(map(str, members))) != len(members or []):
+        return {"opening_committee": _("members must be a list of distinct users")}
+    if not isinstance(threshold, int) or not 2 <= threshold <= len(members):
+        return {
+            "opening_committee": _("the threshold k must be between 2 and the %(count)d members")
+            % {"count": len(members)}
+        }
+    return {}

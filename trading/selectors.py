@@ -1,0 +1,59 @@
+"""Queries of the trading app; each page costs a fixed number of queries."""
+
+from django.db.models import Q, QuerySet
+
+from accounts.models import Role, RoleMembership, User
+from trading.models import Project, Tender, TenderState
+
+# What the public sees: everything from publication on (DESIGN §3), never drafts.
+PUBLIC_STATES = [state for state in TenderState.values if state != TenderState.DRAFT]
+
+
+def user_manages_project(*, user: User, project: Project) -> bool:
+    """The tenderee's staff, or the agent's, may draft, publish and run its tenders."""
+    if not user.is_authenticated:
+        return False
+    memberships = RoleMembership.objects.filter(user=user).filter(
+        Q(role=Role.TENDEREE, organisation_id=project.tenderee_id)
+        | Q(role=Role.AGENT, organisation_id=project.agent_id)
+    )
+    return memberships.exists()
+
+
+def tender_list_public(
+    *,
+    search: str = "",
+    category: str = "",
+    region: str = "",
+    state: str = "",
+) -> QuerySet[Tender]:
+    tenders = (
+        Tender.objects.filter(state__in=PUBLIC_STATES)
+        .select_related("project", "project__tenderee", "project__agent")
+        .order_by("-published_at", "id")
+    )
+    if search:
+        tenders = tenders.filter(Q(title__icontains=search) | Q(project__name__icontains=search))
+    if category:
+        tenders = tenders.filter(category=category)
+    if region:
+        tenders = tenders.filter(project__region__startswith=region)
+    if state:
+        tenders = tenders.filter(state=state)
+    return tenders
+
+
+def tender_get_public(*, tender_id: object) -> Tender | None:
+    return (
+        Tender.objects.filter(pk=tender_id, state__in=PUBLIC_STATES)
+        .select_related("project", "project__tenderee", "project__agent")
+        .first()
+    )
+
+
+def tenders_due_for_closing(*, now: object) -> QuerySet[Tender]:
+    return Tender.objects.filter(state=TenderState.PUBLISHED, bid_deadline__lte=now)
+
+
+def tenders_due_for_opening(*, now: object) -> QuerySet[Tender]:
+    return Tender.objects.filter(state=TenderState.BIDDING_CLOSED, bid_deadline__lte=now)

@@ -1,0 +1,254 @@
+"""Use cases of tenders. Each checks its actor on the server, changes state through
+monitoring.transitions.apply_transition (or writes its own event), in one transaction."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Organisation, Role, User
+from accounts.selectors import user_has_role
+from monitoring.clock import database_now
+from monitoring.services import Actor, record_event
+from monitoring.transitions import TransitionRefused, apply_transition
+from trading.models import Project, Tender, TenderState
+from trading.policy import Regime, check_schedule, deadline_after_amendment
+from trading.rules import check_terms
+from trading.selectors import (
+    tenders_due_for_closing,
+    tenders_due_for_opening,
+    user_manages_project,
+)
+
+# Fields a tenderee fills in a draft; everything else is set by the lifecycle.
+DRAFT_FIELDS = (
+    "title", "category", "method", "ceiling_price_fen", "bid_security_fen", "documents_from",
+    "documents_until", "clarification_cutoff", "bid_deadline", "decryption_window_minutes",
+    "sign_in_opens_minutes_before", "evaluation_method", "scoring_scheme",
+    "qualification_requirements", "required_files", "minimum_valid_bids", "opening_committee",
+)
+SCHEDULE_FIELDS = ("documents_from", "documents_until", "clarification_cutoff", "bid_deadline")
+
+
+class TenderInvalid(ValueError):
+    """The tender's terms or schedule break a rule; `problems` maps each field to what is wrong."""
+
+    def __init__(self, problems: dict[str, str]) -> None:
+        self.problems = problems
+        super().__init__("; ".join(f"{field}: {problem}" for field, problem in problems.items()))
+
+
+@dataclass(frozen=True)
+class Acting:
+    """A person acting in a role, from an address: the input of every tender service."""
+
+    user: User
+    client_ip: str | None = None
+
+    def as_actor(self, role: str) -> Actor:
+        return Actor(user=self.user, role=role, client_ip=self.client_ip)
+
+
+def _manager_role(acting: Acting, project: Project) -> str:
+    """The role in which the user manages the project, or PermissionDenied."""
+    if not user_manages_project(user=acting.user, project=project):
+        raise PermissionDenied(
+            _("%(user)s is neither the tenderee nor the agent of project %(code)s")
+            % {"user": acting.user.get_username(), "code": project.code}
+        )
+    if user_has_role(user=acting.user, role=Role.TENDEREE, organisation_id=project.tenderee_id):
+        return Role.TENDEREE
+    return Role.AGENT
+
+
+@transaction.atomic
+def project_create(
+    *, acting: Acting, code: str, name: str, tenderee: Organisation,
+    agent: Organisation | None, regime: str, region: str,
+) -> Project:
+    if regime not in Regime.values:
+        raise TenderInvalid({"regime": _("unknown regime %(regime)s") % {"regime": regime}})
+    if not (region.isdigit() and len(region) == 6):
+        raise TenderInvalid({"region": _("must be a six-digit administrative division code")})
+    project = Project(
+        code=code, name=name, tenderee=tenderee, agent=agent, regime=regime, region=region
+    )
+    role = _manager_role(acting, project)
+    project.save()
+    record_event(
+        actor=acting.as_actor(role), action="project.created", object_type="trading.project",
+        object_id=str(project.pk), payload={"code": code, "name": name, "regime": regime},
+    )
+    return project
+
+
+@transaction.atomic
+def tender_create_draft(*, acting: Acting, project: Project, terms: dict[str, Any]) -> Tender:
+    role = _manager_role(acting, project)
+    unknown = set(terms) - set(DRAFT_FIELDS)
+    if unknown:
+        raise TenderInvalid({field: _("is not a term of a tender") for field in sorted(unknown)})
+    problems = check_terms(terms)
+    if problems:
+        raise TenderInvalid(problems)
+    lot_number = project.tenders.count() + 1
+    tender = Tender.objects.create(project=project, lot_number=lot_number, **terms)
+    record_event(
+        actor=acting.as_actor(role), action="tender.drafted", object_type="trading.tender",
+        object_id=str(tender.pk), to_state=TenderState.DRAFT,
+        payload={"title": tender.title, "ceiling_price_fen": tender.ceiling_price_fen},
+    )
+    return tender
+
+
+def _schedule_problems(tender: Tender, published_at: datetime) -> dict[str, str]:
+    missing = {
+        field: _("is required before publication")
+        for field in SCHEDULE_FIELDS if getattr(tender, field) is None
+    }
+    if missing:
+        return missing
+    violations = check_schedule(
+        tender.project.regime,
+        published_at=published_at,
+        documents_from=tender.documents_from,
+        documents_until=tender.documents_until,
+        clarification_cutoff=tender.clarification_cutoff,
+        bid_deadline=tender.bid_deadline,
+        decryption_window_minutes=tender.decryption_window_minutes,
+    )
+    return {violation.field: violation.message for violation in violations}
+
+
+@transaction.atomic
+def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
+    """Publish a draft; refused, naming each rule and its source, if the schedule breaks one."""
+    tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
+        pk=tender_id
+    )
+    role = _manager_role(acting, tender.project)
+    now = database_now()
+    problems = _schedule_problems(tender, now) | check_terms(
+        {field: getattr(tender, field) for field in DRAFT_FIELDS if field != "title"}
+    )
+    if problems:
+        raise TenderInvalid(problems)
+    return apply_transition(
+        tender, "publish", actor=acting.as_actor(role), action="tender.published",
+        arguments=(now,), changed_fields=["published_at"],
+        payload={"bid_deadline": tender.bid_deadline.isoformat()},
+    )
+
+
+@transaction.atomic
+def tender_amend_deadline(
+    *, acting: Acting, tender_id: UUID, bid_deadline: datetime, reason: str
+) -> Tender:
+    """Change the bid deadline of a published tender; an amendment later than the legal minimum
+    before the deadline moves it further (招标投标法 第二十三条)."""
+    tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
+        pk=tender_id
+    )
+    role = _manager_role(acting, tender.project)
+    if tender.state != TenderState.PUBLISHED:
+        raise TransitionRefused(
+            _("tender %(id)s is %(state)s: only a published tender can be amended")
+            % {"id": tender.pk, "state": tender.state}
+        )
+    now = database_now()
+    if bid_deadline <= now:
+        raise TenderInvalid({"bid_deadline": _("must be in the future")})
+    effective = deadline_after_amendment(
+        tender.project.regime, amended_at=now, bid_deadline=bid_deadline
+    )
+    previous = tender.bid_deadline
+    Tender.objects.filter(pk=tender.pk).update(bid_deadline=effective)
+    tender.bid_deadline = effective
+    record_event(
+        actor=acting.as_actor(role), action="tender.amended", object_type="trading.tender",
+        object_id=str(tender.pk), from_state=tender.state, to_state=tender.state,
+        payload={
+            "previous_bid_deadline": previous.isoformat(),
+            "requested_bid_deadline": bid_deadline.isoformat(),
+            "bid_deadline": effective.isoformat(),
+            "reason": reason,
+        },
+    )
+    return tender
+
+
+@transaction.atomic
+def tender_cancel(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
+    tender = Tender.objects.select_related("project").get(pk=tender_id)
+    role = _manager_role(acting, tender.project)
+    return apply_transition(
+        tender, "cancel", actor=acting.as_actor(role), action="tender.cancelled",
+        changed_fields=["state_before_suspension"], payload={"reason": reason},
+    )
+
+
+def _require_supervisor(acting: Acting) -> None:
+    if not user_has_role(user=acting.user, role=Role.SUPERVISOR):
+        raise PermissionDenied(
+            _("%(user)s is not a supervisor") % {"user": acting.user.get_username()}
+        )
+
+
+@transaction.atomic
+def tender_suspend(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
+    _require_supervisor(acting)
+    return apply_transition(
+        Tender.objects.get(pk=tender_id), "suspend", actor=acting.as_actor(Role.SUPERVISOR),
+        action="tender.suspended", changed_fields=["state_before_suspension"],
+        payload={"reason": reason},
+    )
+
+
+@transaction.atomic
+def tender_resume(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
+    _require_supervisor(acting)
+    return apply_transition(
+        Tender.objects.get(pk=tender_id), "resume", actor=acting.as_actor(Role.SUPERVISOR),
+        action="tender.resumed", changed_fields=["state_before_suspension"],
+        payload={"reason": reason},
+    )
+
+
+CHRONOGRAPH = Actor(role="platform")
+
+
+def _move_if_due(tender_id: UUID, transition: str, action: str, still_due: str) -> bool:
+    """One due move in its own transaction; False when another run made it first."""
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().filter(pk=tender_id).first()
+        now = database_now()
+        if tender is None or tender.state != still_due or tender.bid_deadline > now:
+            return False
+        apply_transition(
+            tender, transition, actor=CHRONOGRAPH, action=action,
+            payload={"bid_deadline": tender.bid_deadline.isoformat(), "at": now.isoformat()},
+        )
+    return True
+
+
+def tender_sweep_due() -> int:
+    """Chronograph sweep: at the bid deadline, close bidding and open the opening hall.
+
+    The deadline itself is enforced where bids are written; this only moves the state. Two runs
+    at once move each tender once: the second finds the row locked, then no longer due.
+    """
+    moved = 0
+    now = database_now()
+    for tender_id in tenders_due_for_closing(now=now).values_list("pk", flat=True):
+        moved += _move_if_due(
+            tender_id, "close_bidding", "tender.bidding_closed", TenderState.PUBLISHED
+        )
+    for tender_id in tenders_due_for_opening(now=now).values_list("pk", flat=True):
+        moved += _move_if_due(
+            tender_id, "start_opening", "tender.opening_started", TenderState.BIDDING_CLOSED
+        )
+    return moved

@@ -1,0 +1,41 @@
+"""The public portal: tender list with search and filters, and the tender page."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from trading.models import Category, TenderState
+from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_public
+
+PAGE_SIZE = 20
+
+
+def tender_list(request: HttpRequest) -> HttpResponse:
+    filters = {
+        "search": request.GET.get("q", "").strip()[:100],
+        "category": request.GET.get("category", "") if request.GET.get("category") in
+        Category.values else "",
+        "region": request.GET.get("region", "").strip()[:6],
+        "state": request.GET.get("state", "") if request.GET.get("state") in PUBLIC_STATES
+        else "",
+    }
+    number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
+    number = max(number, 1)
+    # One query per page whatever the table's size: no COUNT(*), one row more tells "next".
+    rows = list(tender_list_public(**filters)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    return render(request, "trading/tender_list.html", {
+        "tenders": rows[:PAGE_SIZE],
+        "page_number": number,
+        "has_previous": number > 1,
+        "has_next": len(rows) > PAGE_SIZE,
+        "filters": filters,
+        "categories": Category.choices,
+        "states": [(value, label) for value, label in TenderState.choices
+                   if value in PUBLIC_STATES],
+    })
+
+
+def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
+    tender = tender_get_public(tender_id=tender_id)
+    if tender is None:
+        raise Http404
+    return render(request, "trading/tender_detail.html", {"tender": tender})
