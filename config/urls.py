@@ -13,9 +13,11 @@ urlpatterns = [
     path("tsa", timestamp, name="timestamp-authority"),
     path("accounts/", include("accounts.urls")),
     path("tenders/", include("trading.urls")),
+    path("bids/", include("bids.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((accounts_api, "accounts-api"))),
+    path("api/v1/", include("bids.api_urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
