@@ -18,6 +18,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include((accounts_api, "accounts-api"))),
     path("api/v1/", include("bids.api_urls")),
+    path("api/v1/", include(("trading.api_tender_urls", "trading-api"))),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

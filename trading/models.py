@@ -262,3 +262,58 @@ class NoticeSequence(models.Model):
 
     def __str__(self) -> str:
         return f"notices up to {self.last_sequence}"
+
+
+class DocumentKind(models.TextChoices):
+    TENDER_DOCUMENTS = "tender_documents", _("Tender documents")
+    CLARIFICATION = "clarification", _("Clarification")
+    AMENDMENT = "amendment", _("Amendment")
+
+
+class TenderDocument(models.Model):
+    """A file of the tender documents (or a clarification, an amendment) in object storage.
+
+    The tenderee signs a statement of the file (tender, name, size, SHA-256) with its
+    certificate; the server checks the statement against the bytes it stored.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="documents")
+    kind = models.CharField(_("kind"), max_length=20, choices=DocumentKind.choices)
+    name = models.CharField(_("file name"), max_length=200)
+    size = models.BigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    object_key = models.CharField(max_length=200, unique=True)
+    statement_signature = models.BinaryField(_("signature of the statement"))
+    signer_certificate_sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("uploaded at"))
+
+    class Meta:
+        verbose_name = _("tender document")
+        verbose_name_plural = _("tender documents")
+        ordering = ["uploaded_at"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class DocumentDownload(models.Model):
+    """A bidder obtaining the tender documents. Secret until the deadline (办法 第21条)."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="downloads")
+    document = models.ForeignKey(TenderDocument, on_delete=models.PROTECT, related_name="+")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    user = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    downloaded_at = models.DateTimeField(_("downloaded at"))
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("document download")
+        verbose_name_plural = _("document downloads")
+        indexes = [models.Index(fields=["tender", "organisation"])]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} ← {self.document}"

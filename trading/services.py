@@ -53,7 +53,7 @@ class Acting:
         return Actor(user=self.user, role=role, client_ip=self.client_ip)
 
 
-def _manager_role(acting: Acting, project: Project) -> str:
+def manager_role(acting: Acting, project: Project) -> str:
     """The role in which the user manages the project, or PermissionDenied."""
     if not user_manages_project(user=acting.user, project=project):
         raise PermissionDenied(
@@ -77,7 +77,7 @@ def project_create(
     project = Project(
         code=code, name=name, tenderee=tenderee, agent=agent, regime=regime, region=region
     )
-    role = _manager_role(acting, project)
+    role = manager_role(acting, project)
     project.save()
     record_event(
         actor=acting.as_actor(role), action="project.created", object_type="trading.project",
@@ -88,7 +88,7 @@ def project_create(
 
 @transaction.atomic
 def tender_create_draft(*, acting: Acting, project: Project, terms: dict[str, Any]) -> Tender:
-    role = _manager_role(acting, project)
+    role = manager_role(acting, project)
     unknown = set(terms) - set(DRAFT_FIELDS)
     if unknown:
         raise TenderInvalid({field: _("is not a term of a tender") for field in sorted(unknown)})
@@ -130,7 +130,7 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
         pk=tender_id
     )
-    role = _manager_role(acting, tender.project)
+    role = manager_role(acting, tender.project)
     now = database_now()
     problems = _schedule_problems(tender, now) | check_terms(
         {field: getattr(tender, field) for field in DRAFT_FIELDS if field != "title"}
@@ -153,7 +153,7 @@ def tender_amend_deadline(
     tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
         pk=tender_id
     )
-    role = _manager_role(acting, tender.project)
+    role = manager_role(acting, tender.project)
     if tender.state != TenderState.PUBLISHED:
         raise TransitionRefused(
             _("tender %(id)s is %(state)s: only a published tender can be amended")
@@ -184,7 +184,7 @@ def tender_amend_deadline(
 @transaction.atomic
 def tender_cancel(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
     tender = Tender.objects.select_related("project").get(pk=tender_id)
-    role = _manager_role(acting, tender.project)
+    role = manager_role(acting, tender.project)
     return apply_transition(
         tender, "cancel", actor=acting.as_actor(role), action="tender.cancelled",
         changed_fields=["state_before_suspension"], payload={"reason": reason},

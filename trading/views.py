@@ -1,10 +1,14 @@
 """The public portal: tender list with search and filters, and the tender page."""
 
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 
+from monitoring.services import client_ip_of
+from trading.documents import document_downloads_visible
 from trading.models import Category, TenderState
 from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_public
+from trading.services import Acting
 
 PAGE_SIZE = 20
 
@@ -38,4 +42,16 @@ def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
     tender = tender_get_public(tender_id=tender_id)
     if tender is None:
         raise Http404
-    return render(request, "trading/tender_detail.html", {"tender": tender})
+    downloads = None  # None: this visitor may not know who obtained the documents
+    if request.user.is_authenticated:
+        try:
+            downloads = list(document_downloads_visible(
+                acting=Acting(user=request.user, client_ip=client_ip_of(request)), tender=tender
+            ))
+        except PermissionDenied:
+            downloads = None
+    return render(request, "trading/tender_detail.html", {
+        "tender": tender,
+        "documents": tender.documents.all(),
+        "downloads": downloads,
+    })

@@ -1,0 +1,14 @@
+from django.urls import path
+
+from trading import api_tenders
+
+urlpatterns = [
+    path("tenders", api_tenders.TenderListView.as_view(), name="tender-list"),
+    path("tenders/<uuid:tender_id>", api_tenders.TenderDetailView.as_view(), name="tender-detail"),
+    path("tenders/<uuid:tender_id>/documents", api_tenders.TenderDocumentsView.as_view(),
+         name="tender-documents"),
+    path("tenders/<uuid:tender_id>/downloads", api_tenders.TenderDownloadsView.as_view(),
+         name="tender-downloads"),
+    path("documents/<uuid:document_id>/download", api_tenders.DocumentDownloadView.as_view(),
+         name="document-download"),
+]
