@@ -3,6 +3,8 @@ from django.urls import path
 from trading import api_tenders
 
 urlpatterns = [
+    path("projects", api_tenders.ProjectCreateView.as_view(), name="project-create"),
+    path("tenders/drafts", api_tenders.TenderDraftView.as_view(), name="tender-draft"),
     path("tenders", api_tenders.TenderListView.as_view(), name="tender-list"),
     path("tenders/<uuid:tender_id>", api_tenders.TenderDetailView.as_view(), name="tender-detail"),
     path("tenders/<uuid:tender_id>/documents", api_tenders.TenderDocumentsView.as_view(),
@@ -11,4 +13,7 @@ urlpatterns = [
          name="tender-downloads"),
     path("documents/<uuid:document_id>/download", api_tenders.DocumentDownloadView.as_view(),
          name="document-download"),
+    # Last, so that the named routes above are matched first.
+    path("tenders/<uuid:tender_id>/<slug:action>", api_tenders.TenderActionView.as_view(),
+         name="tender-action"),
 ]

@@ -6,25 +6,40 @@ import binascii
 from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.dateparse import parse_datetime
+from django_fsm import ConcurrentTransition
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
-from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.models import Organisation
 from monitoring.services import client_ip_of
+from monitoring.transitions import TransitionRefused
 from trading.documents import (
     document_chunks,
     document_downloads_visible,
     document_obtain,
     document_upload,
 )
-from trading.models import Tender, TenderDocument
+from trading.models import Project, Tender, TenderDocument
 from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_public
-from trading.services import Acting, TenderInvalid
+from trading.services import (
+    SCHEDULE_FIELDS,
+    Acting,
+    TenderInvalid,
+    project_create,
+    tender_amend_deadline,
+    tender_cancel,
+    tender_create_draft,
+    tender_publish,
+    tender_resume,
+    tender_suspend,
+)
 
 
 class TenderSerializer(serializers.ModelSerializer):
@@ -176,3 +191,131 @@ class TenderDownloadsView(APIView):
         except PermissionDenied as error:
             raise ApiPermissionDenied(str(error)) from None
         return Response(DownloadSerializer(downloads, many=True).data)
+
+
+class ProjectCreateSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=40)
+    name = serializers.CharField(max_length=200)
+    tenderee_uscc = serializers.CharField(max_length=18)
+    agent_uscc = serializers.CharField(max_length=18, required=False, allow_blank=True)
+    regime = serializers.CharField()
+    region = serializers.CharField()
+
+
+class ProjectSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+    regime = serializers.CharField()
+    region = serializers.CharField()
+
+
+def _organisation(uscc: str, field: str) -> Organisation:
+    organisation = Organisation.objects.filter(uscc=uscc).first()
+    if organisation is None:
+        raise ValidationError({field: [f"No organisation has the code {uscc}."]})
+    return organisation
+
+
+def _service_errors(call):
+    try:
+        return call()
+    except TenderInvalid as error:
+        raise _refuse(error) from None
+    except PermissionDenied as error:
+        raise ApiPermissionDenied(str(error)) from None
+    except TransitionRefused as error:
+        raise Conflict(str(error)) from None
+    except ConcurrentTransition:
+        raise Conflict("The tender was changed by someone else at the same time: retry.") from None
+
+
+class Conflict(APIException):
+    status_code = 409
+    default_code = "conflict"
+    default_detail = "The tender is not in a state that allows this."
+
+
+class ProjectCreateView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=ProjectCreateSerializer, responses={201: ProjectSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = ProjectCreateSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        tenderee = _organisation(data["tenderee_uscc"], "tenderee_uscc")
+        agent = _organisation(data["agent_uscc"], "agent_uscc") if data.get("agent_uscc") else None
+        project = _service_errors(lambda: project_create(
+            acting=_acting(request), code=data["code"], name=data["name"], tenderee=tenderee,
+            agent=agent, regime=data["regime"], region=data["region"],
+        ))
+        return Response(ProjectSerializer(project).data, status=201)
+
+
+class TenderDraftSerializer(serializers.Serializer):
+    project = serializers.UUIDField()
+    terms = serializers.DictField(help_text="the tender's terms: title, category, method, …")
+
+
+class TenderDraftView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=TenderDraftSerializer, responses={201: TenderSerializer})
+    def post(self, request: Request) -> Response:
+        serializer = TenderDraftSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        project = get_object_or_404(Project, pk=serializer.validated_data["project"])
+        terms = dict(serializer.validated_data["terms"])
+        for field in SCHEDULE_FIELDS:
+            if terms.get(field):
+                parsed = parse_datetime(str(terms[field]))
+                if parsed is None or parsed.tzinfo is None:
+                    raise ValidationError({field: ["An ISO 8601 time with its offset is needed."]})
+                terms[field] = parsed
+        tender = _service_errors(lambda: tender_create_draft(
+            acting=_acting(request), project=project, terms=terms
+        ))
+        return Response(TenderSerializer(tender).data, status=201)
+
+
+class ReasonSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500)
+
+
+class AmendSerializer(ReasonSerializer):
+    bid_deadline = serializers.DateTimeField()
+
+
+class TenderActionView(APIView):
+    """POST /tenders/<id>/<action>: publish, amend, cancel, suspend, resume."""
+
+    permission_classes = [IsAuthenticated]
+    actions = {
+        "publish": (None, lambda acting, tender_id, data: tender_publish(
+            acting=acting, tender_id=tender_id)),
+        "amend": (AmendSerializer, lambda acting, tender_id, data: tender_amend_deadline(
+            acting=acting, tender_id=tender_id, bid_deadline=data["bid_deadline"],
+            reason=data["reason"])),
+        "cancel": (ReasonSerializer, lambda acting, tender_id, data: tender_cancel(
+            acting=acting, tender_id=tender_id, reason=data["reason"])),
+        "suspend": (ReasonSerializer, lambda acting, tender_id, data: tender_suspend(
+            acting=acting, tender_id=tender_id, reason=data["reason"])),
+        "resume": (ReasonSerializer, lambda acting, tender_id, data: tender_resume(
+            acting=acting, tender_id=tender_id, reason=data["reason"])),
+    }
+
+    @extend_schema(request=AmendSerializer, responses=TenderSerializer)
+    def post(self, request: Request, tender_id: str, action: str) -> Response:
+        if action not in self.actions:
+            return Response({"error": "not_found", "message": f"No action {action}."}, status=404)
+        get_object_or_404(Tender, pk=tender_id)
+        serializer_class, call = self.actions[action]
+        data = {}
+        if serializer_class is not None:
+            serializer = serializer_class(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
+        tender = _service_errors(lambda: call(_acting(request), tender_id, data))
+        tender = Tender.objects.select_related("project", "project__tenderee").get(pk=tender.pk)
+        return Response(TenderSerializer(tender).data)
