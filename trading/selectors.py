@@ -57,3 +57,28 @@ def tenders_due_for_closing(*, now: object) -> QuerySet[Tender]:
 
 def tenders_due_for_opening(*, now: object) -> QuerySet[Tender]:
     return Tender.objects.filter(state=TenderState.BIDDING_CLOSED, bid_deadline__lte=now)
+
+
+def tenders_managed_by(*, user: User) -> QuerySet[Tender]:
+    """Every tender, drafts included, of the organisations the user acts for as tenderee/agent."""
+    tenderee_of = RoleMembership.objects.filter(user=user, role=Role.TENDEREE).values(
+        "organisation"
+    )
+    agent_of = RoleMembership.objects.filter(user=user, role=Role.AGENT).values("organisation")
+    return (
+        Tender.objects.filter(
+            Q(project__tenderee__in=tenderee_of) | Q(project__agent__in=agent_of)
+        )
+        .select_related("project", "project__tenderee")
+        .order_by("-created_at")
+    )
+
+
+def projects_managed_by(*, user: User) -> QuerySet[Project]:
+    tenderee_of = RoleMembership.objects.filter(user=user, role=Role.TENDEREE).values(
+        "organisation"
+    )
+    agent_of = RoleMembership.objects.filter(user=user, role=Role.AGENT).values("organisation")
+    return Project.objects.filter(Q(tenderee__in=tenderee_of) | Q(agent__in=agent_of)).order_by(
+        "code"
+    )

@@ -1,0 +1,76 @@
+"""The tenderee's workspace in the browser: draft, publish, amend, and only its own tenders."""
+
+import pytest
+
+from accounts.models import Role
+from tests.factories import MembershipFactory, ProjectFactory, TenderFactory, days_from_now
+from trading.models import Tender, TenderState
+
+
+def local(days: float) -> str:
+    """A datetime-local form value, as the browser sends it (Asia/Shanghai wall time)."""
+    from django.utils import timezone
+
+    return timezone.localtime(days_from_now(days)).strftime("%Y-%m-%d %H:%M")
+
+
+@pytest.fixture
+def project():
+    return ProjectFactory()
+
+
+@pytest.fixture
+def tenderee(client, project):
+    user = MembershipFactory(role=Role.TENDEREE, organisation=project.tenderee).user
+    client.force_login(user)
+    return user
+
+
+@pytest.mark.django_db
+def test_a_tenderee_drafts_a_tender_in_the_browser_and_publishes_it(client, project, tenderee):
+    response = client.post("/tenders/workspace/new/", {
+        "project": str(project.pk), "title": "体育馆维修工程", "category": "works",
+        "method": "open", "ceiling_price_fen": 500_000_00, "bid_security_fen": 0,
+        "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
+        "documents_until": local(7), "clarification_cutoff": local(9), "bid_deadline": local(25),
+    })
+    assert response.status_code == 302
+    tender = Tender.objects.get()
+    page = client.get("/tenders/workspace/").content.decode()
+    assert "体育馆维修工程" in page
+    assert f"/tenders/workspace/{tender.pk}/publish/" in page
+
+    client.post(f"/tenders/workspace/{tender.pk}/publish/")
+
+    tender.refresh_from_db()
+    assert tender.state == TenderState.PUBLISHED
+    assert f"/tenders/workspace/{tender.pk}/publish/" not in client.get(
+        "/tenders/workspace/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_draft_with_a_bad_price_shows_the_problem(client, project, tenderee):
+    response = client.post("/tenders/workspace/new/", {
+        "project": str(project.pk), "title": "x", "category": "works", "method": "open",
+        "ceiling_price_fen": 0, "bid_security_fen": 0,
+        "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
+        "documents_until": local(7), "clarification_cutoff": local(9), "bid_deadline": local(25),
+    })
+    assert response.status_code == 200
+    assert "ceiling_price_fen" in response.context["form"].errors
+    assert Tender.objects.count() == 0
+
+
+@pytest.mark.django_db
+def test_a_tenderee_sees_only_its_own_tenders(client, tenderee):
+    TenderFactory(title="别人的标段")
+    assert "别人的标段" not in client.get("/tenders/workspace/").content.decode()
+
+
+@pytest.mark.django_db
+def test_a_bidder_pressing_publish_changes_nothing(client):
+    tender = TenderFactory()
+    client.force_login(MembershipFactory(role=Role.BIDDER).user)
+    client.post(f"/tenders/workspace/{tender.pk}/publish/")
+    tender.refresh_from_db()
+    assert tender.state == TenderState.DRAFT

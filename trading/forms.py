@@ -1,0 +1,36 @@
+"""Forms of the tenderee workspace: they parse input only; services decide."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from trading.models import Category, EvaluationMethod, Method
+
+
+class DraftForm(forms.Form):
+    project = forms.ChoiceField(label=_("Project"))
+    title = forms.CharField(label=_("Title"), max_length=200)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    method = forms.ChoiceField(label=_("Method"), choices=Method.choices)
+    ceiling_price_fen = forms.IntegerField(label=_("Ceiling price (fen)"))
+    bid_security_fen = forms.IntegerField(label=_("Bid security (fen)"), initial=0)
+    evaluation_method = forms.ChoiceField(
+        label=_("Evaluation method"), choices=EvaluationMethod.choices,
+        initial=EvaluationMethod.LOWEST_EVALUATED_PRICE,
+    )
+    documents_from = forms.DateTimeField(label=_("Documents available from"))
+    documents_until = forms.DateTimeField(label=_("Documents available until"))
+    clarification_cutoff = forms.DateTimeField(label=_("Clarification cut-off"))
+    bid_deadline = forms.DateTimeField(label=_("Bid deadline and opening"))
+
+    def __init__(self, *args, projects=(), **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [(str(project.pk), str(project)) for project in projects]
+
+
+class AmendForm(forms.Form):
+    bid_deadline = forms.DateTimeField(label=_("New bid deadline"))
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)

@@ -1,0 +1,94 @@
+"""The tenderee's and agent's workspace: their tenders, drafting, publishing, amending.
+
+Views parse forms and call services; every permission is checked again by the service.
+"""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+from django_fsm import ConcurrentTransition
+
+from monitoring.services import client_ip_of
+from monitoring.transitions import TransitionRefused
+from trading.forms import AmendForm, DraftForm, ReasonForm
+from trading.models import Tender
+from trading.selectors import projects_managed_by, tenders_managed_by
+from trading.services import (
+    Acting,
+    TenderInvalid,
+    tender_amend_deadline,
+    tender_cancel,
+    tender_create_draft,
+    tender_publish,
+)
+
+ACTIONS = {"publish": tender_publish, "cancel": tender_cancel}
+
+
+def _acting(request: HttpRequest) -> Acting:
+    return Acting(user=request.user, client_ip=client_ip_of(request))
+
+
+@login_required
+def workspace(request: HttpRequest) -> HttpResponse:
+    tenders = list(tenders_managed_by(user=request.user))
+    return render(request, "trading/workspace.html", {
+        "tenders": [
+            (tender, [t.name for t in tender.get_available_state_transitions()
+                      if t.name in ACTIONS])
+            for tender in tenders
+        ],
+        "amend_form": AmendForm(),
+    })
+
+
+@login_required
+def draft_create(request: HttpRequest) -> HttpResponse:
+    projects = list(projects_managed_by(user=request.user))
+    form = DraftForm(request.POST or None, projects=projects)
+    if request.method == "POST" and form.is_valid():
+        terms = dict(form.cleaned_data)
+        project = next(item for item in projects if str(item.pk) == terms.pop("project"))
+        try:
+            tender_create_draft(acting=_acting(request), project=project, terms=terms)
+        except TenderInvalid as error:
+            for field, problem in error.problems.items():
+                form.add_error(field if field in form.fields else None, problem)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
+        else:
+            return redirect("trading:workspace")
+    return render(request, "trading/draft_form.html", {"form": form})
+
+
+@login_required
+@require_POST
+def tender_action(request: HttpRequest, tender_id: str, action: str) -> HttpResponse:
+    get_object_or_404(Tender, pk=tender_id)
+    try:
+        if action == "amend":
+            form = AmendForm(request.POST)
+            if not form.is_valid():
+                raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
+            tender_amend_deadline(acting=_acting(request), tender_id=tender_id,
+                                  **form.cleaned_data)
+        elif action == "cancel":
+            form = ReasonForm(request.POST)
+            form.is_valid()
+            tender_cancel(acting=_acting(request), tender_id=tender_id,
+                          reason=form.cleaned_data.get("reason", ""))
+        elif action == "publish":
+            tender_publish(acting=_acting(request), tender_id=tender_id)
+        else:
+            raise TenderInvalid({"action": action})
+    except TenderInvalid as error:
+        for field, problem in error.problems.items():
+            messages.error(request, f"{field}: {problem}")
+    except (PermissionDenied, TransitionRefused, ConcurrentTransition) as error:
+        messages.error(request, str(error))
+    else:
+        messages.success(request, action)
+    return redirect("trading:workspace")
