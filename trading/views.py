@@ -7,6 +7,7 @@ from django.shortcuts import render
 from monitoring.services import client_ip_of
 from trading.documents import document_downloads_visible
 from trading.models import Category, TenderState
+from trading.notices import notice_list_for_tender
 from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_public
 from trading.services import Acting
 
@@ -53,5 +54,6 @@ def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
     return render(request, "trading/tender_detail.html", {
         "tender": tender,
         "documents": tender.documents.all(),
+        "notices": notice_list_for_tender(tender_id=tender.pk),
         "downloads": downloads,
     })
