@@ -10,6 +10,7 @@ SIGNING_TRUSTED_ROOTS   PEM files of other recognised CAs' roots (mutual recogni
 SIGNING_CRLS            CRL files (PEM or DER) of those CAs, refreshed by the operator
 """
 
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -83,7 +84,15 @@ def service_credentials_issue(authority: CertificateAuthority) -> None:
 
 
 def _service_credential(kind: str) -> Credential:
-    return load_pkcs12(_service_credential_path(kind).read_bytes(), ca_passphrase())
+    path = _service_credential_path(kind)
+    return _load_credential(str(path), path.stat().st_mtime_ns, ca_passphrase())
+
+
+@lru_cache(maxsize=8)
+def _load_credential(path: str, modified_ns: int, passphrase: bytes) -> Credential:
+    """Decrypting PKCS#12 is slow by design (key derivation); keep what was loaded, per file
+    version, so that every receipt and notice does not pay for it again."""
+    return load_pkcs12(Path(path).read_bytes(), passphrase)
 
 
 def platform_credential() -> Credential:

@@ -152,9 +152,12 @@ def timestamp_authority(timestamping_credential: Credential):
     return TimestampAuthority(timestamping_credential)
 
 
-@pytest.fixture
-def platform_ca(settings, certificate_authority: CertificateAuthority, trust_store: TrustStore):
-    """Point the platform's settings at the test CA, with its own signing and TSA credentials."""
+@pytest.fixture(scope="session", autouse=True)
+def platform_ca(certificate_authority: CertificateAuthority, trust_store: TrustStore):
+    """Every test runs with the test CA as the platform's, with its own signing and TSA
+    credentials: services that sign (notices, receipts) work as in production."""
+    from django.conf import settings
+
     from signing.conf import service_credentials_issue
 
     settings.SIGNING_CA_DIR = certificate_authority.directory

@@ -27,7 +27,12 @@ from trading.documents import (
     document_upload,
 )
 from trading.models import Project, Tender, TenderDocument
-from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_public
+from trading.selectors import (
+    PUBLIC_STATES,
+    notifications_for,
+    tender_get_public,
+    tender_list_public,
+)
 from trading.services import (
     SCHEDULE_FIELDS,
     Acting,
@@ -319,3 +324,22 @@ class TenderActionView(APIView):
         tender = _service_errors(lambda: call(_acting(request), tender_id, data))
         tender = Tender.objects.select_related("project", "project__tenderee").get(pk=tender.pk)
         return Response(TenderSerializer(tender).data)
+
+
+class NotificationSerializer(serializers.Serializer):
+    notice = serializers.UUIDField(source="notice_id")
+    kind = serializers.CharField(source="notice.kind")
+    title = serializers.CharField(source="notice.title")
+    tender = serializers.UUIDField(source="notice.tender_id")
+    sent_at = serializers.DateTimeField(source="created_at")
+
+
+class NotificationListView(APIView):
+    """The clarifications, amendments and terminations sent to the bidder's organisation."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=NotificationSerializer(many=True))
+    def get(self, request: Request) -> Response:
+        notifications = notifications_for(user=request.user)[:200]
+        return Response(NotificationSerializer(notifications, many=True).data)

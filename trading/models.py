@@ -317,3 +317,25 @@ class DocumentDownload(models.Model):
 
     def __str__(self) -> str:
         return f"{self.organisation} ← {self.document}"
+
+
+class BidderNotification(models.Model):
+    """A notice sent to a bidder that obtained the tender documents (a clarification, an
+    amendment, a termination): 招标投标法 第二十三条 requires each of them to be told."""
+
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    notice = models.ForeignKey(Notice, on_delete=models.PROTECT, related_name="notifications")
+    created_at = models.DateTimeField(_("sent at"))
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("bidder notification")
+        verbose_name_plural = _("bidder notifications")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["organisation", "notice"], name="bidder_notification_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.notice} → {self.organisation}"

@@ -82,3 +82,17 @@ def projects_managed_by(*, user: User) -> QuerySet[Project]:
     return Project.objects.filter(Q(tenderee__in=tenderee_of) | Q(agent__in=agent_of)).order_by(
         "code"
     )
+
+
+def notifications_for(*, user: User) -> QuerySet:
+    """The notices sent to the organisations the user acts for as a bidder, newest first."""
+    from trading.models import BidderNotification
+
+    organisations = RoleMembership.objects.filter(user=user, role=Role.BIDDER).values(
+        "organisation"
+    )
+    return (
+        BidderNotification.objects.filter(organisation__in=organisations)
+        .select_related("notice", "notice__tender")
+        .order_by("-created_at")
+    )

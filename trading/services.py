@@ -15,7 +15,15 @@ from accounts.selectors import user_has_role
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
-from trading.models import Project, Tender, TenderState
+from trading.models import (
+    BidderNotification,
+    DocumentDownload,
+    NoticeKind,
+    Project,
+    Tender,
+    TenderState,
+)
+from trading.notices import notice_publish
 from trading.policy import Regime, check_schedule, deadline_after_amendment
 from trading.rules import check_terms
 from trading.selectors import (
@@ -137,11 +145,18 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     )
     if problems:
         raise TenderInvalid(problems)
-    return apply_transition(
-        tender, "publish", actor=acting.as_actor(role), action="tender.published",
+    actor = acting.as_actor(role)
+    published = apply_transition(
+        tender, "publish", actor=actor, action="tender.published",
         arguments=(now,), changed_fields=["published_at"],
         payload={"bid_deadline": tender.bid_deadline.isoformat()},
     )
+    notice_publish(
+        tender=published, kind=NoticeKind.TENDER_NOTICE,
+        title=_("Tender notice: %(title)s") % {"title": published.title},
+        body={"text": published.qualification_requirements}, actor=actor,
+    )
+    return published
 
 
 @transaction.atomic
@@ -168,8 +183,9 @@ def tender_amend_deadline(
     previous = tender.bid_deadline
     Tender.objects.filter(pk=tender.pk).update(bid_deadline=effective)
     tender.bid_deadline = effective
+    actor = acting.as_actor(role)
     record_event(
-        actor=acting.as_actor(role), action="tender.amended", object_type="trading.tender",
+        actor=actor, action="tender.amended", object_type="trading.tender",
         object_id=str(tender.pk), from_state=tender.state, to_state=tender.state,
         payload={
             "previous_bid_deadline": previous.isoformat(),
@@ -178,17 +194,90 @@ def tender_amend_deadline(
             "reason": reason,
         },
     )
+    changes = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
+        "previous": previous.isoformat(), "deadline": effective.isoformat()
+    }
+    _publish_and_notify(
+        tender, kind=NoticeKind.AMENDMENT, actor=actor,
+        title=_("Amendment: %(title)s") % {"title": tender.title},
+        body={"reason": reason, "changes": changes},
+    )
     return tender
 
 
 @transaction.atomic
+def tender_clarify(*, acting: Acting, tender_id: UUID, text: str) -> Tender:
+    """Publish a clarification of the tender documents to every bidder that obtained them.
+
+    A clarification later than the legal minimum before the deadline moves the deadline
+    (招标投标法实施条例 第二十一条), exactly as an amendment does.
+    """
+    tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
+        pk=tender_id
+    )
+    role = manager_role(acting, tender.project)
+    if tender.state != TenderState.PUBLISHED:
+        raise TransitionRefused(
+            _("tender %(id)s is %(state)s: only a published tender can be clarified")
+            % {"id": tender.pk, "state": tender.state}
+        )
+    if not text.strip():
+        raise TenderInvalid({"text": _("the clarification has no text")})
+    effective = deadline_after_amendment(
+        tender.project.regime, amended_at=database_now(), bid_deadline=tender.bid_deadline
+    )
+    actor = acting.as_actor(role)
+    body: dict[str, Any] = {"text": text}
+    if effective != tender.bid_deadline:
+        body["changes"] = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
+            "previous": tender.bid_deadline.isoformat(), "deadline": effective.isoformat()
+        }
+        Tender.objects.filter(pk=tender.pk).update(bid_deadline=effective)
+        tender.bid_deadline = effective
+    record_event(
+        actor=actor, action="tender.clarified", object_type="trading.tender",
+        object_id=str(tender.pk), from_state=tender.state, to_state=tender.state,
+        payload={"text": text, "bid_deadline": tender.bid_deadline.isoformat()},
+    )
+    _publish_and_notify(
+        tender, kind=NoticeKind.AMENDMENT, actor=actor, body=body,
+        title=_("Clarification: %(title)s") % {"title": tender.title},
+    )
+    return tender
+
+
+def _publish_and_notify(
+    tender: Tender, *, kind: str, actor: Actor, title: str, body: dict[str, Any]
+) -> None:
+    """Publish the notice, then tell every bidder that obtained the documents."""
+    notice = notice_publish(tender=tender, kind=kind, title=title, body=body, actor=actor)
+    sent_at = database_now()
+    obtained = (
+        DocumentDownload.objects.filter(tender=tender)
+        .values_list("organisation_id", flat=True).distinct()
+    )
+    BidderNotification.objects.bulk_create(
+        BidderNotification(organisation_id=organisation_id, notice=notice, created_at=sent_at)
+        for organisation_id in obtained
+    )
+
+
+@transaction.atomic
 def tender_cancel(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
+    """Terminate a tender (终止); once it was public, a termination notice tells everyone."""
     tender = Tender.objects.select_related("project").get(pk=tender_id)
     role = manager_role(acting, tender.project)
-    return apply_transition(
-        tender, "cancel", actor=acting.as_actor(role), action="tender.cancelled",
+    actor = acting.as_actor(role)
+    cancelled = apply_transition(
+        tender, "cancel", actor=actor, action="tender.cancelled",
         changed_fields=["state_before_suspension"], payload={"reason": reason},
     )
+    if tender.published_at is not None:
+        _publish_and_notify(
+            cancelled, kind=NoticeKind.TERMINATION, actor=actor, body={"reason": reason},
+            title=_("Termination notice: %(title)s") % {"title": tender.title},
+        )
+    return cancelled
 
 
 def _require_supervisor(acting: Acting) -> None:

@@ -48,7 +48,7 @@ def test_a_tenderee_client_drafts_and_publishes_through_the_api(client, tenderee
     assert published.json()["state"] == "published"
     assert client.get(f"/api/v1/tenders/{draft.json()['id']}").json()["title"] == "环城路大修工程"
     assert list(Event.objects.values_list("action", flat=True)) == [
-        "project.created", "tender.drafted", "tender.published",
+        "project.created", "tender.drafted", "tender.published", "notice.published",
     ]
 
 
