@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: install run test bench lint migrations-check messages clean
+.PHONY: install run test bench lint openapi messages clean
 
 # A fresh machine has only python3: make a virtualenv, put uv in it, and install the locked set.
 $(BIN)/uv:
@@ -29,6 +29,10 @@ bench: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
+
+# The committed OpenAPI document; tests/config/test_openapi.py fails when it is stale.
+openapi: install
+	$(BIN)/python manage.py spectacular --format openapi-json --file openapi.json
 
 # Regenerate the translation catalogues; the compiled .mo files are committed so that no
 # gettext tools are needed to run the platform.
