@@ -5,6 +5,10 @@ from trading import api_tenders
 urlpatterns = [
     path("projects", api_tenders.ProjectCreateView.as_view(), name="project-create"),
     path("notifications", api_tenders.NotificationListView.as_view(), name="notifications"),
+    path("tenders/<uuid:tender_id>/objections", api_tenders.ObjectionRaiseView.as_view(),
+         name="objection-raise"),
+    path("objections/<uuid:objection_id>/answer", api_tenders.ObjectionAnswerView.as_view(),
+         name="objection-answer"),
     path("tenders/drafts", api_tenders.TenderDraftView.as_view(), name="tender-draft"),
     path("tenders", api_tenders.TenderListView.as_view(), name="tender-list"),
     path("tenders/<uuid:tender_id>", api_tenders.TenderDetailView.as_view(), name="tender-detail"),

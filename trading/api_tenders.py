@@ -26,7 +26,8 @@ from trading.documents import (
     document_obtain,
     document_upload,
 )
-from trading.models import Project, Tender, TenderDocument
+from trading.models import DocumentObjection, Project, Tender, TenderDocument
+from trading.objections import objection_answer, objection_raise
 from trading.selectors import (
     PUBLIC_STATES,
     notifications_for,
@@ -343,3 +344,50 @@ class NotificationListView(APIView):
     def get(self, request: Request) -> Response:
         notifications = notifications_for(user=request.user)[:200]
         return Response(NotificationSerializer(notifications, many=True).data)
+
+
+class ObjectionSerializer(serializers.Serializer):
+    id = serializers.UUIDField()
+    tender = serializers.UUIDField(source="tender_id")
+    organisation = serializers.CharField(source="organisation.name")
+    text = serializers.CharField()
+    state = serializers.CharField()
+    raised_at = serializers.DateTimeField()
+    answer_due = serializers.DateTimeField()
+    answer = serializers.CharField()
+    answered_at = serializers.DateTimeField(allow_null=True)
+
+
+class TextSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
+class ObjectionRaiseView(APIView):
+    """A bidder that obtained the documents objects to them (条例 第二十二条)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=TextSerializer, responses={201: ObjectionSerializer})
+    def post(self, request: Request, tender_id: str) -> Response:
+        serializer = TextSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        get_object_or_404(Tender, pk=tender_id)
+        objection = _service_errors(lambda: objection_raise(
+            acting=_acting(request), tender_id=tender_id, text=serializer.validated_data["text"]
+        ))
+        return Response(ObjectionSerializer(objection).data, status=201)
+
+
+class ObjectionAnswerView(APIView):
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=TextSerializer, responses=ObjectionSerializer)
+    def post(self, request: Request, objection_id: str) -> Response:
+        serializer = TextSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        get_object_or_404(DocumentObjection, pk=objection_id)
+        objection = _service_errors(lambda: objection_answer(
+            acting=_acting(request), objection_id=objection_id,
+            answer=serializer.validated_data["text"],
+        ))
+        return Response(ObjectionSerializer(objection).data)

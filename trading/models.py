@@ -120,6 +120,8 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         protected=True, db_index=True,
     )
     state_before_suspension = models.CharField(max_length=20, blank=True)
+    # Who suspended it: "supervisor", or "objection" (条例 第二十二条, lifted by the answers).
+    suspension_cause = models.CharField(max_length=20, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -200,12 +202,13 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         self.state_before_suspension = ""
 
     @transition(field=state, source=SUSPENDABLE, target=TenderState.SUSPENDED)
-    def suspend(self) -> None:
-        self.state_before_suspension = self.state
+    def suspend(self, cause: str) -> None:
+        self.state_before_suspension, self.suspension_cause = self.state, cause
 
     @transition(field=state, source=TenderState.SUSPENDED, target=RETURN_VALUE(*SUSPENDABLE))
     def resume(self) -> str:
         previous, self.state_before_suspension = self.state_before_suspension, ""
+        self.suspension_cause = ""
         return previous
 
 
@@ -339,3 +342,38 @@ class BidderNotification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.notice} → {self.organisation}"
+
+
+class ObjectionState(models.TextChoices):
+    RAISED = "raised", _("Raised")
+    ANSWERED = "answered", _("Answered")
+
+
+class DocumentObjection(ConcurrentTransitionMixin, models.Model):
+    """A bidder's objection (异议) to the tender documents (招标投标法实施条例 第二十二条)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="objections")
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("objection"))
+    raised_at = models.DateTimeField(_("raised at"))
+    answer_due = models.DateTimeField(_("answer due"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    state = FSMField(
+        _("state"), max_length=20, choices=ObjectionState.choices,
+        default=ObjectionState.RAISED, protected=True,
+    )
+
+    class Meta:
+        verbose_name = _("objection to the tender documents")
+        verbose_name_plural = _("objections to the tender documents")
+        ordering = ["raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.tender}"
+
+    @transition(field=state, source=ObjectionState.RAISED, target=ObjectionState.ANSWERED)
+    def record_answer(self, answer: str, answered_at: datetime) -> None:
+        self.answer, self.answered_at = answer, answered_at

@@ -292,7 +292,8 @@ def tender_suspend(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
     _require_supervisor(acting)
     return apply_transition(
         Tender.objects.get(pk=tender_id), "suspend", actor=acting.as_actor(Role.SUPERVISOR),
-        action="tender.suspended", changed_fields=["state_before_suspension"],
+        action="tender.suspended", arguments=("supervisor",),
+        changed_fields=["state_before_suspension", "suspension_cause"],
         payload={"reason": reason},
     )
 
@@ -302,7 +303,7 @@ def tender_resume(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
     _require_supervisor(acting)
     return apply_transition(
         Tender.objects.get(pk=tender_id), "resume", actor=acting.as_actor(Role.SUPERVISOR),
-        action="tender.resumed", changed_fields=["state_before_suspension"],
+        action="tender.resumed", changed_fields=["state_before_suspension", "suspension_cause"],
         payload={"reason": reason},
     )
 
