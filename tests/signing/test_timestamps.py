@@ -127,22 +127,20 @@ def test_bytes_that_are_not_a_request_are_rejected(timestamp_authority):
     assert response["status"]["fail_info"].native == {"bad_data_format"}
 
 
-def test_openssl_verifies_a_token(
-    timestamp_authority, certificate_authority, tmp_path
-):
-    (tmp_path / "receipt.json").write_bytes(RECEIPT)
-    (tmp_path / "token.tsr").write_bytes(timestamp_authority.timestamp(RECEIPT))
+def openssl_ts_verify(tmp_path, certificate_authority, *, data: bytes, token: bytes):
+    """`openssl ts -verify` of a token over `data`, with the platform CA as the only anchor."""
+    (tmp_path / "data.json").write_bytes(data)
+    (tmp_path / "token.tsr").write_bytes(token)
     (tmp_path / "root.pem").write_bytes(
         certificate_authority.root_certificate.public_bytes(serialization.Encoding.PEM)
     )
     (tmp_path / "chain.pem").write_bytes(
         certificate_authority.issuing_certificate.public_bytes(serialization.Encoding.PEM)
     )
-
-    result = subprocess.run(
+    return subprocess.run(
         [
             "openssl", "ts", "-verify",
-            "-data", str(tmp_path / "receipt.json"),
+            "-data", str(tmp_path / "data.json"),
             "-in", str(tmp_path / "token.tsr"), "-token_in",
             "-CAfile", str(tmp_path / "root.pem"),
             "-untrusted", str(tmp_path / "chain.pem"),
@@ -152,6 +150,11 @@ def test_openssl_verifies_a_token(
         check=False,
     )  # fmt: skip
 
+
+def test_openssl_verifies_a_token(timestamp_authority, certificate_authority, tmp_path):
+    result = openssl_ts_verify(
+        tmp_path, certificate_authority, data=RECEIPT, token=timestamp_authority.timestamp(RECEIPT)
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Verification: OK" in result.stdout
 
@@ -159,27 +162,9 @@ def test_openssl_verifies_a_token(
 def test_openssl_refuses_a_token_for_other_data(
     timestamp_authority, certificate_authority, tmp_path
 ):
-    (tmp_path / "other.json").write_bytes(RECEIPT + b"!")
-    (tmp_path / "token.tsr").write_bytes(timestamp_authority.timestamp(RECEIPT))
-    (tmp_path / "root.pem").write_bytes(
-        certificate_authority.root_certificate.public_bytes(serialization.Encoding.PEM)
+    result = openssl_ts_verify(
+        tmp_path, certificate_authority, data=RECEIPT + b"!",
+        token=timestamp_authority.timestamp(RECEIPT),
     )
-    (tmp_path / "chain.pem").write_bytes(
-        certificate_authority.issuing_certificate.public_bytes(serialization.Encoding.PEM)
-    )
-
-    result = subprocess.run(
-        [
-            "openssl", "ts", "-verify",
-            "-data", str(tmp_path / "other.json"),
-            "-in", str(tmp_path / "token.tsr"), "-token_in",
-            "-CAfile", str(tmp_path / "root.pem"),
-            "-untrusted", str(tmp_path / "chain.pem"),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )  # fmt: skip
-
     assert result.returncode != 0
     assert "Verification: FAILED" in result.stdout
