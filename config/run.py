@@ -106,6 +106,7 @@ def main() -> int:
         call_command("preflight")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo")
+        call_command("load_demo_tenders")
         bin_dir = Path(python).parent
         supervisor.spawn("worker", [
             str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO",

@@ -87,3 +87,15 @@ def test_pages_beyond_the_first_link_back_and_forth(client):
     assert second.context["has_previous"] and second.context["has_next"]
     third = client.get("/tenders/", {"page": 3})
     assert len(third.context["tenders"]) == 5 and not third.context["has_next"]
+
+
+@pytest.mark.django_db
+def test_the_demo_tender_is_published_once(client):
+    from accounts.demo import load_demo_identities
+    from trading.demo import demo_tender_ensure
+
+    load_demo_identities()
+    first = demo_tender_ensure()
+    second = demo_tender_ensure()
+    assert first.pk == second.pk and first.state == TenderState.PUBLISHED
+    assert "示范市第一中学教学楼新建工程施工" in client.get("/tenders/").content.decode()
