@@ -155,7 +155,10 @@ CELERY_TIMEZONE = "UTC"
 CHRONOGRAPH_INTERVAL_SECONDS = env_int("CHRONOGRAPH_INTERVAL_SECONDS", 30)
 # Dotted paths of functions the chronograph calls on every tick; each applies the time-driven
 # transitions that are due and returns how many it made. Apps add theirs as they arrive.
-CHRONOGRAPH_SWEEPS: list[str] = ["trading.services.tender_sweep_due"]
+CHRONOGRAPH_SWEEPS: list[str] = [
+    "trading.services.tender_sweep_due",
+    "trading.award.award_sweep_overdue",
+]
 CELERY_BEAT_SCHEDULE = {
     "chronograph": {
         "task": "monitoring.tasks.chronograph_tick",

@@ -377,3 +377,203 @@ class DocumentObjection(ConcurrentTransitionMixin, models.Model):
     @transition(field=state, source=ObjectionState.RAISED, target=ObjectionState.ANSWERED)
     def record_answer(self, answer: str, answered_at: datetime) -> None:
         self.answer, self.answered_at = answer, answered_at
+
+
+# --- After evaluation: candidates, their publicity and objections, award, contract, archive ---
+
+
+class CandidatePublicity(models.Model):
+    """The publicity of the evaluation report's candidates (中标候选人公示, 条例 第五十四条).
+
+    `bidders` are every bidder the report names (candidates or not): they may object during
+    the publicity and receive the award or the result notice.
+    """
+
+    tender = models.OneToOneField(
+        Tender, on_delete=models.PROTECT, primary_key=True, related_name="candidate_publicity"
+    )
+    report_at = models.DateTimeField(_("evaluation report received at"))
+    published_at = models.DateTimeField(_("published at"))
+    ends_at = models.DateTimeField(_("publicity ends at"))
+    # 条例 第五十五条: a state-funded (国有资金占控股或者主导地位) project awards the first-ranked.
+    state_funded = models.BooleanField(_("state-funded project"), default=True)
+    notice = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="+")
+    bidders = models.ManyToManyField(Organisation, related_name="+")
+    published_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("candidate publicity")
+        verbose_name_plural = _("candidate publicities")
+
+    def __str__(self) -> str:
+        return f"publicity of {self.tender_id} until {self.ends_at:%Y-%m-%d %H:%M}"
+
+
+class Candidate(models.Model):
+    """A ranked winning candidate (中标候选人) of the evaluation report (条例 第五十三条)."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="candidates")
+    rank = models.PositiveSmallIntegerField(_("rank"))
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    price_fen = models.BigIntegerField(_("bid price (fen)"))
+
+    class Meta:
+        verbose_name = _("candidate")
+        verbose_name_plural = _("candidates")
+        ordering = ["tender", "rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "rank"], name="candidate_rank_unique"),
+            models.UniqueConstraint(
+                fields=["tender", "organisation"], name="candidate_organisation_unique"
+            ),
+            models.CheckConstraint(condition=models.Q(rank__gte=1), name="candidate_rank_positive"),
+            models.CheckConstraint(
+                condition=models.Q(price_fen__gt=0), name="candidate_price_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.organisation}"
+
+
+class CandidateObjection(ConcurrentTransitionMixin, models.Model):
+    """A bidder's objection (异议) to the evaluation result during the candidate publicity
+    (招标投标法实施条例 第五十四条): answered within 3 days, the procedure suspended until then."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(
+        Tender, on_delete=models.PROTECT, related_name="candidate_objections"
+    )
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    raised_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("objection"))
+    raised_at = models.DateTimeField(_("raised at"))
+    answer_due = models.DateTimeField(_("answer due"))
+    answer = models.TextField(_("answer"), blank=True)
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    state = FSMField(
+        _("state"), max_length=20, choices=ObjectionState.choices,
+        default=ObjectionState.RAISED, protected=True,
+    )
+
+    class Meta:
+        verbose_name = _("objection to the evaluation result")
+        verbose_name_plural = _("objections to the evaluation result")
+        ordering = ["raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on the candidates of {self.tender}"
+
+    @transition(field=state, source=ObjectionState.RAISED, target=ObjectionState.ANSWERED)
+    def record_answer(self, answer: str, answered_at: datetime) -> None:
+        self.answer, self.answered_at = answer, answered_at
+
+
+class Award(models.Model):
+    """The tenderee's choice of the winner (确定中标人) and the award announcement."""
+
+    tender = models.OneToOneField(
+        Tender, on_delete=models.PROTECT, primary_key=True, related_name="award_decision"
+    )
+    candidate = models.ForeignKey(Candidate, on_delete=models.PROTECT, related_name="+")
+    winner = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    price_fen = models.BigIntegerField(_("awarded price (fen)"))
+    # Why a candidate other than the first-ranked won (条例 第五十五条), else empty.
+    reason = models.TextField(_("reason"), blank=True)
+    decided_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("decided at"))
+    announcement = models.OneToOneField(Notice, on_delete=models.PROTECT, related_name="+")
+    award_notice_at = models.DateTimeField(_("award notice issued at"))
+    contract_due = models.DateTimeField(_("contract due"))
+    # Set once by the chronograph when the contract is overdue (招标投标法 第四十六条).
+    overdue_alerted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("award")
+        verbose_name_plural = _("awards")
+
+    def __str__(self) -> str:
+        return f"{self.tender_id} → {self.winner}"
+
+
+class AwardLetterKind(models.TextChoices):
+    AWARD_NOTICE = "award_notice", _("Award notice (中标通知书)")
+    RESULT_NOTICE = "result_notice", _("Result notice (中标结果通知书)")
+
+
+class AwardLetter(models.Model):
+    """The award notice to the winner, or the result notice to another bidder (招标投标法
+    第四十五条): a document signed by the platform and timestamped, like a notice.
+
+    The canonical JSON of `content` is what `platform_signature` and `timestamp_token` cover.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="award_letters")
+    kind = models.CharField(_("kind"), max_length=20, choices=AwardLetterKind.choices)
+    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    content = models.JSONField(_("content"))
+    content_sha256 = models.CharField(_("content SHA-256"), max_length=64)
+    platform_signature = models.BinaryField(_("platform signature"))
+    timestamp_token = models.BinaryField(_("timestamp token"))
+    issued_at = models.DateTimeField(_("issued at"))
+
+    class Meta:
+        verbose_name = _("award or result notice")
+        verbose_name_plural = _("award and result notices")
+        ordering = ["issued_at", "kind"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tender", "organisation"], name="award_letter_one_per_bidder"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.organisation}"
+
+
+class Contract(models.Model):
+    """The written contract between the tenderee and the winner (招标投标法 第四十六条)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="contract")
+    supplier = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
+    value_fen = models.BigIntegerField(_("value (fen)"))
+    signed_at = models.DateTimeField(_("signed at"))
+    registered_by = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+"
+    )
+    registered_at = models.DateTimeField(_("registered at"))
+
+    class Meta:
+        verbose_name = _("contract")
+        verbose_name_plural = _("contracts")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(value_fen__gt=0), name="contract_value_positive"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"contract of {self.tender_id} with {self.supplier}"
+
+
+class ArchivePackage(models.Model):
+    """The one-file archive of a tender in the "archive" bucket (docs/award-and-archive.md)."""
+
+    tender = models.OneToOneField(
+        Tender, on_delete=models.PROTECT, primary_key=True, related_name="archive_package"
+    )
+    object_key = models.CharField(max_length=200, unique=True)
+    size = models.BigIntegerField(_("size"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    manifest_sha256 = models.CharField(_("manifest SHA-256"), max_length=64)
+    created_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("archive package")
+        verbose_name_plural = _("archive packages")
+
+    def __str__(self) -> str:
+        return self.object_key
