@@ -34,3 +34,11 @@ class AmendForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label=_("Text"), max_length=5000, widget=forms.Textarea)
+
+
+class AnswerForm(TextForm):
+    objection = forms.UUIDField(widget=forms.HiddenInput)

@@ -6,21 +6,25 @@ Views parse forms and call services; every permission is checked again by the se
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
 from monitoring.services import client_ip_of
 from monitoring.transitions import TransitionRefused
-from trading.forms import AmendForm, DraftForm, ReasonForm
-from trading.models import Tender
+from trading.forms import AmendForm, AnswerForm, DraftForm, ReasonForm, TextForm
+from trading.models import DocumentObjection, ObjectionState, Tender
+from trading.objections import objection_answer
 from trading.selectors import projects_managed_by, tenders_managed_by
 from trading.services import (
     Acting,
     TenderInvalid,
     tender_amend_deadline,
     tender_cancel,
+    tender_clarify,
     tender_create_draft,
     tender_publish,
 )
@@ -34,7 +38,10 @@ def _acting(request: HttpRequest) -> Acting:
 
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
-    tenders = list(tenders_managed_by(user=request.user))
+    tenders = list(tenders_managed_by(user=request.user).prefetch_related(
+        Prefetch("objections", queryset=DocumentObjection.objects.filter(
+            state=ObjectionState.RAISED).select_related("organisation"), to_attr="open_objections")
+    ))
     return render(request, "trading/workspace.html", {
         "tenders": [
             (tender, [t.name for t in tender.get_available_state_transitions()
@@ -69,7 +76,19 @@ def draft_create(request: HttpRequest) -> HttpResponse:
 def tender_action(request: HttpRequest, tender_id: str, action: str) -> HttpResponse:
     get_object_or_404(Tender, pk=tender_id)
     try:
-        if action == "amend":
+        if action == "clarify":
+            form = TextForm(request.POST)
+            if not form.is_valid():
+                raise TenderInvalid({"text": _("the clarification has no text")})
+            tender_clarify(acting=_acting(request), tender_id=tender_id,
+                           text=form.cleaned_data["text"])
+        elif action == "answer":
+            form = AnswerForm(request.POST)
+            if not form.is_valid():
+                raise TenderInvalid({"text": _("the answer has no text")})
+            objection_answer(acting=_acting(request), objection_id=form.cleaned_data["objection"],
+                             answer=form.cleaned_data["text"])
+        elif action == "amend":
             form = AmendForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})

@@ -74,3 +74,45 @@ def test_a_bidder_pressing_publish_changes_nothing(client):
     client.post(f"/tenders/workspace/{tender.pk}/publish/")
     tender.refresh_from_db()
     assert tender.state == TenderState.DRAFT
+
+
+@pytest.mark.django_db
+def test_a_tenderee_clarifies_and_answers_an_objection_in_the_browser(client, project, tenderee):
+    from trading.models import (
+        DocumentDownload,
+        DocumentObjection,
+        Notice,
+        NoticeKind,
+        ObjectionState,
+        TenderDocument,
+    )
+    from trading.objections import objection_raise
+    from trading.services import Acting, tender_publish
+
+    tender = TenderFactory(project=project)
+    tender_publish(acting=Acting(user=tenderee), tender_id=tender.pk)
+    client.post(f"/tenders/workspace/{tender.pk}/clarify/", {"text": "答疑纪要第1号"})
+    assert Notice.objects.filter(tender=tender, kind=NoticeKind.AMENDMENT).count() == 1
+
+    document = TenderDocument.objects.create(
+        tender=tender, kind="tender_documents", name="招标文件.pdf", size=1, sha256="0" * 64,
+        object_key="k", statement_signature=b"", signer_certificate_sha256="0" * 64,
+        uploaded_by=tenderee, uploaded_at=days_from_now(0),
+    )
+    bidder = MembershipFactory(role=Role.BIDDER)
+    DocumentDownload.objects.create(tender=tender, document=document,
+                                    organisation=bidder.organisation, user=bidder.user,
+                                    downloaded_at=days_from_now(0))
+    objection = objection_raise(acting=Acting(user=bidder.user), tender_id=tender.pk,
+                                text="工期要求不合理")
+    page = client.get("/tenders/workspace/").content.decode()
+    assert "工期要求不合理" in page
+
+    client.post(f"/tenders/workspace/{tender.pk}/answer/",
+                {"objection": str(objection.pk), "text": "工期已调整"})
+
+    objection.refresh_from_db()
+    tender.refresh_from_db()
+    assert objection.state == ObjectionState.ANSWERED
+    assert tender.state == TenderState.PUBLISHED
+    assert DocumentObjection.objects.get().answer == "工期已调整"
