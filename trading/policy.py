@@ -325,6 +325,7 @@ _WORKS_RULES = _rules(
         2,
         Unit.PERCENT,
         "招标投标法实施条例 第二十六条",
+        # xgettext:no-python-format
         _("bid security is at most 2% of the estimated price"),
         "投标保证金不得超过招标项目估算价的2%",
     ),
@@ -508,6 +509,7 @@ _GOVERNMENT_PROCUREMENT_RULES = _rules(
         2,
         Unit.PERCENT,
         "政府采购法实施条例 第三十三条",
+        # xgettext:no-python-format
         _("bid security is at most 2% of the budget"),
         "投标保证金不得超过采购项目预算金额的2%",
     ),
