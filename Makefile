@@ -32,7 +32,9 @@ lint: install
 
 # The committed OpenAPI document; tests/config/test_openapi.py fails when it is stale.
 openapi: install
-	$(BIN)/python manage.py spectacular --format openapi-json --file openapi.json
+	# Generated against PostgreSQL (the production database): integer ranges depend on it.
+	DJANGO_SETTINGS_MODULE=config.test_settings $(BIN)/python manage.py spectacular --lang en \
+		--format openapi-json --file openapi.json
 
 # Regenerate the translation catalogues; the compiled .mo files are committed so that no
 # gettext tools are needed to run the platform.

@@ -1,5 +1,12 @@
 """Page routes of the bids app (included under /bids/ by config/urls.py)."""
 
+from django.urls import path
+
+from bids import views
+
 app_name = "bids"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.workspace, name="workspace"),
+    path("<uuid:bid_id>/receipt/<str:kind>.json", views.receipt_download, name="receipt"),
+]

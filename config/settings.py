@@ -164,7 +164,15 @@ CELERY_BEAT_SCHEDULE = {
         "task": "monitoring.tasks.chronograph_tick",
         "schedule": float(CHRONOGRAPH_INTERVAL_SECONDS),
     },
+    "bid-uploads-expire": {"task": "bids.tasks.bid_uploads_expire", "schedule": 3600.0},
 }
+
+# Sealed bids (办法 第二十六、二十七条): size limit, upload part size, and how long an
+# unfinished upload is kept before housekeeping aborts it (it never counts as a bid).
+BID_MAX_SIZE = env_int("BID_MAX_SIZE", 2 * 1024**3)
+BID_UPLOAD_PART_SIZE = env_int("BID_UPLOAD_PART_SIZE", 8 * 1024**2)
+BID_UPLOAD_MAX_AGE_HOURS = env_int("BID_UPLOAD_MAX_AGE_HOURS", 24)
+BID_WITHDRAWAL_MAX_SKEW_SECONDS = env_int("BID_WITHDRAWAL_MAX_SKEW_SECONDS", 300)
 
 # Signing: the platform CA (development, demo and tests), trusted roots of other recognised CAs
 # and their CRLs (mutual recognition). See docs/signing.md.

@@ -5,16 +5,32 @@
     bidtool verify --cert bidder.p12 --password-file F [--trust-root PEM] [--crl PEM] bid.sealed
     bidtool inspect bid.sealed
 
+Online (docs/bids.md), with the standard library's urllib only:
+
+    bidtool login --server URL --cert bidder.p12 --password-file F
+    bidtool submit --server URL bid.sealed          (resumes; saves bid.sealed.receipt.json)
+    bidtool receipt verify --trust-root root.pem [--crl CRL] receipt.json [bid.sealed]
+    bidtool withdraw --server URL --tender ID --cert bidder.p12 --password-file F
+
 Runs on the bidder's machine without Django. Exit status 0 on success; otherwise non-zero with
 one line on stderr naming what failed.
 """
 
 import argparse
+import base64
+import hashlib
+import http.cookies
 import json
 import logging
+import os
 import sys
+import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NoReturn, TextIO
 
@@ -22,14 +38,18 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from signing.canonical import canonical_json
+from signing.cms import sign_detached, sign_json, verify_detached
 from signing.credentials import Credential, load_pkcs12
 from signing.envelope.container import read_envelope
 from signing.envelope.errors import HeaderInvalid, InputInvalid
+from signing.envelope.fingerprint import collect_device_fingerprint
 from signing.envelope.format import PREAMBLE_SIZE, certificate_sha256
 from signing.envelope.manifest import TOOL_VERSION
 from signing.envelope.open import open_sealed_bid
 from signing.envelope.seal import seal_bid
 from signing.errors import SigningError
+from signing.timestamps import verify_timestamp
 from signing.trust import TrustStore, identify
 
 EXIT_FAILED = 1
@@ -283,6 +303,318 @@ def command_inspect(arguments: argparse.Namespace) -> int:
     return 0
 
 
+# ---- online commands: certificate login, resumable submission, receipts, withdrawal ----------
+
+SESSION_FILE = "sessions.json"
+SUBMIT_RETRIES = 5
+SUBMIT_PARALLEL = 3
+
+
+class ServerError(SigningError):
+    """The platform refused a request (its error code and message) or could not be reached."""
+
+    code = "server_error"
+
+    def __init__(self, message: str, *, code: str = "server_error", status: int = 0,
+                 retryable: bool = False) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+        self.retryable = retryable
+
+
+def _home() -> Path:
+    return Path(os.environ.get("BIDTOOL_HOME") or Path.home() / ".config" / "bidtool")
+
+
+def _server(url: str) -> str:
+    return url.rstrip("/")
+
+
+def _load_sessions() -> dict[str, Any]:
+    try:
+        return json.loads((_home() / SESSION_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+
+
+def _save_session(server: str, cookies: dict[str, str]) -> None:
+    sessions = _load_sessions()
+    sessions[server] = cookies
+    home = _home()
+    home.mkdir(parents=True, exist_ok=True)
+    path = home / SESSION_FILE
+    path.write_text(json.dumps(sessions, indent=2), encoding="utf-8")
+    path.chmod(0o600)  # the session cookie is a credential
+
+
+class Http:
+    """A JSON/bytes client of the platform API that keeps the session and CSRF cookies."""
+
+    def __init__(self, server: str, cookies: dict[str, str] | None = None) -> None:
+        self.server = _server(server)
+        self.cookies = dict(cookies or {})
+        fingerprint = json.dumps(collect_device_fingerprint(), sort_keys=True).encode()
+        self.fingerprint = base64.b64encode(fingerprint).decode("ascii")
+
+    def request(self, method: str, path: str, *, json_body: Any = None, data: bytes | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+        sent = {
+            "User-Agent": f"bidtool/{TOOL_VERSION}",
+            "Accept": "application/json",
+            "X-Device-Fingerprint": self.fingerprint,
+            "Referer": self.server + "/",
+            **(headers or {}),
+        }
+        if json_body is not None:
+            data = json.dumps(json_body).encode("utf-8")
+            sent["Content-Type"] = "application/json"
+        if self.cookies:
+            sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
+        if "csrftoken" in self.cookies:
+            sent["X-CSRFToken"] = self.cookies["csrftoken"]
+        request = urllib.request.Request(  # noqa: S310 - the server URL the bidder gave
+            self.server + path, data=data, method=method, headers=sent
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=300) as response:  # noqa: S310
+                self._remember(response.headers)
+                return response.status, _json(response.read())
+        except urllib.error.HTTPError as error:
+            self._remember(error.headers)
+            body = _json(error.read())
+            if not isinstance(body, dict):
+                body = {}
+            raise ServerError(
+                body.get("message") or f"HTTP {error.code} from {self.server}{path}",
+                code=body.get("error") or f"http_{error.code}", status=error.code,
+                retryable=bool(body.get("retryable")) or error.code in {502, 503, 504},
+            ) from None
+        except (urllib.error.URLError, OSError) as error:
+            reason = getattr(error, "reason", error)
+            raise ServerError(f"The platform at {self.server} cannot be reached: {reason}",
+                              code="server_unreachable", retryable=True) from None
+
+    def _remember(self, headers: Any) -> None:
+        for header in headers.get_all("Set-Cookie") or []:
+            cookie = http.cookies.SimpleCookie()
+            cookie.load(header)
+            for name, morsel in cookie.items():
+                self.cookies[name] = morsel.value
+
+
+def _json(data: bytes) -> Any:
+    try:
+        return json.loads(data.decode("utf-8")) if data else None
+    except (UnicodeDecodeError, ValueError):
+        return None
+
+
+def _session(server: str) -> Http:
+    cookies = _load_sessions().get(_server(server))
+    if not cookies:
+        raise ServerError(f"Not logged in to {server}: run bidtool login first.",
+                          code="not_logged_in")
+    return Http(server, cookies)
+
+
+def command_login(arguments: argparse.Namespace) -> int:
+    credential = _credential(arguments)
+    client = Http(arguments.server)
+    _, challenge = client.request("POST", "/api/v1/auth/challenge")
+    signature = sign_detached(base64.b64decode(challenge["message"]), credential=credential)
+    _, result = client.request("POST", "/api/v1/auth/certificate-login", json_body={
+        "challenge_id": challenge["challenge_id"],
+        "signature": base64.b64encode(signature).decode("ascii"),
+    })
+    _save_session(client.server, client.cookies)
+    print(f"Logged in to {client.server} as {result['username']} "
+          f"(certificate {result['certificate_sha256'][:16]}…)")
+    return 0
+
+
+def _with_retries(action: Any, *, what: str, retries: int) -> Any:
+    for attempt in range(retries + 1):
+        try:
+            return action()
+        except ServerError as error:
+            if not error.retryable or attempt == retries:
+                if error.retryable:
+                    raise ServerError(
+                        f"{error} — {what} failed {retries + 1} times; run the same command "
+                        "again later: it resumes where it stopped.",
+                        code=error.code, status=error.status,
+                    ) from None
+                raise
+            time.sleep(min(2**attempt, 30))
+    raise AssertionError("unreachable")
+
+
+def command_submit(arguments: argparse.Namespace) -> int:
+    client = _session(arguments.server)
+    sealed: Path = arguments.sealed
+    with _open_sealed(sealed) as source:
+        tender_id = read_envelope(source).header.tender_id  # refuse a plain file locally
+    size = sealed.stat().st_size
+    state_path = sealed.with_name(sealed.name + ".upload.json")
+    receipt_path = arguments.receipt or sealed.with_name(sealed.name + ".receipt.json")
+    upload = None
+    try:
+        state = json.loads(state_path.read_text(encoding="utf-8"))
+        if state.get("server") == client.server and state.get("size") == size:
+            _, upload = client.request("GET", f"/api/v1/bid-uploads/{state['upload']}")
+            if upload["state"] == "aborted":
+                upload = None
+    except (OSError, ValueError, KeyError):
+        upload = None
+    except ServerError as error:
+        if error.status != 404:
+            raise
+        upload = None
+    if upload is None:
+        _, upload = client.request("POST", f"/api/v1/tenders/{tender_id}/bid-uploads",
+                                   json_body={"size": size})
+        state_path.write_text(json.dumps(
+            {"server": client.server, "upload": upload["id"], "size": size}), encoding="utf-8")
+    elif upload["missing_parts"]:
+        print(f"Resuming upload {upload['id']}: {len(upload['missing_parts'])} of "
+              f"{upload['part_count']} parts to send", file=sys.stderr)
+    part_size = upload["part_size"]
+    bar = _progress("submitting", size)
+    if bar is not None:
+        bar(size - sum(min(part_size, size - (n - 1) * part_size)
+                       for n in upload["missing_parts"]))
+    progress_lock = threading.Lock()
+
+    def send(number: int) -> None:
+        # Each part is read when it is sent: at most `parallel` parts are in memory at once.
+        with sealed.open("rb") as source:
+            source.seek((number - 1) * part_size)
+            data = source.read(part_size)
+        _with_retries(
+            lambda: send_part(client, upload["id"], number, data),
+            what=f"sending part {number}", retries=arguments.retries,
+        )
+        if bar is not None:
+            with progress_lock:
+                bar(len(data))
+
+    parallel = max(1, arguments.parallel)
+    if parallel == 1:
+        for number in upload["missing_parts"]:
+            send(number)
+    else:
+        with ThreadPoolExecutor(max_workers=parallel) as pool:
+            for future in [pool.submit(send, number) for number in upload["missing_parts"]]:
+                future.result()
+    if bar is not None:
+        bar.finish()
+    _, body = _with_retries(
+        lambda: client.request("POST", f"/api/v1/bid-uploads/{upload['id']}/finalise",
+                               json_body={}, headers={"Idempotency-Key": upload["id"]}),
+        what="finalising", retries=arguments.retries,
+    )
+    receipt = {key: body[key] for key in ("receipt", "signature", "timestamp_token")}
+    receipt_path.write_text(json.dumps(receipt, ensure_ascii=False, indent=2), encoding="utf-8")
+    state_path.unlink(missing_ok=True)
+    document = body["receipt"]
+    print(f"Submitted: bid {document['bid']}, sequence {document['sequence']}, received at "
+          f"{document['received_at']}; receipt saved to {receipt_path}")
+    return 0
+
+
+def send_part(client: Http, upload_id: str, number: int, data: bytes) -> Any:
+    """PUT one part (a separate function so that tests can interrupt an upload)."""
+    return client.request("PUT", f"/api/v1/bid-uploads/{upload_id}/parts/{number}", data=data,
+                          headers={"Content-Type": "application/octet-stream"})
+
+
+def _platform_trust(arguments: argparse.Namespace) -> TrustStore:
+    roots: list[x509.Certificate] = []
+    for path in arguments.trust_root:
+        try:
+            roots.extend(x509.load_pem_x509_certificates(_read_file(path, "trust root")))
+        except ValueError as error:
+            raise InputInvalid(f"The trust root {str(path)!r} is not a PEM certificate.") from error
+    intermediates = [item for item in roots if item.issuer != item.subject]
+    anchors = [item for item in roots if item.issuer == item.subject] or roots
+    crls = []
+    for path in arguments.crl:
+        data = _read_file(path, "CRL")
+        try:
+            crls.append(x509.load_pem_x509_crl(data) if b"-----BEGIN" in data
+                        else x509.load_der_x509_crl(data))
+        except ValueError as error:
+            raise InputInvalid(f"The CRL {str(path)!r} is not a CRL.") from error
+    return TrustStore(roots=anchors, intermediates=intermediates, crls=crls,
+                      check_revocation=bool(crls))
+
+
+def verify_receipt_document(
+    receipt: dict[str, Any], *, trust: TrustStore, sealed: Path | None = None
+) -> dict[str, Any]:
+    """Check a saved receipt offline: platform signature, timestamp, and the local sealed file."""
+    try:
+        document = canonical_json(receipt["receipt"])
+        signature = base64.b64decode(receipt["signature"], validate=True)
+        token = base64.b64decode(receipt["timestamp_token"], validate=True)
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputInvalid(f"The receipt is not a platform receipt: {error}.") from error
+    signed = verify_detached(signature, document, trust=trust)
+    stamped = verify_timestamp(token, document, trust=trust)
+    fields = receipt["receipt"]
+    if sealed is not None:
+        digest = hashlib.sha256()
+        with _open_sealed(sealed) as source:
+            envelope = read_envelope(source)
+            source.seek(0)
+            for block in iter(lambda: source.read(1 << 20), b""):
+                digest.update(block)
+        header_digest = hashlib.sha256(envelope.header_bytes).hexdigest()
+        if (digest.hexdigest() != fields.get("ciphertext_sha256")
+                or header_digest != fields.get("header_sha256", header_digest)):
+            raise InputInvalid(f"The receipt is not for the sealed bid {str(sealed)!r}: "
+                               "its digests differ.")
+    return {"platform": signed.identity.name, "timestamped_at": stamped.generated_at.isoformat(),
+            **fields}
+
+
+def command_receipt_verify(arguments: argparse.Namespace) -> int:
+    data = _read_file(arguments.receipt, "receipt")
+    try:
+        receipt = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InputInvalid(f"The receipt {str(arguments.receipt)!r} is not JSON.") from error
+    result = verify_receipt_document(receipt, trust=_platform_trust(arguments),
+                                     sealed=arguments.sealed)
+    print(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
+    return 0
+
+
+def command_withdraw(arguments: argparse.Namespace) -> int:
+    credential = _credential(arguments)
+    client = _session(arguments.server)
+    _, listing = client.request("GET", "/api/v1/bids")
+    live = [bid for bid in listing["bids"]
+            if bid["tender"] == arguments.tender and bid["state"] == "submitted"]
+    if not live:
+        raise ServerError(f"You have no submitted bid for tender {arguments.tender}.",
+                          code="bid_not_found")
+    bid = live[0]
+    moment = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    request = {"action": "withdraw", "bid": bid["id"], "tender": bid["tender"], "time": moment}
+    signature = sign_json(request, credential=credential)
+    _, body = client.request("POST", f"/api/v1/bids/{bid['id']}/withdraw", json_body={
+        "time": moment, "signature": base64.b64encode(signature).decode("ascii"),
+    })
+    path = arguments.receipt or Path(f"withdrawal-{bid['id']}.receipt.json")
+    receipt = {key: body[key] for key in ("receipt", "signature", "timestamp_token")}
+    path.write_text(json.dumps(receipt, ensure_ascii=False, indent=2), encoding="utf-8")
+    print(f"Withdrawn: bid {bid['id']} at {body['receipt']['withdrawn_at']}; receipt saved "
+          f"to {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="bidtool", description="Seal, verify and inspect sealed bids.")
     parser.add_argument("--version", action="version", version=f"bidtool {TOOL_VERSION}")
@@ -310,6 +642,39 @@ def build_parser() -> argparse.ArgumentParser:
     inspect = commands.add_parser("inspect", help="show the outer header (no key needed)")
     inspect.add_argument("sealed", type=Path)
     inspect.set_defaults(handler=command_inspect)
+
+    login = commands.add_parser("login", help="log in to the platform with your certificate")
+    login.add_argument("--server", required=True, help="the platform's URL")
+    login.add_argument("--cert", required=True, type=Path, help="the bidder's PKCS#12 file")
+    login.add_argument("--password-file", required=True, type=Path)
+    login.set_defaults(handler=command_login)
+
+    submit = commands.add_parser("submit", help="submit a sealed bid (resumes an interrupted one)")
+    submit.add_argument("--server", required=True, help="the platform's URL")
+    submit.add_argument("--receipt", type=Path, help="where to save the receipt")
+    submit.add_argument("--retries", type=int, default=SUBMIT_RETRIES)
+    submit.add_argument("--parallel", type=int, default=SUBMIT_PARALLEL,
+                        help="parts sent at once (default %(default)s)")
+    submit.add_argument("sealed", type=Path)
+    submit.set_defaults(handler=command_submit)
+
+    receipt = commands.add_parser("receipt", help="work with receipts")
+    receipt_commands = receipt.add_subparsers(dest="receipt_command", required=True)
+    receipt_verify = receipt_commands.add_parser("verify", help="check a receipt offline")
+    receipt_verify.add_argument("--trust-root", action="append", required=True, type=Path,
+                                help="the platform CA's root (and issuing CA) PEM")
+    receipt_verify.add_argument("--crl", action="append", default=[], type=Path)
+    receipt_verify.add_argument("receipt", type=Path)
+    receipt_verify.add_argument("sealed", type=Path, nargs="?")
+    receipt_verify.set_defaults(handler=command_receipt_verify)
+
+    withdraw = commands.add_parser("withdraw", help="withdraw your bid before the deadline")
+    withdraw.add_argument("--server", required=True, help="the platform's URL")
+    withdraw.add_argument("--tender", required=True)
+    withdraw.add_argument("--cert", required=True, type=Path, help="the bidder's PKCS#12 file")
+    withdraw.add_argument("--password-file", required=True, type=Path)
+    withdraw.add_argument("--receipt", type=Path, help="where to save the receipt")
+    withdraw.set_defaults(handler=command_withdraw)
     return parser
 
 

@@ -10,11 +10,14 @@ import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from functools import lru_cache
 from typing import BinaryIO
+from xml.etree import ElementTree
 
 import urllib3
 from minio import Minio
+from minio.datatypes import Part as _SdkPart
 from minio.error import S3Error
 
 MINIMUM_PART_SIZE = 5 * 1024 * 1024  # the S3 API's floor for every part but the last
@@ -27,6 +30,25 @@ class StorageError(Exception):
 
 class ObjectNotFound(StorageError):
     pass
+
+
+class UploadNotFound(StorageError):
+    """The multipart upload id is unknown to the server (completed, aborted or never made)."""
+
+
+@dataclass(frozen=True)
+class UploadedPart:
+    number: int
+    etag: str
+    size: int
+
+
+@dataclass(frozen=True)
+class IncompleteUpload:
+    bucket: str
+    key: str
+    upload_id: str
+    initiated: datetime | None
 
 
 @dataclass(frozen=True)
@@ -45,6 +67,13 @@ class ObjectInfo:
     size: int
     etag: str
     metadata: dict[str, str]
+
+
+def _parse_time(value: str) -> datetime | None:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
 
 
 class HashingFullReader:
@@ -215,6 +244,156 @@ class ObjectStorage:
             self._client.remove_object(bucket_name=bucket, object_name=key)
         except S3Error as error:
             raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+
+    # Multipart uploads driven part by part (resumable uploads: one part per client request).
+    # The SDK exposes these S3 calls only as private methods; they are wrapped here so that the
+    # rest of the platform never touches the SDK.
+
+    def multipart_create(
+        self,
+        *,
+        bucket: str,
+        key: str,
+        content_type: str = "application/octet-stream",
+        metadata: dict[str, str] | None = None,
+    ) -> str:
+        """Start a multipart upload; return its upload id."""
+        headers: dict[str, str] = {"Content-Type": content_type}
+        for name, value in (metadata or {}).items():
+            headers[f"x-amz-meta-{name}"] = value
+        try:
+            return self._client._create_multipart_upload(
+                bucket_name=bucket, object_name=key, headers=headers
+            )
+        except S3Error as error:
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
+
+    def multipart_upload_part(
+        self, *, bucket: str, key: str, upload_id: str, number: int, data: bytes | bytearray
+    ) -> UploadedPart:
+        """Store part `number` (1..10000) of an upload; a part sent again replaces the first."""
+        if not 1 <= number <= 10000:
+            raise StorageError(f"part number {number} is outside 1..10000")
+        try:
+            etag = self._client._upload_part(
+                bucket_name=bucket, object_name=key, data=data, headers=None,
+                upload_id=upload_id, part_number=number,
+            )
+        except S3Error as error:
+            if error.code == "NoSuchUpload":
+                raise UploadNotFound(f"upload {upload_id} of {bucket}/{key} is unknown") from None
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
+        return UploadedPart(number, etag.strip('"'), len(data))
+
+    def multipart_list_parts(self, *, bucket: str, key: str, upload_id: str) -> list[UploadedPart]:
+        """The parts the server holds for an upload, in part-number order (see below on repeats)."""
+        listed: list = []
+        marker = None
+        try:
+            while True:
+                result = self._client._list_parts(
+                    bucket_name=bucket, object_name=key, upload_id=upload_id, max_parts=1000,
+                    part_number_marker=marker,
+                )
+                listed.extend(result.parts)
+                if not result.is_truncated or not result.parts:
+                    break
+                marker = str(result.next_part_number_marker)
+        except S3Error as error:
+            if error.code == "NoSuchUpload":
+                raise UploadNotFound(f"upload {upload_id} of {bucket}/{key} is unknown") from None
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
+        # A part sent twice may be listed twice until completion (SeaweedFS keeps both, in no
+        # set order, with equal times): the caller's record of the ETag it got back decides.
+        return sorted(
+            (UploadedPart(part.part_number, (part.etag or "").strip('"'), part.size or 0)
+             for part in listed),
+            key=lambda part: part.number,
+        )
+
+    def multipart_complete(
+        self, *, bucket: str, key: str, upload_id: str, parts: list[UploadedPart]
+    ) -> str:
+        """Assemble the parts (in number order) into the object; return its ETag."""
+        sdk_parts = [
+            _SdkPart(part_number=part.number, etag=part.etag)
+            for part in sorted(parts, key=lambda item: item.number)
+        ]
+        try:
+            result = self._client._complete_multipart_upload(
+                bucket_name=bucket, object_name=key, upload_id=upload_id, parts=sdk_parts
+            )
+        except S3Error as error:
+            if error.code == "NoSuchUpload":
+                raise UploadNotFound(f"upload {upload_id} of {bucket}/{key} is unknown") from None
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
+        return (result.etag or "").strip('"')
+
+    def multipart_abort(self, *, bucket: str, key: str, upload_id: str) -> None:
+        """Abort an upload and let the server drop its parts; an unknown upload is no error."""
+        try:
+            self._client._abort_multipart_upload(
+                bucket_name=bucket, object_name=key, upload_id=upload_id
+            )
+        except S3Error as error:
+            if error.code == "NoSuchUpload":
+                return
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
+
+    def multipart_list_incomplete(
+        self, *, bucket: str, prefix: str = ""
+    ) -> list[IncompleteUpload]:
+        """Uploads started under `prefix` and neither completed nor aborted.
+
+        Parsed here rather than by the SDK: minio 7.2 cannot read the `Initiated` time SeaweedFS
+        writes (an offset instead of `Z`) and loses the upload-id marker of long listings.
+        """
+        uploads: list[IncompleteUpload] = []
+        markers: dict[str, str] = {}
+        try:
+            while True:
+                response = self._client._execute(
+                    "GET", bucket,
+                    query_params={"uploads": "", "prefix": prefix, "max-uploads": "1000",
+                                  **markers},
+                )
+                # The configured S3 endpoint, parsed as the SDK itself parses it.
+                root = ElementTree.fromstring(response.data)  # noqa: S314
+                namespace = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
+                found = root.findall(f"{namespace}Upload")
+                for element in found:
+                    initiated = element.findtext(f"{namespace}Initiated")
+                    uploads.append(IncompleteUpload(
+                        bucket,
+                        element.findtext(f"{namespace}Key") or "",
+                        element.findtext(f"{namespace}UploadId") or "",
+                        _parse_time(initiated) if initiated else None,
+                    ))
+                truncated = (root.findtext(f"{namespace}IsTruncated") or "").lower() == "true"
+                if not truncated or not found:
+                    break
+                markers = {
+                    "key-marker": root.findtext(f"{namespace}NextKeyMarker") or "",
+                    "upload-id-marker": root.findtext(f"{namespace}NextUploadIdMarker") or "",
+                }
+        except S3Error as error:
+            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
+        return uploads
+
+    def _unreachable(self, error: Exception) -> StorageError:
+        return StorageError(f"S3_ENDPOINT={self.endpoint!r} cannot be reached: {error}")
 
     @staticmethod
     def _explain(error: S3Error, *, setting: str) -> str:

@@ -86,3 +86,12 @@ def english_outside_requests():
 
     with translation.override("en"):
         yield
+
+
+@pytest.fixture
+def client():
+    """Django's test client asking for English, so that stories can assert exact messages;
+    tests of the default language build their own client without the header."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})

@@ -19,6 +19,7 @@ import json
 import re
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -341,7 +342,11 @@ def _verify(archive: zipfile.ZipFile, trust: TrustStore, report: ArchiveReport) 
         name = entry["name"]
         if name not in names:
             return _fail(report, name, "listed in the manifest, missing from the package")
-        size, digest = _digest_of(archive, name)
+        try:
+            size, digest = _digest_of(archive, name)
+        except (zlib.error, EOFError) as error:
+            # A changed byte inside a deflated member may break the stream before the CRC.
+            return _fail(report, name, f"cannot be decompressed: {error}")
         if digest != entry["sha256"] or size != entry["size"]:
             return _fail(report, name, (
                 f"SHA-256 {digest} (size {size}) does not match the manifest's "

@@ -52,10 +52,12 @@ def test_init_creates_the_ca_and_says_where(ca_settings, tmp_path):
         "issuing-crl.pem",
         "issuing-key.pem",
         "issuing.pem",
+        "platform.p12",
         "revoked.json",
         "root-crl.pem",
         "root-key.pem",
         "root.pem",
+        "tsa.p12",
     ]
 
 

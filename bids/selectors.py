@@ -1,0 +1,50 @@
+"""Queries of the bids app. Each costs a fixed number of queries whatever the number of rows."""
+
+from django.db.models import QuerySet
+
+from accounts.models import Organisation, Role, User
+from accounts.selectors import user_has_role
+from bids.models import Bid, BidUpload, ReceiptKind
+
+
+def bids_of_bidder(*, organisation: Organisation) -> QuerySet[Bid]:
+    """A bidder's own bids, newest first; nothing about anyone else's."""
+    return (
+        Bid.objects.filter(bidder=organisation)
+        .select_related("tender")
+        .order_by("-received_at")
+    )
+
+
+def bid_of_bidder(*, organisation: Organisation, bid_id: object) -> Bid | None:
+    return bids_of_bidder(organisation=organisation).filter(pk=bid_id).first()
+
+
+def receipt_of(*, bid: Bid, kind: str = ReceiptKind.SUBMISSION):
+    return bid.receipts.filter(kind=kind).first()
+
+
+def user_is_supervisor(*, user: User) -> bool:
+    return user.is_authenticated and user_has_role(user=user, role=Role.SUPERVISOR)
+
+
+def upload_evidence_for_tender(*, tender_id: object) -> QuerySet[BidUpload]:
+    """Every upload to a tender with where it came from: for supervisors only (DESIGN §3)."""
+    return (
+        BidUpload.objects.filter(tender_id=tender_id)
+        .select_related("bidder", "user", "bid")
+        .order_by("created_at")
+    )
+
+
+def bids_of_user(*, user: User) -> QuerySet[Bid]:
+    """Bids of every organisation the user acts for as a bidder (the bidder workspace)."""
+    return (
+        Bid.objects.filter(
+            bidder__memberships__user=user, bidder__memberships__role=Role.BIDDER
+        )
+        .select_related("tender", "bidder")
+        .prefetch_related("receipts")
+        .order_by("-received_at")
+        .distinct()
+    )

@@ -1,0 +1,807 @@
+"""Use cases of sealed bid submission (DESIGN §5, 办法 第26–27条).
+
+open an upload → store parts (streamed, bounded, resumable) → finalise (stream the stored object
+back through the keyless check, then, under the tender's row lock and against the database
+clock, record the bid and issue a signed, timestamped receipt) → withdraw by a signed request.
+
+Every refusal raises `BidRefused` (code, message, field, HTTP status). A refusal of the file
+itself discards the bytes and aborts the upload; nothing unfinished ever counts as a bid.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, BinaryIO
+from uuid import UUID
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+
+from accounts.models import Organisation, Role, RoleMembership, User, UserCertificate
+from bids.models import (
+    Bid,
+    BidState,
+    BidUpload,
+    BidUploadPart,
+    Receipt,
+    ReceiptKind,
+    UploadState,
+)
+from monitoring.clock import database_now
+from monitoring.services import PLATFORM, Actor, record_event
+from monitoring.transitions import apply_transition
+from signing.canonical import canonical_json
+from signing.cms import sign_detached, verify_json
+from signing.envelope import read_envelope, verify_sealed_bid
+from signing.envelope.errors import (
+    EnvelopeError,
+    NotASealedBid,
+    TrailingData,
+    Truncated,
+)
+from signing.envelope.format import (
+    MAX_HEADER_SIZE,
+    MAX_PADDING_SIZE,
+    MAX_SIGNATURE_SIZE,
+    PREAMBLE_SIZE,
+)
+from signing.errors import SigningError
+from storage.objects import (
+    MINIMUM_PART_SIZE,
+    StorageError,
+    UploadedPart,
+    UploadNotFound,
+    get_storage,
+)
+from trading.models import Tender, TenderState
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_MAX_SIZE = 2 * 1024**3
+DEFAULT_PART_SIZE = 8 * 1024 * 1024
+DEFAULT_UPLOAD_MAX_AGE = dt.timedelta(hours=24)
+DEFAULT_WITHDRAWAL_SKEW = dt.timedelta(minutes=5)
+READ_CHUNK = 64 * 1024
+RECEIPT_VERSION = 1
+FINGERPRINT_MAX_BYTES = 4096
+
+# 办法 第26条: the platform accepts only encrypted bids; a plain file is refused with a prompt.
+PLAIN_FILE_PROMPT = (
+    "This file is not a sealed bid: the platform accepts only encrypted bids (电子招标投标办法 "
+    "第二十六条). Seal it first with `bidtool seal --tender <id> …` and upload the .sealed file."
+)
+
+
+def max_bid_size() -> int:
+    return int(getattr(settings, "BID_MAX_SIZE", DEFAULT_MAX_SIZE))
+
+
+def upload_part_size() -> int:
+    return max(int(getattr(settings, "BID_UPLOAD_PART_SIZE", DEFAULT_PART_SIZE)),
+               MINIMUM_PART_SIZE)
+
+
+def upload_max_age() -> dt.timedelta:
+    hours = getattr(settings, "BID_UPLOAD_MAX_AGE_HOURS", None)
+    return DEFAULT_UPLOAD_MAX_AGE if hours is None else dt.timedelta(hours=float(hours))
+
+
+def withdrawal_skew() -> dt.timedelta:
+    seconds = getattr(settings, "BID_WITHDRAWAL_MAX_SKEW_SECONDS", None)
+    return DEFAULT_WITHDRAWAL_SKEW if seconds is None else dt.timedelta(seconds=float(seconds))
+
+
+class BidRefused(Exception):
+    """A request refused with a code the client can act on; `retryable` means try again."""
+
+    def __init__(
+        self, code: str, message: str, *, status: int = 400, field: str | None = None,
+        retryable: bool = False,
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.field = field
+        self.retryable = retryable
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        if self.retryable:
+            body["retryable"] = True
+        return body
+
+
+@dataclass(frozen=True)
+class BidderActing:
+    """A person acting for a bidder organisation, in a session opened with its certificate."""
+
+    user: User
+    organisation: Organisation
+    certificate_sha256: str
+    client_ip: str | None = None
+    user_agent: str = ""
+
+    def as_actor(self) -> Actor:
+        return Actor(user=self.user, role=Role.BIDDER, client_ip=self.client_ip)
+
+
+def bidder_acting(
+    *, user: User, certificate_sha256: str | None, client_ip: str | None = None,
+    user_agent: str = "",
+) -> BidderActing:
+    """The bidder organisation a certificate-login session acts for, or BidRefused (403).
+
+    The organisation is the one named by the login certificate (its USCC), and the user must
+    hold the bidder role for it.
+    """
+    if not certificate_sha256:
+        raise BidRefused(
+            "certificate_login_required",
+            "Submitting a bid needs a session opened with the bidder's certificate "
+            "(POST /api/v1/auth/challenge, then /api/v1/auth/certificate-login).",
+            status=403,
+        )
+    certificate = UserCertificate.objects.filter(
+        user=user, certificate_sha256=certificate_sha256
+    ).first()
+    if certificate is None or not certificate.uscc:
+        raise BidRefused(
+            "certificate_login_required",
+            "The session's certificate is not an organisation certificate bound to this user.",
+            status=403,
+        )
+    membership = (
+        RoleMembership.objects.select_related("organisation")
+        .filter(user=user, role=Role.BIDDER, organisation__uscc=certificate.uscc)
+        .first()
+    )
+    if membership is None:
+        raise BidRefused(
+            "not_a_bidder",
+            f"{user.get_username()} does not act as a bidder for the organisation "
+            f"{certificate.uscc} named by the login certificate.",
+            status=403,
+        )
+    return BidderActing(
+        user=user, organisation=membership.organisation, certificate_sha256=certificate_sha256,
+        client_ip=client_ip, user_agent=user_agent[:500],
+    )
+
+
+def _object_key(upload: BidUpload) -> str:
+    # Derived from ids only, never from a file name a user typed.
+    return f"tenders/{upload.tender_id}/bids/{upload.pk}.sealed"
+
+
+def _check_open_for_bids(tender: Tender, now: dt.datetime) -> None:
+    if tender.state != TenderState.PUBLISHED:
+        raise BidRefused(
+            "tender_not_open",
+            f"Tender {tender.pk} is {tender.state}: it does not accept bids.",
+            status=409,
+        )
+    if tender.bid_deadline is None or now >= tender.bid_deadline:
+        # 办法 第27条: a bid received after the deadline is refused.
+        raise BidRefused(
+            "deadline_passed",
+            f"The bid deadline of tender {tender.pk} ({tender.bid_deadline.isoformat()}) has "
+            f"passed (platform time {now.isoformat()}): the bid is refused.",
+            status=409,
+        )
+
+
+def _clean_fingerprint(value: Any) -> dict[str, Any]:
+    if not isinstance(value, dict) or len(canonical_json(value)) > FINGERPRINT_MAX_BYTES:
+        return {}
+    return value
+
+
+def bid_upload_open(
+    *, acting: BidderActing, tender_id: UUID, size: int,
+    device_fingerprint: dict[str, Any] | None = None,
+) -> BidUpload:
+    """Open a resumable upload for a sealed file of `size` bytes; nothing is stored yet."""
+    tender = Tender.objects.filter(pk=tender_id).first()
+    if tender is None:
+        raise BidRefused("tender_not_found", f"Tender {tender_id} does not exist.", status=404)
+    if not isinstance(size, int) or size <= 0:
+        raise BidRefused("size_invalid", "The size must be a positive number of bytes.",
+                         field="size")
+    limit = max_bid_size()
+    if size > limit:
+        raise BidRefused(
+            "bid_too_large",
+            f"The sealed bid is {size} bytes; the platform accepts at most {limit} bytes.",
+            status=413, field="size",
+        )
+    _check_open_for_bids(tender, database_now())
+    part_size = upload_part_size()
+    if -(-size // part_size) > 10000:
+        raise BidRefused("bid_too_large", "The sealed bid needs more than 10000 parts.",
+                         status=413, field="size")
+    storage = get_storage()
+    upload = BidUpload(
+        tender=tender, bidder=acting.organisation, user=acting.user,
+        certificate_sha256=acting.certificate_sha256, size=size, part_size=part_size,
+        bucket=storage.bucket("bids"), client_ip=acting.client_ip,
+        user_agent=acting.user_agent, device_fingerprint=_clean_fingerprint(device_fingerprint),
+    )
+    upload.object_key = _object_key(upload)
+    try:
+        upload.storage_upload_id = storage.multipart_create(
+            bucket=upload.bucket, key=upload.object_key,
+            metadata={"tender": str(tender.pk), "upload": str(upload.pk)},
+        )
+    except StorageError as error:
+        raise _storage_unavailable(error) from None
+    with transaction.atomic():
+        upload.created_at = database_now()
+        upload.save(force_insert=True)
+        record_event(
+            actor=acting.as_actor(), action="bid_upload.opened", object_type="bids.bidupload",
+            object_id=str(upload.pk), to_state=UploadState.UPLOADING,
+            payload={"tender": str(tender.pk), "bidder_uscc": acting.organisation.uscc,
+                     "size": size, "part_size": part_size},
+        )
+    return upload
+
+
+def _storage_unavailable(error: StorageError) -> BidRefused:
+    logger.warning("object storage unavailable: %s", error)
+    return BidRefused(
+        "storage_unavailable",
+        "The platform's bid storage is not reachable right now; nothing was lost. Retry in a "
+        "moment: the upload resumes from the last stored part.",
+        status=503, retryable=True,
+    )
+
+
+def _own_upload(acting: BidderActing, upload_id: UUID) -> BidUpload:
+    upload = (
+        BidUpload.objects.select_related("tender", "bidder")
+        .filter(pk=upload_id, bidder=acting.organisation).first()
+    )
+    if upload is None:
+        raise BidRefused("upload_not_found", f"Upload {upload_id} does not exist.", status=404)
+    return upload
+
+
+def _read_bounded(stream: BinaryIO, expected: int) -> bytearray:
+    """Read exactly `expected` bytes from a request body in small chunks, never more.
+
+    One buffer of the part's size, allocated once and filled in place: no growth copies, and
+    handed to the SDK as is (it hashes and sends a bytes-like body without copying it).
+    """
+    buffer = bytearray(expected)
+    view = memoryview(buffer)
+    filled = 0
+    while filled < expected:
+        chunk = stream.read(min(READ_CHUNK, expected - filled))
+        if not chunk:
+            break
+        view[filled:filled + len(chunk)] = chunk
+        filled += len(chunk)
+    view.release()
+    if filled < expected:
+        del buffer[filled:]
+    return buffer
+
+
+FRONT_MAX_SIZE = PREAMBLE_SIZE + MAX_HEADER_SIZE + MAX_SIGNATURE_SIZE + MAX_PADDING_SIZE
+
+
+def _check_front(upload: BidUpload, data: bytearray) -> None:
+    """The first bytes must be a sealed bid for this tender and bidder, of the declared size."""
+    import io
+
+    try:
+        # The front (preamble, header, signature, padding) is at most a few MiB.
+        envelope = read_envelope(io.BytesIO(bytes(data[:FRONT_MAX_SIZE])))
+    except NotASealedBid as error:
+        raise BidRefused("not_a_sealed_bid", f"{PLAIN_FILE_PROMPT} ({error})") from None
+    except EnvelopeError as error:
+        raise BidRefused(error.code, str(error)) from None
+    header = envelope.header
+    if header.tender_id != str(upload.tender_id):
+        raise BidRefused(
+            "wrong_tender",
+            f"The sealed bid is for tender {header.tender_id!r}, not {upload.tender_id}.",
+        )
+    if header.bidder_uscc != upload.bidder.uscc:
+        raise BidRefused(
+            "signer_not_bidder",
+            f"The sealed bid names bidder {header.bidder_uscc}, but this session acts for "
+            f"{upload.bidder.uscc}.",
+        )
+    if envelope.total_size > max_bid_size():
+        raise BidRefused(
+            "bid_too_large",
+            f"The sealed bid's header accounts for {envelope.total_size} bytes; the platform "
+            f"accepts at most {max_bid_size()} bytes.", status=413,
+        )
+    if envelope.total_size != upload.size:
+        error_class = Truncated if upload.size < envelope.total_size else TrailingData
+        raise BidRefused(
+            error_class.code,
+            f"The upload declared {upload.size} bytes but the sealed bid's header accounts for "
+            f"{envelope.total_size}: the file is "
+            f"{'truncated' if error_class is Truncated else 'extended'}.",
+        )
+
+
+def bid_upload_part(
+    *, acting: BidderActing, upload_id: UUID, number: int, stream: BinaryIO,
+    length: int | None,
+) -> BidUploadPart:
+    """Store part `number` of an upload, read from `stream` in bounded chunks.
+
+    Every part but the last is exactly the upload's part size, so the whole file is never held:
+    memory is one part per request. Part 1 is checked before anything is stored.
+    """
+    upload = _own_upload(acting, upload_id)
+    if upload.state != UploadState.UPLOADING:
+        raise BidRefused(
+            "upload_not_open",
+            f"Upload {upload.pk} is {upload.state}"
+            + (f" ({upload.refusal_code})" if upload.refusal_code else "")
+            + ": it takes no more parts.",
+            status=409,
+        )
+    if not 1 <= number <= upload.part_count:
+        raise BidRefused(
+            "part_number_invalid",
+            f"Part {number} is outside 1..{upload.part_count} for this upload.",
+            field="number",
+        )
+    expected = upload.expected_part_size(number)
+    if length is None:
+        raise BidRefused("length_required", "Send the part with a Content-Length.", status=411)
+    if length != expected:
+        raise BidRefused(
+            "part_size_invalid",
+            f"Part {number} must be {expected} bytes, not {length}.", field="number",
+        )
+    now = database_now()
+    try:
+        _check_open_for_bids(upload.tender, now)
+    except BidRefused as refusal:
+        _refuse_upload(upload, refusal, actor=acting.as_actor())
+        raise
+    data = _read_bounded(stream, expected)
+    if len(data) != expected:
+        raise BidRefused(
+            "part_incomplete",
+            f"Part {number} ended after {len(data)} of {expected} bytes: send it again.",
+            retryable=True,
+        )
+    if number == 1:
+        try:
+            _check_front(upload, data)
+        except BidRefused as refusal:
+            _refuse_upload(upload, refusal, actor=acting.as_actor())
+            raise
+    storage = get_storage()
+    try:
+        stored = storage.multipart_upload_part(
+            bucket=upload.bucket, key=upload.object_key, upload_id=upload.storage_upload_id,
+            number=number, data=data,
+        )
+    except UploadNotFound:
+        raise BidRefused("upload_not_open", f"Upload {upload.pk} was ended.", status=409) from None
+    except StorageError as error:
+        raise _storage_unavailable(error) from None
+    part, _ = BidUploadPart.objects.update_or_create(
+        upload=upload, number=number,
+        defaults={"size": stored.size, "etag": stored.etag,
+                  "sha256": hashlib.sha256(data).hexdigest(), "stored_at": database_now()},
+    )
+    return part
+
+
+def _discard_stored(upload: BidUpload) -> None:
+    """Drop the bytes of an ended upload: its parts, and the object if it was assembled."""
+    storage = get_storage()
+    try:
+        storage.multipart_abort(
+            bucket=upload.bucket, key=upload.object_key, upload_id=upload.storage_upload_id
+        )
+        storage.delete(bucket=upload.bucket, key=upload.object_key)
+    except StorageError as error:
+        # Housekeeping aborts what is left over (bid_upload_expire_stale).
+        logger.warning("could not discard upload %s now: %s", upload.pk, error)
+
+
+def _refuse_upload(upload: BidUpload, refusal: BidRefused, *, actor: Actor) -> None:
+    """End an upload whose file is refused: state `aborted`, one event, the bytes discarded."""
+    with transaction.atomic():
+        locked = BidUpload.objects.select_for_update().get(pk=upload.pk)
+        if locked.state != UploadState.UPLOADING:
+            return
+        apply_transition(
+            locked, "abort", actor=actor, action="bid_upload.refused",
+            arguments=(database_now(), refusal.code, refusal.message),
+            changed_fields=["refusal_code", "refusal_message", "ended_at"],
+            payload={"tender": str(upload.tender_id), "error": refusal.code,
+                     "message": refusal.message},
+        )
+    _discard_stored(upload)
+
+
+def bid_upload_status(*, acting: BidderActing, upload_id: UUID) -> BidUpload:
+    return _own_upload(acting, upload_id)
+
+
+class _HashingStream:
+    """A file-like view of the stored object's chunks, hashing everything read."""
+
+    def __init__(self, chunks: Any) -> None:
+        self._chunks = iter(chunks)
+        self._buffer = b""
+        self._offset = 0
+        self.sha256 = hashlib.sha256()
+        self.size = 0
+
+    def read(self, size: int = -1) -> bytes:
+        pieces = []
+        wanted = size if size is not None and size >= 0 else None
+        while wanted is None or wanted > 0:
+            if self._offset >= len(self._buffer):
+                self._buffer = next(self._chunks, b"")
+                self._offset = 0
+                if not self._buffer:
+                    break
+            end = len(self._buffer) if wanted is None else self._offset + wanted
+            piece = self._buffer[self._offset:end]
+            self._offset += len(piece)
+            pieces.append(piece)
+            if wanted is not None:
+                wanted -= len(piece)
+        data = b"".join(pieces)
+        self.sha256.update(data)
+        self.size += len(data)
+        return data
+
+
+@dataclass(frozen=True)
+class Finalised:
+    bid: Bid
+    receipt: Receipt
+    created: bool
+
+
+def _existing(bid: Bid) -> Finalised:
+    return Finalised(bid, bid.receipts.get(kind=ReceiptKind.SUBMISSION), created=False)
+
+
+def _verify_stored(upload: BidUpload, at: dt.datetime) -> tuple[Any, str, int]:
+    from signing.conf import platform_trust_store
+
+    storage = get_storage()
+    with storage.open(bucket=upload.bucket, key=upload.object_key) as chunks:
+        stream = _HashingStream(chunks)
+        verified = verify_sealed_bid(
+            stream, trust=platform_trust_store(), expected_tender_id=str(upload.tender_id), at=at
+        )
+    return verified, stream.sha256.hexdigest(), stream.size
+
+
+@dataclass(frozen=True)
+class _Signers:
+    """The platform's signing credential and TSA, loaded (PKCS#12, PBKDF2) before any lock."""
+
+    credential: Any
+    authority: Any
+
+    @classmethod
+    def load(cls) -> "_Signers":
+        """Cached per process for a few minutes: each PKCS#12 costs 100,000 PBKDF2 rounds."""
+        from signing.conf import platform_credential, platform_timestamp_authority
+
+        key = tuple(str(getattr(settings, name, "")) for name in (
+            "SIGNING_CA_DIR", "SIGNING_PLATFORM_CREDENTIAL", "SIGNING_TSA_CREDENTIAL"))
+        cached = _SIGNERS_CACHE.get(key)
+        if cached is not None and time.monotonic() - cached[0] < SIGNERS_CACHE_SECONDS:
+            return cached[1]
+        signers = cls(platform_credential(), platform_timestamp_authority())
+        _SIGNERS_CACHE.clear()
+        _SIGNERS_CACHE[key] = (time.monotonic(), signers)
+        return signers
+
+
+SIGNERS_CACHE_SECONDS = 300
+_SIGNERS_CACHE: dict[tuple[str, ...], tuple[float, _Signers]] = {}
+
+
+def _issue_receipt(
+    bid: Bid, kind: str, document: dict[str, Any], at: dt.datetime, signers: _Signers
+) -> Receipt:
+    data = canonical_json(document)
+    return Receipt.objects.create(
+        bid=bid, kind=kind, document=data,
+        signature=sign_detached(data, credential=signers.credential),
+        timestamp_token=signers.authority.timestamp(data),
+        issued_at=at,
+    )
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def bid_finalize(
+    *, acting: BidderActing, upload_id: UUID, idempotency_key: str = ""
+) -> Finalised:
+    """Verify a fully stored upload and record it as the bidder's submitted bid, with receipt.
+
+    Finalising again (same upload, or the same idempotency key) returns the first receipt.
+    """
+    idempotency_key = (idempotency_key or "")[:100]
+    if idempotency_key:
+        earlier = Bid.objects.filter(
+            bidder=acting.organisation, idempotency_key=idempotency_key
+        ).first()
+        if earlier is not None:
+            return _existing(earlier)
+    upload = _own_upload(acting, upload_id)
+    earlier = Bid.objects.filter(upload=upload).first()
+    if earlier is not None:
+        return _existing(earlier)
+    if upload.state == UploadState.ABORTED:
+        raise BidRefused(
+            "upload_not_open",
+            f"Upload {upload.pk} was ended ({upload.refusal_code or 'aborted'}"
+            f"{': ' + upload.refusal_message if upload.refusal_message else ''}).",
+            status=409,
+        )
+    parts = list(upload.parts.all())
+    stored = {part.number: part for part in parts}
+    missing = [
+        number for number in range(1, upload.part_count + 1)
+        if number not in stored or stored[number].size != upload.expected_part_size(number)
+    ]
+    if missing:
+        shown = ", ".join(str(number) for number in missing[:20])
+        raise BidRefused(
+            "upload_incomplete",
+            f"The upload is not complete: part(s) {shown}"
+            f"{' …' if len(missing) > 20 else ''} of {upload.part_count} are missing. "
+            "Send them, then finalise again.",
+            status=409,
+        )
+    actor = acting.as_actor()
+    try:
+        _check_open_for_bids(upload.tender, database_now())
+    except BidRefused as refusal:
+        _refuse_upload(upload, refusal, actor=actor)
+        raise
+    storage = get_storage()
+    if not upload.assembled:
+        try:
+            storage.multipart_complete(
+                bucket=upload.bucket, key=upload.object_key, upload_id=upload.storage_upload_id,
+                parts=[UploadedPart(part.number, part.etag, part.size) for part in parts],
+            )
+        except UploadNotFound:
+            pass  # assembled by a concurrent finalise; the read below finds out
+        except StorageError as error:
+            raise _storage_unavailable(error) from None
+        BidUpload.objects.filter(pk=upload.pk).update(assembled=True)
+        upload.assembled = True
+    try:
+        verified, file_sha256, size = _verify_stored(upload, database_now())
+    except (EnvelopeError, SigningError) as error:
+        refusal = BidRefused(getattr(error, "code", "bid_invalid"), str(error))
+        _refuse_upload(upload, refusal, actor=actor)
+        raise refusal from None
+    except StorageError as error:
+        raise _storage_unavailable(error) from None
+    if verified.signature.identity.uscc != acting.organisation.uscc:
+        refusal = BidRefused(
+            "signer_not_bidder",
+            f"The sealed bid was signed with the certificate of "
+            f"{verified.signature.identity.uscc or verified.signature.identity.name}, not of "
+            f"the bidder {acting.organisation.uscc} this session acts for.",
+        )
+        _refuse_upload(upload, refusal, actor=actor)
+        raise refusal
+    try:
+        return _record_bid(
+            acting=acting, upload=upload, verified=verified, file_sha256=file_sha256, size=size,
+            idempotency_key=idempotency_key, signers=_Signers.load(),
+        )
+    except BidRefused as refusal:
+        if refusal.code in {"deadline_passed", "tender_not_open"}:
+            _refuse_upload(upload, refusal, actor=actor)
+        raise
+    except IntegrityError:
+        # A concurrent finalise of the same upload or idempotency key won: answer with its bid.
+        earlier = Bid.objects.filter(upload=upload).first() or Bid.objects.filter(
+            bidder=acting.organisation, idempotency_key=idempotency_key or None
+        ).first()
+        if earlier is None:
+            raise
+        return _existing(earlier)
+
+
+@transaction.atomic
+def _record_bid(
+    *, acting: BidderActing, upload: BidUpload, verified: Any, file_sha256: str, size: int,
+    idempotency_key: str, signers: _Signers,
+) -> Finalised:
+    # The deadline is enforced here, under the tender's row lock, against the database clock:
+    # every finalise queues on the lock, so none slips in after the instant (办法 第27条).
+    tender = Tender.objects.select_for_update().get(pk=upload.tender_id)
+    received_at = database_now()
+    _check_open_for_bids(tender, received_at)
+    locked = BidUpload.objects.select_for_update().get(pk=upload.pk)
+    earlier = Bid.objects.filter(upload=locked).first()
+    if earlier is not None:
+        return _existing(earlier)
+    if locked.state != UploadState.UPLOADING:
+        raise BidRefused("upload_not_open", f"Upload {locked.pk} was ended.", status=409)
+    actor = acting.as_actor()
+    for previous in Bid.objects.filter(
+        tender=tender, bidder=acting.organisation, state=BidState.SUBMITTED
+    ):
+        apply_transition(
+            previous, "supersede", actor=actor, action="bid.superseded",
+            payload={"tender": str(tender.pk), "by_upload": str(locked.pk)},
+        )
+    locked = apply_transition(
+        locked, "complete", actor=actor, action="bid_upload.completed",
+        arguments=(received_at,), changed_fields=["ended_at"],
+        payload={"tender": str(tender.pk), "size": size},
+    )
+    sequence = (tender.bids.aggregate(last=Max("sequence"))["last"] or 0) + 1
+    header = verified.header
+    bid = Bid.objects.create(
+        tender=tender, bidder=acting.organisation, submitted_by=acting.user, upload=locked,
+        sequence=sequence, received_at=received_at, size=size,
+        header_sha256=hashlib.sha256(verified.envelope.header_bytes).hexdigest(),
+        ciphertext_sha256=file_sha256,
+        signer_certificate_sha256=verified.signature.identity.certificate_sha256,
+        sealed_at=header.sealed_at, parts=[part.to_json() for part in header.parts],
+        idempotency_key=idempotency_key,
+    )
+    document = {
+        "receipt_version": RECEIPT_VERSION,
+        "kind": ReceiptKind.SUBMISSION.value,
+        "bid": str(bid.pk),
+        "tender": str(tender.pk),
+        "bidder_uscc": acting.organisation.uscc,
+        "header_sha256": bid.header_sha256,
+        "ciphertext_sha256": bid.ciphertext_sha256,
+        "size": size,
+        "received_at": _utc(received_at),
+        "sequence": sequence,
+    }
+    receipt = _issue_receipt(bid, ReceiptKind.SUBMISSION, document, received_at, signers)
+    record_event(
+        actor=actor, action="bid.submitted", object_type="bids.bid", object_id=str(bid.pk),
+        to_state=BidState.SUBMITTED,
+        payload={**document, "receipt": str(receipt.pk)},
+    )
+    return Finalised(bid, receipt, created=True)
+
+
+def withdrawal_request(*, bid: Bid, time: str) -> dict[str, Any]:
+    """The JSON a bidder signs to withdraw a bid (canonical form is what is signed)."""
+    return {"action": "withdraw", "bid": str(bid.pk), "tender": str(bid.tender_id), "time": time}
+
+
+def bid_withdraw(
+    *, acting: BidderActing, bid_id: UUID, time: str, signature: bytes
+) -> Finalised:
+    """Withdraw a submitted bid before the deadline by a request signed with the bidder's
+    certificate (办法 第27条); answered with a withdrawal receipt. Repeating it is a no-op."""
+    from signing.conf import platform_trust_store
+
+    bid = Bid.objects.filter(pk=bid_id, bidder=acting.organisation).first()
+    if bid is None:
+        raise BidRefused("bid_not_found", f"Bid {bid_id} does not exist.", status=404)
+    request = withdrawal_request(bid=bid, time=time)
+    if bid.state == BidState.WITHDRAWN and bid.withdrawal_request == request:
+        return Finalised(bid, bid.receipts.get(kind=ReceiptKind.WITHDRAWAL), created=False)
+    try:
+        requested_at = dt.datetime.fromisoformat(time.replace("Z", "+00:00"))
+        if requested_at.tzinfo is None:
+            raise ValueError
+    except (ValueError, AttributeError):
+        raise BidRefused("time_invalid", "time must be an ISO 8601 UTC time.",
+                         field="time") from None
+    now = database_now()
+    if abs(now - requested_at) > withdrawal_skew():
+        raise BidRefused(
+            "withdrawal_request_stale",
+            f"The withdrawal request is dated {time}, too far from platform time "
+            f"{now.isoformat()}: sign a fresh one.", field="time",
+        )
+    try:
+        info = verify_json(signature, request, trust=platform_trust_store(), at=now)
+    except SigningError as error:
+        raise BidRefused(error.code, f"The withdrawal request's signature is refused: {error}",
+                         field="signature") from None
+    except Exception as error:  # a damaged signature can fail anywhere in the ASN.1 parsers
+        raise BidRefused("signature_invalid", f"The signature cannot be read: {error}",
+                         field="signature") from None
+    if info.identity.uscc != acting.organisation.uscc:
+        raise BidRefused(
+            "signer_not_bidder",
+            f"The withdrawal was signed by {info.identity.uscc or info.identity.name}, not by "
+            f"the bidder {acting.organisation.uscc}.", field="signature",
+        )
+    signers = _Signers.load()
+    with transaction.atomic():
+        tender = Tender.objects.select_for_update().get(pk=bid.tender_id)
+        withdrawn_at = database_now()
+        _check_open_for_bids(tender, withdrawn_at)
+        locked = Bid.objects.select_for_update().get(pk=bid.pk)
+        if locked.state != BidState.SUBMITTED:
+            raise BidRefused(
+                "bid_not_submitted",
+                f"Bid {bid.pk} is {locked.state}: only a submitted bid can be withdrawn.",
+                status=409,
+            )
+        locked = apply_transition(
+            locked, "withdraw", actor=acting.as_actor(), action="bid.withdrawn",
+            arguments=(withdrawn_at, request, signature),
+            changed_fields=["withdrawn_at", "withdrawal_request", "withdrawal_signature"],
+            payload={"tender": str(tender.pk), "request": request},
+        )
+        document = {
+            "receipt_version": RECEIPT_VERSION,
+            "kind": ReceiptKind.WITHDRAWAL.value,
+            "bid": str(bid.pk),
+            "tender": str(tender.pk),
+            "bidder_uscc": acting.organisation.uscc,
+            "sequence": bid.sequence,
+            "ciphertext_sha256": bid.ciphertext_sha256,
+            "request_sha256": hashlib.sha256(canonical_json(request)).hexdigest(),
+            "withdrawn_at": _utc(withdrawn_at),
+        }
+        receipt = _issue_receipt(locked, ReceiptKind.WITHDRAWAL, document, withdrawn_at,
+                                 signers)
+    return Finalised(locked, receipt, created=True)
+
+
+def bid_upload_expire_stale(*, older_than: dt.timedelta | None = None) -> int:
+    """Housekeeping: abort uploads left unfinished longer than `older_than` and drop their parts,
+    plus any multipart upload in the bids bucket that no open upload row accounts for."""
+    age = older_than if older_than is not None else upload_max_age()
+    cutoff = database_now() - age
+    ended = 0
+    for upload_id in BidUpload.objects.filter(
+        state=UploadState.UPLOADING, created_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            upload = BidUpload.objects.select_for_update().get(pk=upload_id)
+            if upload.state != UploadState.UPLOADING:
+                continue
+            apply_transition(
+                upload, "abort", actor=PLATFORM, action="bid_upload.expired",
+                arguments=(database_now(), "upload_expired", f"Not finalised within {age}."),
+                changed_fields=["refusal_code", "refusal_message", "ended_at"],
+                payload={"tender": str(upload.tender_id), "created_at": _utc(upload.created_at)},
+            )
+        _discard_stored(upload)
+        ended += 1
+    storage = get_storage()
+    bucket = storage.bucket("bids")
+    open_ids = set(
+        BidUpload.objects.filter(state=UploadState.UPLOADING).values_list(
+            "storage_upload_id", flat=True
+        )
+    )
+    for leftover in storage.multipart_list_incomplete(bucket=bucket, prefix="tenders/"):
+        if leftover.upload_id in open_ids:
+            continue
+        if leftover.initiated is not None and leftover.initiated > cutoff:
+            continue  # perhaps a row about to be written by an open request
+        storage.multipart_abort(bucket=bucket, key=leftover.key, upload_id=leftover.upload_id)
+    return ended

@@ -1,0 +1,12 @@
+"""Celery tasks of the bids app: take ids or nothing, call a service, safe to run twice."""
+
+from celery import shared_task
+
+from bids.services import bid_upload_expire_stale
+from storage.objects import StorageError
+
+
+@shared_task(acks_late=True, autoretry_for=(StorageError,), retry_backoff=True, max_retries=5)
+def bid_uploads_expire() -> int:
+    """Abort uploads left unfinished longer than BID_UPLOAD_MAX_AGE_HOURS; drop their parts."""
+    return bid_upload_expire_stale()
