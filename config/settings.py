@@ -192,6 +192,9 @@ TRADING_MAKEUP_WORKDAYS = env_list("TRADING_MAKEUP_WORKDAYS", [])
 # How long a certificate-login challenge may be answered.
 LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 
+# Fragments other apps add to trading's tender page (trading cannot import them).
+TENDER_PAGE_PANELS = ["bids.panels.my_bid_panel"]
+
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.
 OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-xxxxxx")
 OCDS_PUBLISHER_NAME = env_str("OCDS_PUBLISHER_NAME", "公共资源交易平台")

@@ -1,8 +1,11 @@
 """The public portal: tender list with search and filters, and the tender page."""
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.module_loading import import_string
+from django.utils.safestring import mark_safe
 
 from monitoring.services import client_ip_of
 from trading.documents import document_downloads_visible
@@ -12,6 +15,12 @@ from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_publ
 from trading.services import Acting
 
 PAGE_SIZE = 20
+
+
+def _tender_page_panels() -> list:
+    """Fragments other apps add to the tender page (settings.TENDER_PAGE_PANELS): trading
+    cannot import them, dependencies point the other way."""
+    return [import_string(path) for path in settings.TENDER_PAGE_PANELS]
 
 
 def tender_list(request: HttpRequest) -> HttpResponse:
@@ -53,6 +62,7 @@ def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
             downloads = None
     return render(request, "trading/tender_detail.html", {
         "tender": tender,
+        "panels": [mark_safe(panel(request, tender)) for panel in _tender_page_panels()],  # noqa: S308 - our own templates
         "documents": tender.documents.all(),
         "notices": notice_list_for_tender(tender_id=tender.pk),
         "downloads": downloads,
