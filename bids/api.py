@@ -6,6 +6,7 @@ import json
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
@@ -231,7 +232,9 @@ class ReceiptView(BidApiView):
         kind = request.query_params.get("kind", ReceiptKind.SUBMISSION)
         receipt = selectors.receipt_of(bid=bid, kind=kind) if bid else None
         if receipt is None:
-            raise BidRefused("receipt_not_found", f"No {kind} receipt for bid {bid_id}.",
+            raise BidRefused("receipt_not_found",
+                             _("No %(kind)s receipt for bid %(bid)s.")
+                             % {"kind": kind, "bid": bid_id},
                              status=404)
         response = Response(receipt_json(receipt))
         response["Content-Disposition"] = f'attachment; filename="receipt-{bid.pk}-{kind}.json"'
@@ -249,7 +252,7 @@ class WithdrawSerializer(serializers.Serializer):
         try:
             return base64.b64decode(value, validate=True)
         except (binascii.Error, ValueError):
-            raise serializers.ValidationError("The signature is not valid base64.") from None
+            raise serializers.ValidationError(_("The signature is not valid base64.")) from None
 
 
 class WithdrawView(BidApiView):
@@ -276,7 +279,7 @@ class TenderEvidenceView(BidApiView):
         "uploads": serializers.ListField(child=serializers.DictField())}), 403: ERROR})
     def get(self, request: Request, tender_id) -> Response:
         if not selectors.user_is_supervisor(user=request.user):
-            raise PermissionDenied("Only supervisors see the evidence of bid uploads.")
+            raise PermissionDenied(_("Only supervisors see the evidence of bid uploads."))
         uploads = selectors.upload_evidence_for_tender(tender_id=tender_id)
         rows = []
         for upload in uploads:

@@ -19,6 +19,8 @@ from uuid import UUID
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Organisation, Role, RoleMembership, User, UserCertificate
 from bids.models import (
@@ -69,7 +71,7 @@ RECEIPT_VERSION = 1
 FINGERPRINT_MAX_BYTES = 4096
 
 # 办法 第26条: the platform accepts only encrypted bids; a plain file is refused with a prompt.
-PLAIN_FILE_PROMPT = (
+PLAIN_FILE_PROMPT = gettext_lazy(
     "This file is not a sealed bid: the platform accepts only encrypted bids (电子招标投标办法 "
     "第二十六条). Seal it first with `bidtool seal --tender <id> …` and upload the .sealed file."
 )
@@ -143,8 +145,8 @@ def bidder_acting(
     if not certificate_sha256:
         raise BidRefused(
             "certificate_login_required",
-            "Submitting a bid needs a session opened with the bidder's certificate "
-            "(POST /api/v1/auth/challenge, then /api/v1/auth/certificate-login).",
+            _("Submitting a bid needs a session opened with the bidder's certificate "
+              "(POST /api/v1/auth/challenge, then /api/v1/auth/certificate-login)."),
             status=403,
         )
     certificate = UserCertificate.objects.filter(
@@ -153,7 +155,8 @@ def bidder_acting(
     if certificate is None or not certificate.uscc:
         raise BidRefused(
             "certificate_login_required",
-            "The session's certificate is not an organisation certificate bound to this user.",
+            _("The session's certificate is not an organisation certificate bound to this "
+              "user."),
             status=403,
         )
     membership = (
@@ -164,8 +167,8 @@ def bidder_acting(
     if membership is None:
         raise BidRefused(
             "not_a_bidder",
-            f"{user.get_username()} does not act as a bidder for the organisation "
-            f"{certificate.uscc} named by the login certificate.",
+            _("%(user)s does not act as a bidder for the organisation %(uscc)s named by the "
+              "login certificate.") % {"user": user.get_username(), "uscc": certificate.uscc},
             status=403,
         )
     return BidderActing(
@@ -180,18 +183,21 @@ def _object_key(upload: BidUpload) -> str:
 
 
 def _check_open_for_bids(tender: Tender, now: dt.datetime) -> None:
-    if tender.state != TenderState.PUBLISHED:
+    if tender.state != TenderState.PUBLISHED or tender.bid_deadline is None:
         raise BidRefused(
             "tender_not_open",
-            f"Tender {tender.pk} is {tender.state}: it does not accept bids.",
+            _("Tender %(tender)s is %(state)s: it does not accept bids.")
+            % {"tender": tender.pk, "state": tender.state},
             status=409,
         )
-    if tender.bid_deadline is None or now >= tender.bid_deadline:
+    if now >= tender.bid_deadline:
         # 办法 第27条: a bid received after the deadline is refused.
         raise BidRefused(
             "deadline_passed",
-            f"The bid deadline of tender {tender.pk} ({tender.bid_deadline.isoformat()}) has "
-            f"passed (platform time {now.isoformat()}): the bid is refused.",
+            _("The bid deadline of tender %(tender)s (%(deadline)s) has passed (platform time "
+              "%(now)s): the bid is refused.")
+            % {"tender": tender.pk, "deadline": tender.bid_deadline.isoformat(),
+               "now": now.isoformat()},
             status=409,
         )
 
@@ -209,21 +215,24 @@ def bid_upload_open(
     """Open a resumable upload for a sealed file of `size` bytes; nothing is stored yet."""
     tender = Tender.objects.filter(pk=tender_id).first()
     if tender is None:
-        raise BidRefused("tender_not_found", f"Tender {tender_id} does not exist.", status=404)
+        raise BidRefused("tender_not_found",
+                         _("Tender %(tender)s does not exist.") % {"tender": tender_id},
+                         status=404)
     if not isinstance(size, int) or size <= 0:
-        raise BidRefused("size_invalid", "The size must be a positive number of bytes.",
+        raise BidRefused("size_invalid", _("The size must be a positive number of bytes."),
                          field="size")
     limit = max_bid_size()
     if size > limit:
         raise BidRefused(
             "bid_too_large",
-            f"The sealed bid is {size} bytes; the platform accepts at most {limit} bytes.",
+            _("The sealed bid is %(size)s bytes; the platform accepts at most %(limit)s bytes.")
+            % {"size": size, "limit": limit},
             status=413, field="size",
         )
     _check_open_for_bids(tender, database_now())
     part_size = upload_part_size()
     if -(-size // part_size) > 10000:
-        raise BidRefused("bid_too_large", "The sealed bid needs more than 10000 parts.",
+        raise BidRefused("bid_too_large", _("The sealed bid needs more than 10000 parts."),
                          status=413, field="size")
     storage = get_storage()
     upload = BidUpload(
@@ -256,8 +265,8 @@ def _storage_unavailable(error: StorageError) -> BidRefused:
     logger.warning("object storage unavailable: %s", error)
     return BidRefused(
         "storage_unavailable",
-        "The platform's bid storage is not reachable right now; nothing was lost. Retry in a "
-        "moment: the upload resumes from the last stored part.",
+        _("The platform's bid storage is not reachable right now; nothing was lost. Retry in a "
+          "moment: the upload resumes from the last stored part."),
         status=503, retryable=True,
     )
 
@@ -268,7 +277,9 @@ def _own_upload(acting: BidderActing, upload_id: UUID) -> BidUpload:
         .filter(pk=upload_id, bidder=acting.organisation).first()
     )
     if upload is None:
-        raise BidRefused("upload_not_found", f"Upload {upload_id} does not exist.", status=404)
+        raise BidRefused("upload_not_found",
+                         _("Upload %(upload)s does not exist.") % {"upload": upload_id},
+                         status=404)
     return upload
 
 
@@ -311,27 +322,34 @@ def _check_front(upload: BidUpload, data: bytearray) -> None:
     if header.tender_id != str(upload.tender_id):
         raise BidRefused(
             "wrong_tender",
-            f"The sealed bid is for tender {header.tender_id!r}, not {upload.tender_id}.",
+            _("The sealed bid is for tender %(named)s, not %(tender)s.")
+            % {"named": repr(header.tender_id), "tender": upload.tender_id},
         )
     if header.bidder_uscc != upload.bidder.uscc:
         raise BidRefused(
             "signer_not_bidder",
-            f"The sealed bid names bidder {header.bidder_uscc}, but this session acts for "
-            f"{upload.bidder.uscc}.",
+            _("The sealed bid names bidder %(named)s, but this session acts for %(acting)s.")
+            % {"named": header.bidder_uscc, "acting": upload.bidder.uscc},
         )
     if envelope.total_size > max_bid_size():
         raise BidRefused(
             "bid_too_large",
-            f"The sealed bid's header accounts for {envelope.total_size} bytes; the platform "
-            f"accepts at most {max_bid_size()} bytes.", status=413,
+            _("The sealed bid's header accounts for %(size)s bytes; the platform accepts at "
+              "most %(limit)s bytes.") % {"size": envelope.total_size, "limit": max_bid_size()},
+            status=413,
         )
     if envelope.total_size != upload.size:
-        error_class = Truncated if upload.size < envelope.total_size else TrailingData
+        sizes = {"declared": upload.size, "size": envelope.total_size}
+        if upload.size < envelope.total_size:
+            raise BidRefused(
+                Truncated.code,
+                _("The upload declared %(declared)s bytes but the sealed bid's header accounts "
+                  "for %(size)s: the file is truncated.") % sizes,
+            )
         raise BidRefused(
-            error_class.code,
-            f"The upload declared {upload.size} bytes but the sealed bid's header accounts for "
-            f"{envelope.total_size}: the file is "
-            f"{'truncated' if error_class is Truncated else 'extended'}.",
+            TrailingData.code,
+            _("The upload declared %(declared)s bytes but the sealed bid's header accounts for "
+              "%(size)s: the file is extended.") % sizes,
         )
 
 
@@ -346,26 +364,31 @@ def bid_upload_part(
     """
     upload = _own_upload(acting, upload_id)
     if upload.state != UploadState.UPLOADING:
+        values = {"upload": upload.pk, "state": upload.state, "code": upload.refusal_code}
         raise BidRefused(
             "upload_not_open",
-            f"Upload {upload.pk} is {upload.state}"
-            + (f" ({upload.refusal_code})" if upload.refusal_code else "")
-            + ": it takes no more parts.",
+            _("Upload %(upload)s is %(state)s (%(code)s): it takes no more parts.") % values
+            if upload.refusal_code
+            else _("Upload %(upload)s is %(state)s: it takes no more parts.") % values,
             status=409,
         )
     if not 1 <= number <= upload.part_count:
         raise BidRefused(
             "part_number_invalid",
-            f"Part {number} is outside 1..{upload.part_count} for this upload.",
+            _("Part %(number)s is outside 1..%(count)s for this upload.")
+            % {"number": number, "count": upload.part_count},
             field="number",
         )
     expected = upload.expected_part_size(number)
     if length is None:
-        raise BidRefused("length_required", "Send the part with a Content-Length.", status=411)
+        raise BidRefused("length_required", _("Send the part with a Content-Length."),
+                         status=411)
     if length != expected:
         raise BidRefused(
             "part_size_invalid",
-            f"Part {number} must be {expected} bytes, not {length}.", field="number",
+            _("Part %(number)s must be %(expected)s bytes, not %(length)s.")
+            % {"number": number, "expected": expected, "length": length},
+            field="number",
         )
     now = database_now()
     try:
@@ -377,7 +400,8 @@ def bid_upload_part(
     if len(data) != expected:
         raise BidRefused(
             "part_incomplete",
-            f"Part {number} ended after {len(data)} of {expected} bytes: send it again.",
+            _("Part %(number)s ended after %(received)s of %(expected)s bytes: send it again.")
+            % {"number": number, "received": len(data), "expected": expected},
             retryable=True,
         )
     if number == 1:
@@ -393,10 +417,12 @@ def bid_upload_part(
             number=number, data=data,
         )
     except UploadNotFound:
-        raise BidRefused("upload_not_open", f"Upload {upload.pk} was ended.", status=409) from None
+        raise BidRefused("upload_not_open",
+                         _("Upload %(upload)s was ended.") % {"upload": upload.pk},
+                         status=409) from None
     except StorageError as error:
         raise _storage_unavailable(error) from None
-    part, _ = BidUploadPart.objects.update_or_create(
+    part, _created = BidUploadPart.objects.update_or_create(
         upload=upload, number=number,
         defaults={"size": stored.size, "etag": stored.etag,
                   "sha256": hashlib.sha256(data).hexdigest(), "stored_at": database_now()},
@@ -553,10 +579,13 @@ def bid_finalize(
     if earlier is not None:
         return _existing(earlier)
     if upload.state == UploadState.ABORTED:
+        values = {"upload": upload.pk, "code": upload.refusal_code or "aborted",
+                  "message": upload.refusal_message}
         raise BidRefused(
             "upload_not_open",
-            f"Upload {upload.pk} was ended ({upload.refusal_code or 'aborted'}"
-            f"{': ' + upload.refusal_message if upload.refusal_message else ''}).",
+            _("Upload %(upload)s was ended (%(code)s: %(message)s).") % values
+            if upload.refusal_message
+            else _("Upload %(upload)s was ended (%(code)s).") % values,
             status=409,
         )
     parts = list(upload.parts.all())
@@ -567,11 +596,12 @@ def bid_finalize(
     ]
     if missing:
         shown = ", ".join(str(number) for number in missing[:20])
+        if len(missing) > 20:
+            shown += " …"
         raise BidRefused(
             "upload_incomplete",
-            f"The upload is not complete: part(s) {shown}"
-            f"{' …' if len(missing) > 20 else ''} of {upload.part_count} are missing. "
-            "Send them, then finalise again.",
+            _("The upload is not complete: part(s) %(parts)s of %(count)s are missing. Send "
+              "them, then finalise again.") % {"parts": shown, "count": upload.part_count},
             status=409,
         )
     actor = acting.as_actor()
@@ -604,9 +634,10 @@ def bid_finalize(
     if verified.signature.identity.uscc != acting.organisation.uscc:
         refusal = BidRefused(
             "signer_not_bidder",
-            f"The sealed bid was signed with the certificate of "
-            f"{verified.signature.identity.uscc or verified.signature.identity.name}, not of "
-            f"the bidder {acting.organisation.uscc} this session acts for.",
+            _("The sealed bid was signed with the certificate of %(signer)s, not of the bidder "
+              "%(bidder)s this session acts for.")
+            % {"signer": verified.signature.identity.uscc or verified.signature.identity.name,
+               "bidder": acting.organisation.uscc},
         )
         _refuse_upload(upload, refusal, actor=actor)
         raise refusal
@@ -644,7 +675,8 @@ def _record_bid(
     if earlier is not None:
         return _existing(earlier)
     if locked.state != UploadState.UPLOADING:
-        raise BidRefused("upload_not_open", f"Upload {locked.pk} was ended.", status=409)
+        raise BidRefused("upload_not_open",
+                         _("Upload %(upload)s was ended.") % {"upload": locked.pk}, status=409)
     actor = acting.as_actor()
     for previous in Bid.objects.filter(
         tender=tender, bidder=acting.organisation, state=BidState.SUBMITTED
@@ -704,7 +736,8 @@ def bid_withdraw(
 
     bid = Bid.objects.filter(pk=bid_id, bidder=acting.organisation).first()
     if bid is None:
-        raise BidRefused("bid_not_found", f"Bid {bid_id} does not exist.", status=404)
+        raise BidRefused("bid_not_found", _("Bid %(bid)s does not exist.") % {"bid": bid_id},
+                         status=404)
     request = withdrawal_request(bid=bid, time=time)
     if bid.state == BidState.WITHDRAWN and bid.withdrawal_request == request:
         return Finalised(bid, bid.receipts.get(kind=ReceiptKind.WITHDRAWAL), created=False)
@@ -713,28 +746,35 @@ def bid_withdraw(
         if requested_at.tzinfo is None:
             raise ValueError
     except (ValueError, AttributeError):
-        raise BidRefused("time_invalid", "time must be an ISO 8601 UTC time.",
+        raise BidRefused("time_invalid", _("time must be an ISO 8601 UTC time."),
                          field="time") from None
     now = database_now()
     if abs(now - requested_at) > withdrawal_skew():
         raise BidRefused(
             "withdrawal_request_stale",
-            f"The withdrawal request is dated {time}, too far from platform time "
-            f"{now.isoformat()}: sign a fresh one.", field="time",
+            _("The withdrawal request is dated %(time)s, too far from platform time %(now)s: "
+              "sign a fresh one.") % {"time": time, "now": now.isoformat()},
+            field="time",
         )
     try:
         info = verify_json(signature, request, trust=platform_trust_store(), at=now)
     except SigningError as error:
-        raise BidRefused(error.code, f"The withdrawal request's signature is refused: {error}",
-                         field="signature") from None
+        raise BidRefused(
+            error.code,
+            _("The withdrawal request's signature is refused: %(error)s") % {"error": error},
+            field="signature",
+        ) from None
     except Exception as error:  # a damaged signature can fail anywhere in the ASN.1 parsers
-        raise BidRefused("signature_invalid", f"The signature cannot be read: {error}",
+        raise BidRefused("signature_invalid",
+                         _("The signature cannot be read: %(error)s") % {"error": error},
                          field="signature") from None
     if info.identity.uscc != acting.organisation.uscc:
         raise BidRefused(
             "signer_not_bidder",
-            f"The withdrawal was signed by {info.identity.uscc or info.identity.name}, not by "
-            f"the bidder {acting.organisation.uscc}.", field="signature",
+            _("The withdrawal was signed by %(signer)s, not by the bidder %(bidder)s.")
+            % {"signer": info.identity.uscc or info.identity.name,
+               "bidder": acting.organisation.uscc},
+            field="signature",
         )
     signers = _Signers.load()
     with transaction.atomic():
@@ -745,7 +785,8 @@ def bid_withdraw(
         if locked.state != BidState.SUBMITTED:
             raise BidRefused(
                 "bid_not_submitted",
-                f"Bid {bid.pk} is {locked.state}: only a submitted bid can be withdrawn.",
+                _("Bid %(bid)s is %(state)s: only a submitted bid can be withdrawn.")
+                % {"bid": bid.pk, "state": locked.state},
                 status=409,
             )
         locked = apply_transition(
@@ -785,7 +826,8 @@ def bid_upload_expire_stale(*, older_than: dt.timedelta | None = None) -> int:
                 continue
             apply_transition(
                 upload, "abort", actor=PLATFORM, action="bid_upload.expired",
-                arguments=(database_now(), "upload_expired", f"Not finalised within {age}."),
+                arguments=(database_now(), "upload_expired",
+                           _("Not finalised within %(age)s.") % {"age": age}),
                 changed_fields=["refusal_code", "refusal_message", "ended_at"],
                 payload={"tender": str(upload.tender_id), "created_at": _utc(upload.created_at)},
             )

@@ -99,7 +99,7 @@ def bidder(bid_settings, bidder_credential):
 
 @pytest.fixture
 def bidder_client(bidder, bidder_credential) -> Client:
-    client = Client(HTTP_USER_AGENT="bidtool/1.0 (Test OS)",
+    client = Client(HTTP_USER_AGENT="bidtool/1.0 (Test OS)", HTTP_ACCEPT_LANGUAGE="en",
                     HTTP_X_DEVICE_FINGERPRINT=base64.b64encode(
                         b'{"installation_id":"00000000-0000-4000-8000-000000000001"}').decode(),
                     REMOTE_ADDR="10.1.2.3")
@@ -111,7 +111,7 @@ def bidder_client(bidder, bidder_credential) -> Client:
 def other_bidder_client(bid_settings, other_bidder_credential) -> Client:
     make_bidder(other_bidder_credential, name=OTHER_BIDDER_NAME, uscc=OTHER_BIDDER_USCC,
                 username="bidder-li")
-    client = Client()
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
     certificate_login(client, other_bidder_credential)
     return client
 

@@ -42,7 +42,8 @@ def test_a_hundred_bidders_finalising_across_the_deadline_instant(
         )
         make_bidder(credential, name=f"竞速投标人{number:03d}", uscc=uscc,
                     username=f"race-{number:03d}")
-        client = Client(REMOTE_ADDR=f"10.9.{number // 250}.{number % 250 + 1}")
+        client = Client(REMOTE_ADDR=f"10.9.{number // 250}.{number % 250 + 1}",
+                        HTTP_ACCEPT_LANGUAGE="en")
         certificate_login(client, credential)
         clients.append(client)
         uploads.append(BidClient(client).upload(tender.pk, seal(credential, tender.pk)))
