@@ -349,11 +349,10 @@ class ObjectionState(models.TextChoices):
     ANSWERED = "answered", _("Answered")
 
 
-class DocumentObjection(ConcurrentTransitionMixin, models.Model):
-    """A bidder's objection (异议) to the tender documents (招标投标法实施条例 第二十二条)."""
+class Objection(ConcurrentTransitionMixin, models.Model):
+    """An objection (异议) by a bidder, answered by the tenderee: raised → answered."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="objections")
     organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     raised_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     text = models.TextField(_("objection"))
@@ -367,16 +366,25 @@ class DocumentObjection(ConcurrentTransitionMixin, models.Model):
     )
 
     class Meta:
-        verbose_name = _("objection to the tender documents")
-        verbose_name_plural = _("objections to the tender documents")
+        abstract = True
         ordering = ["raised_at"]
-
-    def __str__(self) -> str:
-        return f"{self.organisation} on {self.tender}"
 
     @transition(field=state, source=ObjectionState.RAISED, target=ObjectionState.ANSWERED)
     def record_answer(self, answer: str, answered_at: datetime) -> None:
         self.answer, self.answered_at = answer, answered_at
+
+
+class DocumentObjection(Objection):
+    """An objection to the tender documents (招标投标法实施条例 第二十二条)."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="objections")
+
+    class Meta(Objection.Meta):
+        verbose_name = _("objection to the tender documents")
+        verbose_name_plural = _("objections to the tender documents")
+
+    def __str__(self) -> str:
+        return f"{self.organisation} on {self.tender}"
 
 
 # --- After evaluation: candidates, their publicity and objections, award, contract, archive ---
@@ -436,37 +444,20 @@ class Candidate(models.Model):
         return f"{self.rank}. {self.organisation}"
 
 
-class CandidateObjection(ConcurrentTransitionMixin, models.Model):
+class CandidateObjection(Objection):
     """A bidder's objection (异议) to the evaluation result during the candidate publicity
     (招标投标法实施条例 第五十四条): answered within 3 days, the procedure suspended until then."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.ForeignKey(
         Tender, on_delete=models.PROTECT, related_name="candidate_objections"
     )
-    organisation = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
-    raised_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
-    text = models.TextField(_("objection"))
-    raised_at = models.DateTimeField(_("raised at"))
-    answer_due = models.DateTimeField(_("answer due"))
-    answer = models.TextField(_("answer"), blank=True)
-    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
-    state = FSMField(
-        _("state"), max_length=20, choices=ObjectionState.choices,
-        default=ObjectionState.RAISED, protected=True,
-    )
 
-    class Meta:
+    class Meta(Objection.Meta):
         verbose_name = _("objection to the evaluation result")
         verbose_name_plural = _("objections to the evaluation result")
-        ordering = ["raised_at"]
 
     def __str__(self) -> str:
         return f"{self.organisation} on the candidates of {self.tender}"
-
-    @transition(field=state, source=ObjectionState.RAISED, target=ObjectionState.ANSWERED)
-    def record_answer(self, answer: str, answered_at: datetime) -> None:
-        self.answer, self.answered_at = answer, answered_at
 
 
 class Award(models.Model):
