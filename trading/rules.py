@@ -5,14 +5,25 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from trading.models import EvaluationMethod
+from trading.models import Category, EvaluationMethod, Method
+from trading.policy import MINIMUM_BIDS, policy_for
 
 PRICE_FORMULAS = {"lowest_price_benchmark", "mean_benchmark"}
 
 
-def check_terms(terms: dict[str, Any]) -> dict[str, str]:
+def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
     """Return {field: problem} for every term that is wrong; empty when all are right."""
     problems: dict[str, str] = {}
+    title = terms.get("title")
+    if "title" in terms and (not isinstance(title, str) or not title.strip() or len(title) > 200):
+        problems["title"] = _("a title of 1 to 200 characters is required")
+    for field, choices in (
+        ("category", Category), ("method", Method), ("evaluation_method", EvaluationMethod),
+    ):
+        if terms.get(field) not in choices.values:
+            problems[field] = _("must be one of %(values)s") % {
+                "values": ", ".join(choices.values)
+            }
     ceiling = terms.get("ceiling_price_fen")
     if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling <= 0:
         problems["ceiling_price_fen"] = _("must be a whole number of fen greater than 0")
@@ -24,12 +35,25 @@ def check_terms(terms: dict[str, Any]) -> dict[str, str]:
         problems["decryption_window_minutes"] = _(
             "must be a whole number of minutes greater than 0"
         )
-    minimum = terms.get("minimum_valid_bids", 3)
-    if not isinstance(minimum, int) or minimum < 3:
-        problems["minimum_valid_bids"] = _("must be at least 3 (招标投标法 第二十八条)")
-    if terms.get("evaluation_method") == EvaluationMethod.COMPREHENSIVE_SCORING:
-        problems.update(check_scoring_scheme(terms.get("scoring_scheme") or {}))
-    problems.update(check_opening_committee(terms.get("opening_committee") or {}))
+    sign_in = terms.get("sign_in_opens_minutes_before", 30)
+    if not isinstance(sign_in, int) or sign_in < 0:
+        problems["sign_in_opens_minutes_before"] = _("must be a whole number of minutes, 0 or more")
+    # The law's minimum number of bids; a tender may ask for more, never fewer.
+    rule = policy_for(regime).rule(MINIMUM_BIDS)
+    minimum = terms.get("minimum_valid_bids", rule.number)
+    if not isinstance(minimum, int) or minimum < rule.number:
+        problems["minimum_valid_bids"] = _("must be at least %(number)s (%(source)s)") % {
+            "number": rule.number, "source": rule.source
+        }
+    scheme, committee = terms.get("scoring_scheme") or {}, terms.get("opening_committee") or {}
+    if not isinstance(scheme, dict):
+        problems["scoring_scheme"] = _("must be an object with criteria and a price formula")
+    elif terms.get("evaluation_method") == EvaluationMethod.COMPREHENSIVE_SCORING:
+        problems.update(check_scoring_scheme(scheme))
+    if not isinstance(committee, dict):
+        problems["opening_committee"] = _("must be an object with members and a threshold")
+    else:
+        problems.update(check_opening_committee(committee))
     files = terms.get("required_files", [])
     if not isinstance(files, list) or not all(isinstance(item, str) and item for item in files):
         problems["required_files"] = _("must be a list of file names")

@@ -100,7 +100,7 @@ def tender_create_draft(*, acting: Acting, project: Project, terms: dict[str, An
     unknown = set(terms) - set(DRAFT_FIELDS)
     if unknown:
         raise TenderInvalid({field: _("is not a term of a tender") for field in sorted(unknown)})
-    problems = check_terms(terms)
+    problems = check_terms(terms, regime=project.regime)
     if problems:
         raise TenderInvalid(problems)
     lot_number = project.tenders.count() + 1
@@ -141,7 +141,8 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     role = manager_role(acting, tender.project)
     now = database_now()
     problems = _schedule_problems(tender, now) | check_terms(
-        {field: getattr(tender, field) for field in DRAFT_FIELDS if field != "title"}
+        {field: getattr(tender, field) for field in DRAFT_FIELDS},
+        regime=tender.project.regime,
     )
     if problems:
         raise TenderInvalid(problems)

@@ -262,3 +262,30 @@ def test_the_chronograph_task_runs_the_tender_sweep():
     tender_publish(acting=tenderee_of(tender.project), tender_id=tender.pk)
     make_due(tender)
     assert run_chronograph().transitions_made == 2
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("terms", "field"),
+    [
+        ({"category": "weapons"}, "category"),
+        ({"method": "secret"}, "method"),
+        ({"evaluation_method": "coin"}, "evaluation_method"),
+        ({"scoring_scheme": ["not", "an", "object"]}, "scoring_scheme"),
+        ({"opening_committee": "everyone"}, "opening_committee"),
+        ({"sign_in_opens_minutes_before": -5}, "sign_in_opens_minutes_before"),
+        ({"title": ""}, "title"),
+    ],
+)
+def test_terms_of_the_wrong_kind_are_refused_not_crashed_on(terms, field):
+    project = ProjectFactory()
+    base = {
+        "title": "道路工程", "category": "works", "method": "open",
+        "ceiling_price_fen": 1_000_000, "evaluation_method": "comprehensive_scoring",
+        "scoring_scheme": comprehensive_scoring_scheme(),
+    }
+    with pytest.raises(TenderInvalid) as refused:
+        tender_create_draft(acting=tenderee_of(project), project=project,
+                            terms={**base, **terms})
+    assert field in refused.value.problems
+    assert Tender.objects.count() == 0
