@@ -165,6 +165,8 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(CHRONOGRAPH_INTERVAL_SECONDS),
     },
     "bid-uploads-expire": {"task": "bids.tasks.bid_uploads_expire", "schedule": 3600.0},
+    # A signed, timestamped checkpoint of the event chain's head (DESIGN §6).
+    "event-checkpoint": {"task": "monitoring.tasks.event_checkpoint", "schedule": 300.0},
 }
 
 # Sealed bids (办法 第二十六、二十七条): size limit, upload part size, and how long an

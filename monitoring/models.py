@@ -109,3 +109,25 @@ class ChronographTick(models.Model):
 
     def __str__(self) -> str:
         return f"tick {self.ticks} at {self.last_tick_at:%Y-%m-%d %H:%M:%S}"
+
+
+class EventCheckpoint(models.Model):
+    """The chain's head at a moment, signed by the platform and timestamped (DESIGN §6).
+
+    Whoever rewrites the whole chain consistently (every digest and the head) still cannot
+    forge the platform's signature over an earlier head: `verify_events` compares the two.
+    """
+
+    sequence = models.BigIntegerField(_("sequence"), unique=True)
+    digest = models.CharField(_("digest"), max_length=64)
+    created_at = models.DateTimeField(_("created at"))
+    signature = models.BinaryField(_("platform signature"))
+    timestamp_token = models.BinaryField(_("timestamp token"))
+
+    class Meta:
+        verbose_name = _("event log checkpoint")
+        verbose_name_plural = _("event log checkpoints")
+        ordering = ["sequence"]
+
+    def __str__(self) -> str:
+        return f"checkpoint at sequence {self.sequence}"
