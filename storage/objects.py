@@ -261,14 +261,10 @@ class ObjectStorage:
         headers: dict[str, str] = {"Content-Type": content_type}
         for name, value in (metadata or {}).items():
             headers[f"x-amz-meta-{name}"] = value
-        try:
+        with self._s3_errors(bucket=bucket):
             return self._client._create_multipart_upload(
                 bucket_name=bucket, object_name=key, headers=headers
             )
-        except S3Error as error:
-            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise self._unreachable(error) from None
 
     def multipart_upload_part(
         self, *, bucket: str, key: str, upload_id: str, number: int, data: bytes | bytearray
@@ -276,24 +272,18 @@ class ObjectStorage:
         """Store part `number` (1..10000) of an upload; a part sent again replaces the first."""
         if not 1 <= number <= 10000:
             raise StorageError(f"part number {number} is outside 1..10000")
-        try:
+        with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
             etag = self._client._upload_part(
                 bucket_name=bucket, object_name=key, data=data, headers=None,
                 upload_id=upload_id, part_number=number,
             )
-        except S3Error as error:
-            if error.code == "NoSuchUpload":
-                raise UploadNotFound(f"upload {upload_id} of {bucket}/{key} is unknown") from None
-            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise self._unreachable(error) from None
         return UploadedPart(number, etag.strip('"'), len(data))
 
     def multipart_list_parts(self, *, bucket: str, key: str, upload_id: str) -> list[UploadedPart]:
         """The parts the server holds for an upload, in part-number order (see below on repeats)."""
         listed: list = []
         marker = None
-        try:
+        with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
             while True:
                 result = self._client._list_parts(
                     bucket_name=bucket, object_name=key, upload_id=upload_id, max_parts=1000,
@@ -303,12 +293,6 @@ class ObjectStorage:
                 if not result.is_truncated or not result.parts:
                     break
                 marker = str(result.next_part_number_marker)
-        except S3Error as error:
-            if error.code == "NoSuchUpload":
-                raise UploadNotFound(f"upload {upload_id} of {bucket}/{key} is unknown") from None
-            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise self._unreachable(error) from None
         # A part sent twice may be listed twice until completion (SeaweedFS keeps both, in no
         # set order, with equal times): the caller's record of the ETag it got back decides.
         return sorted(
@@ -325,30 +309,21 @@ class ObjectStorage:
             _SdkPart(part_number=part.number, etag=part.etag)
             for part in sorted(parts, key=lambda item: item.number)
         ]
-        try:
+        with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
             result = self._client._complete_multipart_upload(
                 bucket_name=bucket, object_name=key, upload_id=upload_id, parts=sdk_parts
             )
-        except S3Error as error:
-            if error.code == "NoSuchUpload":
-                raise UploadNotFound(f"upload {upload_id} of {bucket}/{key} is unknown") from None
-            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise self._unreachable(error) from None
         return (result.etag or "").strip('"')
 
     def multipart_abort(self, *, bucket: str, key: str, upload_id: str) -> None:
         """Abort an upload and let the server drop its parts; an unknown upload is no error."""
         try:
-            self._client._abort_multipart_upload(
-                bucket_name=bucket, object_name=key, upload_id=upload_id
-            )
-        except S3Error as error:
-            if error.code == "NoSuchUpload":
-                return
-            raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
-        except (urllib3.exceptions.HTTPError, OSError) as error:
-            raise self._unreachable(error) from None
+            with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
+                self._client._abort_multipart_upload(
+                    bucket_name=bucket, object_name=key, upload_id=upload_id
+                )
+        except UploadNotFound:
+            return
 
     def multipart_list_incomplete(
         self, *, bucket: str, prefix: str = ""
@@ -360,14 +335,14 @@ class ObjectStorage:
         """
         uploads: list[IncompleteUpload] = []
         markers: dict[str, str] = {}
-        try:
+        with self._s3_errors(bucket=bucket):
             while True:
                 response = self._client._execute(
                     "GET", bucket,
                     query_params={"uploads": "", "prefix": prefix, "max-uploads": "1000",
                                   **markers},
                 )
-                # The configured S3 endpoint, parsed as the SDK itself parses it.
+                # The reply of the configured S3 endpoint, trusted as the SDK trusts it.
                 root = ElementTree.fromstring(response.data)  # noqa: S314
                 namespace = root.tag[: root.tag.index("}") + 1] if root.tag.startswith("{") else ""
                 found = root.findall(f"{namespace}Upload")
@@ -386,11 +361,22 @@ class ObjectStorage:
                     "key-marker": root.findtext(f"{namespace}NextKeyMarker") or "",
                     "upload-id-marker": root.findtext(f"{namespace}NextUploadIdMarker") or "",
                 }
+        return uploads
+
+    @contextmanager
+    def _s3_errors(
+        self, *, bucket: str, key: str = "", upload_id: str | None = None
+    ) -> Iterator[None]:
+        """Turn the SDK's failures into StorageError naming the setting at fault (UploadNotFound
+        for an upload id the server does not know)."""
+        try:
+            yield
         except S3Error as error:
+            if upload_id is not None and error.code == "NoSuchUpload":
+                raise UploadNotFound(f"upload {upload_id} of {bucket}/{key} is unknown") from None
             raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise self._unreachable(error) from None
-        return uploads
 
     def _unreachable(self, error: Exception) -> StorageError:
         return StorageError(f"S3_ENDPOINT={self.endpoint!r} cannot be reached: {error}")

@@ -2,6 +2,7 @@
 certificates, real sealed bids, the real S3 server and PostgreSQL."""
 
 import base64
+import datetime as dt
 import tempfile
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from django.test import Client
 from accounts.models import Organisation, Role
 from accounts.services import certificate_bind
 from monitoring.services import PLATFORM
-from signing.cms import sign_detached
+from signing.cms import sign_detached, sign_json
 from signing.envelope import seal_bid
 from storage.objects import MINIMUM_PART_SIZE
 from tests.certificates import BIDDER_NAME, BIDDER_USCC, OTHER_BIDDER_NAME, OTHER_BIDDER_USCC
@@ -148,6 +149,17 @@ class BidClient:
             response = self.put_part(upload["id"], number, data)
             assert response.status_code == 200, response.json()
         return upload
+
+    def withdraw(self, tender_id, bid_id: str, credential):
+        """Sign a withdrawal request as bidtool does and send it; return the signed request, the
+        body sent (to send again) and the response."""
+        time = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        request = {"action": "withdraw", "bid": bid_id, "tender": str(tender_id), "time": time}
+        body = {"time": time,
+                "signature": base64.b64encode(sign_json(request, credential=credential)).decode()}
+        response = self.client.post(f"/api/v1/bids/{bid_id}/withdraw", body,
+                                    content_type="application/json")
+        return request, body, response
 
     def submit(self, tender_id, sealed: bytes):
         upload = self.upload(tender_id, sealed)

@@ -272,20 +272,11 @@ def test_another_bidder_cannot_see_or_finalise_my_upload(
 
 @pytest.mark.django_db
 def test_a_withdrawal_after_the_deadline_is_refused(tender, bidder_client, bidder_credential):
-    import base64
-
-    from signing.cms import sign_json
-
-    bid_id = BidClient(bidder_client).submit(
-        tender.pk, seal(bidder_credential, tender.pk)).json()["bid"]["id"]
+    bids = BidClient(bidder_client)
+    bid_id = bids.submit(tender.pk, seal(bidder_credential, tender.pk)).json()["bid"]["id"]
     move_deadline(tender, seconds=-0.001)
-    time = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    request = {"action": "withdraw", "bid": bid_id, "tender": str(tender.pk), "time": time}
-    signature = base64.b64encode(sign_json(request, credential=bidder_credential)).decode()
 
-    response = bidder_client.post(f"/api/v1/bids/{bid_id}/withdraw",
-                                  {"time": time, "signature": signature},
-                                  content_type="application/json")
+    _, _, response = bids.withdraw(tender.pk, bid_id, bidder_credential)
 
     assert response.status_code == 409
     assert response.json()["error"] == "deadline_passed"

@@ -147,19 +147,11 @@ def test_an_interrupted_upload_resumes_from_the_stored_parts(
 def test_a_withdrawal_signed_by_the_bidder_withdraws_the_bid_with_its_own_receipt(
     tender, bidder_client, bidder_credential
 ):
-    from signing.cms import sign_json
+    bids = BidClient(bidder_client)
+    bid_id = bids.submit(tender.pk, seal(bidder_credential, tender.pk)).json()["bid"]["id"]
 
-    submitted = BidClient(bidder_client).submit(tender.pk, seal(bidder_credential, tender.pk))
-    bid_id = submitted.json()["bid"]["id"]
-    time = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    request = {"action": "withdraw", "bid": bid_id, "tender": str(tender.pk), "time": time}
-    signature = base64.b64encode(sign_json(request, credential=bidder_credential)).decode()
-
-    response = bidder_client.post(f"/api/v1/bids/{bid_id}/withdraw",
-                                  {"time": time, "signature": signature},
-                                  content_type="application/json")
-    repeated = bidder_client.post(f"/api/v1/bids/{bid_id}/withdraw",
-                                  {"time": time, "signature": signature},
+    request, sent, response = bids.withdraw(tender.pk, bid_id, bidder_credential)
+    repeated = bidder_client.post(f"/api/v1/bids/{bid_id}/withdraw", sent,
                                   content_type="application/json")
 
     assert response.status_code == 201, response.json()
@@ -186,17 +178,10 @@ def test_a_withdrawal_signed_by_the_bidder_withdraws_the_bid_with_its_own_receip
 def test_a_withdrawal_signed_by_another_organisation_is_refused(
     tender, bidder_client, bidder_credential, other_bidder_credential
 ):
-    from signing.cms import sign_json
+    bids = BidClient(bidder_client)
+    bid_id = bids.submit(tender.pk, seal(bidder_credential, tender.pk)).json()["bid"]["id"]
 
-    bid_id = BidClient(bidder_client).submit(
-        tender.pk, seal(bidder_credential, tender.pk)).json()["bid"]["id"]
-    time = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    request = {"action": "withdraw", "bid": bid_id, "tender": str(tender.pk), "time": time}
-    signature = base64.b64encode(sign_json(request, credential=other_bidder_credential)).decode()
-
-    response = bidder_client.post(f"/api/v1/bids/{bid_id}/withdraw",
-                                  {"time": time, "signature": signature},
-                                  content_type="application/json")
+    _, _, response = bids.withdraw(tender.pk, bid_id, other_bidder_credential)
 
     assert response.status_code == 400
     assert response.json()["error"] == "signer_not_bidder"
