@@ -274,7 +274,9 @@ class TenderDraftView(APIView):
         project = get_object_or_404(Project, pk=serializer.validated_data["project"])
         terms = dict(serializer.validated_data["terms"])
         for field in SCHEDULE_FIELDS:
-            if terms.get(field):
+            if field in terms and terms[field] in (None, ""):
+                terms[field] = None  # not set yet: publication requires it
+            elif field in terms:
                 parsed = parse_datetime(str(terms[field]))
                 if parsed is None or parsed.tzinfo is None:
                     raise ValidationError({field: ["An ISO 8601 time with its offset is needed."]})

@@ -86,6 +86,8 @@ def project_create(
         code=code, name=name, tenderee=tenderee, agent=agent, regime=regime, region=region
     )
     role = manager_role(acting, project)
+    if Project.objects.filter(code=code).exists():
+        raise TenderInvalid({"code": _("a project with the code %(code)s exists") % {"code": code}})
     project.save()
     record_event(
         actor=acting.as_actor(role), action="project.created", object_type="trading.project",
@@ -160,21 +162,28 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     return published
 
 
-@transaction.atomic
-def tender_amend_deadline(
-    *, acting: Acting, tender_id: UUID, bid_deadline: datetime, reason: str
-) -> Tender:
-    """Change the bid deadline of a published tender; an amendment later than the legal minimum
-    before the deadline moves it further (招标投标法 第二十三条)."""
+def _locked_published_tender(acting: Acting, tender_id: UUID) -> tuple[Tender, str]:
+    """The tender, locked, with the role its manager acts in; only a published tender changes
+    its documents or deadline."""
     tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
         pk=tender_id
     )
     role = manager_role(acting, tender.project)
     if tender.state != TenderState.PUBLISHED:
         raise TransitionRefused(
-            _("tender %(id)s is %(state)s: only a published tender can be amended")
+            _("tender %(id)s is %(state)s: only a published tender can be amended or clarified")
             % {"id": tender.pk, "state": tender.state}
         )
+    return tender, role
+
+
+@transaction.atomic
+def tender_amend_deadline(
+    *, acting: Acting, tender_id: UUID, bid_deadline: datetime, reason: str
+) -> Tender:
+    """Change the bid deadline of a published tender; an amendment later than the legal minimum
+    before the deadline moves it further (招标投标法 第二十三条)."""
+    tender, role = _locked_published_tender(acting, tender_id)
     now = database_now()
     if bid_deadline <= now:
         raise TenderInvalid({"bid_deadline": _("must be in the future")})
@@ -213,15 +222,7 @@ def tender_clarify(*, acting: Acting, tender_id: UUID, text: str) -> Tender:
     A clarification later than the legal minimum before the deadline moves the deadline
     (招标投标法实施条例 第二十一条), exactly as an amendment does.
     """
-    tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
-        pk=tender_id
-    )
-    role = manager_role(acting, tender.project)
-    if tender.state != TenderState.PUBLISHED:
-        raise TransitionRefused(
-            _("tender %(id)s is %(state)s: only a published tender can be clarified")
-            % {"id": tender.pk, "state": tender.state}
-        )
+    tender, role = _locked_published_tender(acting, tender_id)
     if not text.strip():
         raise TenderInvalid({"text": _("the clarification has no text")})
     effective = deadline_after_amendment(

@@ -106,3 +106,22 @@ def test_a_bidder_may_not_suspend(client):
                            content_type="application/json")
     assert response.status_code == 403
     assert response.json()["error"] == "permission_denied"
+
+
+@pytest.mark.django_db
+def test_a_project_code_used_twice_is_refused_naming_the_field(client, tenderee):
+    assert create_project(client, tenderee).status_code == 201
+    again = create_project(client, tenderee)
+    assert again.status_code == 400
+    assert again.json()["field"] == "code"
+
+
+@pytest.mark.django_db
+def test_an_empty_deadline_leaves_it_unset_and_publication_names_it(client, tenderee):
+    project = create_project(client, tenderee).json()
+    draft = client.post("/api/v1/tenders/drafts", {"project": project["id"], "terms": draft_terms(
+        bid_deadline="")}, content_type="application/json")
+    assert draft.status_code == 201, draft.json()
+    published = client.post(f"/api/v1/tenders/{draft.json()['id']}/publish")
+    assert published.status_code == 400
+    assert published.json()["field"] == "bid_deadline"
