@@ -31,7 +31,7 @@ CERTIFICATE_SESSION_KEY = "certificate_sha256"  # set by accounts.api at certifi
 FINGERPRINT_HEADER = "HTTP_X_DEVICE_FINGERPRINT"
 
 
-def _acting(request: Request) -> BidderActing:
+def acting_bidder(request: Request) -> BidderActing:
     return bidder_acting(
         user=request.user,
         certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
@@ -138,7 +138,7 @@ class UploadOpenView(BidApiView):
     @extend_schema(request=UploadOpenSerializer, responses={201: UPLOAD, 400: ERROR, 403: ERROR,
                                                             404: ERROR, 409: ERROR, 413: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        acting = _acting(request)
+        acting = acting_bidder(request)
         serializer = UploadOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = bid_upload_open(
@@ -153,7 +153,7 @@ class UploadStatusView(BidApiView):
 
     @extend_schema(responses={200: UPLOAD, 404: ERROR})
     def get(self, request: Request, upload_id) -> Response:
-        upload = bid_upload_status(acting=_acting(request), upload_id=upload_id)
+        upload = bid_upload_status(acting=acting_bidder(request), upload_id=upload_id)
         return Response(upload_json(upload))
 
 
@@ -168,7 +168,7 @@ class UploadPartView(BidApiView):
         }), 400: ERROR, 409: ERROR, 411: ERROR, 503: ERROR},
     )
     def put(self, request: Request, upload_id, number: int) -> Response:
-        acting = _acting(request)
+        acting = acting_bidder(request)
         raw_length = request.META.get("CONTENT_LENGTH")
         try:
             length = int(raw_length) if raw_length not in (None, "") else None
@@ -200,7 +200,7 @@ class UploadFinaliseView(BidApiView):
         responses={200: RECEIPT, 201: RECEIPT, 400: ERROR, 409: ERROR, 503: ERROR},
     )
     def post(self, request: Request, upload_id) -> Response:
-        acting = _acting(request)
+        acting = acting_bidder(request)
         serializer = FinaliseSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         key = request.META.get("HTTP_IDEMPOTENCY_KEY") or serializer.validated_data.get(
@@ -217,7 +217,7 @@ class MyBidsView(BidApiView):
     @extend_schema(responses={200: inline_serializer("BidList", {
         "bids": serializers.ListField(child=serializers.DictField())})})
     def get(self, request: Request) -> Response:
-        acting = _acting(request)
+        acting = acting_bidder(request)
         bids = selectors.bids_of_bidder(organisation=acting.organisation)
         return Response({"bids": [bid_json(bid) for bid in bids]})
 
@@ -227,7 +227,7 @@ class ReceiptView(BidApiView):
 
     @extend_schema(responses={200: RECEIPT, 404: ERROR})
     def get(self, request: Request, bid_id) -> Response:
-        acting = _acting(request)
+        acting = acting_bidder(request)
         bid = selectors.bid_of_bidder(organisation=acting.organisation, bid_id=bid_id)
         kind = request.query_params.get("kind", ReceiptKind.SUBMISSION)
         receipt = selectors.receipt_of(bid=bid, kind=kind) if bid else None
@@ -261,7 +261,7 @@ class WithdrawView(BidApiView):
     @extend_schema(request=WithdrawSerializer,
                    responses={200: RECEIPT, 201: RECEIPT, 400: ERROR, 404: ERROR, 409: ERROR})
     def post(self, request: Request, bid_id) -> Response:
-        acting = _acting(request)
+        acting = acting_bidder(request)
         serializer = WithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = bid_withdraw(

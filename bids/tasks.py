@@ -10,3 +10,11 @@ from storage.objects import StorageError
 def bid_uploads_expire() -> int:
     """Abort uploads left unfinished longer than BID_UPLOAD_MAX_AGE_HOURS; drop their parts."""
     return bid_upload_expire_stale()
+
+
+@shared_task(acks_late=True, autoretry_for=(StorageError,), retry_backoff=True, max_retries=8)
+def bid_decrypt(decryption_id: str) -> str:
+    """Decrypt and check one bid at the opening (bids/decryption.py); safe to run twice."""
+    from bids.decryption import decrypt_bid
+
+    return decrypt_bid(decryption_id)

@@ -158,6 +158,7 @@ CHRONOGRAPH_INTERVAL_SECONDS = env_int("CHRONOGRAPH_INTERVAL_SECONDS", 30)
 CHRONOGRAPH_SWEEPS: list[str] = [
     "trading.services.tender_sweep_due",
     "trading.award.award_sweep_overdue",
+    "bids.opening.opening_sweep_due",
 ]
 CELERY_BEAT_SCHEDULE = {
     "chronograph": {
@@ -175,6 +176,11 @@ BID_MAX_SIZE = env_int("BID_MAX_SIZE", 2 * 1024**3)
 BID_UPLOAD_PART_SIZE = env_int("BID_UPLOAD_PART_SIZE", 8 * 1024**2)
 BID_UPLOAD_MAX_AGE_HOURS = env_int("BID_UPLOAD_MAX_AGE_HOURS", 24)
 BID_WITHDRAWAL_MAX_SKEW_SECONDS = env_int("BID_WITHDRAWAL_MAX_SKEW_SECONDS", 300)
+# The opening hall (docs/opening.md): minutes each bidder has to confirm its line of the record
+# or object, and how long a decryption worker's claim on a job lasts without progress before
+# another worker takes it over.
+OPENING_CONFIRMATION_MINUTES = env_int("OPENING_CONFIRMATION_MINUTES", 15)
+BID_DECRYPTION_LEASE_SECONDS = env_int("BID_DECRYPTION_LEASE_SECONDS", 120)
 
 # Signing: the platform CA (development, demo and tests), trusted roots of other recognised CAs
 # and their CRLs (mutual recognition). See docs/signing.md.
@@ -187,6 +193,7 @@ SIGNING_TRUSTED_ROOTS = env_list("SIGNING_TRUSTED_ROOTS", [])
 SIGNING_CRLS = env_list("SIGNING_CRLS", [])
 SIGNING_PLATFORM_CREDENTIAL = env_str("SIGNING_PLATFORM_CREDENTIAL", "")
 SIGNING_TSA_CREDENTIAL = env_str("SIGNING_TSA_CREDENTIAL", "")
+SIGNING_EVALUATION_KEY = env_str("SIGNING_EVALUATION_KEY", "")
 # Public holidays and make-up working days (调休) for periods counted in working days
 # (财政部令第87号 第八十五条), as comma-separated ISO dates; published yearly by the State Council.
 TRADING_HOLIDAYS = env_list("TRADING_HOLIDAYS", [])

@@ -131,3 +131,36 @@ class EventCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"checkpoint at sequence {self.sequence}"
+
+
+class AlertSeverity(models.TextChoices):
+    # 预警 / 黄牌 / 红牌 (DESIGN glossary)
+    NOTICE = "notice", _("Alert")
+    YELLOW = "yellow", _("Yellow card")
+    RED = "red", _("Red card")
+
+
+class Alert(models.Model):
+    """Something a supervisor must look at, with the evidence that raised it."""
+
+    kind = models.CharField(_("kind"), max_length=60, db_index=True)
+    severity = models.CharField(_("severity"), max_length=10, choices=AlertSeverity.choices)
+    object_type = models.CharField(_("object type"), max_length=80)
+    object_id = models.CharField(_("object id"), max_length=64)
+    tender_id = models.CharField(_("tender"), max_length=64, blank=True, db_index=True)
+    message = models.TextField(_("message"))
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    raised_at = models.DateTimeField(_("raised at"), db_index=True)
+    acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("alert")
+        verbose_name_plural = _("alerts")
+        ordering = ["-raised_at"]
+
+    def __str__(self) -> str:
+        return f"{self.severity} {self.kind} on {self.object_type} {self.object_id}"

@@ -4,6 +4,10 @@ SIGNING_PLATFORM_CREDENTIAL  PKCS#12 of the platform's signing certificate (defa
 SIGNING_TSA_CREDENTIAL       PKCS#12 of the time-stamping certificate (default in the CA dir);
                              both protected by SIGNING_CA_PASSPHRASE
 
+SIGNING_EVALUATION_KEY  PEM of the platform evaluation key (default in the CA dir), protected
+                        by SIGNING_CA_PASSPHRASE: opened bids' data keys are kept wrapped
+                        under it, so the closed evaluation area can decrypt files as read
+
 SIGNING_CA_DIR          directory of the platform CA (default <BASE_DIR>/var/ca)
 SIGNING_CA_PASSPHRASE   passphrase of the CA private keys (default: a development passphrase)
 SIGNING_TRUSTED_ROOTS   PEM files of other recognised CAs' roots (mutual recognition)
@@ -13,6 +17,8 @@ SIGNING_CRLS            CRL files (PEM or DER) of those CAs, refreshed by the op
 from functools import lru_cache
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from django.conf import settings
 
 from signing.certificates import CertificateAuthority
@@ -81,6 +87,45 @@ def service_credentials_issue(authority: CertificateAuthority) -> None:
             credential = authority.issue_platform(name=name)
         path.write_bytes(dump_pkcs12(credential, ca_passphrase(), friendly_name=name))
         path.chmod(0o600)
+    evaluation_key_issue()
+
+
+def evaluation_key_path() -> Path:
+    configured = getattr(settings, "SIGNING_EVALUATION_KEY", "")
+    return Path(configured) if configured else ca_directory() / "evaluation-key.pem"
+
+
+def evaluation_key_issue() -> None:
+    """Make the platform evaluation key (P-256, for HPKE) where it is missing."""
+    path = evaluation_key_path()
+    if path.exists():
+        return
+    key = ec.generate_private_key(ec.SECP256R1())
+    path.write_bytes(key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(ca_passphrase()),
+    ))
+    path.chmod(0o600)
+
+
+@lru_cache(maxsize=4)
+def _load_evaluation_key(
+    path: str, modified_ns: int, passphrase: bytes
+) -> ec.EllipticCurvePrivateKey:
+    key = serialization.load_pem_private_key(Path(path).read_bytes(), passphrase)
+    if not isinstance(key, ec.EllipticCurvePrivateKey):
+        raise TypeError(f"The evaluation key {path} is not an elliptic-curve key.")
+    return key
+
+
+def evaluation_private_key() -> ec.EllipticCurvePrivateKey:
+    """Unwraps opened bids' data keys: only the decryption worker and evaluation service use it."""
+    path = evaluation_key_path()
+    return _load_evaluation_key(str(path), path.stat().st_mtime_ns, ca_passphrase())
+
+
+def evaluation_public_key() -> ec.EllipticCurvePublicKey:
+    return evaluation_private_key().public_key()
 
 
 def _service_credential(kind: str) -> Credential:

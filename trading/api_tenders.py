@@ -26,7 +26,7 @@ from trading.documents import (
     document_obtain,
     document_upload,
 )
-from trading.models import DocumentObjection, Project, Tender, TenderDocument
+from trading.models import DocumentObjection, Project, Tender, TenderDocument, TenderEscrow
 from trading.objections import objection_answer, objection_raise
 from trading.selectors import (
     PUBLIC_STATES,
@@ -64,6 +64,27 @@ class TenderSerializer(serializers.ModelSerializer):
             "bid_deadline", "decryption_window_minutes", "evaluation_method", "scoring_scheme",
             "required_files", "minimum_valid_bids",
         ]
+
+
+class TenderDetailSerializer(TenderSerializer):
+    """One tender, with the escrow public key a bidder seals its data key to (if any)."""
+
+    escrow_public_key = serializers.SerializerMethodField()
+    escrow_key_id = serializers.SerializerMethodField()
+
+    class Meta(TenderSerializer.Meta):
+        fields = [*TenderSerializer.Meta.fields, "escrow_public_key", "escrow_key_id"]
+
+    def _escrow(self, tender: Tender) -> TenderEscrow | None:
+        return TenderEscrow.objects.filter(tender=tender).first()
+
+    def get_escrow_public_key(self, tender: Tender) -> str | None:
+        escrow = self._escrow(tender)
+        return escrow.public_key_pem if escrow else None
+
+    def get_escrow_key_id(self, tender: Tender) -> str | None:
+        escrow = self._escrow(tender)
+        return escrow.key_id if escrow else None
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -106,14 +127,14 @@ class TenderListView(APIView):
 class TenderDetailView(APIView):
     permission_classes = [AllowAny]
 
-    @extend_schema(responses=TenderSerializer)
+    @extend_schema(responses=TenderDetailSerializer)
     def get(self, request: Request, tender_id: str) -> Response:
         tender = tender_get_public(tender_id=tender_id)
         if tender is None:
             return Response(
                 {"error": "not_found", "message": "No published tender has this id."}, status=404
             )
-        return Response(TenderSerializer(tender).data)
+        return Response(TenderDetailSerializer(tender).data)
 
 
 class DocumentUploadSerializer(serializers.Serializer):

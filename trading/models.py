@@ -568,3 +568,31 @@ class ArchivePackage(models.Model):
 
     def __str__(self) -> str:
         return self.object_key
+
+
+class TenderEscrow(models.Model):
+    """The tender's escrow key (DESIGN §5 step 4), made when a tender with an opening committee
+    is published: bidders seal their data key to `public_key_pem` as well as to their own
+    certificate; the private half exists only as k-of-n shares, each encrypted to one committee
+    member's certificate. The platform keeps no copy of the private key."""
+
+    tender = models.OneToOneField(
+        Tender, on_delete=models.PROTECT, primary_key=True, related_name="escrow"
+    )
+    public_key_pem = models.TextField(_("escrow public key (PEM)"))
+    key_id = models.CharField(_("escrow key id"), max_length=64)
+    threshold = models.PositiveSmallIntegerField(_("shares needed"))
+    # [{"member": user id, "member_number", "member_certificate_sha256", "method",
+    #   "encrypted_share"}]: only the member's private key opens a share.
+    shares = models.JSONField(_("encrypted shares"))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("tender escrow key")
+        verbose_name_plural = _("tender escrow keys")
+
+    def __str__(self) -> str:
+        return f"escrow {self.key_id[:12]} of {self.tender_id}"
+
+    def share_of(self, user_id: object) -> dict | None:
+        return next((share for share in self.shares if share["member"] == str(user_id)), None)

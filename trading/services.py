@@ -15,6 +15,7 @@ from accounts.selectors import user_has_role
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
+from trading.escrow import EscrowUnavailable, escrow_create
 from trading.models import (
     BidderNotification,
     DocumentDownload,
@@ -154,6 +155,10 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
         arguments=(now,), changed_fields=["published_at"],
         payload={"bid_deadline": tender.bid_deadline.isoformat()},
     )
+    try:
+        escrow_create(tender=published, actor=actor)
+    except EscrowUnavailable as error:
+        raise TenderInvalid(error.problems) from None
     notice_publish(
         tender=published, kind=NoticeKind.TENDER_NOTICE,
         title=_("Tender notice: %(title)s") % {"title": published.title},

@@ -19,7 +19,7 @@ from signing.envelope.escrow import (
 )
 from signing.envelope.fingerprint import collect_device_fingerprint
 from signing.envelope.format import FORMAT_VERSION, Header
-from signing.envelope.open import OpenedBid, open_sealed_bid, unwrap_data_key
+from signing.envelope.open import OpenedBid, open_manifest, open_sealed_bid, unwrap_data_key
 from signing.envelope.price_sheet import validate_price_sheet
 from signing.envelope.seal import SealedBid, seal_bid
 
@@ -35,6 +35,7 @@ __all__ = [
     "collect_device_fingerprint",
     "create_escrow",
     "decrypt_share",
+    "open_manifest",
     "open_sealed_bid",
     "read_envelope",
     "recover_escrow_key",

@@ -85,7 +85,8 @@ def _context(header: Header, index: int, kind: str) -> bytes:
 
 
 def _open_manifest(
-    source: BinaryIO, envelope: Envelope, data_key: bytes, trust: TrustStore
+    source: BinaryIO, envelope: Envelope, data_key: bytes, trust: TrustStore,
+    at: datetime | None = None,
 ) -> tuple[dict[str, Any], SignatureInfo]:
     header = envelope.header
     part = header.manifest_part
@@ -102,7 +103,7 @@ def _open_manifest(
     )
     manifest_bytes, signature = decode_signed_manifest(plaintext.getvalue())
     try:
-        info = verify_detached(signature, manifest_bytes, trust=trust)
+        info = verify_detached(signature, manifest_bytes, trust=trust, at=at)
     except SignatureInvalid as error:
         raise ManifestSignatureInvalid(f"The manifest signature is not valid: {error}") from error
     except SigningError:
@@ -191,7 +192,7 @@ def open_sealed_bid(
     if data_key is None:
         assert private_key is not None  # narrowed by the check above
         data_key = unwrap_data_key(header, private_key)
-    manifest, manifest_signature = _open_manifest(source, envelope, data_key, trust)
+    manifest, manifest_signature = _open_manifest(source, envelope, data_key, trust, at)
     entries = manifest_files(manifest)
     targets: list[Path] = []
     if output_directory is not None:
@@ -227,4 +228,32 @@ def open_sealed_bid(
         header_signature=header_signature,
         manifest_signature=manifest_signature,
         files=tuple(targets),
+    )
+
+
+def open_manifest(
+    source: BinaryIO,
+    *,
+    trust: TrustStore,
+    data_key: bytes,
+    expected_tender_id: str | None = None,
+    at: datetime | None = None,
+) -> OpenedBid:
+    """Check a data key quickly: decrypt and verify only the (small) manifest part.
+
+    Tells a bidder at once whether the key it handed over opens its bid, and gives the price
+    sheet, without reading the file parts (open_sealed_bid then checks those).
+    """
+    envelope = read_envelope(source)
+    header = envelope.header
+    check_tender(header, expected_tender_id)
+    header_signature = verify_header_signature(envelope, trust=trust, at=at)
+    require_exact_size(source, envelope)
+    manifest, manifest_signature = _open_manifest(source, envelope, data_key, trust, at)
+    return OpenedBid(
+        header=header,
+        manifest=manifest,
+        header_signature=header_signature,
+        manifest_signature=manifest_signature,
+        files=(),
     )

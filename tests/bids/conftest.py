@@ -38,7 +38,7 @@ PLAINTEXT_MARKER = b"PLAINTEXT-MARKER-of-the-technical-offer"
 
 
 def seal(credential, tender_id, *, contents=(PLAINTEXT_MARKER * 10,), now=None,
-         price_sheet=PRICE_SHEET) -> bytes:
+         price_sheet=PRICE_SHEET, escrow_public_key=None) -> bytes:
     """A real sealed bid for `tender_id`, as bidtool makes it."""
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
@@ -49,7 +49,8 @@ def seal(credential, tender_id, *, contents=(PLAINTEXT_MARKER * 10,), now=None,
             files.append(path)
         output = directory / "bid.sealed"
         seal_bid(tender_id=str(tender_id), credential=credential, files=files,
-                 price_sheet=price_sheet, output=output, device_fingerprint=FINGERPRINT, now=now)
+                 price_sheet=price_sheet, output=output, device_fingerprint=FINGERPRINT, now=now,
+                 escrow_public_key=escrow_public_key)
         return output.read_bytes()
 
 

@@ -1,0 +1,217 @@
+"""REST API of the remote opening hall (docs/opening.md). Views parse input, call services."""
+
+import base64
+import binascii
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from bids import opening
+from bids.api import CERTIFICATE_SESSION_KEY, ERROR, BidApiView, acting_bidder
+from bids.hall import opening_hall
+from bids.models import BidDecryption
+from bids.services import BidRefused
+from monitoring.services import client_ip_of
+from trading.models import Tender
+from trading.services import Acting
+
+HALL = inline_serializer("OpeningHall", {
+    "tender": serializers.DictField(), "viewer": serializers.DictField(),
+    "now": serializers.DateTimeField(), "session": serializers.DictField(allow_null=True),
+    "bidders": serializers.ListField(child=serializers.DictField()),
+    "objections": serializers.ListField(child=serializers.DictField()),
+    "escrow": serializers.DictField(allow_null=True),
+})
+DECRYPTION = inline_serializer("BidDecryptionState", {
+    "bid": serializers.UUIDField(), "state": serializers.CharField(),
+    "key_source": serializers.CharField(), "wrong_key_attempts": serializers.IntegerField(),
+})
+WRAPPED_KEY = inline_serializer("WrappedDataKey", {
+    "bid": serializers.UUIDField(), "tender_id": serializers.CharField(),
+    "bidder_uscc": serializers.CharField(), "role": serializers.CharField(),
+    "method": serializers.CharField(), "key_id": serializers.CharField(),
+    "wrapped_key": serializers.CharField(help_text="base64"),
+})
+OK = inline_serializer("OpeningOk", {"state": serializers.CharField()})
+
+
+def _person(request: Request) -> Acting:
+    return Acting(user=request.user, client_ip=client_ip_of(request))
+
+
+def _decryption_json(decryption: BidDecryption) -> dict:
+    return {"bid": str(decryption.bid_id), "state": decryption.state,
+            "key_source": decryption.key_source,
+            "wrong_key_attempts": decryption.wrong_key_attempts}
+
+
+def _base64(value: str, field: str) -> bytes:
+    try:
+        return base64.b64decode(value or "", validate=True)
+    except (binascii.Error, ValueError):
+        raise BidRefused("key_malformed", f"{field} must be base64.", field=field,
+                                 status=400) from None
+
+
+class HallView(BidApiView):
+    """The hall as the caller may see it; the page polls this every few seconds."""
+
+    @extend_schema(responses={200: HALL, 403: ERROR, 404: ERROR})
+    def get(self, request: Request, tender_id) -> Response:
+        tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
+        if tender is None:
+            return Response({"error": "tender_not_found", "message": "No such tender."},
+                            status=404)
+        return Response(opening_hall(user=request.user, tender=tender))
+
+
+class SignInView(BidApiView):
+    @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id) -> Response:
+        sign_in = opening.opening_sign_in(acting=acting_bidder(request), tender_id=tender_id)
+        return Response({"state": "signed_in", "signed_in_at": sign_in.signed_in_at})
+
+
+class StartView(BidApiView):
+    @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id) -> Response:
+        session = opening.opening_start(acting=_person(request), tender_id=tender_id)
+        return Response({"state": session.state,
+                         "decryption_ends_at": session.decryption_ends_at})
+
+
+class WrappedKeyView(BidApiView):
+    @extend_schema(responses={200: WRAPPED_KEY, 403: ERROR, 404: ERROR, 409: ERROR})
+    def get(self, request: Request, tender_id) -> Response:
+        return Response(opening.opening_wrapped_key(acting=acting_bidder(request),
+                                                    tender_id=tender_id))
+
+
+class DataKeySerializer(serializers.Serializer):
+    data_key = serializers.CharField(help_text="the unwrapped 32-byte data key, base64")
+    bid = serializers.UUIDField(required=False)
+
+
+class DataKeyView(BidApiView):
+    @extend_schema(request=DataKeySerializer,
+                   responses={202: DECRYPTION, 400: ERROR, 403: ERROR, 409: ERROR, 422: ERROR})
+    def post(self, request: Request, tender_id) -> Response:
+        acting = acting_bidder(request)
+        decryption = opening.opening_submit_key(
+            acting=acting, tender_id=tender_id,
+            data_key=_base64(request.data.get("data_key", ""), "data_key"),
+            bid_id=request.data.get("bid") or None,
+        )
+        return Response(_decryption_json(decryption), status=status.HTTP_202_ACCEPTED)
+
+
+class EscrowShareView(BidApiView):
+    """GET: a committee member's encrypted share. POST: its decrypted share (mnemonic)."""
+
+    @extend_schema(responses={200: inline_serializer("EscrowShare", {
+        "escrow_public_key": serializers.CharField(), "escrow_key_id": serializers.CharField(),
+        "threshold": serializers.IntegerField(), "share": serializers.DictField()}),
+        403: ERROR})
+    def get(self, request: Request, tender_id) -> Response:
+        return Response(opening.opening_escrow_share(
+            acting=_person(request), tender_id=tender_id,
+            certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY)))
+
+    @extend_schema(request=inline_serializer("EscrowShareSubmit", {
+        "share": serializers.CharField(help_text="the decrypted SLIP-39 mnemonic")}),
+        responses={201: inline_serializer("EscrowShareCount", {
+            "shares": serializers.IntegerField(), "threshold": serializers.IntegerField(),
+            "round": serializers.IntegerField()}), 400: ERROR, 403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id) -> Response:
+        result = opening.opening_submit_share(
+            acting=_person(request), tender_id=tender_id,
+            certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
+            mnemonic=str(request.data.get("share", "")))
+        return Response(result, status=status.HTTP_201_CREATED)
+
+
+class EscrowRequestView(BidApiView):
+    @extend_schema(request=inline_serializer("EscrowRequest", {
+        "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id, bid_id) -> Response:
+        decryption = opening.opening_request_escrow(
+            acting=_person(request), tender_id=tender_id, bid_id=bid_id,
+            reason=str(request.data.get("reason", "")))
+        return Response(_decryption_json(decryption))
+
+
+class EscrowRecoverView(BidApiView):
+    @extend_schema(request=None, responses={200: inline_serializer("EscrowRecovered", {
+        "recovered": serializers.ListField(child=serializers.UUIDField())}),
+        403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id) -> Response:
+        accepted = opening.opening_recover_escrow(acting=_person(request), tender_id=tender_id)
+        return Response({"recovered": [str(item.bid_id) for item in accepted]})
+
+
+class FaultView(BidApiView):
+    @extend_schema(request=inline_serializer("DecryptionFaultRuling", {
+        "fault": serializers.ChoiceField(choices=["bidder", "other"]),
+        "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id, bid_id) -> Response:
+        decryption = opening.opening_record_fault(
+            acting=_person(request), tender_id=tender_id, bid_id=bid_id,
+            fault=str(request.data.get("fault", "")), reason=str(request.data.get("reason", "")))
+        return Response(_decryption_json(decryption))
+
+
+class ConfirmView(BidApiView):
+    @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id) -> Response:
+        confirmation = opening.opening_confirm(acting=acting_bidder(request), tender_id=tender_id)
+        return Response({"state": "confirmed", "confirmed_at": confirmation.confirmed_at})
+
+
+class ObjectionView(BidApiView):
+    @extend_schema(request=inline_serializer("OpeningObjectionRaise", {
+        "text": serializers.CharField()}), responses={201: OK, 403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id) -> Response:
+        objection = opening.opening_object(acting=acting_bidder(request), tender_id=tender_id,
+                                           text=str(request.data.get("text", "")))
+        return Response({"state": objection.state, "id": str(objection.pk)},
+                        status=status.HTTP_201_CREATED)
+
+
+class ObjectionAnswerView(BidApiView):
+    @extend_schema(request=inline_serializer("OpeningObjectionAnswer", {
+        "answer": serializers.CharField()}), responses={200: OK, 403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id, objection_id) -> Response:
+        objection = opening.opening_answer(
+            acting=_person(request), tender_id=tender_id, objection_id=objection_id,
+            answer=str(request.data.get("answer", "")))
+        return Response({"state": objection.state, "id": str(objection.pk)})
+
+
+class FinaliseView(BidApiView):
+    @extend_schema(request=None, responses={200: inline_serializer("OpeningFinalised", {
+        "state": serializers.CharField(), "outcome": serializers.CharField()}),
+        403: ERROR, 409: ERROR})
+    def post(self, request: Request, tender_id) -> Response:
+        session = opening.opening_finalise(acting=_person(request), tender_id=tender_id)
+        return Response({"state": session.state, "outcome": session.outcome})
+
+
+class RecordView(BidApiView):
+    """The signed opening record, public once finalised; verify it with `bidtool record
+    verify` (platform signature and RFC 3161 token)."""
+
+    permission_classes = [AllowAny]
+
+    @extend_schema(responses={200: inline_serializer("OpeningRecord", {
+        "record": serializers.DictField(), "signature": serializers.CharField(),
+        "timestamp_token": serializers.CharField()}), 404: ERROR})
+    def get(self, request: Request, tender_id) -> Response:
+        record = opening.opening_record(tender_id=tender_id)
+        if record is None:
+            return Response({"error": "record_not_found",
+                             "message": "The opening record of this tender is not final yet."},
+                            status=404)
+        return Response(record)

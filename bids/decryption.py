@@ -1,0 +1,136 @@
+"""The decryption job of one bid at the opening (run by a Celery worker, bids.tasks).
+
+claim a lease → unwrap the data key (platform evaluation key) → check the stored header is the
+one the receipt names → stream the ciphertext through `open_sealed_bid` (every chunk
+authenticated before its plaintext exists, every digest against the signed header and manifest,
+the manifest's signature at the time the bid was received) → record the price sheet.
+
+The plaintext is discarded as it is checked: no copy is written anywhere. A run that dies
+leaves its lease to lapse; the chronograph then hands the job to another worker. Results are
+recorded under the row lock and only from `decrypting`, so a repeated run records nothing twice.
+"""
+
+import datetime as dt
+import hashlib
+import logging
+import time
+from typing import Any
+from uuid import UUID
+
+from django.db import transaction
+
+from bids.models import BidDecryption, DecryptionState
+from bids.opening import decryption_fail, decryption_lease_seconds, decryption_succeed
+from bids.sealed_objects import data_key_purpose, evaluation_unwrap, stored_reader
+from monitoring.clock import database_now
+from signing.envelope import open_sealed_bid, read_envelope
+from signing.envelope.errors import EnvelopeError
+from signing.errors import SigningError
+from storage.objects import StorageError
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_EVERY = 16 * 1024 * 1024  # bytes between progress (and lease) updates
+
+
+def _claim(decryption_id: UUID) -> int | None:
+    """Take the job if nobody holds a live lease on it; returns this run's number."""
+    with transaction.atomic():
+        decryption = BidDecryption.objects.select_for_update().filter(pk=decryption_id).first()
+        if decryption is None or decryption.state != DecryptionState.DECRYPTING:
+            return None
+        now = database_now()
+        if decryption.lease_until is not None and decryption.lease_until > now:
+            return None  # another run is alive; if it dies, its lease lapses and the sweep calls
+        run = decryption.job_runs + 1
+        BidDecryption.objects.filter(pk=decryption_id).update(
+            job_runs=run, bytes_done=0,
+            lease_until=now + dt.timedelta(seconds=decryption_lease_seconds()),
+        )
+        return run
+
+
+class _Progress:
+    """Reports bytes decrypted and renews the lease, every PROGRESS_EVERY bytes."""
+
+    def __init__(self, decryption_id: UUID, run: int) -> None:
+        self.decryption_id = decryption_id
+        self.run = run
+        self.done = 0
+        self.reported = 0
+
+    def __call__(self, count: int) -> None:
+        self.done += count
+        if self.done - self.reported >= PROGRESS_EVERY:
+            self.flush()
+
+    def flush(self) -> None:
+        self.reported = self.done
+        BidDecryption.objects.filter(pk=self.decryption_id, job_runs=self.run).update(
+            bytes_done=self.done,
+            lease_until=database_now() + dt.timedelta(seconds=decryption_lease_seconds()),
+        )
+
+
+def _summary(opened: Any) -> dict[str, Any]:
+    manifest = opened.manifest
+    return {
+        "files": [{"name": entry["name"], "size": entry["size"], "sha256": entry["sha256"]}
+                  for entry in manifest.get("files", [])],
+        "tool": manifest.get("tool", {}),
+        "device_fingerprint": manifest.get("device_fingerprint", {}),
+        "created_at": manifest.get("created_at"),
+        "manifest_signer": opened.manifest_signature.identity.uscc,
+    }
+
+
+def decrypt_bid(decryption_id: UUID) -> str:
+    """Run the job once; returns what happened (for logs and tests)."""
+    from signing.conf import platform_trust_store
+
+    run = _claim(decryption_id)
+    if run is None:
+        return "skipped"
+    decryption = BidDecryption.objects.select_related("bid", "bid__upload", "bid__bidder").get(
+        pk=decryption_id)
+    bid = decryption.bid
+    data_key = evaluation_unwrap(decryption.wrap_method, bytes(decryption.wrapped_data_key),
+                                 purpose=data_key_purpose(bid))
+    progress = _Progress(decryption_id, run)
+    started = time.monotonic()
+    try:
+        with stored_reader(bid) as source:
+            header_bytes = read_envelope(source).header_bytes
+            found = hashlib.sha256(header_bytes).hexdigest()
+            if found != bid.header_sha256:
+                decryption_fail(decryption_id, code="header_changed", reason=(
+                    "The stored bid's header is not the one its receipt names."),
+                    evidence={"receipt_header_sha256": bid.header_sha256,
+                              "stored_header_sha256": found})
+                return "failed"
+            source.seek(0)
+            opened = open_sealed_bid(source, trust=platform_trust_store(), data_key=data_key,
+                                     expected_tender_id=str(bid.tender_id),
+                                     at=bid.received_at, progress=progress)
+    except (EnvelopeError, SigningError) as error:
+        decryption_fail(decryption_id, code=getattr(error, "code", "bid_invalid"),
+                        reason=str(error),
+                        evidence={"receipt_header_sha256": bid.header_sha256,
+                                  "receipt_ciphertext_sha256": bid.ciphertext_sha256,
+                                  "size": bid.size, "bytes_checked": progress.done})
+        return "failed"
+    except StorageError:
+        # Give the lease back so that the task's retry (or the sweep) can run at once.
+        BidDecryption.objects.filter(pk=decryption_id, job_runs=run).update(lease_until=None)
+        raise
+    if opened.header.bidder_uscc != bid.bidder.uscc:
+        decryption_fail(decryption_id, code="wrong_bidder", reason=(
+            f"The stored bid names bidder {opened.header.bidder_uscc}, not {bid.bidder.uscc}."),
+            evidence={"stored_bidder_uscc": opened.header.bidder_uscc})
+        return "failed"
+    progress.flush()
+    recorded = decryption_succeed(decryption_id, price_sheet=opened.price_sheet,
+                                  summary=_summary(opened))
+    logger.info("decrypted bid %s (%d bytes) in %.2f s", bid.pk, bid.size,
+                time.monotonic() - started)
+    return "decrypted" if recorded else "already_recorded"

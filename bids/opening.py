@@ -1,0 +1,983 @@
+"""Use cases of the remote opening hall (不见面开标: DESIGN §5 step 6, 办法 第29–31条).
+
+sign in → the host announces the ceiling price and opens the decryption window → each bidder
+hands over its data key (unwrapped on its own machine), or the opening committee recovers it
+through escrow → a worker decrypts and checks each bid (bids/decryption.py) → when every bid is
+done, or the window is over, the price reading: each bidder confirms its line or objects, the
+host answers → the host finalises: the record is signed, timestamped and published, and the
+tender is `opened`, or `failed` with too few valid bids.
+
+A data key is never stored in clear: it is checked at once (it must open the bid's manifest),
+then kept wrapped under the platform evaluation key. Every refusal raises `BidRefused` with a
+code and a message naming what is wrong, and writes an event; nothing else changes.
+"""
+
+import base64
+import datetime as dt
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, TypeVar
+from uuid import UUID
+
+import shamir_mnemonic
+from cryptography.hazmat.primitives import serialization
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.models import Role
+from bids.models import (
+    Bid,
+    BidDecryption,
+    BidState,
+    DecryptionFault,
+    DecryptionState,
+    EscrowShareSubmission,
+    OpeningConfirmation,
+    OpeningObjection,
+    OpeningOutcome,
+    OpeningSession,
+    OpeningSignIn,
+    OpeningState,
+)
+from bids.sealed_objects import (
+    check_data_key,
+    data_key_purpose,
+    evaluation_unwrap,
+    evaluation_wrap,
+    read_stored_header,
+)
+from bids.services import BidderActing, BidRefused
+from monitoring.alerts import alert_raise
+from monitoring.clock import database_now
+from monitoring.services import PLATFORM, Actor, record_event
+from monitoring.transitions import apply_transition
+from signing.canonical import canonical_json
+from signing.envelope import recover_escrow_key, unwrap_data_key
+from signing.envelope.errors import EnvelopeError, WrongKey
+from signing.errors import SigningError
+from storage.objects import StorageError
+from trading.models import NoticeKind, Tender, TenderEscrow, TenderState
+from trading.notices import notice_publish
+from trading.services import Acting, manager_role
+
+logger = logging.getLogger(__name__)
+
+DATA_KEY_SIZE = 32  # Cobblestone-256
+RECORD_VERSION = 1
+DEFAULT_CONFIRMATION_MINUTES = 15
+COMMITTEE_ROLE = "committee"  # the event log's role of an opening-committee member
+TERMINAL = (DecryptionState.DECRYPTED, DecryptionState.FAILED)
+# Codes of failures that mean the stored bid is not the one received: raise an alert.
+TAMPER_CODES = {
+    "part_digest_mismatch", "chunk_authentication_failed", "sealed_bid_truncated",
+    "sealed_bid_extended", "header_changed", "wrong_tender", "wrong_bidder", "signer_mismatch",
+    "header_signature_invalid", "manifest_signature_invalid", "file_digest_mismatch",
+    "padding_invalid",
+}
+
+
+def confirmation_period() -> dt.timedelta:
+    minutes = getattr(settings, "OPENING_CONFIRMATION_MINUTES", DEFAULT_CONFIRMATION_MINUTES)
+    return dt.timedelta(minutes=float(minutes))
+
+
+def _refused(code: str, message: str, *, status: int = 409,
+             field: str | None = None) -> BidRefused:
+    return BidRefused(code, str(message), status=status, field=field)
+
+
+Service = TypeVar("Service", bound=Callable[..., Any])
+
+
+def refusals_logged(service: Service) -> Service:
+    """Write every refusal of a hall service to the event log, after its transaction has
+    rolled back (so the refusal is on record while nothing else changed)."""
+
+    @functools.wraps(service)
+    def logged(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return service(*args, **kwargs)
+        except BidRefused as refusal:
+            acting = kwargs.get("acting")
+            role = Role.BIDDER if isinstance(acting, BidderActing) else ""
+            actor = Actor(user=getattr(acting, "user", None), role=role,
+                          client_ip=getattr(acting, "client_ip", None))
+            with transaction.atomic():
+                record_event(
+                    actor=actor, action="opening.refused", object_type="trading.tender",
+                    object_id=str(kwargs.get("tender_id", "")),
+                    payload={"service": service.__name__, "code": refusal.code,
+                             "message": refusal.message},
+                )
+            raise
+
+    return logged  # type: ignore[return-value]
+
+
+# ---- who may act ---------------------------------------------------------------------------
+
+def _tender(tender_id: UUID) -> Tender:
+    tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
+    if tender is None:
+        raise BidRefused("tender_not_found",
+                         _("Tender %(tender)s does not exist.") % {"tender": tender_id},
+                         status=404)
+    return tender
+
+
+def _host_actor(acting: Acting, tender: Tender) -> Actor:
+    """The tenderee or agent running the opening, or a 403 naming the user."""
+    try:
+        role = manager_role(acting, tender.project)
+    except PermissionDenied as error:
+        raise BidRefused("not_the_host", str(error), status=403) from None
+    return acting.as_actor(role)
+
+
+def _committee_member_number(tender: Tender, acting: Acting,
+                             certificate_sha256: str | None) -> tuple[TenderEscrow, dict]:
+    """The escrow share of a committee member logged in with the certificate it was made for."""
+    escrow = TenderEscrow.objects.filter(tender=tender).first()
+    if escrow is None:
+        raise _refused("no_committee",
+                       _("Tender %(tender)s has no opening committee.") % {"tender": tender.pk})
+    share = escrow.share_of(acting.user.pk)
+    if share is None:
+        raise _refused(
+            "not_on_committee",
+            _("%(user)s is not a member of the opening committee of tender %(tender)s.")
+            % {"user": acting.user.get_username(), "tender": tender.pk},
+            status=403)
+    if certificate_sha256 != share["member_certificate_sha256"]:
+        raise _refused(
+            "certificate_login_required",
+            _("Log in with the certificate your escrow share was encrypted to (SHA-256 "
+              "%(sha)s…).") % {"sha": share["member_certificate_sha256"][:16]},
+            status=403)
+    return escrow, share
+
+
+def _require_opening(tender: Tender, actor: Actor) -> None:
+    if tender.state != TenderState.OPENING:
+        raise _refused(
+            "tender_not_opening",
+            _("Tender %(tender)s is %(state)s: the opening hall is not in session.")
+            % {"tender": tender.pk, "state": tender.get_state_display()})
+
+
+def _locked_session(tender: Tender) -> OpeningSession:
+    """The tender's opening session, made on first use; locked until the caller commits."""
+    OpeningSession.objects.get_or_create(tender=tender, defaults={"created_at": database_now()})
+    return OpeningSession.objects.select_for_update().get(tender=tender)
+
+
+def _own_bid(acting: BidderActing, tender: Tender, states: tuple[str, ...]) -> Bid | None:
+    return Bid.objects.filter(
+        tender=tender, bidder=acting.organisation, state__in=states
+    ).order_by("-sequence").first()
+
+
+# ---- sign-in and start ---------------------------------------------------------------------
+
+@refusals_logged
+def opening_sign_in(*, acting: BidderActing, tender_id: UUID) -> OpeningSignIn:
+    """签到: a bidder with a submitted bid signs in with its organisation certificate.
+
+    Sign-in opens `sign_in_opens_minutes_before` the deadline (= the opening time) and lasts
+    until the decryption window closes. Signing in again returns the first sign-in.
+    """
+    tender = _tender(tender_id)
+    actor = acting.as_actor()
+    now = database_now()
+    opens_at = tender.bid_deadline - dt.timedelta(minutes=tender.sign_in_opens_minutes_before)
+    if tender.state not in (TenderState.PUBLISHED, TenderState.BIDDING_CLOSED,
+                            TenderState.OPENING) or now < opens_at:
+        raise _refused(
+            "sign_in_not_open",
+            _("Sign-in to the opening of tender %(tender)s opens at %(opens)s.")
+            % {"tender": tender.pk, "opens": opens_at.isoformat()})
+    bid = _own_bid(acting, tender, (BidState.SUBMITTED,))
+    if bid is None:
+        raise _refused(
+            "no_bid",
+            _("%(bidder)s has no submitted bid for tender %(tender)s: only bidders sign in.")
+            % {"bidder": acting.organisation.name, "tender": tender.pk},
+            status=403)
+    with transaction.atomic():
+        session = _locked_session(tender)
+        if session.state not in (OpeningState.SIGN_IN, OpeningState.DECRYPTING):
+            raise _refused("sign_in_closed",
+                           _("The decryption window is over: sign-in is closed."))
+        existing = OpeningSignIn.objects.filter(session=session, bidder=acting.organisation)
+        if existing.exists():
+            return existing.get()
+        sign_in = OpeningSignIn.objects.create(
+            session=session, bidder=acting.organisation, user=acting.user,
+            certificate_sha256=acting.certificate_sha256, client_ip=acting.client_ip,
+            signed_in_at=now,
+        )
+        record_event(
+            actor=actor, action="opening.signed_in", object_type="bids.openingsession",
+            object_id=str(session.pk),
+            payload={"tender": str(tender.pk), "bidder_uscc": acting.organisation.uscc,
+                     "certificate_sha256": acting.certificate_sha256},
+        )
+    return sign_in
+
+
+@refusals_logged
+@transaction.atomic
+def opening_start(*, acting: Acting, tender_id: UUID) -> OpeningSession:
+    """The host announces the ceiling price and opens the decryption window (办法 第30条)."""
+    tender = _tender(tender_id)
+    actor = _host_actor(acting, tender)
+    _require_opening(tender, actor)
+    session = _locked_session(tender)
+    if session.state != OpeningState.SIGN_IN:
+        raise _refused("decryption_already_started",
+                       _("Decryption of tender %(tender)s has already started.")
+                       % {"tender": tender.pk})
+    now = database_now()
+    ends_at = now + dt.timedelta(minutes=tender.decryption_window_minutes)
+    bids = list(tender.bids.filter(state=BidState.SUBMITTED).select_related("bidder"))
+    for bid in bids:
+        BidDecryption.objects.create(session=session, bid=bid, bytes_total=bid.size)
+    session = apply_transition(
+        session, "start_decryption", actor=actor, action="opening.decryption_started",
+        arguments=(acting.user, tender.ceiling_price_fen, now, ends_at),
+        changed_fields=["host", "ceiling_price_announced_fen", "decryption_started_at",
+                        "decryption_ends_at"],
+        payload={"tender": str(tender.pk), "ceiling_price_fen": tender.ceiling_price_fen,
+                 "window_ends_at": ends_at.isoformat(), "bids": len(bids),
+                 "bidders": [bid.bidder.uscc for bid in bids]},
+    )
+    if not bids:
+        _start_reading(session, now)
+    return session
+
+
+# ---- the bidder's own key ------------------------------------------------------------------
+
+@refusals_logged
+def opening_wrapped_key(*, acting: BidderActing, tender_id: UUID) -> dict[str, Any]:
+    """What the bidder's tool needs to unwrap its data key locally: the wrapped key and the
+    parameters bound into its wrapping (tender, bidder, role)."""
+    tender = _tender(tender_id)
+    actor = acting.as_actor()
+    _require_opening(tender, actor)
+    bid = _own_bid(acting, tender, (BidState.SUBMITTED, BidState.DECRYPTED))
+    if bid is None:
+        raise _refused("no_bid", _("You have no bid to decrypt in tender %(tender)s.")
+                       % {"tender": tender.pk}, status=404)
+    try:
+        header = read_stored_header(bid)
+    except StorageError:
+        raise _storage_refusal() from None
+    recipient = next(item for item in header.recipients if item.role == "bidder")
+    return {
+        "bid": str(bid.pk), "tender_id": header.tender_id, "bidder_uscc": header.bidder_uscc,
+        "role": recipient.role, "method": recipient.method, "key_id": recipient.key_id,
+        "wrapped_key": base64.b64encode(recipient.wrapped_key).decode("ascii"),
+    }
+
+
+def _storage_refusal() -> BidRefused:
+    return BidRefused(
+        "storage_unavailable",
+        _("The bid storage is not reachable right now; nothing changed. Retry in a moment."),
+        status=503, retryable=True)
+
+
+def _open_window(session: OpeningSession, now: dt.datetime, actor: Actor,
+                 tender: Tender) -> None:
+    if session.state == OpeningState.SIGN_IN:
+        raise _refused("window_not_open",
+                       _("The decryption window has not opened yet: wait for the host to "
+                         "start decryption."))
+    if session.state != OpeningState.DECRYPTING or now >= session.decryption_ends_at:
+        raise _refused("window_closed",
+                       _("The decryption window closed at %(ends)s.")
+                       % {"ends": session.decryption_ends_at.isoformat()})
+
+
+@refusals_logged
+def opening_submit_key(
+    *, acting: BidderActing, tender_id: UUID, data_key: bytes, bid_id: UUID | None = None
+) -> BidDecryption:
+    """The bidder hands over the data key it unwrapped on its own machine.
+
+    Checked at once against the bid's manifest, so a wrong key is told at once and may be
+    retried within the window; an accepted key is kept only wrapped under the evaluation key,
+    and a worker decrypts the whole bid.
+    """
+    tender = _tender(tender_id)
+    actor = acting.as_actor()
+    _require_opening(tender, actor)
+    if bid_id is not None and not Bid.objects.filter(
+        pk=bid_id, tender=tender, bidder=acting.organisation
+    ).exists():
+        raise _refused("not_your_bid",
+                       _("Bid %(bid)s is not a bid of %(bidder)s: a key is accepted only for "
+                         "your own bid.") % {"bid": bid_id, "bidder": acting.organisation.name},
+                       status=403)
+    if not isinstance(data_key, bytes) or len(data_key) != DATA_KEY_SIZE:
+        raise _refused("key_malformed",
+                       _("The data key must be %(size)d bytes (base64); it is not.")
+                       % {"size": DATA_KEY_SIZE}, status=400, field="data_key")
+    decryption = BidDecryption.objects.select_related("session", "bid").filter(
+        bid__tender=tender, bid__bidder=acting.organisation,
+    ).order_by("-bid__sequence").first()
+    session = decryption.session if decryption else OpeningSession.objects.filter(
+        tender=tender).first()
+    if session is None or decryption is None:
+        if session is not None and session.state != OpeningState.SIGN_IN:
+            raise _refused("no_bid", _("You have no bid to decrypt in tender %(tender)s.")
+                           % {"tender": tender.pk}, status=404)
+        raise _refused("window_not_open",
+                       _("The decryption window has not opened yet: wait for the host to "
+                         "start decryption."))
+    _open_window(session, database_now(), actor, tender)
+    if decryption.state != DecryptionState.WAITING:
+        raise _refused("key_already_accepted",
+                       _("The key of this bid was already accepted (%(state)s).")
+                       % {"state": decryption.get_state_display()})
+    return _accept_checked_key(decryption, data_key, key_source="bidder", actor=actor)
+
+
+def _accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source: str,
+                        actor: Actor) -> BidDecryption:
+    bid = decryption.bid
+    tender = bid.tender
+    try:
+        opened = check_data_key(bid, data_key)
+    except WrongKey as error:
+        with transaction.atomic():
+            locked = BidDecryption.objects.select_for_update().get(pk=decryption.pk)
+            locked.wrong_key_attempts += 1
+            locked.last_refusal = str(error)
+            locked.save(update_fields=["wrong_key_attempts", "last_refusal"])
+            record_event(actor=actor, action="bid_decryption.key_refused",
+                         object_type="bids.biddecryption", object_id=str(decryption.pk),
+                         payload={"tender": str(tender.pk), "code": error.code,
+                                  "attempt": locked.wrong_key_attempts, "source": key_source})
+        raise BidRefused("wrong_key",
+                         _("This key does not open the bid: %(error)s You may try again "
+                           "until the window closes.") % {"error": error}, status=422,
+                         field="data_key") from None
+    except (EnvelopeError, SigningError) as error:
+        decryption_fail(decryption.pk, code=getattr(error, "code", "bid_invalid"),
+                        reason=str(error), evidence={"stage": "key check"}, actor=actor)
+        raise BidRefused(getattr(error, "code", "bid_invalid"),
+                         _("The stored bid fails its checks: %(error)s The failure is "
+                           "recorded and supervisors are alerted.") % {"error": error},
+                         status=409) from None
+    except StorageError:
+        raise _storage_refusal() from None
+    method, wrapped, key_id = evaluation_wrap(data_key, purpose=data_key_purpose(bid))
+    with transaction.atomic():
+        session = OpeningSession.objects.select_for_update().get(pk=decryption.session_id)
+        _open_window(session, database_now(), actor, tender)
+        locked = BidDecryption.objects.select_for_update().get(pk=decryption.pk)
+        if locked.state != DecryptionState.WAITING:
+            raise BidRefused("key_already_accepted",
+                             _("The key of this bid was already accepted."), status=409)
+        from bids.tasks import bid_decrypt
+
+        accepted = apply_transition(
+            locked, "accept_key", actor=actor, action="bid_decryption.key_accepted",
+            arguments=(key_source, wrapped, method, key_id, database_now()),
+            changed_fields=["key_source", "wrapped_data_key", "wrap_method",
+                            "evaluation_key_id", "key_received_at"],
+            payload={"tender": str(tender.pk), "bid": str(bid.pk), "source": key_source,
+                     "manifest_signer": opened.manifest_signature.identity.uscc},
+            on_commit=lambda: bid_decrypt.delay(str(decryption.pk)),
+        )
+    return accepted
+
+
+# ---- escrow recovery by the opening committee ----------------------------------------------
+
+@refusals_logged
+def opening_escrow_share(*, acting: Acting, certificate_sha256: str | None,
+                         tender_id: UUID) -> dict[str, Any]:
+    """A committee member fetches its encrypted share, to decrypt it on its own machine."""
+    tender = _tender(tender_id)
+    escrow, share = _committee_member_number(tender, acting, certificate_sha256)
+    _require_opening(tender, acting.as_actor(COMMITTEE_ROLE))
+    return {"escrow_public_key": escrow.public_key_pem, "escrow_key_id": escrow.key_id,
+            "threshold": escrow.threshold,
+            "share": {key: value for key, value in share.items() if key != "member"}}
+
+
+@refusals_logged
+@transaction.atomic
+def opening_request_escrow(*, acting: Acting, tender_id: UUID, bid_id: UUID,
+                           reason: str) -> BidDecryption:
+    """The host asks the committee to recover a bid its bidder cannot decrypt."""
+    tender = _tender(tender_id)
+    actor = _host_actor(acting, tender)
+    _require_opening(tender, actor)
+    if not TenderEscrow.objects.filter(tender=tender).exists():
+        raise _refused("no_committee", _("Tender %(tender)s has no opening committee.")
+                       % {"tender": tender.pk})
+    if not (reason or "").strip():
+        raise BidRefused("reason_required", _("Give the reason for escrow recovery."),
+                         field="reason")
+    session = _locked_session(tender)
+    _open_window(session, database_now(), actor, tender)
+    decryption = BidDecryption.objects.select_for_update().filter(
+        session=session, bid_id=bid_id).first()
+    if decryption is None:
+        raise BidRefused("bid_not_found", _("Bid %(bid)s is not in this opening.")
+                         % {"bid": bid_id}, status=404)
+    if decryption.state != DecryptionState.WAITING:
+        raise _refused("key_already_accepted",
+                       _("Bid %(bid)s is %(state)s: escrow recovery is for bids still waiting "
+                         "for their key.") % {"bid": bid_id,
+                                              "state": decryption.get_state_display()})
+    decryption.escrow_requested_at = database_now()
+    decryption.escrow_request_reason = reason.strip()
+    decryption.save(update_fields=["escrow_requested_at", "escrow_request_reason"])
+    record_event(actor=actor, action="bid_decryption.escrow_requested",
+                 object_type="bids.biddecryption", object_id=str(decryption.pk),
+                 payload={"tender": str(tender.pk), "bid": str(bid_id), "reason": reason})
+    return decryption
+
+
+def _share_purpose(session: OpeningSession) -> str:
+    return f"escrow share of opening {session.pk}, round {session.escrow_round}"
+
+
+@refusals_logged
+def opening_submit_share(*, acting: Acting, certificate_sha256: str | None, tender_id: UUID,
+                         mnemonic: str) -> dict[str, Any]:
+    """A committee member submits its share, decrypted on its own machine (a SLIP-39 mnemonic).
+
+    Kept wrapped under the evaluation key until the host's recovery consumes it.
+    """
+    tender = _tender(tender_id)
+    escrow, share = _committee_member_number(tender, acting, certificate_sha256)
+    actor = acting.as_actor(COMMITTEE_ROLE)
+    _require_opening(tender, actor)
+    member_number = int(share["member_number"])
+    try:
+        parsed = shamir_mnemonic.Share.from_mnemonic(" ".join(str(mnemonic).split()))
+    except (shamir_mnemonic.MnemonicError, ValueError, TypeError):
+        raise _refused("share_malformed",
+                       _("The share is not a valid SLIP-39 mnemonic (its words or checksum do "
+                         "not hold)."), status=400, field="share") from None
+    if parsed.index != member_number - 1:
+        raise _refused("share_not_yours",
+                       _("This is not the share of committee member %(number)d.")
+                       % {"number": member_number}, status=400, field="share")
+    text = " ".join(str(mnemonic).split())
+    with transaction.atomic():
+        session = _locked_session(tender)
+        _open_window(session, database_now(), actor, tender)
+        if EscrowShareSubmission.objects.filter(
+            session=session, round=session.escrow_round, member_number=member_number
+        ).exists():
+            raise _refused("duplicate_share",
+                           _("Member %(number)d has already submitted a share in this round.")
+                           % {"number": member_number})
+        method, wrapped, _key_id = evaluation_wrap(text.encode("ascii"),
+                                                   purpose=_share_purpose(session))
+        EscrowShareSubmission.objects.create(
+            session=session, round=session.escrow_round, member=acting.user,
+            member_number=member_number, wrap_method=method, wrapped_share=wrapped,
+            submitted_at=database_now(),
+        )
+        count = EscrowShareSubmission.objects.filter(
+            session=session, round=session.escrow_round).count()
+        record_event(actor=actor, action="escrow_share.submitted",
+                     object_type="bids.openingsession", object_id=str(session.pk),
+                     payload={"tender": str(tender.pk), "member_number": member_number,
+                              "round": session.escrow_round, "shares": count,
+                              "threshold": escrow.threshold})
+    return {"shares": count, "threshold": escrow.threshold, "round": session.escrow_round}
+
+
+@refusals_logged
+def opening_recover_escrow(*, acting: Acting, tender_id: UUID) -> list[BidDecryption]:
+    """The host rebuilds the escrow key from k shares and opens every bid awaiting recovery.
+
+    The key is checked against the tender's escrow public key before use and lives only in
+    this call; the round's shares are then deleted (the event log keeps who gave them).
+    """
+    tender = _tender(tender_id)
+    actor = _host_actor(acting, tender)
+    _require_opening(tender, actor)
+    escrow = TenderEscrow.objects.filter(tender=tender).first()
+    if escrow is None:
+        raise _refused("no_committee", _("Tender %(tender)s has no opening committee.")
+                       % {"tender": tender.pk})
+    with transaction.atomic():
+        session = _locked_session(tender)
+        _open_window(session, database_now(), actor, tender)
+        shares = list(EscrowShareSubmission.objects.filter(
+            session=session, round=session.escrow_round))
+        if len(shares) < escrow.threshold:
+            raise _refused("escrow_shares_insufficient",
+                           _("%(count)d of the %(needed)d escrow shares needed have been "
+                             "submitted.") % {"count": len(shares), "needed": escrow.threshold})
+        waiting = list(session.decryptions.select_related("bid", "bid__tender").filter(
+            state=DecryptionState.WAITING, escrow_requested_at__isnull=False))
+        if not waiting:
+            raise _refused("no_escrow_request",
+                           _("No bid is waiting for escrow recovery."))
+        mnemonics = [
+            evaluation_unwrap(share.wrap_method, bytes(share.wrapped_share),
+                              purpose=_share_purpose(session)).decode("ascii")
+            for share in shares
+        ]
+        EscrowShareSubmission.objects.filter(session=session, round=session.escrow_round).delete()
+        round_number = session.escrow_round
+        session.escrow_round += 1
+        session.save(update_fields=["escrow_round"])
+        public_key = serialization.load_pem_public_key(escrow.public_key_pem.encode("ascii"))
+        try:
+            escrow_key = recover_escrow_key(mnemonics, public_key)  # type: ignore[arg-type]
+        except EnvelopeError as error:
+            record_event(actor=actor, action="escrow.recovery_failed",
+                         object_type="bids.openingsession", object_id=str(session.pk),
+                         payload={"tender": str(tender.pk), "round": round_number,
+                                  "code": error.code, "message": str(error)})
+            failure = BidRefused(error.code, _("Escrow recovery failed: %(error)s The shares "
+                                               "of this round are discarded; submit them "
+                                               "again.") % {"error": error})
+        else:
+            failure = None
+            record_event(actor=actor, action="escrow.recovered",
+                         object_type="bids.openingsession", object_id=str(session.pk),
+                         payload={"tender": str(tender.pk), "round": round_number,
+                                  "members": sorted(share.member_number for share in shares),
+                                  "bids": [str(item.bid_id) for item in waiting]})
+    if failure is not None:
+        raise failure
+    accepted = []
+    for decryption in waiting:
+        try:
+            header = read_stored_header(decryption.bid)
+            data_key = unwrap_data_key(header, escrow_key)
+            accepted.append(_accept_checked_key(decryption, data_key, key_source="escrow",
+                                                actor=actor))
+        except (BidRefused, EnvelopeError, StorageError) as error:
+            # One bid that cannot be recovered does not stop the others; its reason is shown.
+            BidDecryption.objects.filter(pk=decryption.pk).update(last_refusal=str(error))
+            logger.warning("escrow recovery of %s failed: %s", decryption.bid_id, error)
+    return accepted
+
+
+# ---- decryption results (called by the worker) ---------------------------------------------
+
+def decryption_fail(decryption_id: UUID, *, code: str, reason: str, evidence: dict[str, Any],
+                    actor: Actor = PLATFORM) -> None:
+    """Fail one bid's decryption with its evidence; a sign of tampering alerts supervisors."""
+    with transaction.atomic():
+        decryption = BidDecryption.objects.select_for_update().select_related(
+            "bid").get(pk=decryption_id)
+        if decryption.state in TERMINAL:
+            return
+        apply_transition(
+            decryption, "fail", actor=actor, action="bid_decryption.failed",
+            arguments=(code, reason, evidence),
+            changed_fields=["failure_code", "failure_reason", "evidence", "lease_until"],
+            payload={"tender": str(decryption.bid.tender_id), "bid": str(decryption.bid_id),
+                     "code": code, "reason": reason, "evidence": evidence},
+        )
+        apply_transition(decryption.bid, "mark_decrypt_failed", actor=actor,
+                         action="bid.decrypt_failed",
+                         payload={"tender": str(decryption.bid.tender_id), "code": code})
+        if code in TAMPER_CODES:
+            alert_raise(
+                kind="bid_tampered", severity="red", object_type="bids.bid",
+                object_id=str(decryption.bid_id), tender_id=str(decryption.bid.tender_id),
+                message=_("The stored bid of %(bidder)s no longer matches what was received: "
+                          "%(reason)s") % {"bidder": decryption.bid.bidder.name,
+                                           "reason": reason},
+                evidence={"code": code, **evidence}, actor=actor,
+            )
+        _start_reading_if_due(decryption.session_id)
+
+
+def decryption_succeed(decryption_id: UUID, *, price_sheet: dict[str, Any],
+                       summary: dict[str, Any]) -> bool:
+    """Record a decrypted bid; False if it was already recorded (a repeated job)."""
+    with transaction.atomic():
+        decryption = BidDecryption.objects.select_for_update().select_related(
+            "bid").get(pk=decryption_id)
+        if decryption.state != DecryptionState.DECRYPTING:
+            return False
+        now = database_now()
+        apply_transition(
+            decryption, "succeed", actor=PLATFORM, action="bid_decryption.decrypted",
+            arguments=(now, price_sheet, summary),
+            changed_fields=["decrypted_at", "price_sheet", "manifest_summary", "lease_until"],
+            payload={"tender": str(decryption.bid.tender_id), "bid": str(decryption.bid_id),
+                     "price_sheet": price_sheet, "files": summary.get("files", [])},
+        )
+        apply_transition(decryption.bid, "mark_decrypted", actor=PLATFORM,
+                         action="bid.decrypted",
+                         payload={"tender": str(decryption.bid.tender_id)})
+        _start_reading_if_due(decryption.session_id)
+    return True
+
+
+# ---- price reading -------------------------------------------------------------------------
+
+def _line(decryption: BidDecryption) -> dict[str, Any]:
+    bid = decryption.bid
+    sheet = decryption.price_sheet or {}
+    other = sheet.get("other") or {}
+    return {
+        "bid": str(bid.pk), "bidder": bid.bidder.name, "uscc": bid.bidder.uscc,
+        "sequence": bid.sequence,
+        "total_price_fen": sheet.get("total_price_fen"),
+        "duration_days": sheet.get("duration_days"),
+        "quality": sheet.get("quality"),
+        "bid_security": other.get("bid_security", other.get("bid_security_fen")),
+        "decryption": decryption.state,
+        "key_source": decryption.key_source,
+        "failure": decryption.failure_reason,
+        "decrypted_at": decryption.decrypted_at.isoformat() if decryption.decrypted_at else None,
+    }
+
+
+def _start_reading(session: OpeningSession, now: dt.datetime) -> OpeningSession:
+    decryptions = list(session.decryptions.select_related("bid", "bid__bidder").order_by(
+        "bid__sequence"))
+    lines = [_line(decryption) for decryption in decryptions]
+    return apply_transition(
+        session, "start_reading", actor=PLATFORM, action="opening.price_reading_started",
+        arguments=(now, now + confirmation_period(), lines),
+        changed_fields=["reading_started_at", "confirmation_ends_at", "lines"],
+        payload={"tender": str(session.tender_id), "lines": lines},
+    )
+
+
+def _start_reading_if_due(session_id: UUID) -> bool:
+    """Start the price reading when every bid is decrypted or failed, or the window is over
+    with no decryption still running (a key given in time is never cut off by the clock).
+    Must run inside the caller's transaction."""
+    session = OpeningSession.objects.select_for_update().get(pk=session_id)
+    if session.state != OpeningState.DECRYPTING:
+        return False
+    now = database_now()
+    states = list(session.decryptions.values_list("state", flat=True))
+    if all(state in TERMINAL for state in states):
+        _start_reading(session, now)
+        return True
+    if now < session.decryption_ends_at or DecryptionState.DECRYPTING in states:
+        return False
+    for decryption in session.decryptions.select_related("bid").filter(
+        state=DecryptionState.WAITING
+    ):
+        reason = (_("Escrow recovery was requested but not completed within the window.")
+                  if decryption.escrow_requested_at else
+                  _("No valid key was given within the decryption window."))
+        apply_transition(
+            decryption, "fail", actor=PLATFORM, action="bid_decryption.failed",
+            arguments=("key_not_given", reason,
+                       {"wrong_key_attempts": decryption.wrong_key_attempts}),
+            changed_fields=["failure_code", "failure_reason", "evidence", "lease_until"],
+            payload={"tender": str(session.tender_id), "bid": str(decryption.bid_id),
+                     "code": "key_not_given"},
+        )
+        apply_transition(decryption.bid, "mark_decrypt_failed", actor=PLATFORM,
+                         action="bid.decrypt_failed",
+                         payload={"tender": str(session.tender_id), "code": "key_not_given"})
+    _start_reading(session, now)
+    return True
+
+
+@refusals_logged
+@transaction.atomic
+def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault: str,
+                         reason: str) -> BidDecryption:
+    """办法 第31条: the host records whose fault a failed decryption was, with a reason."""
+    tender = _tender(tender_id)
+    actor = _host_actor(acting, tender)
+    _require_opening(tender, actor)
+    if fault not in DecryptionFault.values:
+        raise BidRefused("fault_invalid", _("fault must be one of: %(values)s.")
+                         % {"values": ", ".join(DecryptionFault.values)}, field="fault")
+    if not (reason or "").strip():
+        raise BidRefused("reason_required", _("Give the reason for the ruling."),
+                         field="reason")
+    decryption = BidDecryption.objects.select_for_update().filter(
+        session__tender=tender, bid_id=bid_id).first()
+    if decryption is None or decryption.state != DecryptionState.FAILED:
+        raise _refused("decryption_not_failed",
+                       _("Bid %(bid)s has no failed decryption to rule on.") % {"bid": bid_id})
+    session = OpeningSession.objects.select_for_update().get(pk=decryption.session_id)
+    if session.state == OpeningState.FINALISED:
+        raise _refused("record_finalised", _("The opening record is already finalised."))
+    decryption.fault, decryption.fault_reason = fault, reason.strip()
+    decryption.save(update_fields=["fault", "fault_reason"])
+    record_event(actor=actor, action="bid_decryption.fault_recorded",
+                 object_type="bids.biddecryption", object_id=str(decryption.pk),
+                 payload={"tender": str(tender.pk), "bid": str(bid_id), "fault": fault,
+                          "treated_as": "revoked" if fault == DecryptionFault.BIDDER
+                          else "withdrawn", "reason": reason})
+    return decryption
+
+
+def _reading_session(tender: Tender, actor: Actor) -> OpeningSession:
+    session = OpeningSession.objects.select_for_update().filter(tender=tender).first()
+    if session is None or session.state != OpeningState.READING:
+        raise _refused("not_reading", _("The opening record is not being read out now."))
+    return session
+
+
+def _bidder_line(session: OpeningSession, acting: BidderActing, actor: Actor,
+                 tender: Tender) -> dict[str, Any]:
+    line = next((line for line in session.lines if line["uscc"] == acting.organisation.uscc),
+                None)
+    if line is None:
+        raise _refused("no_bid", _("%(bidder)s has no line in this opening record.")
+                       % {"bidder": acting.organisation.name}, status=403)
+    if database_now() > session.confirmation_ends_at:
+        raise _refused("confirmation_closed",
+                       _("Confirmations and objections closed at %(ends)s.")
+                       % {"ends": session.confirmation_ends_at.isoformat()})
+    return line
+
+
+@refusals_logged
+@transaction.atomic
+def opening_confirm(*, acting: BidderActing, tender_id: UUID) -> OpeningConfirmation:
+    """A bidder confirms its line of the record; confirming again returns the first."""
+    tender = _tender(tender_id)
+    actor = acting.as_actor()
+    session = _reading_session(tender, actor)
+    line = _bidder_line(session, acting, actor, tender)
+    existing = OpeningConfirmation.objects.filter(session=session, bidder=acting.organisation)
+    if existing.exists():
+        return existing.get()
+    confirmation = OpeningConfirmation.objects.create(
+        session=session, bidder=acting.organisation, user=acting.user,
+        confirmed_at=database_now())
+    record_event(actor=actor, action="opening.line_confirmed",
+                 object_type="bids.openingsession", object_id=str(session.pk),
+                 payload={"tender": str(tender.pk), "bid": line["bid"],
+                          "bidder_uscc": acting.organisation.uscc})
+    return confirmation
+
+
+@refusals_logged
+@transaction.atomic
+def opening_object(*, acting: BidderActing, tender_id: UUID, text: str) -> OpeningObjection:
+    """A bidder objects to the opening (条例 第44条: answered on the spot, and recorded)."""
+    tender = _tender(tender_id)
+    actor = acting.as_actor()
+    session = _reading_session(tender, actor)
+    _bidder_line(session, acting, actor, tender)
+    if not (text or "").strip():
+        raise BidRefused("text_required", _("Write the objection."), field="text")
+    objection = OpeningObjection.objects.create(
+        session=session, organisation=acting.organisation, raised_by=acting.user,
+        text=text.strip()[:5000], raised_at=database_now(),
+        answer_due=session.confirmation_ends_at)
+    record_event(actor=actor, action="opening.objection_raised",
+                 object_type="bids.openingobjection", object_id=str(objection.pk),
+                 to_state=objection.state,
+                 payload={"tender": str(tender.pk), "bidder_uscc": acting.organisation.uscc,
+                          "text": objection.text})
+    return objection
+
+
+@refusals_logged
+@transaction.atomic
+def opening_answer(*, acting: Acting, tender_id: UUID, objection_id: UUID,
+                   answer: str) -> OpeningObjection:
+    tender = _tender(tender_id)
+    actor = _host_actor(acting, tender)
+    session = _reading_session(tender, actor)
+    objection = OpeningObjection.objects.filter(pk=objection_id, session=session).first()
+    if objection is None:
+        raise BidRefused("objection_not_found", _("Objection %(id)s is not in this opening.")
+                         % {"id": objection_id}, status=404)
+    if not (answer or "").strip():
+        raise BidRefused("answer_required", _("Write the answer."), field="answer")
+    return apply_transition(
+        objection, "record_answer", actor=actor, action="opening.objection_answered",
+        arguments=(answer.strip()[:5000], database_now()),
+        changed_fields=["answer", "answered_at"],
+        payload={"tender": str(tender.pk), "answer": answer.strip()[:5000]},
+    )
+
+
+# ---- the record ----------------------------------------------------------------------------
+
+def _record_document(session: OpeningSession, tender: Tender, now: dt.datetime,
+                     valid: int, outcome: str) -> dict[str, Any]:
+    faults = {str(item.bid_id): item for item in session.decryptions.all()}
+    confirmations = {item.bidder.uscc: item.confirmed_at for item in
+                     session.confirmations.select_related("bidder")}
+    lines = []
+    for line in session.lines:
+        decryption = faults[line["bid"]]
+        lines.append({
+            **line,
+            "decryption": decryption.state,
+            "treated_as": ("revoked" if decryption.fault == DecryptionFault.BIDDER else
+                           "withdrawn" if decryption.fault == DecryptionFault.OTHER else None),
+            "fault_reason": decryption.fault_reason or None,
+            "confirmed_at": confirmations[line["uscc"]].isoformat()
+            if line["uscc"] in confirmations else None,
+        })
+    return {
+        "record_version": RECORD_VERSION,
+        "kind": "opening_record",
+        "tender": str(tender.pk),
+        "title": tender.title,
+        "project_code": tender.project.code,
+        "bid_deadline": tender.bid_deadline.isoformat(),
+        "ceiling_price_fen": session.ceiling_price_announced_fen,
+        "host": session.host.get_username() if session.host else None,
+        "decryption_started_at": session.decryption_started_at.isoformat(),
+        "decryption_ends_at": session.decryption_ends_at.isoformat(),
+        "reading_started_at": session.reading_started_at.isoformat(),
+        "finalised_at": now.isoformat(),
+        "sign_ins": [
+            {"uscc": item.bidder.uscc, "signed_in_at": item.signed_in_at.isoformat()}
+            for item in session.sign_ins.select_related("bidder").order_by("signed_in_at")
+        ],
+        "lines": lines,
+        "objections": [
+            {"uscc": item.organisation.uscc, "text": item.text,
+             "raised_at": item.raised_at.isoformat(), "answer": item.answer,
+             "answered_at": item.answered_at.isoformat() if item.answered_at else None}
+            for item in session.objections.select_related("organisation")
+        ],
+        "valid_bids": valid,
+        "minimum_valid_bids": tender.minimum_valid_bids,
+        "outcome": outcome,
+    }
+
+
+@refusals_logged
+def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
+    """The host closes the record: signed by the platform, timestamped, published as a notice;
+    the tender is then `opened`, or `failed` with too few valid bids (法 第28条, 条例 第44条)."""
+    from signing.cms import sign_detached
+    from signing.conf import platform_credential, platform_timestamp_authority
+
+    tender = _tender(tender_id)
+    actor = _host_actor(acting, tender)
+    _require_opening(tender, actor)
+    with transaction.atomic():
+        session = _reading_session(tender, actor)
+        now = database_now()
+        confirmed = set(session.confirmations.values_list("bidder__uscc", flat=True))
+        unconfirmed = [line for line in session.lines if line["uscc"] not in confirmed]
+        if unconfirmed and now < session.confirmation_ends_at:
+            raise _refused("confirmations_pending",
+                           _("%(count)d bidder(s) may still confirm or object until %(ends)s.")
+                           % {"count": len(unconfirmed),
+                              "ends": session.confirmation_ends_at.isoformat()})
+        if session.objections.filter(answered_at__isnull=True).exists():
+            raise _refused("objections_unanswered",
+                           _("Answer every objection before finalising the record."))
+        unruled = session.decryptions.filter(state=DecryptionState.FAILED, fault="")
+        if unruled.exists():
+            raise _refused("fault_not_recorded",
+                           _("Record whose fault each failed decryption was (办法 第31条) "
+                             "before finalising: %(count)d bid(s) have no ruling.")
+                           % {"count": unruled.count()})
+        valid = session.decryptions.filter(state=DecryptionState.DECRYPTED).count()
+        outcome = (OpeningOutcome.OPENED if valid >= tender.minimum_valid_bids
+                   else OpeningOutcome.FAILED)
+        document = canonical_json(_record_document(session, tender, now, valid, outcome))
+        signature = sign_detached(document, credential=platform_credential())
+        token = platform_timestamp_authority().timestamp(document)
+        session = apply_transition(
+            session, "finalise", actor=actor, action="opening.record_finalised",
+            arguments=(now, outcome, document, signature, token),
+            changed_fields=["finalised_at", "outcome", "record_document", "record_signature",
+                            "record_timestamp_token"],
+            payload={"tender": str(tender.pk), "outcome": outcome, "valid_bids": valid,
+                     "record_sha256": _sha256(document)},
+        )
+        notice_publish(
+            tender=tender, kind=NoticeKind.OPENING_RECORD,
+            title=_("Opening record: %(title)s") % {"title": tender.title},
+            body={"bids": [
+                {"id": line["bid"], "name": line["bidder"], "uscc": line["uscc"],
+                 **({"price_fen": line["total_price_fen"]}
+                    if line["total_price_fen"] is not None else {}),
+                 "status": "valid" if line["decryption"] == DecryptionState.DECRYPTED
+                 else "invalid"}
+                for line in session.lines
+            ], "text": _("%(valid)d valid bid(s); record SHA-256 %(sha)s.")
+                % {"valid": valid, "sha": _sha256(document)}},
+            actor=actor,
+        )
+        if outcome == OpeningOutcome.OPENED:
+            apply_transition(tender, "finish_opening", actor=actor, action="tender.opened",
+                             payload={"valid_bids": valid})
+        else:
+            apply_transition(tender, "fail", actor=actor, action="tender.failed",
+                             payload={"valid_bids": valid,
+                                      "minimum_valid_bids": tender.minimum_valid_bids})
+            notice_publish(
+                tender=tender, kind=NoticeKind.FAILED_TENDER,
+                title=_("Failed tender: %(title)s") % {"title": tender.title},
+                body={"reason": _("Only %(valid)d valid bid(s) were opened; at least "
+                                  "%(minimum)d are required.")
+                      % {"valid": valid, "minimum": tender.minimum_valid_bids}},
+                actor=actor,
+            )
+    return session
+
+
+def _sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def opening_record(*, tender_id: UUID) -> dict[str, Any] | None:
+    """The finalised record with its signature and token (public, as the notice is)."""
+    session = OpeningSession.objects.filter(
+        tender_id=tender_id, state=OpeningState.FINALISED).first()
+    if session is None:
+        return None
+    return {
+        "record": json.loads(bytes(session.record_document)),
+        "signature": base64.b64encode(bytes(session.record_signature)).decode("ascii"),
+        "timestamp_token": base64.b64encode(bytes(session.record_timestamp_token)).decode(),
+    }
+
+
+# ---- the chronograph -----------------------------------------------------------------------
+
+def opening_sweep_due() -> int:
+    """Chronograph sweep: close decryption windows that are over, and hand a decryption whose
+    worker vanished (its lease lapsed) to another worker."""
+    from bids.tasks import bid_decrypt
+
+    now = database_now()
+    moved = 0
+    for session_id in OpeningSession.objects.filter(
+        state=OpeningState.DECRYPTING, decryption_ends_at__lte=now
+    ).values_list("pk", flat=True):
+        with transaction.atomic():
+            moved += _start_reading_if_due(session_id)
+    stale = BidDecryption.objects.filter(state=DecryptionState.DECRYPTING).filter(
+        lease_until__lt=now
+    ) | BidDecryption.objects.filter(
+        state=DecryptionState.DECRYPTING, lease_until__isnull=True,
+        key_received_at__lt=now - dt.timedelta(seconds=decryption_lease_seconds()),
+    )
+    for decryption_id in stale.values_list("pk", flat=True):
+        bid_decrypt.delay(str(decryption_id))
+    return moved
+
+
+def decryption_lease_seconds() -> float:
+    return float(getattr(settings, "BID_DECRYPTION_LEASE_SECONDS", 120))
+

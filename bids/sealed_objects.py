@@ -1,0 +1,68 @@
+"""Reading a stored sealed bid at the opening, and keeping its data key wrapped.
+
+The stored object is read through ranged GETs (storage.ranged), never copied to local disk.
+A data key or escrow share that reaches the server is wrapped at once under the platform
+evaluation key (HPKE, `signing.conf`), bound to its purpose, and only that is stored.
+"""
+
+from django.utils.translation import gettext as _
+
+from bids.models import Bid
+from signing.canonical import canonical_json
+from signing.envelope import OpenedBid, open_manifest, read_envelope
+from signing.envelope.errors import HeaderInvalid
+from signing.envelope.format import Header, key_id
+from signing.envelope.keywrap import decrypt_secret, encrypt_secret
+from storage.objects import get_storage
+from storage.ranged import RangedObjectReader
+
+
+def stored_reader(bid: Bid) -> RangedObjectReader:
+    upload = bid.upload
+    return RangedObjectReader(get_storage(), bucket=upload.bucket, key=upload.object_key,
+                              size=bid.size)
+
+
+def read_stored_header(bid: Bid) -> Header:
+    with stored_reader(bid) as source:
+        return read_envelope(source).header
+
+
+def check_data_key(bid: Bid, data_key: bytes) -> OpenedBid:
+    """Open only the manifest with `data_key`: WrongKey if it is not this bid's key.
+
+    Certificates are judged at the time the bid was received (the receipt proves the header
+    existed then), so a certificate that expired since does not void a bid.
+    """
+    from signing.conf import platform_trust_store
+
+    with stored_reader(bid) as source:
+        opened = open_manifest(source, trust=platform_trust_store(), data_key=data_key,
+                               expected_tender_id=str(bid.tender_id), at=bid.received_at)
+    if opened.header.bidder_uscc != bid.bidder.uscc:
+        raise HeaderInvalid(_("The stored bid names bidder %(found)s, not %(bidder)s.")
+                            % {"found": opened.header.bidder_uscc, "bidder": bid.bidder.uscc})
+    return opened
+
+
+def data_key_purpose(bid: Bid) -> str:
+    return f"sealed-bid data key of bid {bid.pk}"
+
+
+def _info(purpose: str) -> bytes:
+    return canonical_json({"purpose": "platform evaluation key wrap", "of": purpose})
+
+
+def evaluation_wrap(secret: bytes, *, purpose: str) -> tuple[str, bytes, str]:
+    """(method, wrapped bytes, evaluation key id) of `secret` under the evaluation key."""
+    from signing.conf import evaluation_public_key
+
+    public_key = evaluation_public_key()
+    method, wrapped = encrypt_secret(secret, public_key, info=_info(purpose))
+    return method, wrapped, key_id(public_key)
+
+
+def evaluation_unwrap(method: str, wrapped: bytes, *, purpose: str) -> bytes:
+    from signing.conf import evaluation_private_key
+
+    return decrypt_secret(method, wrapped, evaluation_private_key(), info=_info(purpose))

@@ -1,0 +1,142 @@
+"""A seekable, read-only file over one stored object, fetched by ranged GETs as it is read.
+
+The sealed-bid reader seeks (header, then the manifest part, then each file part) and then
+reads long runs: each seek starts one GET from that offset to the end, which is read lazily in
+the adapter's chunks, so memory stays one chunk (plus the prefetch queue) whatever the size.
+A background thread reads ahead of the consumer so that the network and the decryption overlap.
+"""
+
+import io
+import queue
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager
+from typing import Any
+
+from storage.objects import ObjectStorage
+
+PREFETCH_CHUNKS = 16  # × the adapter's read chunk: bounded read-ahead per open reader
+_END = object()
+
+
+class _Prefetch:
+    """Reads one GET's chunks on a thread into a bounded queue; errors surface on `next`."""
+
+    def __init__(self, opened: AbstractContextManager[Iterator[bytes]]) -> None:
+        self._opened = opened
+        self._chunks = opened.__enter__()
+        self._queue: queue.Queue[Any] = queue.Queue(maxsize=PREFETCH_CHUNKS)
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="object-prefetch", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        try:
+            for chunk in self._chunks:
+                while not self._stop.is_set():
+                    try:
+                        self._queue.put(chunk, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if self._stop.is_set():
+                    return
+            self._queue.put(_END)
+        except BaseException as error:  # handed to the reader, which raises it
+            self._queue.put(error)
+
+    def next(self) -> bytes | None:
+        item = self._queue.get()
+        if item is _END:
+            self._queue.put(_END)
+            return None
+        if isinstance(item, BaseException):
+            raise item
+        return item
+
+    def close(self) -> None:
+        self._stop.set()
+        while True:  # let a producer blocked on a full queue see the stop flag
+            try:
+                self._queue.get_nowait()
+            except queue.Empty:
+                break
+        self._thread.join(timeout=5)
+        self._opened.__exit__(None, None, None)
+
+
+class RangedObjectReader(io.RawIOBase):
+    """`open_sealed_bid` and `read_envelope` read a stored sealed bid through this."""
+
+    def __init__(self, storage: ObjectStorage, *, bucket: str, key: str, size: int) -> None:
+        super().__init__()
+        self._storage = storage
+        self._bucket = bucket
+        self._key = key
+        self._size = size
+        self._position = 0
+        self._stream: _Prefetch | None = None
+        self._pending = memoryview(b"")
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._position
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if whence == io.SEEK_CUR:
+            offset += self._position
+        elif whence == io.SEEK_END:
+            offset += self._size
+        offset = max(0, offset)
+        if offset != self._position:
+            self._drop_stream()
+            self._position = offset
+        return self._position
+
+    def _drop_stream(self) -> None:
+        if self._stream is not None:
+            self._stream.close()
+            self._stream = None
+        self._pending = memoryview(b"")
+
+    def readinto(self, buffer: Any) -> int:
+        target = memoryview(buffer).cast("B")
+        if self._position >= self._size or not len(target):
+            return 0
+        if not self._pending:
+            if self._stream is None:
+                self._stream = _Prefetch(
+                    self._storage.open(bucket=self._bucket, key=self._key, offset=self._position)
+                )
+            chunk = self._stream.next()
+            if chunk is None:
+                return 0
+            self._pending = memoryview(chunk)
+        count = min(len(target), len(self._pending))
+        target[:count] = self._pending[:count]
+        self._pending = self._pending[count:]
+        self._position += count
+        self.bytes_read += count
+        return count
+
+    def read(self, size: int = -1) -> bytes:
+        if size is None or size < 0:
+            size = self._size - self._position
+        result = bytearray()
+        while len(result) < size:
+            buffer = bytearray(min(size - len(result), 1 << 20))
+            count = self.readinto(buffer)
+            if not count:
+                break
+            result += buffer[:count]
+        return bytes(result)
+
+    def close(self) -> None:
+        self._drop_stream()
+        super().close()

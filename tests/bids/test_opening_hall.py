@@ -1,0 +1,141 @@
+"""Stories of the remote opening hall on real parts: PostgreSQL, the S3 server, real sealed
+bids, real keys. The worker's job runs in the test process (tests/bids/test_decryption_worker.py
+runs it in a real Celery worker)."""
+
+import base64
+import json
+
+import pytest
+
+from bids.models import BidDecryption, BidState, OpeningSession
+from monitoring.models import Alert, Event
+from signing.cms import verify_detached
+from signing.conf import platform_trust_store
+from signing.timestamps import verify_timestamp
+from tests.bids.opening import build_opening
+from trading.models import Notice, NoticeKind, TenderState
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+@pytest.fixture
+def five_bidders_and_a_committee(bid_settings, certificate_authority):
+    return build_opening(certificate_authority, bidders=5, committee=3, threshold=2)
+
+
+def test_five_bidders_one_recovered_by_escrow_one_failing_by_its_own_fault(
+    five_bidders_and_a_committee,
+):
+    story = five_bidders_and_a_committee
+    tender_id = story.tender_id
+    story.reach_deadline()
+    for bidder in story.bidders:
+        assert bidder.post(tender_id, "sign-in").status_code == 200
+    started = story.host_post("start")
+    assert started.status_code == 200, started.json()
+
+    # Three bidders decrypt normally.
+    for bidder in story.bidders[:3]:
+        response = bidder.hand_over_key(tender_id)
+        assert response.status_code == 202, response.json()
+    # The fourth has lost its key: the committee recovers its bid through escrow.
+    lost = story.bidders[3]
+    response = story.host_post(f"bids/{lost.bid_id}/escrow-request",
+                               {"reason": "投标人CA锁损坏"})
+    assert response.status_code == 200, response.json()
+    for member in story.members[:2]:
+        response = member.submit_share(tender_id)
+        assert response.status_code == 201, response.json()
+    recovered = story.host_post("escrow-recovery")
+    assert recovered.status_code == 200, recovered.json()
+    assert recovered.json()["recovered"] == [lost.bid_id]
+    # The fifth gives a wrong key, is told at once, and then never gives the right one.
+    careless = story.bidders[4]
+    wrong = careless.hand_over_key(tender_id, key=bytes(32))
+    assert wrong.status_code == 422
+    assert wrong.json()["error"] == "wrong_key"
+
+    assert story.run_decryptions() == ["decrypted"] * 4
+    # The window ends: the chronograph closes it, failing the bid with no key.
+    OpeningSession.objects.filter(tender=story.tender).update(
+        decryption_ends_at=story.tender.bid_deadline)
+    from bids.opening import opening_sweep_due
+    opening_sweep_due()
+    hall = story.bidders[0].hall(tender_id)
+    assert hall["session"]["state"] == "reading"
+    assert [row["decryption"] for row in hall["bidders"]] == ["decrypted"] * 4 + ["failed"]
+    assert [row["total_price_fen"] for row in hall["bidders"][:4]] == [
+        bidder.price_fen for bidder in story.bidders[:4]]
+    assert hall["bidders"][3]["key_source"] == "escrow"
+
+    response = story.host_post(f"bids/{careless.bid_id}/fault",
+                               {"fault": "bidder", "reason": "投标人未在解密时限内解密"})
+    assert response.status_code == 200, response.json()
+    objection = story.bidders[1].post(tender_id, "objections", {"text": "请复核报价"})
+    assert objection.status_code == 201
+    for bidder in story.bidders:
+        assert bidder.post(tender_id, "confirm").status_code == 200
+    assert story.host_post("finalise").json()["error"] == "objections_unanswered"
+    answer = story.host_post(f"objections/{objection.json()['id']}/answer",
+                             {"answer": "已复核，报价与投标文件一致"})
+    assert answer.status_code == 200
+    finalised = story.host_post("finalise")
+    assert finalised.status_code == 200, finalised.json()
+    assert finalised.json()["outcome"] == "opened"
+
+    assert story.refresh().state == TenderState.OPENED
+    assert BidDecryption.objects.get(bid_id=careless.bid_id).bid.state == BidState.DECRYPT_FAILED
+    record = story.host.get(f"/api/v1/tenders/{tender_id}/opening/record").json()
+    document = json.dumps(record["record"], ensure_ascii=False, sort_keys=True,
+                          separators=(",", ":")).encode()
+    signed = verify_detached(base64.b64decode(record["signature"]), document,
+                             trust=platform_trust_store())
+    verify_timestamp(base64.b64decode(record["timestamp_token"]), document,
+                     trust=platform_trust_store())
+    assert signed.identity.name
+    assert record["record"]["valid_bids"] == 4
+    assert record["record"]["lines"][4]["treated_as"] == "revoked"
+    assert Notice.objects.filter(tender=story.tender, kind=NoticeKind.OPENING_RECORD).count() == 1
+
+
+def test_a_tender_with_two_valid_bids_fails_with_its_notice(bid_settings, certificate_authority,
+                                                            settings):
+    settings.OPENING_CONFIRMATION_MINUTES = 0
+    story = build_opening(certificate_authority, bidders=2)
+    story.reach_deadline()
+    story.host_post("start")
+    for bidder in story.bidders:
+        assert bidder.hand_over_key(story.tender_id).status_code == 202
+    assert story.run_decryptions() == ["decrypted", "decrypted"]
+    finalised = story.host_post("finalise")
+    assert finalised.status_code == 200, finalised.json()
+    assert finalised.json()["outcome"] == "failed"
+    assert story.refresh().state == TenderState.FAILED
+    failed = Notice.objects.get(tender=story.tender, kind=NoticeKind.FAILED_TENDER)
+    assert "2" in failed.body["reason"]
+
+
+def test_a_tampered_ciphertext_fails_its_bid_and_alerts_supervisors(bid_settings,
+                                                                   certificate_authority):
+    from storage.objects import get_storage
+
+    story = build_opening(certificate_authority, bidders=1,
+                          contents=(b"x" * (3 * 1024 * 1024),))
+    story.reach_deadline()
+    story.host_post("start")
+    bidder = story.bidders[0]
+    assert bidder.hand_over_key(story.tender_id).status_code == 202
+    upload = BidDecryption.objects.get(bid_id=bidder.bid_id).bid.upload
+    storage = get_storage()
+    with storage.open(bucket=upload.bucket, key=upload.object_key) as chunks:
+        data = bytearray(b"".join(chunks))
+    data[-100] ^= 0x01
+    import io
+    storage.put_stream(bucket=upload.bucket, key=upload.object_key, stream=io.BytesIO(data))
+    assert story.run_decryptions() == ["failed"]
+    decryption = BidDecryption.objects.get(bid_id=bidder.bid_id)
+    assert decryption.state == "failed"
+    assert decryption.failure_code in {"chunk_authentication_failed", "part_digest_mismatch"}
+    alert = Alert.objects.get(kind="bid_tampered")
+    assert alert.object_id == bidder.bid_id
+    assert Event.objects.filter(action="alert.raised").count() == 1
