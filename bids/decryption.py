@@ -128,6 +128,7 @@ def decrypt_bid(decryption_id: UUID) -> str:
             f"The stored bid names bidder {opened.header.bidder_uscc}, not {bid.bidder.uscc}."),
             evidence={"stored_bidder_uscc": opened.header.bidder_uscc})
         return "failed"
+    progress.done = bid.size  # header and manifest were checked too: the whole file
     progress.flush()
     recorded = decryption_succeed(decryption_id, price_sheet=opened.price_sheet,
                                   summary=_summary(opened))

@@ -386,8 +386,6 @@ def _accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_sourc
         if locked.state != DecryptionState.WAITING:
             raise BidRefused("key_already_accepted",
                              _("The key of this bid was already accepted."), status=409)
-        from bids.tasks import bid_decrypt
-
         accepted = apply_transition(
             locked, "accept_key", actor=actor, action="bid_decryption.key_accepted",
             arguments=(key_source, wrapped, method, key_id, database_now()),
@@ -395,7 +393,7 @@ def _accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_sourc
                             "evaluation_key_id", "key_received_at"],
             payload={"tender": str(tender.pk), "bid": str(bid.pk), "source": key_source,
                      "manifest_signer": opened.manifest_signature.identity.uscc},
-            on_commit=lambda: bid_decrypt.delay(str(decryption.pk)),
+            on_commit=lambda: dispatch_decryption(decryption.pk),
         )
     return accepted
 
@@ -958,8 +956,6 @@ def opening_record(*, tender_id: UUID) -> dict[str, Any] | None:
 def opening_sweep_due() -> int:
     """Chronograph sweep: close decryption windows that are over, and hand a decryption whose
     worker vanished (its lease lapsed) to another worker."""
-    from bids.tasks import bid_decrypt
-
     now = database_now()
     moved = 0
     for session_id in OpeningSession.objects.filter(
@@ -974,8 +970,16 @@ def opening_sweep_due() -> int:
         key_received_at__lt=now - dt.timedelta(seconds=decryption_lease_seconds()),
     )
     for decryption_id in stale.values_list("pk", flat=True):
-        bid_decrypt.delay(str(decryption_id))
+        dispatch_decryption(decryption_id)
     return moved
+
+
+def dispatch_decryption(decryption_id: UUID) -> None:
+    """Queue the decryption job on BID_DECRYPTION_QUEUE (heavy jobs may get their own workers)."""
+    from bids.tasks import bid_decrypt
+
+    queue = getattr(settings, "BID_DECRYPTION_QUEUE", "") or settings.CELERY_TASK_DEFAULT_QUEUE
+    bid_decrypt.apply_async(args=[str(decryption_id)], queue=queue)
 
 
 def decryption_lease_seconds() -> float:
