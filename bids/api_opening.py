@@ -2,7 +2,9 @@
 
 import base64
 import binascii
+import uuid
 
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.permissions import AllowAny
@@ -14,7 +16,7 @@ from bids.api import CERTIFICATE_SESSION_KEY, ERROR, BidApiView, acting_bidder
 from bids.hall import opening_hall
 from bids.models import BidDecryption
 from bids.services import BidRefused
-from monitoring.services import client_ip_of
+from monitoring.services import Actor, client_ip_of
 from trading.models import Tender
 from trading.services import Acting
 
@@ -48,34 +50,60 @@ def _decryption_json(decryption: BidDecryption) -> dict:
             "wrong_key_attempts": decryption.wrong_key_attempts}
 
 
+class OpeningApiView(BidApiView):
+    """Every refusal in the hall is on record, also those raised before a service runs (a
+    session that does not act for a bidder, a key that is not base64)."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        if isinstance(exc, BidRefused):
+            request = self.request
+            user = request.user if request.user.is_authenticated else None
+            opening.refusal_record(
+                exc, actor=Actor(user=user, client_ip=client_ip_of(request)),
+                tender_id=self.kwargs.get("tender_id", ""),
+                step=f"{request.method} {request.path}")
+        return super().handle_exception(exc)
+
+
 def _base64(value: str, field: str) -> bytes:
     try:
         return base64.b64decode(value or "", validate=True)
     except (binascii.Error, ValueError):
-        raise BidRefused("key_malformed", f"{field} must be base64.", field=field,
-                                 status=400) from None
+        raise BidRefused("key_malformed", _("%(field)s must be base64.") % {"field": field},
+                         field=field, status=400) from None
 
 
-class HallView(BidApiView):
+def _uuid(value: object, field: str) -> uuid.UUID | None:
+    if value in (None, ""):
+        return None
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise BidRefused("bid_invalid",
+                         _("%(field)s must be a bid id (a UUID).") % {"field": field},
+                         field=field, status=400) from None
+
+
+class HallView(OpeningApiView):
     """The hall as the caller may see it; the page polls this every few seconds."""
 
     @extend_schema(responses={200: HALL, 403: ERROR, 404: ERROR})
     def get(self, request: Request, tender_id) -> Response:
         tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
         if tender is None:
-            return Response({"error": "tender_not_found", "message": "No such tender."},
+            return Response({"error": "tender_not_found", "message": _("No such tender.")},
                             status=404)
         return Response(opening_hall(user=request.user, tender=tender))
 
 
-class SignInView(BidApiView):
+class SignInView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
         sign_in = opening.opening_sign_in(acting=acting_bidder(request), tender_id=tender_id)
         return Response({"state": "signed_in", "signed_in_at": sign_in.signed_in_at})
 
 
-class StartView(BidApiView):
+class StartView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
         session = opening.opening_start(acting=_person(request), tender_id=tender_id)
@@ -83,7 +111,7 @@ class StartView(BidApiView):
                          "decryption_ends_at": session.decryption_ends_at})
 
 
-class WrappedKeyView(BidApiView):
+class WrappedKeyView(OpeningApiView):
     @extend_schema(responses={200: WRAPPED_KEY, 403: ERROR, 404: ERROR, 409: ERROR})
     def get(self, request: Request, tender_id) -> Response:
         return Response(opening.opening_wrapped_key(acting=acting_bidder(request),
@@ -95,7 +123,7 @@ class DataKeySerializer(serializers.Serializer):
     bid = serializers.UUIDField(required=False)
 
 
-class DataKeyView(BidApiView):
+class DataKeyView(OpeningApiView):
     @extend_schema(request=DataKeySerializer,
                    responses={202: DECRYPTION, 400: ERROR, 403: ERROR, 409: ERROR, 422: ERROR})
     def post(self, request: Request, tender_id) -> Response:
@@ -103,12 +131,12 @@ class DataKeyView(BidApiView):
         decryption = opening.opening_submit_key(
             acting=acting, tender_id=tender_id,
             data_key=_base64(request.data.get("data_key", ""), "data_key"),
-            bid_id=request.data.get("bid") or None,
+            bid_id=_uuid(request.data.get("bid"), "bid"),
         )
         return Response(_decryption_json(decryption), status=status.HTTP_202_ACCEPTED)
 
 
-class EscrowShareView(BidApiView):
+class EscrowShareView(OpeningApiView):
     """GET: a committee member's encrypted share. POST: its decrypted share (mnemonic)."""
 
     @extend_schema(responses={200: inline_serializer("EscrowShare", {
@@ -133,7 +161,7 @@ class EscrowShareView(BidApiView):
         return Response(result, status=status.HTTP_201_CREATED)
 
 
-class EscrowRequestView(BidApiView):
+class EscrowRequestView(OpeningApiView):
     @extend_schema(request=inline_serializer("EscrowRequest", {
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, bid_id) -> Response:
@@ -143,7 +171,7 @@ class EscrowRequestView(BidApiView):
         return Response(_decryption_json(decryption))
 
 
-class EscrowRecoverView(BidApiView):
+class EscrowRecoverView(OpeningApiView):
     @extend_schema(request=None, responses={200: inline_serializer("EscrowRecovered", {
         "recovered": serializers.ListField(child=serializers.UUIDField())}),
         403: ERROR, 409: ERROR})
@@ -152,7 +180,7 @@ class EscrowRecoverView(BidApiView):
         return Response({"recovered": [str(item.bid_id) for item in accepted]})
 
 
-class FaultView(BidApiView):
+class FaultView(OpeningApiView):
     @extend_schema(request=inline_serializer("DecryptionFaultRuling", {
         "fault": serializers.ChoiceField(choices=["bidder", "other"]),
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
@@ -163,14 +191,14 @@ class FaultView(BidApiView):
         return Response(_decryption_json(decryption))
 
 
-class ConfirmView(BidApiView):
+class ConfirmView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
         confirmation = opening.opening_confirm(acting=acting_bidder(request), tender_id=tender_id)
         return Response({"state": "confirmed", "confirmed_at": confirmation.confirmed_at})
 
 
-class ObjectionView(BidApiView):
+class ObjectionView(OpeningApiView):
     @extend_schema(request=inline_serializer("OpeningObjectionRaise", {
         "text": serializers.CharField()}), responses={201: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
@@ -180,7 +208,7 @@ class ObjectionView(BidApiView):
                         status=status.HTTP_201_CREATED)
 
 
-class ObjectionAnswerView(BidApiView):
+class ObjectionAnswerView(OpeningApiView):
     @extend_schema(request=inline_serializer("OpeningObjectionAnswer", {
         "answer": serializers.CharField()}), responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, objection_id) -> Response:
@@ -190,7 +218,7 @@ class ObjectionAnswerView(BidApiView):
         return Response({"state": objection.state, "id": str(objection.pk)})
 
 
-class FinaliseView(BidApiView):
+class FinaliseView(OpeningApiView):
     @extend_schema(request=None, responses={200: inline_serializer("OpeningFinalised", {
         "state": serializers.CharField(), "outcome": serializers.CharField()}),
         403: ERROR, 409: ERROR})
@@ -199,7 +227,7 @@ class FinaliseView(BidApiView):
         return Response({"state": session.state, "outcome": session.outcome})
 
 
-class RecordView(BidApiView):
+class RecordView(OpeningApiView):
     """The signed opening record, public once finalised; verify it with `bidtool record
     verify` (platform signature and RFC 3161 token)."""
 
@@ -212,6 +240,7 @@ class RecordView(BidApiView):
         record = opening.opening_record(tender_id=tender_id)
         if record is None:
             return Response({"error": "record_not_found",
-                             "message": "The opening record of this tender is not final yet."},
+                             "message": _("The opening record of this tender is not final "
+                                          "yet.")},
                             status=404)
         return Response(record)

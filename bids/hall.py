@@ -122,7 +122,9 @@ def opening_hall(*, user: User, tender: Tender) -> dict[str, Any]:
         "confirmation_ends_at": _iso(session.confirmation_ends_at),
         "finalised_at": _iso(session.finalised_at),
         "outcome": session.outcome or None,
-        "signed_in": len(signed_in),
+        # 招标投标法 第二十二条: before the deadline not even the number of bidders is shown.
+        "signed_in": len(signed_in) if tender.state in REVEALED_STATES
+        else len(signed_in & viewer.organisation_ids),
     }
     if escrow is not None:
         hall["escrow"] = {

@@ -63,6 +63,7 @@ from signing.errors import SigningError
 from storage.objects import StorageError
 from trading.models import NoticeKind, Tender, TenderEscrow, TenderState
 from trading.notices import notice_publish
+from trading.policy import MINIMUM_BIDS, check_bid_count, policy_for
 from trading.services import Acting, manager_role
 
 logger = logging.getLogger(__name__)
@@ -94,6 +95,19 @@ def _refused(code: str, message: str, *, status: int = 409,
 Service = TypeVar("Service", bound=Callable[..., Any])
 
 
+def refusal_record(refusal: BidRefused, *, actor: Actor, tender_id: object, step: str) -> None:
+    """Write a refusal to the event log once (the API records those raised before a service)."""
+    if getattr(refusal, "recorded", False):
+        return
+    with transaction.atomic():
+        record_event(
+            actor=actor, action="opening.refused", object_type="trading.tender",
+            object_id=str(tender_id),
+            payload={"service": step, "code": refusal.code, "message": refusal.message},
+        )
+    refusal.recorded = True  # type: ignore[attr-defined]
+
+
 def refusals_logged(service: Service) -> Service:
     """Write every refusal of a hall service to the event log, after its transaction has
     rolled back (so the refusal is on record while nothing else changed)."""
@@ -105,15 +119,10 @@ def refusals_logged(service: Service) -> Service:
         except BidRefused as refusal:
             acting = kwargs.get("acting")
             role = Role.BIDDER if isinstance(acting, BidderActing) else ""
-            actor = Actor(user=getattr(acting, "user", None), role=role,
-                          client_ip=getattr(acting, "client_ip", None))
-            with transaction.atomic():
-                record_event(
-                    actor=actor, action="opening.refused", object_type="trading.tender",
-                    object_id=str(kwargs.get("tender_id", "")),
-                    payload={"service": service.__name__, "code": refusal.code,
-                             "message": refusal.message},
-                )
+            refusal_record(
+                refusal, actor=Actor(user=getattr(acting, "user", None), role=role,
+                                     client_ip=getattr(acting, "client_ip", None)),
+                tender_id=kwargs.get("tender_id", ""), step=service.__name__)
             raise
 
     return logged  # type: ignore[return-value]
@@ -889,7 +898,10 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
                              "before finalising: %(count)d bid(s) have no ruling.")
                            % {"count": unruled.count()})
         valid = session.decryptions.filter(state=DecryptionState.DECRYPTED).count()
-        outcome = (OpeningOutcome.OPENED if valid >= tender.minimum_valid_bids
+        # The law's minimum (trading.policy) and the tender's own, whichever is higher.
+        too_few = check_bid_count(tender.project.regime, valid_bids=valid)
+        outcome = (OpeningOutcome.OPENED
+                   if not too_few and valid >= tender.minimum_valid_bids
                    else OpeningOutcome.FAILED)
         document = canonical_json(_record_document(session, tender, now, valid, outcome))
         signature = sign_detached(document, credential=platform_credential())
@@ -920,6 +932,7 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
             apply_transition(tender, "finish_opening", actor=actor, action="tender.opened",
                              payload={"valid_bids": valid})
         else:
+            minimum_rule = policy_for(tender.project.regime).rule(MINIMUM_BIDS)
             apply_transition(tender, "fail", actor=actor, action="tender.failed",
                              payload={"valid_bids": valid,
                                       "minimum_valid_bids": tender.minimum_valid_bids})
@@ -927,8 +940,10 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
                 tender=tender, kind=NoticeKind.FAILED_TENDER,
                 title=_("Failed tender: %(title)s") % {"title": tender.title},
                 body={"reason": _("Only %(valid)d valid bid(s) were opened; at least "
-                                  "%(minimum)d are required.")
-                      % {"valid": valid, "minimum": tender.minimum_valid_bids}},
+                                  "%(minimum)d are required (%(source)s).")
+                      % {"valid": valid, "minimum": max(tender.minimum_valid_bids,
+                                                        int(minimum_rule.number)),
+                         "source": minimum_rule.source}},
                 actor=actor,
             )
     return session

@@ -12,6 +12,13 @@ Online (docs/bids.md), with the standard library's urllib only:
     bidtool receipt verify --trust-root root.pem [--crl CRL] receipt.json [bid.sealed]
     bidtool withdraw --server URL --tender ID --cert bidder.p12 --password-file F
 
+At the opening (signing/bidtool_opening.py):
+
+    bidtool decrypt --server URL --tender ID --cert bidder.p12 --password-file F [--no-wait]
+    bidtool escrow-share --server URL --tender ID --cert member.p12 --password-file F
+    bidtool record get --server URL --tender ID [--out record.json]
+    bidtool record verify --trust-root root.pem [--trust-root issuing.pem] [--crl CRL] record.json
+
 Runs on the bidder's machine without Django. Exit status 0 on success; otherwise non-zero with
 one line on stderr naming what failed.
 """
@@ -550,19 +557,38 @@ def _platform_trust(arguments: argparse.Namespace) -> TrustStore:
                       check_revocation=bool(crls))
 
 
+def verify_platform_document(
+    signed: Any, *, key: str, what: str, trust: TrustStore
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Check offline a JSON document the platform signed and timestamped (a receipt, an opening
+    record): `{key: document, "signature": b64 CMS, "timestamp_token": b64 RFC 3161}`, both
+    over canonical_json(document). Returns (document, {"platform", "timestamped_at"})."""
+    try:
+        fields = signed[key]
+        if not isinstance(fields, dict):
+            raise TypeError(f"{key!r} is not an object")
+        document = canonical_json(fields)
+        signature = base64.b64decode(signed["signature"], validate=True)
+        token = base64.b64decode(signed["timestamp_token"], validate=True)
+    except (KeyError, TypeError, ValueError) as error:
+        raise InputInvalid(f"The file is not a platform {what}: {error}.") from error
+    verified = verify_detached(signature, document, trust=trust)
+    # The platform CA also issues bidders' and experts' certificates: only a service
+    # certificate (no USCC, no person id) speaks for the platform.
+    if verified.identity.kind != "service":
+        raise InputInvalid(f"The {what} is signed by {verified.identity.name} "
+                           f"({verified.identity.kind}), not by the platform.")
+    stamped = verify_timestamp(token, document, trust=trust)
+    return fields, {"platform": verified.identity.name,
+                    "timestamped_at": stamped.generated_at.isoformat()}
+
+
 def verify_receipt_document(
     receipt: dict[str, Any], *, trust: TrustStore, sealed: Path | None = None
 ) -> dict[str, Any]:
     """Check a saved receipt offline: platform signature, timestamp, and the local sealed file."""
-    try:
-        document = canonical_json(receipt["receipt"])
-        signature = base64.b64decode(receipt["signature"], validate=True)
-        token = base64.b64decode(receipt["timestamp_token"], validate=True)
-    except (KeyError, TypeError, ValueError) as error:
-        raise InputInvalid(f"The receipt is not a platform receipt: {error}.") from error
-    signed = verify_detached(signature, document, trust=trust)
-    stamped = verify_timestamp(token, document, trust=trust)
-    fields = receipt["receipt"]
+    fields, checked = verify_platform_document(receipt, key="receipt", what="receipt",
+                                               trust=trust)
     if sealed is not None:
         digest = hashlib.sha256()
         with _open_sealed(sealed) as source:
@@ -575,8 +601,7 @@ def verify_receipt_document(
                 or header_digest != fields.get("header_sha256", header_digest)):
             raise InputInvalid(f"The receipt is not for the sealed bid {str(sealed)!r}: "
                                "its digests differ.")
-    return {"platform": signed.identity.name, "timestamped_at": stamped.generated_at.isoformat(),
-            **fields}
+    return {**checked, **fields}
 
 
 def command_receipt_verify(arguments: argparse.Namespace) -> int:
@@ -675,6 +700,11 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.add_argument("--password-file", required=True, type=Path)
     withdraw.add_argument("--receipt", type=Path, help="where to save the receipt")
     withdraw.set_defaults(handler=command_withdraw)
+
+    # Imported here: bidtool_opening builds on this module's session and trust helpers.
+    from signing.bidtool_opening import add_opening_commands
+
+    add_opening_commands(commands)
     return parser
 
 

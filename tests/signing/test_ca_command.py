@@ -48,6 +48,7 @@ def test_init_creates_the_ca_and_says_where(ca_settings, tmp_path):
         f"Root certificate: {tmp_path / 'ca' / 'root.pem'}\n"
     )
     assert sorted(path.name for path in (tmp_path / "ca").iterdir()) == [
+        "evaluation-key.pem",
         "issued",
         "issuing-crl.pem",
         "issuing-key.pem",
