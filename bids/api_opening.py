@@ -11,7 +11,7 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bids import opening
+from bids import opening, opening_escrow, opening_record
 from bids.api import CERTIFICATE_SESSION_KEY, ERROR, BidApiView, acting_bidder
 from bids.hall import opening_hall
 from bids.models import BidDecryption
@@ -144,7 +144,7 @@ class EscrowShareView(OpeningApiView):
         "threshold": serializers.IntegerField(), "share": serializers.DictField()}),
         403: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        return Response(opening.opening_escrow_share(
+        return Response(opening_escrow.opening_escrow_share(
             acting=_person(request), tender_id=tender_id,
             certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY)))
 
@@ -154,7 +154,7 @@ class EscrowShareView(OpeningApiView):
             "shares": serializers.IntegerField(), "threshold": serializers.IntegerField(),
             "round": serializers.IntegerField()}), 400: ERROR, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        result = opening.opening_submit_share(
+        result = opening_escrow.opening_submit_share(
             acting=_person(request), tender_id=tender_id,
             certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
             mnemonic=str(request.data.get("share", "")))
@@ -165,7 +165,7 @@ class EscrowRequestView(OpeningApiView):
     @extend_schema(request=inline_serializer("EscrowRequest", {
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, bid_id) -> Response:
-        decryption = opening.opening_request_escrow(
+        decryption = opening_escrow.opening_request_escrow(
             acting=_person(request), tender_id=tender_id, bid_id=bid_id,
             reason=str(request.data.get("reason", "")))
         return Response(_decryption_json(decryption))
@@ -176,7 +176,8 @@ class EscrowRecoverView(OpeningApiView):
         "recovered": serializers.ListField(child=serializers.UUIDField())}),
         403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        accepted = opening.opening_recover_escrow(acting=_person(request), tender_id=tender_id)
+        accepted = opening_escrow.opening_recover_escrow(acting=_person(request),
+                                                         tender_id=tender_id)
         return Response({"recovered": [str(item.bid_id) for item in accepted]})
 
 
@@ -223,7 +224,7 @@ class FinaliseView(OpeningApiView):
         "state": serializers.CharField(), "outcome": serializers.CharField()}),
         403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        session = opening.opening_finalise(acting=_person(request), tender_id=tender_id)
+        session = opening_record.opening_finalise(acting=_person(request), tender_id=tender_id)
         return Response({"state": session.state, "outcome": session.outcome})
 
 
@@ -237,7 +238,7 @@ class RecordView(OpeningApiView):
         "record": serializers.DictField(), "signature": serializers.CharField(),
         "timestamp_token": serializers.CharField()}), 404: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        record = opening.opening_record(tender_id=tender_id)
+        record = opening_record.opening_record(tender_id=tender_id)
         if record is None:
             return Response({"error": "record_not_found",
                              "message": _("The opening record of this tender is not final "

@@ -7,6 +7,8 @@ done, or the window is over, the price reading: each bidder confirms its line or
 host answers → the host finalises: the record is signed, timestamped and published, and the
 tender is `opened`, or `failed` with too few valid bids.
 
+Escrow recovery is in bids/opening_escrow.py, the signed record in bids/opening_record.py.
+
 A data key is never stored in clear: it is checked at once (it must open the bid's manifest),
 then kept wrapped under the platform evaluation key. Every refusal raises `BidRefused` with a
 code and a message naming what is wrong, and writes an event; nothing else changes.
@@ -15,15 +17,11 @@ code and a message naming what is wrong, and writes an event; nothing else chang
 import base64
 import datetime as dt
 import functools
-import hashlib
-import json
 import logging
 from collections.abc import Callable
 from typing import Any, TypeVar
 from uuid import UUID
 
-import shamir_mnemonic
-from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -36,10 +34,8 @@ from bids.models import (
     BidState,
     DecryptionFault,
     DecryptionState,
-    EscrowShareSubmission,
     OpeningConfirmation,
     OpeningObjection,
-    OpeningOutcome,
     OpeningSession,
     OpeningSignIn,
     OpeningState,
@@ -47,7 +43,6 @@ from bids.models import (
 from bids.sealed_objects import (
     check_data_key,
     data_key_purpose,
-    evaluation_unwrap,
     evaluation_wrap,
     read_stored_header,
 )
@@ -56,20 +51,15 @@ from monitoring.alerts import alert_raise
 from monitoring.clock import database_now
 from monitoring.services import PLATFORM, Actor, record_event
 from monitoring.transitions import apply_transition
-from signing.canonical import canonical_json
-from signing.envelope import recover_escrow_key, unwrap_data_key
 from signing.envelope.errors import EnvelopeError, WrongKey
 from signing.errors import SigningError
 from storage.objects import StorageError
-from trading.models import NoticeKind, Tender, TenderEscrow, TenderState
-from trading.notices import notice_publish
-from trading.policy import MINIMUM_BIDS, check_bid_count, policy_for
+from trading.models import Tender, TenderState
 from trading.services import Acting, manager_role
 
 logger = logging.getLogger(__name__)
 
 DATA_KEY_SIZE = 32  # Cobblestone-256
-RECORD_VERSION = 1
 DEFAULT_CONFIRMATION_MINUTES = 15
 COMMITTEE_ROLE = "committee"  # the event log's role of an opening-committee member
 TERMINAL = (DecryptionState.DECRYPTED, DecryptionState.FAILED)
@@ -87,7 +77,7 @@ def confirmation_period() -> dt.timedelta:
     return dt.timedelta(minutes=float(minutes))
 
 
-def _refused(code: str, message: str, *, status: int = 409,
+def refused(code: str, message: str, *, status: int = 409,
              field: str | None = None) -> BidRefused:
     return BidRefused(code, str(message), status=status, field=field)
 
@@ -130,7 +120,7 @@ def refusals_logged(service: Service) -> Service:
 
 # ---- who may act ---------------------------------------------------------------------------
 
-def _tender(tender_id: UUID) -> Tender:
+def hall_tender(tender_id: UUID) -> Tender:
     tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
     if tender is None:
         raise BidRefused("tender_not_found",
@@ -139,7 +129,7 @@ def _tender(tender_id: UUID) -> Tender:
     return tender
 
 
-def _host_actor(acting: Acting, tender: Tender) -> Actor:
+def host_actor(acting: Acting, tender: Tender) -> Actor:
     """The tenderee or agent running the opening, or a 403 naming the user."""
     try:
         role = manager_role(acting, tender.project)
@@ -148,38 +138,15 @@ def _host_actor(acting: Acting, tender: Tender) -> Actor:
     return acting.as_actor(role)
 
 
-def _committee_member_number(tender: Tender, acting: Acting,
-                             certificate_sha256: str | None) -> tuple[TenderEscrow, dict]:
-    """The escrow share of a committee member logged in with the certificate it was made for."""
-    escrow = TenderEscrow.objects.filter(tender=tender).first()
-    if escrow is None:
-        raise _refused("no_committee",
-                       _("Tender %(tender)s has no opening committee.") % {"tender": tender.pk})
-    share = escrow.share_of(acting.user.pk)
-    if share is None:
-        raise _refused(
-            "not_on_committee",
-            _("%(user)s is not a member of the opening committee of tender %(tender)s.")
-            % {"user": acting.user.get_username(), "tender": tender.pk},
-            status=403)
-    if certificate_sha256 != share["member_certificate_sha256"]:
-        raise _refused(
-            "certificate_login_required",
-            _("Log in with the certificate your escrow share was encrypted to (SHA-256 "
-              "%(sha)s…).") % {"sha": share["member_certificate_sha256"][:16]},
-            status=403)
-    return escrow, share
-
-
-def _require_opening(tender: Tender, actor: Actor) -> None:
+def require_opening(tender: Tender, actor: Actor) -> None:
     if tender.state != TenderState.OPENING:
-        raise _refused(
+        raise refused(
             "tender_not_opening",
             _("Tender %(tender)s is %(state)s: the opening hall is not in session.")
             % {"tender": tender.pk, "state": tender.get_state_display()})
 
 
-def _locked_session(tender: Tender) -> OpeningSession:
+def locked_session(tender: Tender) -> OpeningSession:
     """The tender's opening session, made on first use; locked until the caller commits."""
     OpeningSession.objects.get_or_create(tender=tender, defaults={"created_at": database_now()})
     return OpeningSession.objects.select_for_update().get(tender=tender)
@@ -200,27 +167,32 @@ def opening_sign_in(*, acting: BidderActing, tender_id: UUID) -> OpeningSignIn:
     Sign-in opens `sign_in_opens_minutes_before` the deadline (= the opening time) and lasts
     until the decryption window closes. Signing in again returns the first sign-in.
     """
-    tender = _tender(tender_id)
+    tender = hall_tender(tender_id)
     actor = acting.as_actor()
     now = database_now()
-    opens_at = tender.bid_deadline - dt.timedelta(minutes=tender.sign_in_opens_minutes_before)
     if tender.state not in (TenderState.PUBLISHED, TenderState.BIDDING_CLOSED,
-                            TenderState.OPENING) or now < opens_at:
-        raise _refused(
+                            TenderState.OPENING):
+        raise refused(
+            "sign_in_not_open",
+            _("Tender %(tender)s is %(state)s: there is no opening to sign in to.")
+            % {"tender": tender.pk, "state": tender.get_state_display()})
+    opens_at = tender.bid_deadline - dt.timedelta(minutes=tender.sign_in_opens_minutes_before)
+    if now < opens_at:
+        raise refused(
             "sign_in_not_open",
             _("Sign-in to the opening of tender %(tender)s opens at %(opens)s.")
             % {"tender": tender.pk, "opens": opens_at.isoformat()})
     bid = _own_bid(acting, tender, (BidState.SUBMITTED,))
     if bid is None:
-        raise _refused(
+        raise refused(
             "no_bid",
             _("%(bidder)s has no submitted bid for tender %(tender)s: only bidders sign in.")
             % {"bidder": acting.organisation.name, "tender": tender.pk},
             status=403)
     with transaction.atomic():
-        session = _locked_session(tender)
+        session = locked_session(tender)
         if session.state not in (OpeningState.SIGN_IN, OpeningState.DECRYPTING):
-            raise _refused("sign_in_closed",
+            raise refused("sign_in_closed",
                            _("The decryption window is over: sign-in is closed."))
         existing = OpeningSignIn.objects.filter(session=session, bidder=acting.organisation)
         if existing.exists():
@@ -243,12 +215,12 @@ def opening_sign_in(*, acting: BidderActing, tender_id: UUID) -> OpeningSignIn:
 @transaction.atomic
 def opening_start(*, acting: Acting, tender_id: UUID) -> OpeningSession:
     """The host announces the ceiling price and opens the decryption window (办法 第30条)."""
-    tender = _tender(tender_id)
-    actor = _host_actor(acting, tender)
-    _require_opening(tender, actor)
-    session = _locked_session(tender)
+    tender = hall_tender(tender_id)
+    actor = host_actor(acting, tender)
+    require_opening(tender, actor)
+    session = locked_session(tender)
     if session.state != OpeningState.SIGN_IN:
-        raise _refused("decryption_already_started",
+        raise refused("decryption_already_started",
                        _("Decryption of tender %(tender)s has already started.")
                        % {"tender": tender.pk})
     now = database_now()
@@ -276,17 +248,17 @@ def opening_start(*, acting: Acting, tender_id: UUID) -> OpeningSession:
 def opening_wrapped_key(*, acting: BidderActing, tender_id: UUID) -> dict[str, Any]:
     """What the bidder's tool needs to unwrap its data key locally: the wrapped key and the
     parameters bound into its wrapping (tender, bidder, role)."""
-    tender = _tender(tender_id)
+    tender = hall_tender(tender_id)
     actor = acting.as_actor()
-    _require_opening(tender, actor)
+    require_opening(tender, actor)
     bid = _own_bid(acting, tender, (BidState.SUBMITTED, BidState.DECRYPTED))
     if bid is None:
-        raise _refused("no_bid", _("You have no bid to decrypt in tender %(tender)s.")
+        raise refused("no_bid", _("You have no bid to decrypt in tender %(tender)s.")
                        % {"tender": tender.pk}, status=404)
     try:
         header = read_stored_header(bid)
     except StorageError:
-        raise _storage_refusal() from None
+        raise storage_refusal() from None
     recipient = next(item for item in header.recipients if item.role == "bidder")
     return {
         "bid": str(bid.pk), "tender_id": header.tender_id, "bidder_uscc": header.bidder_uscc,
@@ -295,21 +267,21 @@ def opening_wrapped_key(*, acting: BidderActing, tender_id: UUID) -> dict[str, A
     }
 
 
-def _storage_refusal() -> BidRefused:
+def storage_refusal() -> BidRefused:
     return BidRefused(
         "storage_unavailable",
         _("The bid storage is not reachable right now; nothing changed. Retry in a moment."),
         status=503, retryable=True)
 
 
-def _open_window(session: OpeningSession, now: dt.datetime, actor: Actor,
+def require_window_open(session: OpeningSession, now: dt.datetime, actor: Actor,
                  tender: Tender) -> None:
     if session.state == OpeningState.SIGN_IN:
-        raise _refused("window_not_open",
+        raise refused("window_not_open",
                        _("The decryption window has not opened yet: wait for the host to "
                          "start decryption."))
     if session.state != OpeningState.DECRYPTING or now >= session.decryption_ends_at:
-        raise _refused("window_closed",
+        raise refused("window_closed",
                        _("The decryption window closed at %(ends)s.")
                        % {"ends": session.decryption_ends_at.isoformat()})
 
@@ -324,18 +296,18 @@ def opening_submit_key(
     retried within the window; an accepted key is kept only wrapped under the evaluation key,
     and a worker decrypts the whole bid.
     """
-    tender = _tender(tender_id)
+    tender = hall_tender(tender_id)
     actor = acting.as_actor()
-    _require_opening(tender, actor)
+    require_opening(tender, actor)
     if bid_id is not None and not Bid.objects.filter(
         pk=bid_id, tender=tender, bidder=acting.organisation
     ).exists():
-        raise _refused("not_your_bid",
+        raise refused("not_your_bid",
                        _("Bid %(bid)s is not a bid of %(bidder)s: a key is accepted only for "
                          "your own bid.") % {"bid": bid_id, "bidder": acting.organisation.name},
                        status=403)
     if not isinstance(data_key, bytes) or len(data_key) != DATA_KEY_SIZE:
-        raise _refused("key_malformed",
+        raise refused("key_malformed",
                        _("The data key must be %(size)d bytes (base64); it is not.")
                        % {"size": DATA_KEY_SIZE}, status=400, field="data_key")
     decryption = BidDecryption.objects.select_related("session", "bid").filter(
@@ -345,20 +317,20 @@ def opening_submit_key(
         tender=tender).first()
     if session is None or decryption is None:
         if session is not None and session.state != OpeningState.SIGN_IN:
-            raise _refused("no_bid", _("You have no bid to decrypt in tender %(tender)s.")
+            raise refused("no_bid", _("You have no bid to decrypt in tender %(tender)s.")
                            % {"tender": tender.pk}, status=404)
-        raise _refused("window_not_open",
+        raise refused("window_not_open",
                        _("The decryption window has not opened yet: wait for the host to "
                          "start decryption."))
-    _open_window(session, database_now(), actor, tender)
+    require_window_open(session, database_now(), actor, tender)
     if decryption.state != DecryptionState.WAITING:
-        raise _refused("key_already_accepted",
+        raise refused("key_already_accepted",
                        _("The key of this bid was already accepted (%(state)s).")
                        % {"state": decryption.get_state_display()})
-    return _accept_checked_key(decryption, data_key, key_source="bidder", actor=actor)
+    return accept_checked_key(decryption, data_key, key_source="bidder", actor=actor)
 
 
-def _accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source: str,
+def accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source: str,
                         actor: Actor) -> BidDecryption:
     bid = decryption.bid
     tender = bid.tender
@@ -386,11 +358,11 @@ def _accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_sourc
                            "recorded and supervisors are alerted.") % {"error": error},
                          status=409) from None
     except StorageError:
-        raise _storage_refusal() from None
+        raise storage_refusal() from None
     method, wrapped, key_id = evaluation_wrap(data_key, purpose=data_key_purpose(bid))
     with transaction.atomic():
         session = OpeningSession.objects.select_for_update().get(pk=decryption.session_id)
-        _open_window(session, database_now(), actor, tender)
+        require_window_open(session, database_now(), actor, tender)
         locked = BidDecryption.objects.select_for_update().get(pk=decryption.pk)
         if locked.state != DecryptionState.WAITING:
             raise BidRefused("key_already_accepted",
@@ -404,179 +376,6 @@ def _accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_sourc
                      "manifest_signer": opened.manifest_signature.identity.uscc},
             on_commit=lambda: dispatch_decryption(decryption.pk),
         )
-    return accepted
-
-
-# ---- escrow recovery by the opening committee ----------------------------------------------
-
-@refusals_logged
-def opening_escrow_share(*, acting: Acting, certificate_sha256: str | None,
-                         tender_id: UUID) -> dict[str, Any]:
-    """A committee member fetches its encrypted share, to decrypt it on its own machine."""
-    tender = _tender(tender_id)
-    escrow, share = _committee_member_number(tender, acting, certificate_sha256)
-    _require_opening(tender, acting.as_actor(COMMITTEE_ROLE))
-    return {"escrow_public_key": escrow.public_key_pem, "escrow_key_id": escrow.key_id,
-            "threshold": escrow.threshold,
-            "share": {key: value for key, value in share.items() if key != "member"}}
-
-
-@refusals_logged
-@transaction.atomic
-def opening_request_escrow(*, acting: Acting, tender_id: UUID, bid_id: UUID,
-                           reason: str) -> BidDecryption:
-    """The host asks the committee to recover a bid its bidder cannot decrypt."""
-    tender = _tender(tender_id)
-    actor = _host_actor(acting, tender)
-    _require_opening(tender, actor)
-    if not TenderEscrow.objects.filter(tender=tender).exists():
-        raise _refused("no_committee", _("Tender %(tender)s has no opening committee.")
-                       % {"tender": tender.pk})
-    if not (reason or "").strip():
-        raise BidRefused("reason_required", _("Give the reason for escrow recovery."),
-                         field="reason")
-    session = _locked_session(tender)
-    _open_window(session, database_now(), actor, tender)
-    decryption = BidDecryption.objects.select_for_update().filter(
-        session=session, bid_id=bid_id).first()
-    if decryption is None:
-        raise BidRefused("bid_not_found", _("Bid %(bid)s is not in this opening.")
-                         % {"bid": bid_id}, status=404)
-    if decryption.state != DecryptionState.WAITING:
-        raise _refused("key_already_accepted",
-                       _("Bid %(bid)s is %(state)s: escrow recovery is for bids still waiting "
-                         "for their key.") % {"bid": bid_id,
-                                              "state": decryption.get_state_display()})
-    decryption.escrow_requested_at = database_now()
-    decryption.escrow_request_reason = reason.strip()
-    decryption.save(update_fields=["escrow_requested_at", "escrow_request_reason"])
-    record_event(actor=actor, action="bid_decryption.escrow_requested",
-                 object_type="bids.biddecryption", object_id=str(decryption.pk),
-                 payload={"tender": str(tender.pk), "bid": str(bid_id), "reason": reason})
-    return decryption
-
-
-def _share_purpose(session: OpeningSession) -> str:
-    return f"escrow share of opening {session.pk}, round {session.escrow_round}"
-
-
-@refusals_logged
-def opening_submit_share(*, acting: Acting, certificate_sha256: str | None, tender_id: UUID,
-                         mnemonic: str) -> dict[str, Any]:
-    """A committee member submits its share, decrypted on its own machine (a SLIP-39 mnemonic).
-
-    Kept wrapped under the evaluation key until the host's recovery consumes it.
-    """
-    tender = _tender(tender_id)
-    escrow, share = _committee_member_number(tender, acting, certificate_sha256)
-    actor = acting.as_actor(COMMITTEE_ROLE)
-    _require_opening(tender, actor)
-    member_number = int(share["member_number"])
-    try:
-        parsed = shamir_mnemonic.Share.from_mnemonic(" ".join(str(mnemonic).split()))
-    except (shamir_mnemonic.MnemonicError, ValueError, TypeError):
-        raise _refused("share_malformed",
-                       _("The share is not a valid SLIP-39 mnemonic (its words or checksum do "
-                         "not hold)."), status=400, field="share") from None
-    if parsed.index != member_number - 1:
-        raise _refused("share_not_yours",
-                       _("This is not the share of committee member %(number)d.")
-                       % {"number": member_number}, status=400, field="share")
-    text = " ".join(str(mnemonic).split())
-    with transaction.atomic():
-        session = _locked_session(tender)
-        _open_window(session, database_now(), actor, tender)
-        if EscrowShareSubmission.objects.filter(
-            session=session, round=session.escrow_round, member_number=member_number
-        ).exists():
-            raise _refused("duplicate_share",
-                           _("Member %(number)d has already submitted a share in this round.")
-                           % {"number": member_number})
-        method, wrapped, _key_id = evaluation_wrap(text.encode("ascii"),
-                                                   purpose=_share_purpose(session))
-        EscrowShareSubmission.objects.create(
-            session=session, round=session.escrow_round, member=acting.user,
-            member_number=member_number, wrap_method=method, wrapped_share=wrapped,
-            submitted_at=database_now(),
-        )
-        count = EscrowShareSubmission.objects.filter(
-            session=session, round=session.escrow_round).count()
-        record_event(actor=actor, action="escrow_share.submitted",
-                     object_type="bids.openingsession", object_id=str(session.pk),
-                     payload={"tender": str(tender.pk), "member_number": member_number,
-                              "round": session.escrow_round, "shares": count,
-                              "threshold": escrow.threshold})
-    return {"shares": count, "threshold": escrow.threshold, "round": session.escrow_round}
-
-
-@refusals_logged
-def opening_recover_escrow(*, acting: Acting, tender_id: UUID) -> list[BidDecryption]:
-    """The host rebuilds the escrow key from k shares and opens every bid awaiting recovery.
-
-    The key is checked against the tender's escrow public key before use and lives only in
-    this call; the round's shares are then deleted (the event log keeps who gave them).
-    """
-    tender = _tender(tender_id)
-    actor = _host_actor(acting, tender)
-    _require_opening(tender, actor)
-    escrow = TenderEscrow.objects.filter(tender=tender).first()
-    if escrow is None:
-        raise _refused("no_committee", _("Tender %(tender)s has no opening committee.")
-                       % {"tender": tender.pk})
-    with transaction.atomic():
-        session = _locked_session(tender)
-        _open_window(session, database_now(), actor, tender)
-        shares = list(EscrowShareSubmission.objects.filter(
-            session=session, round=session.escrow_round))
-        if len(shares) < escrow.threshold:
-            raise _refused("escrow_shares_insufficient",
-                           _("%(count)d of the %(needed)d escrow shares needed have been "
-                             "submitted.") % {"count": len(shares), "needed": escrow.threshold})
-        waiting = list(session.decryptions.select_related("bid", "bid__tender").filter(
-            state=DecryptionState.WAITING, escrow_requested_at__isnull=False))
-        if not waiting:
-            raise _refused("no_escrow_request",
-                           _("No bid is waiting for escrow recovery."))
-        mnemonics = [
-            evaluation_unwrap(share.wrap_method, bytes(share.wrapped_share),
-                              purpose=_share_purpose(session)).decode("ascii")
-            for share in shares
-        ]
-        EscrowShareSubmission.objects.filter(session=session, round=session.escrow_round).delete()
-        round_number = session.escrow_round
-        session.escrow_round += 1
-        session.save(update_fields=["escrow_round"])
-        public_key = serialization.load_pem_public_key(escrow.public_key_pem.encode("ascii"))
-        try:
-            escrow_key = recover_escrow_key(mnemonics, public_key)  # type: ignore[arg-type]
-        except EnvelopeError as error:
-            record_event(actor=actor, action="escrow.recovery_failed",
-                         object_type="bids.openingsession", object_id=str(session.pk),
-                         payload={"tender": str(tender.pk), "round": round_number,
-                                  "code": error.code, "message": str(error)})
-            failure = BidRefused(error.code, _("Escrow recovery failed: %(error)s The shares "
-                                               "of this round are discarded; submit them "
-                                               "again.") % {"error": error})
-        else:
-            failure = None
-            record_event(actor=actor, action="escrow.recovered",
-                         object_type="bids.openingsession", object_id=str(session.pk),
-                         payload={"tender": str(tender.pk), "round": round_number,
-                                  "members": sorted(share.member_number for share in shares),
-                                  "bids": [str(item.bid_id) for item in waiting]})
-    if failure is not None:
-        raise failure
-    accepted = []
-    for decryption in waiting:
-        try:
-            header = read_stored_header(decryption.bid)
-            data_key = unwrap_data_key(header, escrow_key)
-            accepted.append(_accept_checked_key(decryption, data_key, key_source="escrow",
-                                                actor=actor))
-        except (BidRefused, EnvelopeError, StorageError) as error:
-            # One bid that cannot be recovered does not stop the others; its reason is shown.
-            BidDecryption.objects.filter(pk=decryption.pk).update(last_refusal=str(error))
-            logger.warning("escrow recovery of %s failed: %s", decryption.bid_id, error)
     return accepted
 
 
@@ -707,9 +506,9 @@ def _start_reading_if_due(session_id: UUID) -> bool:
 def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault: str,
                          reason: str) -> BidDecryption:
     """办法 第31条: the host records whose fault a failed decryption was, with a reason."""
-    tender = _tender(tender_id)
-    actor = _host_actor(acting, tender)
-    _require_opening(tender, actor)
+    tender = hall_tender(tender_id)
+    actor = host_actor(acting, tender)
+    require_opening(tender, actor)
     if fault not in DecryptionFault.values:
         raise BidRefused("fault_invalid", _("fault must be one of: %(values)s.")
                          % {"values": ", ".join(DecryptionFault.values)}, field="fault")
@@ -719,11 +518,11 @@ def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault
     decryption = BidDecryption.objects.select_for_update().filter(
         session__tender=tender, bid_id=bid_id).first()
     if decryption is None or decryption.state != DecryptionState.FAILED:
-        raise _refused("decryption_not_failed",
+        raise refused("decryption_not_failed",
                        _("Bid %(bid)s has no failed decryption to rule on.") % {"bid": bid_id})
     session = OpeningSession.objects.select_for_update().get(pk=decryption.session_id)
     if session.state == OpeningState.FINALISED:
-        raise _refused("record_finalised", _("The opening record is already finalised."))
+        raise refused("record_finalised", _("The opening record is already finalised."))
     decryption.fault, decryption.fault_reason = fault, reason.strip()
     decryption.save(update_fields=["fault", "fault_reason"])
     record_event(actor=actor, action="bid_decryption.fault_recorded",
@@ -734,10 +533,10 @@ def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault
     return decryption
 
 
-def _reading_session(tender: Tender, actor: Actor) -> OpeningSession:
+def reading_session(tender: Tender, actor: Actor) -> OpeningSession:
     session = OpeningSession.objects.select_for_update().filter(tender=tender).first()
     if session is None or session.state != OpeningState.READING:
-        raise _refused("not_reading", _("The opening record is not being read out now."))
+        raise refused("not_reading", _("The opening record is not being read out now."))
     return session
 
 
@@ -746,10 +545,10 @@ def _bidder_line(session: OpeningSession, acting: BidderActing, actor: Actor,
     line = next((line for line in session.lines if line["uscc"] == acting.organisation.uscc),
                 None)
     if line is None:
-        raise _refused("no_bid", _("%(bidder)s has no line in this opening record.")
+        raise refused("no_bid", _("%(bidder)s has no line in this opening record.")
                        % {"bidder": acting.organisation.name}, status=403)
     if database_now() > session.confirmation_ends_at:
-        raise _refused("confirmation_closed",
+        raise refused("confirmation_closed",
                        _("Confirmations and objections closed at %(ends)s.")
                        % {"ends": session.confirmation_ends_at.isoformat()})
     return line
@@ -759,9 +558,9 @@ def _bidder_line(session: OpeningSession, acting: BidderActing, actor: Actor,
 @transaction.atomic
 def opening_confirm(*, acting: BidderActing, tender_id: UUID) -> OpeningConfirmation:
     """A bidder confirms its line of the record; confirming again returns the first."""
-    tender = _tender(tender_id)
+    tender = hall_tender(tender_id)
     actor = acting.as_actor()
-    session = _reading_session(tender, actor)
+    session = reading_session(tender, actor)
     line = _bidder_line(session, acting, actor, tender)
     existing = OpeningConfirmation.objects.filter(session=session, bidder=acting.organisation)
     if existing.exists():
@@ -780,9 +579,9 @@ def opening_confirm(*, acting: BidderActing, tender_id: UUID) -> OpeningConfirma
 @transaction.atomic
 def opening_object(*, acting: BidderActing, tender_id: UUID, text: str) -> OpeningObjection:
     """A bidder objects to the opening (条例 第44条: answered on the spot, and recorded)."""
-    tender = _tender(tender_id)
+    tender = hall_tender(tender_id)
     actor = acting.as_actor()
-    session = _reading_session(tender, actor)
+    session = reading_session(tender, actor)
     _bidder_line(session, acting, actor, tender)
     if not (text or "").strip():
         raise BidRefused("text_required", _("Write the objection."), field="text")
@@ -802,9 +601,9 @@ def opening_object(*, acting: BidderActing, tender_id: UUID, text: str) -> Openi
 @transaction.atomic
 def opening_answer(*, acting: Acting, tender_id: UUID, objection_id: UUID,
                    answer: str) -> OpeningObjection:
-    tender = _tender(tender_id)
-    actor = _host_actor(acting, tender)
-    session = _reading_session(tender, actor)
+    tender = hall_tender(tender_id)
+    actor = host_actor(acting, tender)
+    session = reading_session(tender, actor)
     objection = OpeningObjection.objects.filter(pk=objection_id, session=session).first()
     if objection is None:
         raise BidRefused("objection_not_found", _("Objection %(id)s is not in this opening.")
@@ -819,153 +618,6 @@ def opening_answer(*, acting: Acting, tender_id: UUID, objection_id: UUID,
     )
 
 
-# ---- the record ----------------------------------------------------------------------------
-
-def _record_document(session: OpeningSession, tender: Tender, now: dt.datetime,
-                     valid: int, outcome: str) -> dict[str, Any]:
-    faults = {str(item.bid_id): item for item in session.decryptions.all()}
-    confirmations = {item.bidder.uscc: item.confirmed_at for item in
-                     session.confirmations.select_related("bidder")}
-    lines = []
-    for line in session.lines:
-        decryption = faults[line["bid"]]
-        lines.append({
-            **line,
-            "decryption": decryption.state,
-            "treated_as": ("revoked" if decryption.fault == DecryptionFault.BIDDER else
-                           "withdrawn" if decryption.fault == DecryptionFault.OTHER else None),
-            "fault_reason": decryption.fault_reason or None,
-            "confirmed_at": confirmations[line["uscc"]].isoformat()
-            if line["uscc"] in confirmations else None,
-        })
-    return {
-        "record_version": RECORD_VERSION,
-        "kind": "opening_record",
-        "tender": str(tender.pk),
-        "title": tender.title,
-        "project_code": tender.project.code,
-        "bid_deadline": tender.bid_deadline.isoformat(),
-        "ceiling_price_fen": session.ceiling_price_announced_fen,
-        "host": session.host.get_username() if session.host else None,
-        "decryption_started_at": session.decryption_started_at.isoformat(),
-        "decryption_ends_at": session.decryption_ends_at.isoformat(),
-        "reading_started_at": session.reading_started_at.isoformat(),
-        "finalised_at": now.isoformat(),
-        "sign_ins": [
-            {"uscc": item.bidder.uscc, "signed_in_at": item.signed_in_at.isoformat()}
-            for item in session.sign_ins.select_related("bidder").order_by("signed_in_at")
-        ],
-        "lines": lines,
-        "objections": [
-            {"uscc": item.organisation.uscc, "text": item.text,
-             "raised_at": item.raised_at.isoformat(), "answer": item.answer,
-             "answered_at": item.answered_at.isoformat() if item.answered_at else None}
-            for item in session.objections.select_related("organisation")
-        ],
-        "valid_bids": valid,
-        "minimum_valid_bids": tender.minimum_valid_bids,
-        "outcome": outcome,
-    }
-
-
-@refusals_logged
-def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
-    """The host closes the record: signed by the platform, timestamped, published as a notice;
-    the tender is then `opened`, or `failed` with too few valid bids (法 第28条, 条例 第44条)."""
-    from signing.cms import sign_detached
-    from signing.conf import platform_credential, platform_timestamp_authority
-
-    tender = _tender(tender_id)
-    actor = _host_actor(acting, tender)
-    _require_opening(tender, actor)
-    with transaction.atomic():
-        session = _reading_session(tender, actor)
-        now = database_now()
-        confirmed = set(session.confirmations.values_list("bidder__uscc", flat=True))
-        unconfirmed = [line for line in session.lines if line["uscc"] not in confirmed]
-        if unconfirmed and now < session.confirmation_ends_at:
-            raise _refused("confirmations_pending",
-                           _("%(count)d bidder(s) may still confirm or object until %(ends)s.")
-                           % {"count": len(unconfirmed),
-                              "ends": session.confirmation_ends_at.isoformat()})
-        if session.objections.filter(answered_at__isnull=True).exists():
-            raise _refused("objections_unanswered",
-                           _("Answer every objection before finalising the record."))
-        unruled = session.decryptions.filter(state=DecryptionState.FAILED, fault="")
-        if unruled.exists():
-            raise _refused("fault_not_recorded",
-                           _("Record whose fault each failed decryption was (办法 第31条) "
-                             "before finalising: %(count)d bid(s) have no ruling.")
-                           % {"count": unruled.count()})
-        valid = session.decryptions.filter(state=DecryptionState.DECRYPTED).count()
-        # The law's minimum (trading.policy) and the tender's own, whichever is higher.
-        too_few = check_bid_count(tender.project.regime, valid_bids=valid)
-        outcome = (OpeningOutcome.OPENED
-                   if not too_few and valid >= tender.minimum_valid_bids
-                   else OpeningOutcome.FAILED)
-        document = canonical_json(_record_document(session, tender, now, valid, outcome))
-        signature = sign_detached(document, credential=platform_credential())
-        token = platform_timestamp_authority().timestamp(document)
-        session = apply_transition(
-            session, "finalise", actor=actor, action="opening.record_finalised",
-            arguments=(now, outcome, document, signature, token),
-            changed_fields=["finalised_at", "outcome", "record_document", "record_signature",
-                            "record_timestamp_token"],
-            payload={"tender": str(tender.pk), "outcome": outcome, "valid_bids": valid,
-                     "record_sha256": _sha256(document)},
-        )
-        notice_publish(
-            tender=tender, kind=NoticeKind.OPENING_RECORD,
-            title=_("Opening record: %(title)s") % {"title": tender.title},
-            body={"bids": [
-                {"id": line["bid"], "name": line["bidder"], "uscc": line["uscc"],
-                 **({"price_fen": line["total_price_fen"]}
-                    if line["total_price_fen"] is not None else {}),
-                 "status": "valid" if line["decryption"] == DecryptionState.DECRYPTED
-                 else "invalid"}
-                for line in session.lines
-            ], "text": _("%(valid)d valid bid(s); record SHA-256 %(sha)s.")
-                % {"valid": valid, "sha": _sha256(document)}},
-            actor=actor,
-        )
-        if outcome == OpeningOutcome.OPENED:
-            apply_transition(tender, "finish_opening", actor=actor, action="tender.opened",
-                             payload={"valid_bids": valid})
-        else:
-            minimum_rule = policy_for(tender.project.regime).rule(MINIMUM_BIDS)
-            apply_transition(tender, "fail", actor=actor, action="tender.failed",
-                             payload={"valid_bids": valid,
-                                      "minimum_valid_bids": tender.minimum_valid_bids})
-            notice_publish(
-                tender=tender, kind=NoticeKind.FAILED_TENDER,
-                title=_("Failed tender: %(title)s") % {"title": tender.title},
-                body={"reason": _("Only %(valid)d valid bid(s) were opened; at least "
-                                  "%(minimum)d are required (%(source)s).")
-                      % {"valid": valid, "minimum": max(tender.minimum_valid_bids,
-                                                        int(minimum_rule.number)),
-                         "source": minimum_rule.source}},
-                actor=actor,
-            )
-    return session
-
-
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def opening_record(*, tender_id: UUID) -> dict[str, Any] | None:
-    """The finalised record with its signature and token (public, as the notice is)."""
-    session = OpeningSession.objects.filter(
-        tender_id=tender_id, state=OpeningState.FINALISED).first()
-    if session is None:
-        return None
-    return {
-        "record": json.loads(bytes(session.record_document)),
-        "signature": base64.b64encode(bytes(session.record_signature)).decode("ascii"),
-        "timestamp_token": base64.b64encode(bytes(session.record_timestamp_token)).decode(),
-    }
-
-
 # ---- the chronograph -----------------------------------------------------------------------
 
 def opening_sweep_due() -> int:
@@ -973,8 +625,10 @@ def opening_sweep_due() -> int:
     worker vanished (its lease lapsed) to another worker."""
     now = database_now()
     moved = 0
+    # A suspended tender's window is left alone: its bidders are not failed while it is held.
     for session_id in OpeningSession.objects.filter(
-        state=OpeningState.DECRYPTING, decryption_ends_at__lte=now
+        state=OpeningState.DECRYPTING, decryption_ends_at__lte=now,
+        tender__state=TenderState.OPENING,
     ).values_list("pk", flat=True):
         with transaction.atomic():
             moved += _start_reading_if_due(session_id)
