@@ -108,10 +108,50 @@ def opening_hall(*, user: User, tender: Tender) -> dict[str, Any]:
         "session": None, "bidders": [], "objections": [], "escrow": None,
     }
     escrow = TenderEscrow.objects.filter(tender=tender).first()
-    if session is None:
+    revealed = tender.state in REVEALED_STATES
+    signed_in = set(session.sign_ins.values_list("bidder_id", flat=True)) if session else set()
+    if session is not None:
+        hall["session"] = _session_json(session, now, started=started,
+                                        signed_in=signed_in if revealed
+                                        else signed_in & viewer.organisation_ids)
+        if escrow is not None:
+            hall["escrow"] = {
+                "threshold": escrow.threshold, "round": session.escrow_round,
+                "shares_submitted": EscrowShareSubmission.objects.filter(
+                    session=session, round=session.escrow_round).count(),
+            }
+    if started and revealed:
+        confirmed = set(session.confirmations.values_list("bidder_id", flat=True))
+        for decryption in session.decryptions.select_related("bid", "bid__bidder").order_by(
+            "bid__sequence"
+        ):
+            row = _bidder_row(decryption, viewer, signed_in, reading)
+            row["confirmed"] = decryption.bid.bidder_id in confirmed
+            hall["bidders"].append(row)
+        hall["objections"] = [
+            {"id": str(item.pk), "bidder": item.organisation.name, "text": item.text,
+             "raised_at": item.raised_at.isoformat(), "answer": item.answer or None,
+             "answered_at": _iso(item.answered_at)}
+            for item in session.objections.select_related("organisation")
+        ]
         return hall
-    signed_in = set(session.sign_ins.values_list("bidder_id", flat=True))
-    hall["session"] = {
+    # Before decryption starts: after the deadline, every bidder with a submitted bid; before
+    # it, a bidder sees only its own (招标投标法 第二十二条: not even how many there are).
+    bids = tender.bids.filter(state="submitted").select_related("bidder").order_by("sequence")
+    if not revealed:
+        bids = bids.filter(bidder_id__in=viewer.organisation_ids)
+    hall["bidders"] = [
+        {"bid": str(bid.pk), "bidder": bid.bidder.name, "uscc": bid.bidder.uscc,
+         "own": bid.bidder_id in viewer.organisation_ids,
+         "signed_in": bid.bidder_id in signed_in, "decryption": "waiting"}
+        for bid in bids
+    ]
+    return hall
+
+
+def _session_json(session: OpeningSession, now: Any, *, started: bool,
+                  signed_in: set) -> dict[str, Any]:
+    return {
         "state": session.state, "state_label": session.get_state_display(),
         "ceiling_price_fen": session.ceiling_price_announced_fen if started else None,
         "decryption_started_at": _iso(session.decryption_started_at),
@@ -122,45 +162,8 @@ def opening_hall(*, user: User, tender: Tender) -> dict[str, Any]:
         "confirmation_ends_at": _iso(session.confirmation_ends_at),
         "finalised_at": _iso(session.finalised_at),
         "outcome": session.outcome or None,
-        # 招标投标法 第二十二条: before the deadline not even the number of bidders is shown.
-        "signed_in": len(signed_in) if tender.state in REVEALED_STATES
-        else len(signed_in & viewer.organisation_ids),
+        "signed_in": len(signed_in),
     }
-    if escrow is not None:
-        hall["escrow"] = {
-            "threshold": escrow.threshold, "round": session.escrow_round,
-            "shares_submitted": EscrowShareSubmission.objects.filter(
-                session=session, round=session.escrow_round).count(),
-        }
-    if tender.state in REVEALED_STATES:
-        confirmed = set(session.confirmations.values_list("bidder_id", flat=True))
-        for decryption in session.decryptions.select_related("bid", "bid__bidder").order_by(
-            "bid__sequence"
-        ):
-            row = _bidder_row(decryption, viewer, signed_in, reading)
-            row["confirmed"] = decryption.bid.bidder_id in confirmed
-            hall["bidders"].append(row)
-        if not started:  # before decryption starts: the bidders with a submitted bid
-            hall["bidders"] = [
-                {"bid": str(bid.pk), "bidder": bid.bidder.name, "uscc": bid.bidder.uscc,
-                 "own": bid.bidder_id in viewer.organisation_ids,
-                 "signed_in": bid.bidder_id in signed_in, "decryption": "waiting"}
-                for bid in tender.bids.filter(state="submitted").select_related("bidder")
-                .order_by("sequence")
-            ]
-        hall["objections"] = [
-            {"id": str(item.pk), "bidder": item.organisation.name, "text": item.text,
-             "raised_at": item.raised_at.isoformat(), "answer": item.answer or None,
-             "answered_at": _iso(item.answered_at)}
-            for item in session.objections.select_related("organisation")
-        ]
-    else:
-        hall["bidders"] = [
-            {"bidder": bid.bidder.name, "own": True, "signed_in": bid.bidder_id in signed_in}
-            for bid in tender.bids.filter(bidder_id__in=viewer.organisation_ids,
-                                          state="submitted").select_related("bidder")
-        ]
-    return hall
 
 
 def _iso(moment: Any) -> str | None:

@@ -46,6 +46,7 @@ from bids.sealed_objects import (
     evaluation_wrap,
     read_stored_header,
 )
+from bids.selectors import opening_sign_in_opens_at
 from bids.services import BidderActing, BidRefused
 from monitoring.alerts import alert_raise
 from monitoring.clock import database_now
@@ -176,7 +177,7 @@ def opening_sign_in(*, acting: BidderActing, tender_id: UUID) -> OpeningSignIn:
             "sign_in_not_open",
             _("Tender %(tender)s is %(state)s: there is no opening to sign in to.")
             % {"tender": tender.pk, "state": tender.get_state_display()})
-    opens_at = tender.bid_deadline - dt.timedelta(minutes=tender.sign_in_opens_minutes_before)
+    opens_at = opening_sign_in_opens_at(tender=tender)
     if now < opens_at:
         raise refused(
             "sign_in_not_open",

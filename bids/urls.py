@@ -8,5 +8,6 @@ app_name = "bids"
 
 urlpatterns = [
     path("", views.workspace, name="workspace"),
+    path("opening/<uuid:tender_id>/", views.opening_hall_page, name="opening-hall"),
     path("<uuid:bid_id>/receipt/<str:kind>.json", views.receipt_download, name="receipt"),
 ]

@@ -204,7 +204,7 @@ TRADING_MAKEUP_WORKDAYS = env_list("TRADING_MAKEUP_WORKDAYS", [])
 LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 
 # Fragments other apps add to trading's tender page (trading cannot import them).
-TENDER_PAGE_PANELS = ["bids.panels.my_bid_panel"]
+TENDER_PAGE_PANELS = ["bids.panels.my_bid_panel", "bids.panels.opening_hall_panel"]
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.
 OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-xxxxxx")

@@ -139,3 +139,16 @@ def test_a_tampered_ciphertext_fails_its_bid_and_alerts_supervisors(bid_settings
     alert = Alert.objects.get(kind="bid_tampered")
     assert alert.object_id == bidder.bid_id
     assert Event.objects.filter(action="alert.raised").count() == 1
+
+
+def test_after_the_deadline_the_host_sees_every_bidder_before_anyone_signs_in(
+        bid_settings, certificate_authority):
+    story = build_opening(certificate_authority, bidders=3)
+    story.reach_deadline()
+
+    hall = story.host.get(f"/api/v1/tenders/{story.tender_id}/opening").json()
+
+    assert hall["viewer"]["role"] == "host"
+    assert hall["session"] is None
+    assert [row["bidder"] for row in hall["bidders"]] == [bidder.name for bidder in story.bidders]
+    assert not any(row["signed_in"] for row in hall["bidders"])

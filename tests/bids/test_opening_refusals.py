@@ -395,7 +395,8 @@ def test_before_the_deadline_a_bidder_signed_in_sees_only_itself(bid_settings,
     hall = response.json()
     assert response.status_code == 200
     assert hall["tender"]["state"] == TenderState.PUBLISHED
-    assert hall["bidders"] == [{"bidder": early.name, "own": True, "signed_in": True}]
+    assert [(row["bidder"], row["own"], row["signed_in"]) for row in hall["bidders"]] == [
+        (early.name, True, True)]
     # 招标投标法 第二十二条: neither the names nor the number of bidders before the deadline.
     assert hall["session"]["signed_in"] == 1
     content = response.content.decode()
