@@ -2,12 +2,16 @@
 
     bidtool decrypt --server URL --tender ID --cert bidder.p12 --password-file F [--no-wait]
     bidtool escrow-share --server URL --tender ID --cert member.p12 --password-file F
+    bidtool hall sign-in|confirm --server URL --tender ID
+    bidtool hall object --server URL --tender ID --text "…"
     bidtool record get --server URL --tender ID [--out record.json]
     bidtool record verify --trust-root root.pem [--trust-root issuing.pem] [--crl CRL]
                           [--tender ID] [--json] record.json
 
-`decrypt` and `escrow-share` use the session of `bidtool login`; the private key only unwraps
-(or decrypts) on this machine, and only the unwrapped data key (or the opened share) is sent.
+`decrypt`, `escrow-share` and `hall` use the session of `bidtool login` (a browser session
+opened with a password does not act for a bidder: these steps need the certificate); the
+private key only unwraps (or decrypts) on this machine, and only the unwrapped data key (or the
+opened share) is sent.
 `record verify` needs no network. Like the rest of bidtool: no Django, one line on failure.
 """
 
@@ -254,6 +258,22 @@ def command_record_verify(arguments: argparse.Namespace) -> int:
     return 0
 
 
+HALL_ACTIONS = {"sign-in": "Signed in", "confirm": "Confirmed your line", "object": "Objected"}
+
+
+def command_hall(arguments: argparse.Namespace) -> int:
+    """Sign in, confirm the bidder's line of the record, or object: steps that need the
+    bidder's certificate session, which the browser page cannot open."""
+    client = _session(arguments.server)
+    tender_id = _tender_id(arguments.tender)
+    body = {"text": arguments.text} if arguments.hall_command == "object" else {}
+    path = _hall(tender_id, "objections" if arguments.hall_command == "object"
+                 else arguments.hall_command)
+    client.request("POST", path, json_body=body)
+    print(f"{HALL_ACTIONS[arguments.hall_command]} in the opening of tender {tender_id}.")
+    return 0
+
+
 def add_opening_commands(commands: Any) -> None:
     """Register the opening commands on bidtool's sub-command parser."""
     decrypt = commands.add_parser(
@@ -275,6 +295,18 @@ def add_opening_commands(commands: Any) -> None:
                         help="the committee member's PKCS#12 file")
     escrow.add_argument("--password-file", required=True, type=Path)
     escrow.set_defaults(handler=command_escrow_share)
+
+    hall = commands.add_parser("hall", help="sign in, confirm your line, or object")
+    hall_commands = hall.add_subparsers(dest="hall_command", required=True)
+    for action, text in (("sign-in", "sign in to the opening"),
+                         ("confirm", "confirm your line of the opening record"),
+                         ("object", "object to the opening record")):
+        step = hall_commands.add_parser(action, help=text)
+        step.add_argument("--server", required=True, help="the platform's URL")
+        step.add_argument("--tender", required=True)
+        if action == "object":
+            step.add_argument("--text", required=True, help="the objection")
+        step.set_defaults(handler=command_hall)
 
     record = commands.add_parser("record", help="the signed opening record")
     record_commands = record.add_subparsers(dest="record_command", required=True)

@@ -265,3 +265,29 @@ def test_the_signed_record_is_fetched_and_checked_offline_and_a_changed_price_is
     assert bidtool.main(["record", "verify", *trust, "--tender",
                          "00000000-0000-4000-8000-000000000000", str(path)]) == 1
     assert "wrong_tender" in capsys.readouterr().err
+
+
+def test_a_bidder_signs_in_confirms_and_objects_with_bidtool(
+    live_server, workspace, certificate_authority, queued, capsys
+):
+    story = build_opening(certificate_authority, bidders=1)
+    story.reach_deadline()
+    bidder = story.bidders[0]
+    server, tender_id = live_server.url, story.tender_id
+    assert bidtool.main(["login", "--server", server,
+                         *keyholder(workspace, "bidder", bidder.credential)]) == 0
+    assert bidtool.main(["hall", "sign-in", "--server", server, "--tender", tender_id]) == 0
+    assert story.host_post("start").status_code == 200
+    assert bidtool.main(["decrypt", "--server", server, "--tender", tender_id,
+                         *keyholder(workspace, "bidder", bidder.credential), "--no-wait"]) == 0
+    assert story.run_decryptions() == ["decrypted"]
+
+    assert bidtool.main(["hall", "object", "--server", server, "--tender", tender_id,
+                         "--text", "工期读错了"]) == 0
+    assert bidtool.main(["hall", "confirm", "--server", server, "--tender", tender_id]) == 0
+
+    hall = bidder.hall(tender_id)
+    assert hall["bidders"][0]["signed_in"] is True
+    assert hall["bidders"][0]["confirmed"] is True
+    assert [item["text"] for item in hall["objections"]] == ["工期读错了"]
+    assert "Confirmed your line" in capsys.readouterr().out
