@@ -11,19 +11,18 @@ recorded under the row lock and only from `decrypting`, so a repeated run record
 """
 
 import datetime as dt
-import hashlib
 import logging
 import time
 from typing import Any
 from uuid import UUID
 
-from django.db import transaction
+from django.db import OperationalError, transaction
 
 from bids.models import BidDecryption, DecryptionState
 from bids.opening import decryption_fail, decryption_lease_seconds, decryption_succeed
 from bids.sealed_objects import data_key_purpose, evaluation_unwrap, stored_reader
 from monitoring.clock import database_now
-from signing.envelope import open_sealed_bid, read_envelope
+from signing.envelope import open_sealed_bid
 from signing.envelope.errors import EnvelopeError
 from signing.errors import SigningError
 from storage.objects import StorageError
@@ -48,6 +47,10 @@ def _claim(decryption_id: UUID) -> int | None:
             lease_until=now + dt.timedelta(seconds=decryption_lease_seconds()),
         )
         return run
+
+
+def _release(decryption_id: UUID, run: int) -> None:
+    BidDecryption.objects.filter(pk=decryption_id, job_runs=run).update(lease_until=None)
 
 
 class _Progress:
@@ -100,15 +103,6 @@ def decrypt_bid(decryption_id: UUID) -> str:
     started = time.monotonic()
     try:
         with stored_reader(bid) as source:
-            header_bytes = read_envelope(source).header_bytes
-            found = hashlib.sha256(header_bytes).hexdigest()
-            if found != bid.header_sha256:
-                decryption_fail(decryption_id, code="header_changed", reason=(
-                    "The stored bid's header is not the one its receipt names."),
-                    evidence={"receipt_header_sha256": bid.header_sha256,
-                              "stored_header_sha256": found})
-                return "failed"
-            source.seek(0)
             opened = open_sealed_bid(source, trust=platform_trust_store(), data_key=data_key,
                                      expected_tender_id=str(bid.tender_id),
                                      at=bid.received_at, progress=progress)
@@ -121,8 +115,15 @@ def decrypt_bid(decryption_id: UUID) -> str:
         return "failed"
     except StorageError:
         # Give the lease back so that the task's retry (or the sweep) can run at once.
-        BidDecryption.objects.filter(pk=decryption_id, job_runs=run).update(lease_until=None)
+        _release(decryption_id, run)
         raise
+    if opened.header_sha256 != bid.header_sha256:
+        # A header re-signed by the bidder after the deadline opens, but is not the bid received.
+        decryption_fail(decryption_id, code="header_changed", reason=(
+            "The stored bid's header is not the one its receipt names."),
+            evidence={"receipt_header_sha256": bid.header_sha256,
+                      "stored_header_sha256": opened.header_sha256})
+        return "failed"
     if opened.header.bidder_uscc != bid.bidder.uscc:
         decryption_fail(decryption_id, code="wrong_bidder", reason=(
             f"The stored bid names bidder {opened.header.bidder_uscc}, not {bid.bidder.uscc}."),
@@ -130,8 +131,14 @@ def decrypt_bid(decryption_id: UUID) -> str:
         return "failed"
     progress.done = bid.size  # header and manifest were checked too: the whole file
     progress.flush()
-    recorded = decryption_succeed(decryption_id, price_sheet=opened.price_sheet,
-                                  summary=_summary(opened))
+    try:
+        recorded = decryption_succeed(decryption_id, price_sheet=opened.price_sheet,
+                                      summary=_summary(opened))
+    except OperationalError:
+        # Recording lost a lock wait (PostgreSQL aborted it): give the lease back and let the
+        # task's retry run again at once rather than after the lease.
+        _release(decryption_id, run)
+        raise
     logger.info("decrypted bid %s (%d bytes) in %.2f s", bid.pk, bid.size,
                 time.monotonic() - started)
     return "decrypted" if recorded else "already_recorded"

@@ -153,6 +153,16 @@ def locked_session(tender: Tender) -> OpeningSession:
     return OpeningSession.objects.select_for_update().get(tender=tender)
 
 
+def locked_decryption(decryption_id: UUID) -> BidDecryption:
+    """Lock a bid's decryption the one way every path does: its opening session first, then the
+    decryption row (then, by recording, the event chain's head). One order, no deadlock between
+    a key being handed over and a worker recording another bid."""
+    session_id = BidDecryption.objects.values_list("session_id", flat=True).get(pk=decryption_id)
+    OpeningSession.objects.select_for_update().get(pk=session_id)
+    return BidDecryption.objects.select_for_update().select_related(
+        "bid", "bid__bidder").get(pk=decryption_id)
+
+
 def _own_bid(acting: BidderActing, tender: Tender, states: tuple[str, ...]) -> Bid | None:
     return Bid.objects.filter(
         tender=tender, bidder=acting.organisation, state__in=states
@@ -339,7 +349,7 @@ def accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source
         opened = check_data_key(bid, data_key)
     except WrongKey as error:
         with transaction.atomic():
-            locked = BidDecryption.objects.select_for_update().get(pk=decryption.pk)
+            locked = locked_decryption(decryption.pk)
             locked.wrong_key_attempts += 1
             locked.last_refusal = str(error)
             locked.save(update_fields=["wrong_key_attempts", "last_refusal"])
@@ -386,8 +396,7 @@ def decryption_fail(decryption_id: UUID, *, code: str, reason: str, evidence: di
                     actor: Actor = PLATFORM) -> None:
     """Fail one bid's decryption with its evidence; a sign of tampering alerts supervisors."""
     with transaction.atomic():
-        decryption = BidDecryption.objects.select_for_update().select_related(
-            "bid").get(pk=decryption_id)
+        decryption = locked_decryption(decryption_id)
         if decryption.state in TERMINAL:
             return
         apply_transition(
@@ -416,8 +425,7 @@ def decryption_succeed(decryption_id: UUID, *, price_sheet: dict[str, Any],
                        summary: dict[str, Any]) -> bool:
     """Record a decrypted bid; False if it was already recorded (a repeated job)."""
     with transaction.atomic():
-        decryption = BidDecryption.objects.select_for_update().select_related(
-            "bid").get(pk=decryption_id)
+        decryption = locked_decryption(decryption_id)
         if decryption.state != DecryptionState.DECRYPTING:
             return False
         now = database_now()
@@ -516,12 +524,12 @@ def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault
     if not (reason or "").strip():
         raise BidRefused("reason_required", _("Give the reason for the ruling."),
                          field="reason")
-    decryption = BidDecryption.objects.select_for_update().filter(
-        session__tender=tender, bid_id=bid_id).first()
+    found = BidDecryption.objects.filter(session__tender=tender, bid_id=bid_id).first()
+    decryption = locked_decryption(found.pk) if found is not None else None
     if decryption is None or decryption.state != DecryptionState.FAILED:
         raise refused("decryption_not_failed",
                        _("Bid %(bid)s has no failed decryption to rule on.") % {"bid": bid_id})
-    session = OpeningSession.objects.select_for_update().get(pk=decryption.session_id)
+    session = OpeningSession.objects.get(pk=decryption.session_id)
     if session.state == OpeningState.FINALISED:
         raise refused("record_finalised", _("The opening record is already finalised."))
     decryption.fault, decryption.fault_reason = fault, reason.strip()

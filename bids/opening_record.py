@@ -98,6 +98,9 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
     actor = host_actor(acting, tender)
     require_opening(tender, actor)
     with transaction.atomic():
+        # Lock order: the tender, then the session (a supervisor's suspension locks the tender
+        # before recording; taking it first here keeps the two from waiting on each other).
+        Tender.objects.select_for_update().get(pk=tender.pk)
         session = reading_session(tender, actor)
         now = database_now()
         confirmed = set(session.confirmations.values_list("bidder__uscc", flat=True))

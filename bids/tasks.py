@@ -1,6 +1,7 @@
 """Celery tasks of the bids app: take ids or nothing, call a service, safe to run twice."""
 
 from celery import shared_task
+from django.db import OperationalError
 
 from bids.services import bid_upload_expire_stale
 from storage.objects import StorageError
@@ -12,7 +13,8 @@ def bid_uploads_expire() -> int:
     return bid_upload_expire_stale()
 
 
-@shared_task(acks_late=True, autoretry_for=(StorageError,), retry_backoff=True, max_retries=8)
+@shared_task(acks_late=True, autoretry_for=(StorageError, OperationalError), retry_backoff=True,
+             max_retries=8)
 def bid_decrypt(decryption_id: str) -> str:
     """Decrypt and check one bid at the opening (bids/decryption.py); safe to run twice."""
     from bids.decryption import decrypt_bid

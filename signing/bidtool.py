@@ -369,6 +369,8 @@ class Http:
         sent = {
             "User-Agent": f"bidtool/{TOOL_VERSION}",
             "Accept": "application/json",
+            # The platform's messages in the user's language (zh-CN, en …) when it has them.
+            **({"Accept-Language": language} if (language := _user_language()) else {}),
             "X-Device-Fingerprint": self.fingerprint,
             "Referer": self.server + "/",
             **(headers or {}),
@@ -408,6 +410,15 @@ class Http:
             cookie.load(header)
             for name, morsel in cookie.items():
                 self.cookies[name] = morsel.value
+
+
+def _user_language() -> str:
+    """The POSIX locale's language as an HTTP language tag ("zh_CN.UTF-8" → "zh-CN")."""
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        value = os.environ.get(name, "").split(".")[0].split("@")[0]
+        if value and value not in ("C", "POSIX"):
+            return value.replace("_", "-")
+    return ""
 
 
 def _json(data: bytes) -> Any:

@@ -66,7 +66,23 @@ def platform_trust_store() -> TrustStore:
         roots.insert(0, directory / "root.pem")
         intermediates.append(directory / "issuing.pem")
         crl_paths[:0] = [directory / "root-crl.pem", directory / "issuing-crl.pem"]
-    return TrustStore.from_pem_files(roots=roots, intermediates=intermediates, crls=crl_paths)
+    versions = tuple(_version(path) for path in (*roots, *intermediates, *crl_paths))
+    return _trust_store(tuple(roots), tuple(intermediates), tuple(crl_paths), versions)
+
+
+def _version(path: Path) -> int:
+    try:
+        return path.stat().st_mtime_ns
+    except FileNotFoundError:
+        return 0
+
+
+@lru_cache(maxsize=8)
+def _trust_store(roots: tuple[Path, ...], intermediates: tuple[Path, ...],
+                 crl_paths: tuple[Path, ...], versions: tuple[int, ...]) -> TrustStore:
+    """Parsed once per version of the files: a fresh CRL (new mtime) is read at the next call."""
+    return TrustStore.from_pem_files(roots=list(roots), intermediates=list(intermediates),
+                                     crls=list(crl_paths))
 
 
 def _service_credential_path(kind: str) -> Path:

@@ -15,7 +15,7 @@ from typing import Any
 
 from storage.objects import ObjectStorage
 
-PREFETCH_CHUNKS = 16  # × the adapter's read chunk: bounded read-ahead per open reader
+PREFETCH_CHUNKS = 4  # × the adapter's read chunk (1 MiB): bounded read-ahead per reader
 _END = object()
 
 

@@ -6,6 +6,7 @@ Decrypted files are written beside their final names and renamed only when every
 """
 
 import contextlib
+import hashlib
 import io
 import os
 import tempfile
@@ -55,6 +56,7 @@ class OpenedBid:
     header_signature: SignatureInfo
     manifest_signature: SignatureInfo
     files: tuple[Path, ...]  # empty when only verified
+    header_sha256: str = ""  # SHA-256 of the header bytes, as a receipt names them
 
     @property
     def price_sheet(self) -> dict[str, Any]:
@@ -228,6 +230,7 @@ def open_sealed_bid(
         header_signature=header_signature,
         manifest_signature=manifest_signature,
         files=tuple(targets),
+        header_sha256=hashlib.sha256(envelope.header_bytes).hexdigest(),
     )
 
 
@@ -256,4 +259,5 @@ def open_manifest(
         header_signature=header_signature,
         manifest_signature=manifest_signature,
         files=(),
+        header_sha256=hashlib.sha256(envelope.header_bytes).hexdigest(),
     )

@@ -26,6 +26,7 @@ PASSWORD = "opening secret"
 @pytest.fixture
 def workspace(tmp_path, monkeypatch, bid_settings):
     monkeypatch.setenv("BIDTOOL_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("LC_ALL", "en_US.UTF-8")  # the platform answers in English
     (tmp_path / "pw").write_text(PASSWORD + "\n")
     return tmp_path
 
