@@ -152,3 +152,34 @@ def test_after_the_deadline_the_host_sees_every_bidder_before_anyone_signs_in(
     assert hall["session"] is None
     assert [row["bidder"] for row in hall["bidders"]] == [bidder.name for bidder in story.bidders]
     assert not any(row["signed_in"] for row in hall["bidders"])
+
+
+def test_a_committee_member_without_a_certificate_stops_the_publication(bid_settings):
+    from accounts.models import Role
+    from tests.factories import MembershipFactory, TenderFactory, UserFactory
+    from trading.models import Tender
+    from trading.services import Acting, TenderInvalid, tender_publish
+
+    draft = TenderFactory()
+    tenderee = MembershipFactory(role=Role.TENDEREE, organisation=draft.project.tenderee)
+    members = [UserFactory(), UserFactory()]
+    Tender.objects.filter(pk=draft.pk).update(opening_committee={
+        "members": [str(member.pk) for member in members], "threshold": 2})
+
+    with pytest.raises(TenderInvalid) as refused:
+        tender_publish(acting=Acting(user=tenderee.user), tender_id=draft.pk)
+
+    assert str(members[0].pk) in refused.value.problems["opening_committee"]
+    assert Tender.objects.get(pk=draft.pk).state == TenderState.DRAFT
+
+
+def test_a_published_tender_with_a_committee_offers_its_escrow_key_to_bidders(
+        bid_settings, certificate_authority):
+    story = build_opening(certificate_authority, bidders=0, committee=3, threshold=2)
+
+    tender = story.host.get(f"/api/v1/tenders/{story.tender_id}").json()
+
+    assert tender["escrow_public_key"].startswith("-----BEGIN PUBLIC KEY-----")
+    assert tender["escrow_key_id"] == story.tender.escrow.key_id
+    assert len(story.tender.escrow.shares) == 3
+    assert Event.objects.filter(action="tender.escrow_created").count() == 1
