@@ -105,7 +105,8 @@ def decrypt_bid(decryption_id: UUID) -> str:
         with stored_reader(bid) as source:
             opened = open_sealed_bid(source, trust=platform_trust_store(), data_key=data_key,
                                      expected_tender_id=str(bid.tender_id),
-                                     at=bid.received_at, progress=progress)
+                                     at=bid.received_at, progress=progress,
+                                     received_header_sha256=bid.header_sha256)
     except (EnvelopeError, SigningError) as error:
         decryption_fail(decryption_id, code=getattr(error, "code", "bid_invalid"),
                         reason=str(error),
@@ -117,13 +118,6 @@ def decrypt_bid(decryption_id: UUID) -> str:
         # Give the lease back so that the task's retry (or the sweep) can run at once.
         _release(decryption_id, run)
         raise
-    if opened.header_sha256 != bid.header_sha256:
-        # A header re-signed by the bidder after the deadline opens, but is not the bid received.
-        decryption_fail(decryption_id, code="header_changed", reason=(
-            "The stored bid's header is not the one its receipt names."),
-            evidence={"receipt_header_sha256": bid.header_sha256,
-                      "stored_header_sha256": opened.header_sha256})
-        return "failed"
     if opened.header.bidder_uscc != bid.bidder.uscc:
         decryption_fail(decryption_id, code="wrong_bidder", reason=(
             f"The stored bid names bidder {opened.header.bidder_uscc}, not {bid.bidder.uscc}."),

@@ -31,14 +31,16 @@ def read_stored_header(bid: Bid) -> Header:
 def check_data_key(bid: Bid, data_key: bytes) -> OpenedBid:
     """Open only the manifest with `data_key`: WrongKey if it is not this bid's key.
 
-    Certificates are judged at the time the bid was received (the receipt proves the header
-    existed then), so a certificate that expired since does not void a bid.
+    The stored header must be the one received (the receipt's digest; verified then, so not
+    again). The manifest's certificate is judged at the time the bid was received, so a
+    certificate that expired since does not void a bid.
     """
     from signing.conf import platform_trust_store
 
     with stored_reader(bid) as source:
         opened = open_manifest(source, trust=platform_trust_store(), data_key=data_key,
-                               expected_tender_id=str(bid.tender_id), at=bid.received_at)
+                               expected_tender_id=str(bid.tender_id), at=bid.received_at,
+                               received_header_sha256=bid.header_sha256)
     if opened.header.bidder_uscc != bid.bidder.uscc:
         raise HeaderInvalid(_("The stored bid names bidder %(found)s, not %(bidder)s.")
                             % {"found": opened.header.bidder_uscc, "bidder": bid.bidder.uscc})

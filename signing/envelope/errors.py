@@ -29,6 +29,12 @@ class HeaderSignatureInvalid(EnvelopeError):
     code = "header_signature_invalid"
 
 
+class HeaderChanged(EnvelopeError):
+    """The header is not the one the platform received (its digest differs from the receipt's)."""
+
+    code = "header_changed"
+
+
 class SignerMismatch(EnvelopeError):
     """The certificate that signed does not match the one the header or manifest names."""
 

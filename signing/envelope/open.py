@@ -29,6 +29,7 @@ from signing.envelope.container import (
 from signing.envelope.encryption import Progress, decrypt_stream
 from signing.envelope.errors import (
     FileDigestMismatch,
+    HeaderChanged,
     InputInvalid,
     ManifestInvalid,
     ManifestSignatureInvalid,
@@ -53,10 +54,10 @@ from signing.trust import TrustStore
 class OpenedBid:
     header: Header
     manifest: dict[str, Any]
-    header_signature: SignatureInfo
+    # None when the caller vouched for the header (`received_header_sha256`) instead.
+    header_signature: SignatureInfo | None
     manifest_signature: SignatureInfo
     files: tuple[Path, ...]  # empty when only verified
-    header_sha256: str = ""  # SHA-256 of the header bytes, as a receipt names them
 
     @property
     def price_sheet(self) -> dict[str, Any]:
@@ -75,6 +76,19 @@ def unwrap_data_key(header: Header, private_key: PrivateKey) -> bytes:
         tender_id=header.tender_id, bidder_uscc=header.bidder_uscc, role=recipient.role
     )
     return unwrap_key(recipient.method, recipient.wrapped_key, private_key, info=info)
+
+
+def _check_header(envelope: Envelope, trust: TrustStore, at: datetime | None,
+                  received_header_sha256: str | None) -> SignatureInfo | None:
+    if received_header_sha256 is None:
+        return verify_header_signature(envelope, trust=trust, at=at)
+    found = hashlib.sha256(envelope.header_bytes).hexdigest()
+    if found != received_header_sha256:
+        raise HeaderChanged(
+            f"The sealed bid's header (SHA-256 {found}) is not the one received "
+            f"(SHA-256 {received_header_sha256}): the stored bid was replaced."
+        )
+    return None  # verified when the bid was received
 
 
 def _context(header: Header, index: int, kind: str) -> bytes:
@@ -178,18 +192,23 @@ def open_sealed_bid(
     expected_tender_id: str | None = None,
     at: datetime | None = None,
     progress: Progress | None = None,
+    received_header_sha256: str | None = None,
 ) -> OpenedBid:
     """Decrypt and check a sealed bid (a seekable binary file) with a data key or private key.
 
     With `output_directory` the files are written there (under their manifest names, never
     over an existing file); without it the plaintext is checked and discarded.
+
+    `received_header_sha256`: the digest of the header the platform received and verified
+    (the receipt names it). The file's header must be exactly that one (HeaderChanged
+    otherwise), and its signature is then not verified again.
     """
     if (data_key is None) == (private_key is None):
         raise ValueError("Give exactly one of data_key and private_key.")
     envelope = read_envelope(source)
     header = envelope.header
     check_tender(header, expected_tender_id)
-    header_signature = verify_header_signature(envelope, trust=trust, at=at)
+    header_signature = _check_header(envelope, trust, at, received_header_sha256)
     require_exact_size(source, envelope)
     if data_key is None:
         assert private_key is not None  # narrowed by the check above
@@ -230,7 +249,6 @@ def open_sealed_bid(
         header_signature=header_signature,
         manifest_signature=manifest_signature,
         files=tuple(targets),
-        header_sha256=hashlib.sha256(envelope.header_bytes).hexdigest(),
     )
 
 
@@ -241,6 +259,7 @@ def open_manifest(
     data_key: bytes,
     expected_tender_id: str | None = None,
     at: datetime | None = None,
+    received_header_sha256: str | None = None,
 ) -> OpenedBid:
     """Check a data key quickly: decrypt and verify only the (small) manifest part.
 
@@ -250,7 +269,7 @@ def open_manifest(
     envelope = read_envelope(source)
     header = envelope.header
     check_tender(header, expected_tender_id)
-    header_signature = verify_header_signature(envelope, trust=trust, at=at)
+    header_signature = _check_header(envelope, trust, at, received_header_sha256)
     require_exact_size(source, envelope)
     manifest, manifest_signature = _open_manifest(source, envelope, data_key, trust, at)
     return OpenedBid(
@@ -259,5 +278,4 @@ def open_manifest(
         header_signature=header_signature,
         manifest_signature=manifest_signature,
         files=(),
-        header_sha256=hashlib.sha256(envelope.header_bytes).hexdigest(),
     )

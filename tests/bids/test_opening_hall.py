@@ -183,3 +183,30 @@ def test_a_published_tender_with_a_committee_offers_its_escrow_key_to_bidders(
     assert tender["escrow_key_id"] == story.tender.escrow.key_id
     assert len(story.tender.escrow.shares) == 3
     assert Event.objects.filter(action="tender.escrow_created").count() == 1
+
+
+def test_a_bid_replaced_in_storage_by_a_later_sealing_fails_as_tampered(
+        bid_settings, certificate_authority):
+    import io
+
+    from storage.objects import get_storage
+    from tests.bids.conftest import seal
+    from tests.bids.opening import price_sheet
+
+    story = build_opening(certificate_authority, bidders=1)
+    story.reach_deadline()
+    story.host_post("start")
+    bidder = story.bidders[0]
+    assert bidder.hand_over_key(story.tender_id).status_code == 202
+    # Someone with write access to the store puts a validly signed, later sealing in its place.
+    later = seal(bidder.credential, story.tender.pk, price_sheet=price_sheet(1_00))
+    upload = BidDecryption.objects.get(bid_id=bidder.bid_id).bid.upload
+    get_storage().put_stream(bucket=upload.bucket, key=upload.object_key,
+                             stream=io.BytesIO(later))
+
+    assert story.run_decryptions() == ["failed"]
+
+    decryption = BidDecryption.objects.get(bid_id=bidder.bid_id)
+    assert decryption.failure_code == "header_changed"
+    assert Alert.objects.get(kind="bid_tampered").object_id == bidder.bid_id
+    assert decryption.price_sheet == {}

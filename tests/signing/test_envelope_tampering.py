@@ -211,3 +211,22 @@ def test_a_flipped_bit_in_the_header_signature_is_detected(sealed, trust_store, 
     bit = data.draw(st.integers(0, 7), label="bit")
     with pytest.raises(SigningError):
         verify_bytes(flip_bit(sealed, byte * 8 + bit), trust=trust_store)
+
+
+def test_a_header_other_than_the_received_one_is_refused_even_if_validly_signed(
+    sealed, bidder_credential, trust_store
+):
+    """The bidder re-seals after the deadline: a valid file, but not the bid received."""
+    import hashlib
+
+    from signing.envelope.errors import HeaderChanged
+
+    received = hashlib.sha256(envelope_of(sealed).header_bytes).hexdigest()
+    resealed = seal_contents(bidder_credential, [b"a better offer, sealed late"])
+
+    opened = open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key,
+                        received_header_sha256=received)
+    assert opened.header_signature is None  # verified when received; not again
+    with pytest.raises(HeaderChanged, match="not the one received"):
+        open_bytes(resealed, trust=trust_store, private_key=bidder_credential.private_key,
+                   received_header_sha256=received)
