@@ -1,17 +1,20 @@
 """Sealed bid submission end to end, beside a plain put_object of the same file, and a surge.
 
     python -m bench.bench_bid_submission [--size-mib 1024] [--surge-bidders 20] [--surge-mib 8]
+                                         [--rounds 2]
 
 Starts its own parts in a temporary folder: a SeaweedFS S3 server, a fresh PostgreSQL database
 (DATABASE_URL's server, default postgres://postgres@127.0.0.1:5432), a platform CA, and the web
-application under gunicorn (one worker, 8 threads), whose peak resident memory (VmHWM) is read
-from /proc at the end. The client is bidtool's own (login, resumable submit, finalise).
+application under gunicorn (one worker, 8 threads, MALLOC_ARENA_MAX=2 unless set), whose
+resident memory after start-up (VmRSS) and peak resident memory (VmHWM) are read from /proc.
+The client is bidtool's own (login, resumable submit, finalise).
 
 Cases:
 * submit: `bidtool submit` of one sealed bid of --size-mib (open, parts, finalise with the
-  streamed-back verification, receipt), timed end to end;
+  streamed-back verification, receipt), timed end to end, and its finalise request alone;
 * plain put_object: the SDK's put_object of the same file to the same server (known length,
-  SDK defaults), the baseline (goal: submit ≥ 0.8× its throughput);
+  SDK defaults), the baseline (goal: submit ≥ 0.8× its throughput); --rounds of each,
+  alternating which goes first;
 * surge: --surge-bidders bidders each submitting a --surge-mib bid at once; p50/p99 of the
   finalise step.
 Prints figures; never passes or fails on time.
@@ -26,6 +29,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -139,6 +143,9 @@ def _seal(credential, tender_id: str, source: Path, output: Path) -> None:
 def _start_web(folder: Path, environment: dict[str, str]) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     log = (folder / "gunicorn.log").open("wb")
+    # The web service's recommended environment (docs/bids.md): glibc's per-thread malloc
+    # arenas would otherwise keep freed buffers of 8 threads as resident memory.
+    environment = {"MALLOC_ARENA_MAX": "2", **environment}
     process = subprocess.Popen(
         [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-w", "1",
          "--threads", "8", "-b", f"127.0.0.1:{port}", "--timeout", "600"],
@@ -162,6 +169,8 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--surge-bidders", type=int, default=20)
     parser.add_argument("--surge-mib", type=int, default=8)
+    parser.add_argument("--rounds", type=int, default=2,
+                        help="submit and plain put each this many times, alternating order")
     arguments = parser.parse_args()
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -188,7 +197,9 @@ def main() -> None:
             tender, credentials, _ = _prepare(folder, 1 + arguments.surge_bidders)
             web, url = _start_web(folder, environment)
             results = _run(arguments, folder, url, str(tender.pk), credentials, server,
-                           web_peak=lambda: max(map(_peak_mib, _children(web.pid)), default=0))
+                           web_peak=lambda: max(map(_peak_mib, _children(web.pid)), default=0),
+                           web_rss=lambda: max(map(_rss_mib, _children(web.pid)), default=0),
+                           web_cpu=lambda: _cpu_seconds(_children(web.pid)[0]))
         finally:
             if web is not None:
                 web.terminate()
@@ -201,8 +212,43 @@ def main() -> None:
     _print(arguments, results)
 
 
+@contextmanager
+def _timing_finalise(bidtool):
+    """Time the finalise request of `bidtool submit` (the rest is opening and relaying parts)."""
+    seconds: list[float] = []
+    original = bidtool.Http.request
+
+    def request(self, method: str, path: str, **options):
+        started = time.perf_counter()
+        try:
+            return original(self, method, path, **options)
+        finally:
+            if path.endswith("/finalise"):
+                seconds.append(time.perf_counter() - started)
+
+    bidtool.Http.request = request
+    try:
+        yield seconds
+    finally:
+        bidtool.Http.request = original
+
+
+def _cpu_seconds(pid: int) -> tuple[float, float]:
+    """User and system CPU time of a process so far (its threads included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / ticks, int(fields[12]) / ticks
+
+
+def _rss_mib(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
 def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
-         web_peak) -> dict:
+         web_peak, web_rss, web_cpu) -> dict:
     from minio import Minio
 
     from signing import bidtool
@@ -214,27 +260,52 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
     _seal(credential, tender_id, source, sealed)
     source.unlink()
     sealed_size = sealed.stat().st_size
+    web_start_rss = web_rss()  # after start-up and a health check: the floor before any bid
     os.environ["BIDTOOL_HOME"] = str(folder / "home-0")
     assert bidtool.main(["login", "--server", url, "--cert", str(p12),
                          "--password-file", str(folder / "pw")]) == 0
-    started = time.perf_counter()
-    assert bidtool.main(["submit", "--server", url, str(sealed)]) == 0
-    submit_seconds = time.perf_counter() - started
-    peak_after_submit = web_peak()
-
     client = Minio(server.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False)
     if not client.bucket_exists(bucket_name="bench-plain"):
         client.make_bucket(bucket_name="bench-plain")
-    started = time.perf_counter()
-    with sealed.open("rb") as stream:
-        client.put_object(bucket_name="bench-plain", object_name="plain", data=stream,
-                          length=sealed_size)
-    plain_seconds = time.perf_counter() - started
+
+    web_cpu_seconds = [0.0, 0.0]  # user, system
+
+    def submit() -> tuple[float, float]:
+        with _timing_finalise(bidtool) as finalise_seconds:
+            cpu, started = web_cpu(), time.perf_counter()
+            assert bidtool.main(["submit", "--server", url, str(sealed)]) == 0
+            for index, value in enumerate(web_cpu()):
+                web_cpu_seconds[index] += value - cpu[index]
+            return time.perf_counter() - started, sum(finalise_seconds)
+
+    def plain() -> float:
+        started = time.perf_counter()
+        with sealed.open("rb") as stream:
+            client.put_object(bucket_name="bench-plain", object_name="plain", data=stream,
+                              length=sealed_size)
+        return time.perf_counter() - started
+
+    # Other work on a shared machine drifts: alternate the order (plain, submit, submit,
+    # plain, …) so that neither case always runs in the quieter moment.
+    rounds = []
+    for number in range(max(1, arguments.rounds)):
+        if number % 2 == 0:
+            plain_seconds = plain()
+            submit_seconds, finalise_seconds = submit()
+        else:
+            submit_seconds, finalise_seconds = submit()
+            plain_seconds = plain()
+        rounds.append({"submit_seconds": submit_seconds, "finalise_seconds": finalise_seconds,
+                       "plain_seconds": plain_seconds})
+    peak_after_submit = web_peak()
     sealed.unlink()
 
     latencies = _surge(arguments, folder, url, tender_id, credentials[1:])
-    return {"sealed_size": sealed_size, "submit_seconds": submit_seconds,
-            "plain_seconds": plain_seconds, "latencies": latencies,
+    return {"sealed_size": sealed_size, "rounds": rounds,
+            **{key: sum(item[key] for item in rounds)
+               for key in ("submit_seconds", "finalise_seconds", "plain_seconds")},
+            "web_cpu_seconds": web_cpu_seconds, "latencies": latencies,
+            "web_start_rss_mib": web_start_rss,
             "web_peak_after_submit_mib": peak_after_submit, "web_peak_mib": web_peak()}
 
 
@@ -288,23 +359,36 @@ def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> li
 
 def _print(arguments, results: dict) -> None:
     mib = results["sealed_size"] / MIB
-    submit = mib / results["submit_seconds"]
-    plain = mib / results["plain_seconds"]
+    sent = mib * len(results["rounds"])  # the seconds below are summed over the rounds
+    submit = sent / results["submit_seconds"]
+    plain = sent / results["plain_seconds"]
     latencies = sorted(results["latencies"])
-    print(f"bid submission, one sealed bid of {mib:,.1f} MiB, SeaweedFS and gunicorn on loopback")
-    print(f"{'case':<26}{'MiB/s':>10}{'seconds':>10}")
-    print(f"{'bidtool submit (end to end)':<26}{submit:>10.1f}{results['submit_seconds']:>10.1f}")
-    print(f"{'plain put_object':<26}{plain:>10.1f}{results['plain_seconds']:>10.1f}")
-    print(f"ratio submit / plain: {submit / plain:.2f} (goal ≥ 0.8)")
+    print(f"bid submission, one sealed bid of {mib:,.1f} MiB, SeaweedFS and gunicorn on loopback "
+          f"({len(results['rounds'])} rounds)")
+    print(f"{'case':<30}{'MiB/s':>10}{'seconds':>10}")
+    for number, item in enumerate(results["rounds"], start=1):
+        for name, key in (("bidtool submit (end to end)", "submit_seconds"),
+                          ("plain put_object", "plain_seconds")):
+            print(f"{f'{name} #{number}':<30}{mib / item[key]:>10.1f}{item[key]:>10.1f}")
+    print(f"all rounds: submit {submit:.1f} MiB/s, plain put_object {plain:.1f} MiB/s; "
+          f"ratio submit / plain: {submit / plain:.2f} (goal ≥ 0.8)")
+    relay = results["submit_seconds"] - results["finalise_seconds"]
+    print(f"submit, all rounds: open and relay the parts {relay:.1f} s ({sent / relay:.1f} MiB/s), "
+          f"finalise {results['finalise_seconds']:.1f} s "
+          f"({sent / max(results['finalise_seconds'], 1e-9):.1f} MiB/s)")
+    user, system = (seconds / len(results["rounds"]) for seconds in results["web_cpu_seconds"])
+    print(f"web process CPU time per submission: {user:.1f} s user, {system:.1f} s system")
+    print(f"web process RSS after start-up (import floor): {results['web_start_rss_mib']:.1f} MiB")
     print(f"web process peak RSS after the submission: "
           f"{results['web_peak_after_submit_mib']:.1f} MiB, after the surge: "
-          f"{results['web_peak_mib']:.1f} MiB (goal: flat, < 128 MiB; import floor ≈ 112 MiB)")
+          f"{results['web_peak_mib']:.1f} MiB (goal: flat, < 128 MiB)")
     if latencies:
         p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
         print(f"surge: {len(latencies)} bidders × {arguments.surge_mib} MiB at once: finalise "
               f"p50 {statistics.median(latencies):.2f} s, p99 {p99:.2f} s, "
               f"max {latencies[-1]:.2f} s")
-    print(json.dumps({key: value for key, value in results.items() if key != "latencies"}))
+    print(json.dumps({key: value for key, value in results.items()
+                      if key not in {"latencies", "rounds"}}))
 
 
 if __name__ == "__main__":

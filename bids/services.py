@@ -12,6 +12,9 @@ import datetime as dt
 import hashlib
 import logging
 import time
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, BinaryIO
 from uuid import UUID
@@ -54,6 +57,7 @@ from signing.errors import SigningError
 from storage.objects import (
     MINIMUM_PART_SIZE,
     StorageError,
+    StreamEnded,
     UploadedPart,
     UploadNotFound,
     get_storage,
@@ -283,31 +287,37 @@ def _own_upload(acting: BidderActing, upload_id: UUID) -> BidUpload:
     return upload
 
 
-def _read_bounded(stream: BinaryIO, expected: int) -> bytearray:
-    """Read exactly `expected` bytes from a request body in small chunks, never more.
-
-    One buffer of the part's size, allocated once and filled in place: no growth copies, and
-    handed to the SDK as is (it hashes and sends a bytes-like body without copying it).
-    """
-    buffer = bytearray(expected)
-    view = memoryview(buffer)
-    filled = 0
-    while filled < expected:
-        chunk = stream.read(min(READ_CHUNK, expected - filled))
+def _read_bounded(stream: BinaryIO, expected: int) -> bytes:
+    """Read exactly `expected` bytes from a request body in small chunks, never more (fewer
+    only if the body ends first)."""
+    buffer = bytearray()
+    while len(buffer) < expected:
+        chunk = stream.read(min(READ_CHUNK, expected - len(buffer)))
         if not chunk:
             break
-        view[filled:filled + len(chunk)] = chunk
-        filled += len(chunk)
-    view.release()
-    if filled < expected:
-        del buffer[filled:]
-    return buffer
+        buffer += chunk
+    return bytes(buffer)
+
+
+class _Prefixed:
+    """The request body with its first bytes, already read and checked, put back in front."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head = memoryview(head)
+        self._rest = rest
+
+    def read(self, size: int = -1) -> bytes:
+        if self._head:
+            wanted = len(self._head) if size is None or size < 0 else size
+            data, self._head = bytes(self._head[:wanted]), self._head[wanted:]
+            return data
+        return self._rest.read(size)
 
 
 FRONT_MAX_SIZE = PREAMBLE_SIZE + MAX_HEADER_SIZE + MAX_SIGNATURE_SIZE + MAX_PADDING_SIZE
 
 
-def _check_front(upload: BidUpload, data: bytearray) -> None:
+def _check_front(upload: BidUpload, data: bytes) -> None:
     """The first bytes must be a sealed bid for this tender and bidder, of the declared size."""
     import io
 
@@ -357,10 +367,11 @@ def bid_upload_part(
     *, acting: BidderActing, upload_id: UUID, number: int, stream: BinaryIO,
     length: int | None,
 ) -> BidUploadPart:
-    """Store part `number` of an upload, read from `stream` in bounded chunks.
+    """Store part `number` of an upload, relayed from `stream` to S3 as it is read.
 
-    Every part but the last is exactly the upload's part size, so the whole file is never held:
-    memory is one part per request. Part 1 is checked before anything is stored.
+    Every part but the last is exactly the upload's part size; neither a part nor the file is
+    ever held whole: memory is a few hundred KiB per request (part 1: its front, a few MiB,
+    which is checked before anything is stored).
     """
     upload = _own_upload(acting, upload_id)
     if upload.state != UploadState.UPLOADING:
@@ -396,38 +407,57 @@ def bid_upload_part(
     except BidRefused as refusal:
         _refuse_upload(upload, refusal, actor=acting.as_actor())
         raise
-    data = _read_bounded(stream, expected)
-    if len(data) != expected:
-        raise BidRefused(
-            "part_incomplete",
-            _("Part %(number)s ended after %(received)s of %(expected)s bytes: send it again.")
-            % {"number": number, "received": len(data), "expected": expected},
-            retryable=True,
-        )
+    body: Any = stream
     if number == 1:
+        # The front is checked before any byte is stored; the rest is relayed as it comes.
+        head = _read_bounded(stream, min(expected, FRONT_MAX_SIZE))
+        if len(head) < min(expected, FRONT_MAX_SIZE):
+            raise _part_incomplete(number, len(head), expected)
         try:
-            _check_front(upload, data)
+            _check_front(upload, head)
         except BidRefused as refusal:
             _refuse_upload(upload, refusal, actor=acting.as_actor())
             raise
+        body = _Prefixed(head, stream)
     storage = get_storage()
     try:
-        stored = storage.multipart_upload_part(
+        # Relayed to S3 while it is read and hashed: the web process holds a few hundred KiB
+        # of a part, never the part (nor the file).
+        stored, sha256 = storage.multipart_upload_stream(
             bucket=upload.bucket, key=upload.object_key, upload_id=upload.storage_upload_id,
-            number=number, data=data,
+            number=number, stream=body, length=expected,
         )
+    except StreamEnded as ended:
+        _forget_part(upload, number)
+        raise _part_incomplete(number, ended.received, expected) from None
     except UploadNotFound:
         raise BidRefused("upload_not_open",
                          _("Upload %(upload)s was ended.") % {"upload": upload.pk},
                          status=409) from None
     except StorageError as error:
+        _forget_part(upload, number)
         raise _storage_unavailable(error) from None
     part, _created = BidUploadPart.objects.update_or_create(
         upload=upload, number=number,
-        defaults={"size": stored.size, "etag": stored.etag,
-                  "sha256": hashlib.sha256(data).hexdigest(), "stored_at": database_now()},
+        defaults={"size": stored.size, "etag": stored.etag, "sha256": sha256,
+                  "stored_at": database_now()},
     )
     return part
+
+
+def _part_incomplete(number: int, received: int, expected: int) -> BidRefused:
+    return BidRefused(
+        "part_incomplete",
+        _("Part %(number)s ended after %(received)s of %(expected)s bytes: send it again.")
+        % {"number": number, "received": received, "expected": expected},
+        retryable=True,
+    )
+
+
+def _forget_part(upload: BidUpload, number: int) -> None:
+    """A part whose sending failed half-way counts as missing: S3 may have dropped the copy it
+    held before, so the client must send it again (finalise names it in `missing_parts`)."""
+    BidUploadPart.objects.filter(upload=upload, number=number).delete()
 
 
 def _discard_stored(upload: BidUpload) -> None:
@@ -463,22 +493,42 @@ def bid_upload_status(*, acting: BidderActing, upload_id: UUID) -> BidUpload:
     return _own_upload(acting, upload_id)
 
 
-class _HashingStream:
-    """A file-like view of the stored object's chunks, hashing everything read."""
+class _StoredObjectReader:
+    """A file-like view of the stored object's chunks for `verify_sealed_bid`, hashing the
+    whole object on the way.
 
-    def __init__(self, chunks: Any) -> None:
+    The whole-object SHA-256 runs on its own thread, a whole chunk at a time, in order (hashlib
+    releases the GIL), while the calling thread cuts blocks for the verifier, whose part
+    digests run on a thread of their own: the three overlap instead of taking turns. At most
+    one chunk waits for the hashing thread besides the one it hashes.
+    """
+
+    _MAX_QUEUED = 1
+
+    def __init__(self, chunks: Iterator[bytes], hasher: ThreadPoolExecutor) -> None:
         self._chunks = iter(chunks)
+        self._hasher = hasher
+        self._queued: deque[Future[None]] = deque()
         self._buffer = b""
         self._offset = 0
-        self.sha256 = hashlib.sha256()
+        self._sha256 = hashlib.sha256()
         self.size = 0
+
+    def _next_chunk(self) -> bytes:
+        chunk = next(self._chunks, b"")
+        if chunk:
+            self._queued.append(self._hasher.submit(self._sha256.update, chunk))
+            while len(self._queued) > self._MAX_QUEUED:
+                self._queued.popleft().result()
+            self.size += len(chunk)
+        return chunk
 
     def read(self, size: int = -1) -> bytes:
         pieces = []
         wanted = size if size is not None and size >= 0 else None
         while wanted is None or wanted > 0:
             if self._offset >= len(self._buffer):
-                self._buffer = next(self._chunks, b"")
+                self._buffer = self._next_chunk()
                 self._offset = 0
                 if not self._buffer:
                     break
@@ -488,10 +538,15 @@ class _HashingStream:
             pieces.append(piece)
             if wanted is not None:
                 wanted -= len(piece)
-        data = b"".join(pieces)
-        self.sha256.update(data)
-        self.size += len(data)
-        return data
+        return pieces[0] if len(pieces) == 1 else b"".join(pieces)
+
+    def sha256(self) -> str:
+        """The digest of every byte of the object: all of it must have been read."""
+        if self._offset < len(self._buffer) or self._next_chunk():
+            raise StorageError("the stored object was not read to its end")
+        while self._queued:
+            self._queued.popleft().result()
+        return self._sha256.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -506,15 +561,21 @@ def _existing(bid: Bid) -> Finalised:
 
 
 def _verify_stored(upload: BidUpload, at: dt.datetime) -> tuple[Any, str, int]:
+    """Read the assembled object back from storage through `verify_sealed_bid`, hashing it:
+    what is verified and what the receipt names is what storage holds."""
     from signing.conf import platform_trust_store
 
     storage = get_storage()
-    with storage.open(bucket=upload.bucket, key=upload.object_key) as chunks:
-        stream = _HashingStream(chunks)
+    with (
+        storage.open(bucket=upload.bucket, key=upload.object_key) as chunks,
+        ThreadPoolExecutor(max_workers=1, thread_name_prefix="bid-sha256") as hasher,
+    ):
+        stream = _StoredObjectReader(chunks, hasher)
         verified = verify_sealed_bid(
             stream, trust=platform_trust_store(), expected_tender_id=str(upload.tender_id), at=at
         )
-    return verified, stream.sha256.hexdigest(), stream.size
+        file_sha256 = stream.sha256()
+    return verified, file_sha256, stream.size
 
 
 @dataclass(frozen=True)

@@ -90,6 +90,9 @@ def start_embedded_s3() -> "EmbeddedS3Server | None":
 
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    # Inherited by the web server, worker and beat: glibc otherwise gives each thread its own
+    # malloc arena, which keeps freed part buffers resident (docs/bids.md, "Memory").
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     django.setup()
     python = sys.executable
     address = os.environ.get("PLATFORM_HTTP_ADDRESS", "127.0.0.1:8000")

@@ -22,6 +22,9 @@ from minio.error import S3Error
 
 MINIMUM_PART_SIZE = 5 * 1024 * 1024  # the S3 API's floor for every part but the last
 READ_CHUNK_SIZE = 1024 * 1024
+RELAY_BLOCK_SIZE = 256 * 1024  # what multipart_upload_stream holds per part in flight
+# A header the adapter passes to _Client._build_headers, never sent: the payload digest to sign.
+_GIVEN_SHA256 = "x-platform-given-sha256"
 
 
 class StorageError(Exception):
@@ -34,6 +37,15 @@ class ObjectNotFound(StorageError):
 
 class UploadNotFound(StorageError):
     """The multipart upload id is unknown to the server (completed, aborted or never made)."""
+
+
+class StreamEnded(Exception):
+    """The stream relayed by multipart_upload_stream ended (or failed) before its length."""
+
+    def __init__(self, received: int, expected: int) -> None:
+        super().__init__(f"the stream ended after {received} of {expected} bytes")
+        self.received = received
+        self.expected = expected
 
 
 @dataclass(frozen=True)
@@ -105,13 +117,69 @@ class HashingFullReader:
         return self._sha256.hexdigest()
 
 
-def _http_client(*, timeout_seconds: float, retries: int) -> urllib3.PoolManager:
+class _RelayedBody:
+    """A request body read from `stream` while urllib3 sends it: exactly `length` bytes, hashed
+    on the way. `len()` is the Content-Length; a stream that ends early raises StreamEnded, so
+    the connection is dropped and the server never completes the request."""
+
+    def __init__(self, stream: BinaryIO, length: int) -> None:
+        self._stream = stream
+        self.length = length
+        self.sent = 0
+        self.sha256 = hashlib.sha256()
+        self.ended = False
+
+    def __len__(self) -> int:
+        return self.length
+
+    def read(self, size: int = -1) -> bytes:
+        remaining = self.length - self.sent
+        size = remaining if size is None or size < 0 else min(size, remaining)
+        if size <= 0:
+            return b""
+        try:
+            data = self._stream.read(size)
+        except OSError as error:  # the client's connection, not storage's
+            self.ended = True
+            raise StreamEnded(self.sent, self.length) from error
+        if not data:
+            self.ended = True
+            raise StreamEnded(self.sent, self.length)
+        self.sha256.update(data)
+        self.sent += len(data)
+        return data
+
+
+class _Client(Minio):
+    """The SDK's client, told what payload digest to sign for a relayed body.
+
+    The SDK hashes every body before sending it (SHA-256 for SigV4 over HTTP, MD5 over HTTPS);
+    a relayed stream cannot be hashed before it is sent, so it is signed `UNSIGNED-PAYLOAD`
+    with the Content-Length its `len()` gives. Other requests are the SDK's own.
+    """
+
+    def _build_headers(self, host, headers=None, body=None, creds=None):  # type: ignore[override]
+        headers = dict(headers or {})
+        given = headers.pop(_GIVEN_SHA256, None)
+        if given is None or body is None or creds is None:
+            return super()._build_headers(host, headers, body, creds)
+        built, date = super()._build_headers(host, headers, b"", creds)  # hashes nothing
+        built.pop("Content-MD5", None)  # that of the empty body
+        built["Content-Length"] = str(len(body))
+        built["x-amz-content-sha256"] = given
+        return built, date
+
+
+def _http_client(
+    *, timeout_seconds: float, retries: int, blocksize: int = 16384
+) -> urllib3.PoolManager:
     return urllib3.PoolManager(
         timeout=urllib3.Timeout(connect=timeout_seconds, read=max(timeout_seconds, 60.0)),
         retries=urllib3.Retry(
             total=retries, backoff_factor=0.2, status_forcelist=[500, 502, 503, 504]
         ),
         maxsize=10,
+        blocksize=blocksize,
     )
 
 
@@ -142,6 +210,11 @@ class ObjectStorage:
             "region": region,
         }
         self._client = Minio(**options, http_client=_http_client(timeout_seconds=10, retries=3))
+        # A relayed stream cannot be sent twice: no retries, and 256 KiB per socket write.
+        self._relay_client = _Client(
+            **options, http_client=_http_client(timeout_seconds=10, retries=0,
+                                                blocksize=RELAY_BLOCK_SIZE)
+        )
         # Health probes must answer in seconds, not after the SDK's retries and back-off.
         self._probe_client = Minio(
             **options, http_client=_http_client(timeout_seconds=2, retries=0)
@@ -278,6 +351,38 @@ class ObjectStorage:
                 upload_id=upload_id, part_number=number,
             )
         return UploadedPart(number, etag.strip('"'), len(data))
+
+    def multipart_upload_stream(
+        self, *, bucket: str, key: str, upload_id: str, number: int, stream: BinaryIO,
+        length: int,
+    ) -> tuple[UploadedPart, str]:
+        """Store part `number` from `stream`, exactly `length` bytes, relayed as it is read: at
+        most RELAY_BLOCK_SIZE of it is held at a time. Returns the part and the SHA-256 (hex)
+        of the bytes sent.
+
+        SigV4 would need the payload's digest before its first byte, so the payload goes
+        unsigned (`UNSIGNED-PAYLOAD`, as the SDK signs it over HTTPS too); the request is
+        signed as usual. StreamEnded if `stream` ends or fails first: the request to S3 is
+        dropped unfinished, but the server may have dropped an earlier copy of the part too,
+        so the caller must count the part as missing.
+        """
+        if not 1 <= number <= 10000:
+            raise StorageError(f"part number {number} is outside 1..10000")
+        body = _RelayedBody(stream, length)
+        try:
+            with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
+                etag = self._relay_client._upload_part(
+                    bucket_name=bucket, object_name=key, data=body,  # type: ignore[arg-type]
+                    headers={_GIVEN_SHA256: "UNSIGNED-PAYLOAD"},
+                    upload_id=upload_id, part_number=number,
+                )
+        except StorageError:
+            if body.ended:  # the failure was the client's stream, seen through urllib3
+                raise StreamEnded(body.sent, length) from None
+            raise
+        if body.sent != length:
+            raise StreamEnded(body.sent, length)
+        return UploadedPart(number, etag.strip('"'), length), body.sha256.hexdigest()
 
     def multipart_list_parts(self, *, bucket: str, key: str, upload_id: str) -> list[UploadedPart]:
         """The parts the server holds for an upload, in part-number order (see below on repeats)."""
