@@ -31,36 +31,25 @@ import threading
 import time
 from contextlib import contextmanager
 from pathlib import Path
-from urllib.parse import urlparse
+
+from bench.processes import (
+    children,
+    create_database,
+    drop_database,
+    peak_mib,
+    resident_mib,
+    write_random_file,
+)
 
 MIB = 1 << 20
 ACCESS_KEY, SECRET_KEY = "bench-access", "bench-secret-key-for-bids"
 CA_PASSPHRASE = "bench passphrase of the platform CA"  # noqa: S105 - a throwaway CA
 
 
-def _generate(path: Path, size: int) -> None:
-    block = os.urandom(MIB)
-    with path.open("wb") as sink:
-        written = 0
-        while written < size:
-            piece = block[: min(MIB, size - written)]
-            sink.write(piece)
-            written += len(piece)
 
 
-def _peak_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(item) for item in
-                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def _free_port() -> int:
@@ -69,23 +58,8 @@ def _free_port() -> int:
     return free_port()
 
 
-def _database(base_url: str) -> tuple[str, str]:
-    import psycopg
-
-    parsed = urlparse(base_url)
-    name = f"bench_bids_{os.getpid()}"
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return parsed._replace(path=f"/{name}").geturl(), name
 
 
-def _drop_database(base_url: str, name: str) -> None:
-    import psycopg
-
-    admin = urlparse(base_url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _prepare(folder: Path, bidders: int):
@@ -181,7 +155,8 @@ def main() -> None:
         server = EmbeddedS3Server(data_dir=folder / "s3", access_key=ACCESS_KEY,
                                   secret_key=SECRET_KEY, s3_port=_free_port())
         server.start()
-        database_url, database_name = _database(base_url)
+        database_name = f"bench_bids_{os.getpid()}"
+        database_url = create_database(base_url, database_name)
         environment = {
             **os.environ, "DATABASE_URL": database_url, "S3_ENDPOINT": server.endpoint,
             "S3_ACCESS_KEY": ACCESS_KEY, "S3_SECRET_KEY": SECRET_KEY,
@@ -197,9 +172,9 @@ def main() -> None:
             tender, credentials, _ = _prepare(folder, 1 + arguments.surge_bidders)
             web, url = _start_web(folder, environment)
             results = _run(arguments, folder, url, str(tender.pk), credentials, server,
-                           web_peak=lambda: max(map(_peak_mib, _children(web.pid)), default=0),
-                           web_rss=lambda: max(map(_rss_mib, _children(web.pid)), default=0),
-                           web_cpu=lambda: _cpu_seconds(_children(web.pid)[0]))
+                           web_peak=lambda: max(map(peak_mib, children(web.pid)), default=0),
+                           web_rss=lambda: max(map(resident_mib, children(web.pid)), default=0),
+                           web_cpu=lambda: _cpu_seconds(children(web.pid)[0]))
         finally:
             if web is not None:
                 web.terminate()
@@ -208,7 +183,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            _drop_database(base_url, database_name)
+            drop_database(base_url, database_name)
     _print(arguments, results)
 
 
@@ -240,11 +215,6 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
     return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
-def _rss_mib(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
@@ -255,7 +225,7 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
 
     size = arguments.size_mib * MIB
     source, sealed = folder / "offer.bin", folder / "bid.sealed"
-    _generate(source, size)
+    write_random_file(source, size)
     credential, p12 = credentials[0]
     _seal(credential, tender_id, source, sealed)
     source.unlink()
@@ -315,7 +285,7 @@ def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> li
     clients, uploads = [], []
     for number, (credential, _p12) in enumerate(credentials):
         source, sealed = folder / f"surge-{number}.bin", folder / f"surge-{number}.sealed"
-        _generate(source, arguments.surge_mib * MIB)
+        write_random_file(source, arguments.surge_mib * MIB)
         _seal(credential, tender_id, source, sealed)
         source.unlink()
         client = bidtool.Http(url)

@@ -52,7 +52,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from urllib.parse import urlparse
+
+from bench.processes import (
+    children,
+    create_database,
+    drop_database,
+    peak_mib,
+    write_random_file,
+)
 
 MIB = 1 << 20
 READ_BLOCK = 256 << 10  # what decrypt_stream asks of its source per readinto
@@ -66,26 +73,10 @@ def _log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _status_kib(pid: int, field: str) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    except OSError:
-        pass
-    return 0
 
 
-def _peak_mib(pid: int | None = None) -> float:
-    return _status_kib(pid or os.getpid(), "VmHWM") / 1024
 
 
-def _children(pid: int) -> list[int]:
-    try:
-        return [int(item) for item in
-                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
-    except OSError:
-        return []
 
 
 def _setup_django() -> None:
@@ -131,7 +122,7 @@ def _child_read(mode: str, tender_id: str, shard: int, shards: int, start_at: fl
     expected = sum(bid.size for bid in bids)
     assert total == expected, (total, expected)
     return {"bytes": total, "seconds": seconds, "started_at": started_at,
-            "ended_at": started_at + seconds, "peak_mib": _peak_mib()}
+            "ended_at": started_at + seconds, "peak_mib": peak_mib()}
 
 
 def _child_decrypt(tender_id: str) -> dict:
@@ -143,12 +134,12 @@ def _child_decrypt(tender_id: str) -> dict:
     platform_trust_store()
     ids = list(BidDecryption.objects.filter(bid__tender_id=tender_id, state="decrypting")
                .order_by("bid__sequence", "pk").values_list("pk", flat=True))
-    floor = _peak_mib()
+    floor = peak_mib()
     started = time.perf_counter()
     outcomes = [decrypt_bid(pk) for pk in ids]
     seconds = time.perf_counter() - started
     return {"jobs": len(ids), "outcomes": outcomes, "seconds": seconds,
-            "floor_mib": floor, "peak_mib": _peak_mib()}
+            "floor_mib": floor, "peak_mib": peak_mib()}
 
 
 def _child(arguments: list[str]) -> dict:
@@ -174,23 +165,8 @@ def _children_at_once(arguments: list[list[str]]) -> list[dict]:
 
 # ---- set-up ----------------------------------------------------------------------------------
 
-def _database(base_url: str, name: str) -> str:
-    import psycopg
-
-    parsed = urlparse(base_url)
-    admin = parsed._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return parsed._replace(path=f"/{name}").geturl()
 
 
-def _drop_database(base_url: str, name: str) -> None:
-    import psycopg
-
-    admin = urlparse(base_url)._replace(path="/postgres").geturl()
-    with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 def _prepare(folder: Path, bidders: int) -> list[dict]:
@@ -227,14 +203,6 @@ def _prepare(folder: Path, bidders: int) -> list[dict]:
     return cast
 
 
-def _generate(path: Path, size: int) -> None:
-    block = os.urandom(MIB)
-    with path.open("wb") as sink:
-        written = 0
-        while written < size:
-            piece = block[: min(MIB, size - written)]
-            sink.write(piece)
-            written += len(piece)
 
 
 def _data_key(sealed: Path, credential) -> bytes:
@@ -281,7 +249,7 @@ def _tender_with_bids(folder: Path, cast: list[dict], size_mib: int):
     host = Acting(user=tenderee.user, client_ip="10.0.0.8")
     tender = tender_publish(acting=host, tender_id=draft.pk)
     plaintext, sealed = folder / "技术标.pdf", folder / "bid.sealed"
-    _generate(plaintext, size_mib * MIB)
+    write_random_file(plaintext, size_mib * MIB)
     keys: dict[str, bytes] = {}
     started = time.perf_counter()
     for number, member in enumerate(cast):
@@ -322,7 +290,7 @@ def _start_worker(folder: Path, environment: dict[str, str], queue: str, concurr
     while time.monotonic() < deadline:
         if worker.poll() is not None:
             raise RuntimeError(f"the worker exited:\n{log_path.read_text()[-4000:]}")
-        if b" ready." in log_path.read_bytes() and len(_children(worker.pid)) >= concurrency:
+        if b" ready." in log_path.read_bytes() and len(children(worker.pid)) >= concurrency:
             return worker
         time.sleep(0.2)
     worker.kill()
@@ -349,8 +317,8 @@ def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurren
     acting_of = {str(member["acting"].organisation.pk): member["acting"] for member in cast}
     worker = _start_worker(folder, environment, queue, concurrency, label)
     try:
-        pool = _children(worker.pid)
-        idle = [_peak_mib(pid) for pid in pool]
+        pool = children(worker.pid)
+        idle = [peak_mib(pid) for pid in pool]
         decryptions = list(BidDecryption.objects.filter(bid__tender=tender)
                            .select_related("bid").order_by("bid__sequence", "pk"))
         started = time.perf_counter()
@@ -381,8 +349,8 @@ def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurren
                 swept = time.monotonic()
             time.sleep(0.05)
         wall = time.perf_counter() - started
-        peaks = [_peak_mib(pid) for pid in pool]
-        parent_peak = _peak_mib(worker.pid)
+        peaks = [peak_mib(pid) for pid in pool]
+        parent_peak = peak_mib(worker.pid)
     finally:
         _stop_worker(worker)
     log = (folder / f"worker-{label}.log").read_text(errors="replace")
@@ -412,14 +380,14 @@ def _run_worker_queued(folder: Path, environment: dict[str, str], queue: str,
     worker = _start_worker(folder, environment, queue, concurrency, label)
     try:
         ready = time.time()
-        pool = _children(worker.pid)
-        idle = [_peak_mib(pid) for pid in pool]
+        pool = children(worker.pid)
+        idle = [peak_mib(pid) for pid in pool]
         deadline = time.monotonic() + 3600
         while rows.filter(state="decrypting").exists():
             if time.monotonic() > deadline or worker.poll() is not None:
                 raise RuntimeError(f"decryption did not finish; see {folder}/worker-{label}.log")
             time.sleep(0.05)
-        peaks = [_peak_mib(pid) for pid in pool]
+        peaks = [peak_mib(pid) for pid in pool]
     finally:
         _stop_worker(worker)
     last = rows.aggregate(last=Max("decrypted_at"))["last"]
@@ -576,7 +544,7 @@ def main() -> None:
         server = EmbeddedS3Server(data_dir=folder / "s3", access_key=ACCESS_KEY,
                                   secret_key=SECRET_KEY, s3_port=free_port())
         server.start()
-        database_url = _database(base_url, arguments.database)
+        database_url = create_database(base_url, arguments.database)
         environment = {
             **os.environ, "DATABASE_URL": database_url, "S3_ENDPOINT": server.endpoint,
             "S3_ACCESS_KEY": ACCESS_KEY, "S3_SECRET_KEY": SECRET_KEY,
@@ -601,7 +569,7 @@ def main() -> None:
             from django.db import connections
 
             connections.close_all()
-            _drop_database(base_url, arguments.database)
+            drop_database(base_url, arguments.database)
             _purge(queue)
     _print(results, arguments.concurrency, (load_before, os.getloadavg()[0]))
 
