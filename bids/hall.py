@@ -27,7 +27,16 @@ from trading.selectors import user_manages_project
 
 REVEALED_STATES = (TenderState.OPENING, TenderState.OPENED, TenderState.FAILED,
                    TenderState.EVALUATING, TenderState.PUBLICIZING, TenderState.AWARDED,
-                   TenderState.CONTRACTED, TenderState.ARCHIVED, TenderState.SUSPENDED)
+                   TenderState.CONTRACTED, TenderState.ARCHIVED)
+
+
+def bidders_revealed(tender: Tender) -> bool:
+    """Whether the opening has begun, so bidders' names (and their number) may be shown; a
+    suspended tender counts as the state it was suspended in (a suspension before the deadline
+    reveals nothing)."""
+    state = (tender.state_before_suspension if tender.state == TenderState.SUSPENDED
+             else tender.state)
+    return state in REVEALED_STATES
 
 
 @dataclass(frozen=True)
@@ -108,7 +117,7 @@ def opening_hall(*, user: User, tender: Tender) -> dict[str, Any]:
         "session": None, "bidders": [], "objections": [], "escrow": None,
     }
     escrow = TenderEscrow.objects.filter(tender=tender).first()
-    revealed = tender.state in REVEALED_STATES
+    revealed = bidders_revealed(tender)
     signed_in = set(session.sign_ins.values_list("bidder_id", flat=True)) if session else set()
     if session is not None:
         hall["session"] = _session_json(session, now, started=started,

@@ -210,3 +210,20 @@ def test_a_bid_replaced_in_storage_by_a_later_sealing_fails_as_tampered(
     assert decryption.failure_code == "header_changed"
     assert Alert.objects.get(kind="bid_tampered").object_id == bidder.bid_id
     assert decryption.price_sheet == {}
+
+
+def test_a_tender_suspended_before_its_deadline_still_hides_who_bid(bid_settings,
+                                                                    certificate_authority):
+    from accounts.models import Role
+    from tests.factories import MembershipFactory
+    from trading.services import Acting, tender_suspend
+
+    story = build_opening(certificate_authority, bidders=2)
+    supervisor = MembershipFactory(role=Role.SUPERVISOR, organisation=None).user
+    tender_suspend(acting=Acting(user=supervisor), tender_id=story.tender.pk,
+                   reason="投诉处理期间暂停")
+
+    hall = story.bidders[0].hall(story.tender_id)
+
+    assert hall["tender"]["state"] == TenderState.SUSPENDED
+    assert [row["bidder"] for row in hall["bidders"]] == [story.bidders[0].name]
