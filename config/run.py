@@ -110,6 +110,7 @@ def main() -> int:
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo")
         call_command("load_demo_tenders")
+        call_command("load_demo_opening")
         bin_dir = Path(python).parent
         supervisor.spawn("worker", [
             str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
