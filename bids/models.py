@@ -245,6 +245,8 @@ class OpeningSession(ConcurrentTransitionMixin, models.Model):
     record_signature = models.BinaryField(blank=True, default=b"")
     record_timestamp_token = models.BinaryField(blank=True, default=b"")
     escrow_round = models.PositiveIntegerField(default=1)
+    # Set while the tender is suspended during decryption: the window is extended on resumption.
+    window_paused_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("opening session")

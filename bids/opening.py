@@ -480,8 +480,10 @@ def _start_reading_if_due(session_id: UUID) -> bool:
     with no decryption still running (a key given in time is never cut off by the clock).
     Must run inside the caller's transaction."""
     session = OpeningSession.objects.select_for_update().get(pk=session_id)
-    if session.state != OpeningState.DECRYPTING:
+    if session.state != OpeningState.DECRYPTING or session.window_paused_at is not None:
         return False
+    if not Tender.objects.filter(pk=session.tender_id, state=TenderState.OPENING).exists():
+        return False  # suspended: the hall waits; the sweep picks it up on resumption
     now = database_now()
     states = list(session.decryptions.values_list("state", flat=True))
     if all(state in TERMINAL for state in states):
@@ -634,12 +636,10 @@ def opening_sweep_due() -> int:
     worker vanished (its lease lapsed) to another worker."""
     now = database_now()
     moved = 0
-    # A suspended tender's window is left alone: its bidders are not failed while it is held.
     for session_id in OpeningSession.objects.filter(
-        state=OpeningState.DECRYPTING, decryption_ends_at__lte=now,
-        tender__state=TenderState.OPENING,
-    ).values_list("pk", flat=True):
+        state=OpeningState.DECRYPTING).values_list("pk", flat=True):
         with transaction.atomic():
+            moved += _pause_or_resume_window(session_id, now)
             moved += _start_reading_if_due(session_id)
     stale = BidDecryption.objects.filter(state=DecryptionState.DECRYPTING).filter(
         lease_until__lt=now
@@ -650,6 +650,35 @@ def opening_sweep_due() -> int:
     for decryption_id in stale.values_list("pk", flat=True):
         dispatch_decryption(decryption_id)
     return moved
+
+
+def _pause_or_resume_window(session_id: UUID, now: dt.datetime) -> bool:
+    """A supervisor's suspension stops the decryption clock: the sweep marks when it first saw
+    the tender suspended, and on resumption gives the window back the time it was held (to
+    within one chronograph interval). Bidders cannot hand over keys while it is held."""
+    session = OpeningSession.objects.select_for_update().select_related("tender").get(
+        pk=session_id)
+    suspended = session.tender.state == TenderState.SUSPENDED
+    if suspended and session.window_paused_at is None:
+        session.window_paused_at = now
+        session.save(update_fields=["window_paused_at"])
+        record_event(actor=PLATFORM, action="opening.window_paused",
+                     object_type="bids.openingsession", object_id=str(session.pk),
+                     payload={"tender": str(session.tender_id),
+                              "window_ends_at": session.decryption_ends_at.isoformat()})
+        return True
+    if not suspended and session.window_paused_at is not None:
+        held = now - session.window_paused_at
+        session.decryption_ends_at += held
+        session.window_paused_at = None
+        session.save(update_fields=["decryption_ends_at", "window_paused_at"])
+        record_event(actor=PLATFORM, action="opening.window_extended",
+                     object_type="bids.openingsession", object_id=str(session.pk),
+                     payload={"tender": str(session.tender_id),
+                              "held_seconds": int(held.total_seconds()),
+                              "window_ends_at": session.decryption_ends_at.isoformat()})
+        return True
+    return False
 
 
 def dispatch_decryption(decryption_id: UUID) -> None:

@@ -227,3 +227,36 @@ def test_a_tender_suspended_before_its_deadline_still_hides_who_bid(bid_settings
 
     assert hall["tender"]["state"] == TenderState.SUSPENDED
     assert [row["bidder"] for row in hall["bidders"]] == [story.bidders[0].name]
+
+
+def test_a_suspension_during_decryption_gives_the_window_back_its_time(bid_settings,
+                                                                      certificate_authority):
+    import datetime as dt
+
+    from accounts.models import Role
+    from bids.opening import opening_sweep_due
+    from tests.factories import MembershipFactory
+    from trading.services import Acting, tender_resume, tender_suspend
+
+    story = build_opening(certificate_authority, bidders=1)
+    story.reach_deadline()
+    story.host_post("start")
+    supervisor = Acting(user=MembershipFactory(role=Role.SUPERVISOR, organisation=None).user)
+    ends_at = OpeningSession.objects.get(tender=story.tender).decryption_ends_at
+    tender_suspend(acting=supervisor, tender_id=story.tender.pk, reason="核查投诉")
+    opening_sweep_due()  # the chronograph sees the suspension
+    refused = story.bidders[0].hand_over_key(story.tender_id, key=bytes(32))
+    # The supervisor holds the tender for 40 minutes (moved back rather than waited for).
+    OpeningSession.objects.filter(tender=story.tender).update(
+        window_paused_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=40))
+
+    tender_resume(acting=supervisor, tender_id=story.tender.pk, reason="核查完毕")
+    opening_sweep_due()
+
+    session = OpeningSession.objects.get(tender=story.tender)
+    assert refused.json()["error"] == "tender_not_opening"
+    assert session.state == "decrypting" and session.window_paused_at is None
+    assert dt.timedelta(minutes=39) < session.decryption_ends_at - ends_at < dt.timedelta(
+        minutes=41)
+    assert Event.objects.filter(action="opening.window_extended").count() == 1
+    assert story.bidders[0].hand_over_key(story.tender_id).status_code == 202
