@@ -26,6 +26,7 @@ from bids.services import (
     bidder_acting,
 )
 from monitoring.services import client_ip_of
+from signing.cms import signed_document_json
 
 CERTIFICATE_SESSION_KEY = "certificate_sha256"  # set by accounts.api at certificate login
 FINGERPRINT_HEADER = "HTTP_X_DEVICE_FINGERPRINT"
@@ -76,12 +77,9 @@ def upload_json(upload: BidUpload) -> dict[str, Any]:
 
 def receipt_json(receipt) -> dict[str, Any]:
     """The downloadable receipt: the document, and the platform signature and RFC 3161 token
-    over its canonical JSON bytes (which canonical_json(receipt) gives back exactly)."""
-    return {
-        "receipt": json.loads(bytes(receipt.document)),
-        "signature": base64.b64encode(bytes(receipt.signature)).decode("ascii"),
-        "timestamp_token": base64.b64encode(bytes(receipt.timestamp_token)).decode("ascii"),
-    }
+    over its canonical JSON bytes."""
+    return signed_document_json("receipt", bytes(receipt.document), bytes(receipt.signature),
+                                bytes(receipt.timestamp_token))
 
 
 def bid_json(bid: Bid) -> dict[str, Any]:

@@ -118,11 +118,6 @@ def decrypt_bid(decryption_id: UUID) -> str:
         # Give the lease back so that the task's retry (or the sweep) can run at once.
         _release(decryption_id, run)
         raise
-    if opened.header.bidder_uscc != bid.bidder.uscc:
-        decryption_fail(decryption_id, code="wrong_bidder", reason=(
-            f"The stored bid names bidder {opened.header.bidder_uscc}, not {bid.bidder.uscc}."),
-            evidence={"stored_bidder_uscc": opened.header.bidder_uscc})
-        return "failed"
     progress.done = bid.size  # header and manifest were checked too: the whole file
     progress.flush()
     try:

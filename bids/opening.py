@@ -139,7 +139,7 @@ def host_actor(acting: Acting, tender: Tender) -> Actor:
     return acting.as_actor(role)
 
 
-def require_opening(tender: Tender, actor: Actor) -> None:
+def require_opening(tender: Tender) -> None:
     if tender.state != TenderState.OPENING:
         raise refused(
             "tender_not_opening",
@@ -158,9 +158,11 @@ def locked_decryption(decryption_id: UUID) -> BidDecryption:
     decryption row (then, by recording, the event chain's head). One order, no deadlock between
     a key being handed over and a worker recording another bid."""
     session_id = BidDecryption.objects.values_list("session_id", flat=True).get(pk=decryption_id)
-    OpeningSession.objects.select_for_update().get(pk=session_id)
-    return BidDecryption.objects.select_for_update().select_related(
+    session = OpeningSession.objects.select_for_update().get(pk=session_id)
+    decryption = BidDecryption.objects.select_for_update(of=("self",)).select_related(
         "bid", "bid__bidder").get(pk=decryption_id)
+    decryption.session = session
+    return decryption
 
 
 def _own_bid(acting: BidderActing, tender: Tender, states: tuple[str, ...]) -> Bid | None:
@@ -228,7 +230,7 @@ def opening_start(*, acting: Acting, tender_id: UUID) -> OpeningSession:
     """The host announces the ceiling price and opens the decryption window (办法 第30条)."""
     tender = hall_tender(tender_id)
     actor = host_actor(acting, tender)
-    require_opening(tender, actor)
+    require_opening(tender)
     session = locked_session(tender)
     if session.state != OpeningState.SIGN_IN:
         raise refused("decryption_already_started",
@@ -260,8 +262,7 @@ def opening_wrapped_key(*, acting: BidderActing, tender_id: UUID) -> dict[str, A
     """What the bidder's tool needs to unwrap its data key locally: the wrapped key and the
     parameters bound into its wrapping (tender, bidder, role)."""
     tender = hall_tender(tender_id)
-    actor = acting.as_actor()
-    require_opening(tender, actor)
+    require_opening(tender)
     bid = _own_bid(acting, tender, (BidState.SUBMITTED, BidState.DECRYPTED))
     if bid is None:
         raise refused("no_bid", _("You have no bid to decrypt in tender %(tender)s.")
@@ -285,8 +286,7 @@ def storage_refusal() -> BidRefused:
         status=503, retryable=True)
 
 
-def require_window_open(session: OpeningSession, now: dt.datetime, actor: Actor,
-                 tender: Tender) -> None:
+def require_window_open(session: OpeningSession, now: dt.datetime) -> None:
     if session.state == OpeningState.SIGN_IN:
         raise refused("window_not_open",
                        _("The decryption window has not opened yet: wait for the host to "
@@ -309,7 +309,7 @@ def opening_submit_key(
     """
     tender = hall_tender(tender_id)
     actor = acting.as_actor()
-    require_opening(tender, actor)
+    require_opening(tender)
     if bid_id is not None and not Bid.objects.filter(
         pk=bid_id, tender=tender, bidder=acting.organisation
     ).exists():
@@ -333,7 +333,7 @@ def opening_submit_key(
         raise refused("window_not_open",
                        _("The decryption window has not opened yet: wait for the host to "
                          "start decryption."))
-    require_window_open(session, database_now(), actor, tender)
+    require_window_open(session, database_now())
     if decryption.state != DecryptionState.WAITING:
         raise refused("key_already_accepted",
                        _("The key of this bid was already accepted (%(state)s).")
@@ -372,9 +372,8 @@ def accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source
         raise storage_refusal() from None
     method, wrapped, key_id = evaluation_wrap(data_key, purpose=data_key_purpose(bid))
     with transaction.atomic():
-        session = OpeningSession.objects.select_for_update().get(pk=decryption.session_id)
-        require_window_open(session, database_now(), actor, tender)
-        locked = BidDecryption.objects.select_for_update().get(pk=decryption.pk)
+        locked = locked_decryption(decryption.pk)
+        require_window_open(locked.session, database_now())
         if locked.state != DecryptionState.WAITING:
             raise BidRefused("key_already_accepted",
                              _("The key of this bid was already accepted."), status=409)
@@ -392,6 +391,21 @@ def accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source
 
 # ---- decryption results (called by the worker) ---------------------------------------------
 
+def _record_failure(decryption: BidDecryption, *, code: str, reason: str,
+                    evidence: dict[str, Any], actor: Actor) -> None:
+    """The decryption fails and its bid becomes decrypt_failed: two transitions, two events."""
+    apply_transition(
+        decryption, "fail", actor=actor, action="bid_decryption.failed",
+        arguments=(code, reason, evidence),
+        changed_fields=["failure_code", "failure_reason", "evidence", "lease_until"],
+        payload={"tender": str(decryption.bid.tender_id), "bid": str(decryption.bid_id),
+                 "code": code, "reason": reason, "evidence": evidence},
+    )
+    apply_transition(decryption.bid, "mark_decrypt_failed", actor=actor,
+                     action="bid.decrypt_failed",
+                     payload={"tender": str(decryption.bid.tender_id), "code": code})
+
+
 def decryption_fail(decryption_id: UUID, *, code: str, reason: str, evidence: dict[str, Any],
                     actor: Actor = PLATFORM) -> None:
     """Fail one bid's decryption with its evidence; a sign of tampering alerts supervisors."""
@@ -399,16 +413,7 @@ def decryption_fail(decryption_id: UUID, *, code: str, reason: str, evidence: di
         decryption = locked_decryption(decryption_id)
         if decryption.state in TERMINAL:
             return
-        apply_transition(
-            decryption, "fail", actor=actor, action="bid_decryption.failed",
-            arguments=(code, reason, evidence),
-            changed_fields=["failure_code", "failure_reason", "evidence", "lease_until"],
-            payload={"tender": str(decryption.bid.tender_id), "bid": str(decryption.bid_id),
-                     "code": code, "reason": reason, "evidence": evidence},
-        )
-        apply_transition(decryption.bid, "mark_decrypt_failed", actor=actor,
-                         action="bid.decrypt_failed",
-                         payload={"tender": str(decryption.bid.tender_id), "code": code})
+        _record_failure(decryption, code=code, reason=reason, evidence=evidence, actor=actor)
         if code in TAMPER_CODES:
             alert_raise(
                 kind="bid_tampered", severity="red", object_type="bids.bid",
@@ -497,17 +502,9 @@ def _start_reading_if_due(session_id: UUID) -> bool:
         reason = (_("Escrow recovery was requested but not completed within the window.")
                   if decryption.escrow_requested_at else
                   _("No valid key was given within the decryption window."))
-        apply_transition(
-            decryption, "fail", actor=PLATFORM, action="bid_decryption.failed",
-            arguments=("key_not_given", reason,
-                       {"wrong_key_attempts": decryption.wrong_key_attempts}),
-            changed_fields=["failure_code", "failure_reason", "evidence", "lease_until"],
-            payload={"tender": str(session.tender_id), "bid": str(decryption.bid_id),
-                     "code": "key_not_given"},
-        )
-        apply_transition(decryption.bid, "mark_decrypt_failed", actor=PLATFORM,
-                         action="bid.decrypt_failed",
-                         payload={"tender": str(session.tender_id), "code": "key_not_given"})
+        _record_failure(decryption, code="key_not_given", reason=reason,
+                        evidence={"wrong_key_attempts": decryption.wrong_key_attempts},
+                        actor=PLATFORM)
     _start_reading(session, now)
     return True
 
@@ -519,7 +516,7 @@ def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault
     """办法 第31条: the host records whose fault a failed decryption was, with a reason."""
     tender = hall_tender(tender_id)
     actor = host_actor(acting, tender)
-    require_opening(tender, actor)
+    require_opening(tender)
     if fault not in DecryptionFault.values:
         raise BidRefused("fault_invalid", _("fault must be one of: %(values)s.")
                          % {"values": ", ".join(DecryptionFault.values)}, field="fault")
@@ -531,8 +528,7 @@ def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault
     if decryption is None or decryption.state != DecryptionState.FAILED:
         raise refused("decryption_not_failed",
                        _("Bid %(bid)s has no failed decryption to rule on.") % {"bid": bid_id})
-    session = OpeningSession.objects.get(pk=decryption.session_id)
-    if session.state == OpeningState.FINALISED:
+    if decryption.session.state == OpeningState.FINALISED:
         raise refused("record_finalised", _("The opening record is already finalised."))
     decryption.fault, decryption.fault_reason = fault, reason.strip()
     decryption.save(update_fields=["fault", "fault_reason"])
@@ -544,15 +540,14 @@ def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault
     return decryption
 
 
-def reading_session(tender: Tender, actor: Actor) -> OpeningSession:
+def reading_session(tender: Tender) -> OpeningSession:
     session = OpeningSession.objects.select_for_update().filter(tender=tender).first()
     if session is None or session.state != OpeningState.READING:
         raise refused("not_reading", _("The opening record is not being read out now."))
     return session
 
 
-def _bidder_line(session: OpeningSession, acting: BidderActing, actor: Actor,
-                 tender: Tender) -> dict[str, Any]:
+def _bidder_line(session: OpeningSession, acting: BidderActing) -> dict[str, Any]:
     line = next((line for line in session.lines if line["uscc"] == acting.organisation.uscc),
                 None)
     if line is None:
@@ -571,8 +566,8 @@ def opening_confirm(*, acting: BidderActing, tender_id: UUID) -> OpeningConfirma
     """A bidder confirms its line of the record; confirming again returns the first."""
     tender = hall_tender(tender_id)
     actor = acting.as_actor()
-    session = reading_session(tender, actor)
-    line = _bidder_line(session, acting, actor, tender)
+    session = reading_session(tender)
+    line = _bidder_line(session, acting)
     existing = OpeningConfirmation.objects.filter(session=session, bidder=acting.organisation)
     if existing.exists():
         return existing.get()
@@ -592,8 +587,8 @@ def opening_object(*, acting: BidderActing, tender_id: UUID, text: str) -> Openi
     """A bidder objects to the opening (条例 第44条: answered on the spot, and recorded)."""
     tender = hall_tender(tender_id)
     actor = acting.as_actor()
-    session = reading_session(tender, actor)
-    _bidder_line(session, acting, actor, tender)
+    session = reading_session(tender)
+    _bidder_line(session, acting)
     if not (text or "").strip():
         raise BidRefused("text_required", _("Write the objection."), field="text")
     objection = OpeningObjection.objects.create(
@@ -614,7 +609,7 @@ def opening_answer(*, acting: Acting, tender_id: UUID, objection_id: UUID,
                    answer: str) -> OpeningObjection:
     tender = hall_tender(tender_id)
     actor = host_actor(acting, tender)
-    session = reading_session(tender, actor)
+    session = reading_session(tender)
     objection = OpeningObjection.objects.filter(pk=objection_id, session=session).first()
     if objection is None:
         raise BidRefused("objection_not_found", _("Objection %(id)s is not in this opening.")

@@ -37,13 +37,18 @@ from trading.models import Tender, TenderEscrow
 from trading.services import Acting
 
 
-def _committee_member_number(tender: Tender, acting: Acting,
-                             certificate_sha256: str | None) -> tuple[TenderEscrow, dict]:
-    """The escrow share of a committee member logged in with the certificate it was made for."""
+def _tender_escrow(tender: Tender) -> TenderEscrow:
     escrow = TenderEscrow.objects.filter(tender=tender).first()
     if escrow is None:
         raise refused("no_committee",
-                       _("Tender %(tender)s has no opening committee.") % {"tender": tender.pk})
+                      _("Tender %(tender)s has no opening committee.") % {"tender": tender.pk})
+    return escrow
+
+
+def _member_share(tender: Tender, acting: Acting,
+                             certificate_sha256: str | None) -> tuple[TenderEscrow, dict]:
+    """The escrow share of a committee member logged in with the certificate it was made for."""
+    escrow = _tender_escrow(tender)
     share = escrow.share_of(acting.user.pk)
     if share is None:
         raise refused(
@@ -60,15 +65,13 @@ def _committee_member_number(tender: Tender, acting: Acting,
     return escrow, share
 
 
-
-
 @refusals_logged
 def opening_escrow_share(*, acting: Acting, certificate_sha256: str | None,
                          tender_id: UUID) -> dict[str, Any]:
     """A committee member fetches its encrypted share, to decrypt it on its own machine."""
     tender = hall_tender(tender_id)
-    escrow, share = _committee_member_number(tender, acting, certificate_sha256)
-    require_opening(tender, acting.as_actor(COMMITTEE_ROLE))
+    escrow, share = _member_share(tender, acting, certificate_sha256)
+    require_opening(tender)
     return {"escrow_public_key": escrow.public_key_pem, "escrow_key_id": escrow.key_id,
             "threshold": escrow.threshold,
             "share": {key: value for key, value in share.items() if key != "member"}}
@@ -81,15 +84,13 @@ def opening_request_escrow(*, acting: Acting, tender_id: UUID, bid_id: UUID,
     """The host asks the committee to recover a bid its bidder cannot decrypt."""
     tender = hall_tender(tender_id)
     actor = host_actor(acting, tender)
-    require_opening(tender, actor)
-    if not TenderEscrow.objects.filter(tender=tender).exists():
-        raise refused("no_committee", _("Tender %(tender)s has no opening committee.")
-                       % {"tender": tender.pk})
+    require_opening(tender)
+    _tender_escrow(tender)
     if not (reason or "").strip():
         raise BidRefused("reason_required", _("Give the reason for escrow recovery."),
                          field="reason")
     session = locked_session(tender)
-    require_window_open(session, database_now(), actor, tender)
+    require_window_open(session, database_now())
     decryption = BidDecryption.objects.select_for_update().filter(
         session=session, bid_id=bid_id).first()
     if decryption is None:
@@ -121,9 +122,9 @@ def opening_submit_share(*, acting: Acting, certificate_sha256: str | None, tend
     Kept wrapped under the evaluation key until the host's recovery consumes it.
     """
     tender = hall_tender(tender_id)
-    escrow, share = _committee_member_number(tender, acting, certificate_sha256)
+    escrow, share = _member_share(tender, acting, certificate_sha256)
     actor = acting.as_actor(COMMITTEE_ROLE)
-    require_opening(tender, actor)
+    require_opening(tender)
     member_number = int(share["member_number"])
     try:
         parsed = shamir_mnemonic.Share.from_mnemonic(" ".join(str(mnemonic).split()))
@@ -138,7 +139,7 @@ def opening_submit_share(*, acting: Acting, certificate_sha256: str | None, tend
     text = " ".join(str(mnemonic).split())
     with transaction.atomic():
         session = locked_session(tender)
-        require_window_open(session, database_now(), actor, tender)
+        require_window_open(session, database_now())
         if EscrowShareSubmission.objects.filter(
             session=session, round=session.escrow_round, member_number=member_number
         ).exists():
@@ -171,14 +172,11 @@ def opening_recover_escrow(*, acting: Acting, tender_id: UUID) -> list[BidDecryp
     """
     tender = hall_tender(tender_id)
     actor = host_actor(acting, tender)
-    require_opening(tender, actor)
-    escrow = TenderEscrow.objects.filter(tender=tender).first()
-    if escrow is None:
-        raise refused("no_committee", _("Tender %(tender)s has no opening committee.")
-                       % {"tender": tender.pk})
+    require_opening(tender)
+    escrow = _tender_escrow(tender)
     with transaction.atomic():
         session = locked_session(tender)
-        require_window_open(session, database_now(), actor, tender)
+        require_window_open(session, database_now())
         shares = list(EscrowShareSubmission.objects.filter(
             session=session, round=session.escrow_round))
         if len(shares) < escrow.threshold:

@@ -2,10 +2,8 @@
 platform, timestamped, published as a notice; the tender then is `opened`, or `failed` with
 too few valid bids (招标投标法 第二十八条, 条例 第四十四条)."""
 
-import base64
 import datetime as dt
 import hashlib
-import json
 from typing import Any
 from uuid import UUID
 
@@ -30,18 +28,17 @@ from bids.opening import (
 from monitoring.clock import database_now
 from monitoring.transitions import apply_transition
 from signing.canonical import canonical_json
+from signing.cms import signed_document_json
 from trading.models import NoticeKind, Tender
 from trading.notices import notice_publish
-from trading.policy import MINIMUM_BIDS, check_bid_count, policy_for
+from trading.policy import MINIMUM_BIDS, policy_for
 from trading.services import Acting
 
 RECORD_VERSION = 1
 
 
-
-
 def _record_document(session: OpeningSession, tender: Tender, now: dt.datetime,
-                     valid: int, outcome: str) -> dict[str, Any]:
+                     valid: int, minimum: int, outcome: str) -> dict[str, Any]:
     faults = {str(item.bid_id): item for item in session.decryptions.all()}
     confirmations = {item.bidder.uscc: item.confirmed_at for item in
                      session.confirmations.select_related("bidder")}
@@ -82,7 +79,7 @@ def _record_document(session: OpeningSession, tender: Tender, now: dt.datetime,
             for item in session.objections.select_related("organisation")
         ],
         "valid_bids": valid,
-        "minimum_valid_bids": tender.minimum_valid_bids,
+        "minimum_valid_bids": minimum,
         "outcome": outcome,
     }
 
@@ -96,12 +93,12 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
 
     tender = hall_tender(tender_id)
     actor = host_actor(acting, tender)
-    require_opening(tender, actor)
+    require_opening(tender)
     with transaction.atomic():
         # Lock order: the tender, then the session (a supervisor's suspension locks the tender
         # before recording; taking it first here keeps the two from waiting on each other).
         Tender.objects.select_for_update().get(pk=tender.pk)
-        session = reading_session(tender, actor)
+        session = reading_session(tender)
         now = database_now()
         confirmed = set(session.confirmations.values_list("bidder__uscc", flat=True))
         unconfirmed = [line for line in session.lines if line["uscc"] not in confirmed]
@@ -121,11 +118,10 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
                            % {"count": unruled.count()})
         valid = session.decryptions.filter(state=DecryptionState.DECRYPTED).count()
         # The law's minimum (trading.policy) and the tender's own, whichever is higher.
-        too_few = check_bid_count(tender.project.regime, valid_bids=valid)
-        outcome = (OpeningOutcome.OPENED
-                   if not too_few and valid >= tender.minimum_valid_bids
-                   else OpeningOutcome.FAILED)
-        document = canonical_json(_record_document(session, tender, now, valid, outcome))
+        minimum_rule = policy_for(tender.project.regime).rule(MINIMUM_BIDS)
+        minimum = max(tender.minimum_valid_bids, int(minimum_rule.number))
+        outcome = OpeningOutcome.OPENED if valid >= minimum else OpeningOutcome.FAILED
+        document = canonical_json(_record_document(session, tender, now, valid, minimum, outcome))
         signature = sign_detached(document, credential=platform_credential())
         token = platform_timestamp_authority().timestamp(document)
         session = apply_transition(
@@ -154,18 +150,15 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
             apply_transition(tender, "finish_opening", actor=actor, action="tender.opened",
                              payload={"valid_bids": valid})
         else:
-            minimum_rule = policy_for(tender.project.regime).rule(MINIMUM_BIDS)
             apply_transition(tender, "fail", actor=actor, action="tender.failed",
                              payload={"valid_bids": valid,
-                                      "minimum_valid_bids": tender.minimum_valid_bids})
+                                      "minimum_valid_bids": minimum})
             notice_publish(
                 tender=tender, kind=NoticeKind.FAILED_TENDER,
                 title=_("Failed tender: %(title)s") % {"title": tender.title},
                 body={"reason": _("Only %(valid)d valid bid(s) were opened; at least "
                                   "%(minimum)d are required (%(source)s).")
-                      % {"valid": valid, "minimum": max(tender.minimum_valid_bids,
-                                                        int(minimum_rule.number)),
-                         "source": minimum_rule.source}},
+                      % {"valid": valid, "minimum": minimum, "source": minimum_rule.source}},
                 actor=actor,
             )
     return session
@@ -181,8 +174,6 @@ def opening_record(*, tender_id: UUID) -> dict[str, Any] | None:
         tender_id=tender_id, state=OpeningState.FINALISED).first()
     if session is None:
         return None
-    return {
-        "record": json.loads(bytes(session.record_document)),
-        "signature": base64.b64encode(bytes(session.record_signature)).decode("ascii"),
-        "timestamp_token": base64.b64encode(bytes(session.record_timestamp_token)).decode(),
-    }
+    return signed_document_json("record", bytes(session.record_document),
+                                bytes(session.record_signature),
+                                bytes(session.record_timestamp_token))

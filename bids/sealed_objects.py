@@ -5,12 +5,10 @@ A data key or escrow share that reaches the server is wrapped at once under the 
 evaluation key (HPKE, `signing.conf`), bound to its purpose, and only that is stored.
 """
 
-from django.utils.translation import gettext as _
 
 from bids.models import Bid
 from signing.canonical import canonical_json
 from signing.envelope import OpenedBid, open_manifest, read_envelope
-from signing.envelope.errors import HeaderInvalid
 from signing.envelope.format import Header, key_id
 from signing.envelope.keywrap import decrypt_secret, encrypt_secret
 from storage.objects import get_storage
@@ -32,19 +30,16 @@ def check_data_key(bid: Bid, data_key: bytes) -> OpenedBid:
     """Open only the manifest with `data_key`: WrongKey if it is not this bid's key.
 
     The stored header must be the one received (the receipt's digest; verified then, so not
-    again). The manifest's certificate is judged at the time the bid was received, so a
-    certificate that expired since does not void a bid.
+    again: its bidder is the one finalise checked, and the manifest must name the same). The
+    manifest's certificate is judged at the time the bid was received, so a certificate that
+    expired since does not void a bid.
     """
     from signing.conf import platform_trust_store
 
     with stored_reader(bid) as source:
-        opened = open_manifest(source, trust=platform_trust_store(), data_key=data_key,
-                               expected_tender_id=str(bid.tender_id), at=bid.received_at,
-                               received_header_sha256=bid.header_sha256)
-    if opened.header.bidder_uscc != bid.bidder.uscc:
-        raise HeaderInvalid(_("The stored bid names bidder %(found)s, not %(bidder)s.")
-                            % {"found": opened.header.bidder_uscc, "bidder": bid.bidder.uscc})
-    return opened
+        return open_manifest(source, trust=platform_trust_store(), data_key=data_key,
+                             expected_tender_id=str(bid.tender_id), at=bid.received_at,
+                             received_header_sha256=bid.header_sha256)
 
 
 def data_key_purpose(bid: Bid) -> str:

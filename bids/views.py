@@ -44,8 +44,6 @@ def receipt_download(request: HttpRequest, bid_id, kind: str) -> HttpResponse:
     return response
 
 
-
-
 # Which controls of the hall page show, by the session's state ("none": no session yet) and,
 # for a bidder, by its own rows. static/js/opening-hall.js applies the same table to each poll.
 HALL_CONTROLS: dict[str, dict[str, Any]] = {

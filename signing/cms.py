@@ -6,7 +6,9 @@ and revocation. The certificate is judged at the signing time carried in the sig
 trusted time the caller passes (`at`, e.g. from an RFC 3161 timestamp or the receipt).
 """
 
+import base64
 import datetime as dt
+import json
 from dataclasses import dataclass
 from typing import Any
 
@@ -214,6 +216,19 @@ def verify_json(
     at: dt.datetime | None = None,
 ) -> SignatureInfo:
     return verify_detached(signature, canonical_json(value), trust=trust, purpose=purpose, at=at)
+
+
+def signed_document_json(
+    name: str, document: bytes, signature: bytes, timestamp_token: bytes
+) -> dict[str, Any]:
+    """The downloadable form of a platform-signed canonical-JSON document (a receipt, an
+    opening record): `{name: the document, "signature": b64 CMS, "timestamp_token": b64}`;
+    canonical_json of the document gives back exactly the bytes both cover."""
+    return {
+        name: json.loads(document),
+        "signature": base64.b64encode(signature).decode("ascii"),
+        "timestamp_token": base64.b64encode(timestamp_token).decode("ascii"),
+    }
 
 
 def _signed_data(signature: bytes) -> asn1_cms.SignedData:
