@@ -65,6 +65,20 @@ class OpeningApiView(BidApiView):
         return super().handle_exception(exc)
 
 
+def _text(request: Request, field: str) -> str:
+    """A text field of the JSON body ("" when absent); anything else is a 400 naming it."""
+    if not isinstance(request.data, dict):
+        raise BidRefused("body_invalid", _("The request body must be a JSON object."),
+                         status=400)
+    value = request.data.get(field)
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise BidRefused("field_invalid", _("%(field)s must be text.") % {"field": field},
+                         field=field, status=400)
+    return value
+
+
 def _base64(value: str, field: str) -> bytes:
     try:
         return base64.b64decode(value or "", validate=True)
@@ -130,8 +144,8 @@ class DataKeyView(OpeningApiView):
         acting = acting_bidder(request)
         decryption = opening.opening_submit_key(
             acting=acting, tender_id=tender_id,
-            data_key=_base64(request.data.get("data_key", ""), "data_key"),
-            bid_id=_uuid(request.data.get("bid"), "bid"),
+            data_key=_base64(_text(request, "data_key"), "data_key"),
+            bid_id=_uuid(_text(request, "bid"), "bid"),
         )
         return Response(_decryption_json(decryption), status=status.HTTP_202_ACCEPTED)
 
@@ -157,7 +171,7 @@ class EscrowShareView(OpeningApiView):
         result = opening_escrow.opening_submit_share(
             acting=_person(request), tender_id=tender_id,
             certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
-            mnemonic=str(request.data.get("share", "")))
+            mnemonic=_text(request, "share"))
         return Response(result, status=status.HTTP_201_CREATED)
 
 
@@ -167,7 +181,7 @@ class EscrowRequestView(OpeningApiView):
     def post(self, request: Request, tender_id, bid_id) -> Response:
         decryption = opening_escrow.opening_request_escrow(
             acting=_person(request), tender_id=tender_id, bid_id=bid_id,
-            reason=str(request.data.get("reason", "")))
+            reason=_text(request, "reason"))
         return Response(_decryption_json(decryption))
 
 
@@ -188,7 +202,7 @@ class FaultView(OpeningApiView):
     def post(self, request: Request, tender_id, bid_id) -> Response:
         decryption = opening.opening_record_fault(
             acting=_person(request), tender_id=tender_id, bid_id=bid_id,
-            fault=str(request.data.get("fault", "")), reason=str(request.data.get("reason", "")))
+            fault=_text(request, "fault"), reason=_text(request, "reason"))
         return Response(_decryption_json(decryption))
 
 
@@ -204,7 +218,7 @@ class ObjectionView(OpeningApiView):
         "text": serializers.CharField()}), responses={201: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
         objection = opening.opening_object(acting=acting_bidder(request), tender_id=tender_id,
-                                           text=str(request.data.get("text", "")))
+                                           text=_text(request, "text"))
         return Response({"state": objection.state, "id": str(objection.pk)},
                         status=status.HTTP_201_CREATED)
 
@@ -215,7 +229,7 @@ class ObjectionAnswerView(OpeningApiView):
     def post(self, request: Request, tender_id, objection_id) -> Response:
         objection = opening.opening_answer(
             acting=_person(request), tender_id=tender_id, objection_id=objection_id,
-            answer=str(request.data.get("answer", "")))
+            answer=_text(request, "answer"))
         return Response({"state": objection.state, "id": str(objection.pk)})
 
 

@@ -134,7 +134,7 @@ def test_a_key_of_the_wrong_length_is_refused_as_malformed(bid_settings, certifi
     assert untouched(bidder.bid_id) == WAITING
 
 
-def hand_over_text(certificate_authority, text: str):
+def hand_over_text(certificate_authority, text):
     """A bidder in an open decryption window sends `text` where its base64 key belongs."""
     story = build_opening(certificate_authority, bidders=1)
     story.reach_deadline()
@@ -157,6 +157,17 @@ def test_a_key_that_is_not_base64_is_on_record(bid_settings, certificate_authori
 
     assert response.status_code == 400
     refusal_event("key_malformed", tender_id=story.tender_id, actor=user_of(bidder))
+
+
+def test_a_key_sent_as_a_number_or_in_a_list_is_refused_naming_what_is_wrong(
+        bid_settings, certificate_authority):
+    story, bidder, as_number = hand_over_text(certificate_authority, 12345)
+    in_a_list = bidder.client.post(f"/api/v1/tenders/{story.tender_id}/opening/data-key",
+                                   [A_KEY], content_type="application/json")
+
+    assert refused(as_number, 400, "field_invalid", "data_key")["field"] == "data_key"
+    refused(in_a_list, 400, "body_invalid", "JSON object")
+    assert untouched(bidder.bid_id) == WAITING
 
 
 def test_a_key_for_a_tender_not_in_its_opening_is_refused(bid_settings, certificate_authority):
