@@ -1,9 +1,15 @@
 """The decryption job of one bid at the opening (run by a Celery worker, bids.tasks).
 
 claim a lease → unwrap the data key (platform evaluation key) → check the stored header is the
-one the receipt names → stream the ciphertext through `open_sealed_bid` (every chunk
-authenticated before its plaintext exists, every digest against the signed header and manifest,
-the manifest's signature at the time the bid was received) → record the price sheet.
+one the receipt names and the manifest the one verified at the key's hand-over → stream the
+ciphertext through `open_sealed_bid` (every chunk authenticated under the bidder's data key
+before its plaintext exists, every file's plaintext digest against the signed manifest) →
+record the price sheet.
+
+What was verified before is not verified again: the header's signature and the ciphertext
+digests (at receipt), the manifest's signature (at hand-over). A chunk that fails
+authentication then costs one more pass, over the stored object, to tell the evidence: changed
+since it was received (its SHA-256 is not the receipt's), or sealed damaged.
 
 The plaintext is discarded as it is checked: no copy is written anywhere. A run that dies
 leaves its lease to lapse; the chronograph then hands the job to another worker. Results are
@@ -20,10 +26,15 @@ from django.db import OperationalError, transaction
 
 from bids.models import BidDecryption, DecryptionState
 from bids.opening import decryption_fail, decryption_lease_seconds, decryption_succeed
-from bids.sealed_objects import data_key_purpose, evaluation_unwrap, stored_reader
+from bids.sealed_objects import (
+    data_key_purpose,
+    evaluation_unwrap,
+    stored_reader,
+    stored_sha256,
+)
 from monitoring.clock import database_now
 from signing.envelope import open_sealed_bid
-from signing.envelope.errors import EnvelopeError
+from signing.envelope.errors import ChunkAuthenticationFailed, EnvelopeError
 from signing.errors import SigningError
 from storage.objects import StorageError
 
@@ -83,8 +94,28 @@ def _summary(opened: Any) -> dict[str, Any]:
         "tool": manifest.get("tool", {}),
         "device_fingerprint": manifest.get("device_fingerprint", {}),
         "created_at": manifest.get("created_at"),
-        "manifest_signer": opened.manifest_signature.identity.uscc,
+        # Verified at the key's hand-over, and then bound to the header's bidder.
+        "manifest_signer": (opened.manifest_signature.identity.uscc
+                            if opened.manifest_signature else opened.header.bidder_uscc),
     }
+
+
+def _failure(bid: Any, error: Exception, bytes_checked: int) -> tuple[str, dict[str, Any]]:
+    """The reason and evidence of a failed bid; a failed chunk is told apart by its digest."""
+    reason = str(error)
+    evidence: dict[str, Any] = {"receipt_header_sha256": bid.header_sha256,
+                                "receipt_ciphertext_sha256": bid.ciphertext_sha256,
+                                "size": bid.size, "bytes_checked": bytes_checked}
+    if isinstance(error, ChunkAuthenticationFailed):
+        stored = stored_sha256(bid)
+        evidence["stored_ciphertext_sha256"] = stored
+        if stored != bid.ciphertext_sha256:
+            reason += (f" The stored bid's SHA-256 {stored} is not the receipt's "
+                       f"{bid.ciphertext_sha256}: it was changed after it was received.")
+        else:
+            reason += (" The stored bid is the one received (its SHA-256 is the receipt's): "
+                       "it was sealed damaged.")
+    return reason, evidence
 
 
 def decrypt_bid(decryption_id: UUID) -> str:
@@ -103,16 +134,16 @@ def decrypt_bid(decryption_id: UUID) -> str:
     started = time.monotonic()
     try:
         with stored_reader(bid) as source:
-            opened = open_sealed_bid(source, trust=platform_trust_store(), data_key=data_key,
-                                     expected_tender_id=str(bid.tender_id),
-                                     at=bid.received_at, progress=progress,
-                                     received_header_sha256=bid.header_sha256)
+            opened = open_sealed_bid(
+                source, trust=platform_trust_store(), data_key=data_key,
+                expected_tender_id=str(bid.tender_id), at=bid.received_at, progress=progress,
+                received_header_sha256=bid.header_sha256,
+                verified_manifest_sha256=decryption.manifest_sha256 or None,
+                check_ciphertext_digests=False)
     except (EnvelopeError, SigningError) as error:
+        reason, evidence = _failure(bid, error, progress.done)
         decryption_fail(decryption_id, code=getattr(error, "code", "bid_invalid"),
-                        reason=str(error),
-                        evidence={"receipt_header_sha256": bid.header_sha256,
-                                  "receipt_ciphertext_sha256": bid.ciphertext_sha256,
-                                  "size": bid.size, "bytes_checked": progress.done})
+                        reason=reason, evidence=evidence)
         return "failed"
     except StorageError:
         # Give the lease back so that the task's retry (or the sweep) can run at once.

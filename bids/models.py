@@ -339,6 +339,9 @@ class BidDecryption(ConcurrentTransitionMixin, models.Model):
     escrow_requested_at = models.DateTimeField(null=True, blank=True)
     escrow_request_reason = models.TextField(blank=True)
     key_received_at = models.DateTimeField(null=True, blank=True)
+    # SHA-256 of the manifest part whose signature was verified when the key was accepted: the
+    # worker decrypts the same manifest and need not verify its signature again.
+    manifest_sha256 = models.CharField(max_length=64, blank=True)
     # The worker's claim on the job: another run takes over only once it has lapsed.
     lease_until = models.DateTimeField(null=True, blank=True, db_index=True)
     job_runs = models.PositiveIntegerField(default=0)
@@ -363,8 +366,9 @@ class BidDecryption(ConcurrentTransitionMixin, models.Model):
 
     @transition(field=state, source=DecryptionState.WAITING, target=DecryptionState.DECRYPTING)
     def accept_key(self, key_source: str, wrapped: bytes, method: str, key_id: str,
-                   received_at: datetime) -> None:
+                   received_at: datetime, manifest_sha256: str) -> None:
         self.key_source = key_source
+        self.manifest_sha256 = manifest_sha256
         self.wrapped_data_key = wrapped
         self.wrap_method = method
         self.evaluation_key_id = key_id

@@ -69,7 +69,7 @@ TAMPER_CODES = {
     "part_digest_mismatch", "chunk_authentication_failed", "sealed_bid_truncated",
     "sealed_bid_extended", "header_changed", "wrong_tender", "wrong_bidder", "signer_mismatch",
     "header_signature_invalid", "manifest_signature_invalid", "file_digest_mismatch",
-    "padding_invalid",
+    "padding_invalid", "manifest_changed",
 }
 
 
@@ -379,9 +379,10 @@ def accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source
                              _("The key of this bid was already accepted."), status=409)
         accepted = apply_transition(
             locked, "accept_key", actor=actor, action="bid_decryption.key_accepted",
-            arguments=(key_source, wrapped, method, key_id, database_now()),
+            arguments=(key_source, wrapped, method, key_id, database_now(),
+                       opened.manifest_sha256),
             changed_fields=["key_source", "wrapped_data_key", "wrap_method",
-                            "evaluation_key_id", "key_received_at"],
+                            "evaluation_key_id", "key_received_at", "manifest_sha256"],
             payload={"tender": str(tender.pk), "bid": str(bid.pk), "source": key_source,
                      "manifest_signer": opened.manifest_signature.identity.uscc},
             on_commit=lambda: dispatch_decryption(decryption.pk),

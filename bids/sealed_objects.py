@@ -5,6 +5,7 @@ A data key or escrow share that reaches the server is wrapped at once under the 
 evaluation key (HPKE, `signing.conf`), bound to its purpose, and only that is stored.
 """
 
+import hashlib
 
 from bids.models import Bid
 from signing.canonical import canonical_json
@@ -14,11 +15,25 @@ from signing.envelope.keywrap import decrypt_secret, encrypt_secret
 from storage.objects import get_storage
 from storage.ranged import RangedObjectReader
 
+# The preamble, header, signature and padding of a sealed bid fit in this in practice; a larger
+# header costs one more GET, nothing else.
+HEAD_READ_SIZE = 64 << 10
+
 
 def stored_reader(bid: Bid) -> RangedObjectReader:
     upload = bid.upload
     return RangedObjectReader(get_storage(), bucket=upload.bucket, key=upload.object_key,
-                              size=bid.size)
+                              size=bid.size, head_size=HEAD_READ_SIZE)
+
+
+def stored_sha256(bid: Bid) -> str:
+    """SHA-256 of the stored object as it is now (compared with the receipt's as evidence)."""
+    upload = bid.upload
+    digest = hashlib.sha256()
+    with get_storage().open(bucket=upload.bucket, key=upload.object_key) as chunks:
+        for chunk in chunks:
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 def read_stored_header(bid: Bid) -> Header:

@@ -4,6 +4,10 @@ The sealed-bid reader seeks (header, then the manifest part, then each file part
 reads long runs: each seek starts one GET from that offset to the end, which is read lazily in
 the adapter's chunks, so memory stays one chunk (plus the prefetch queue) whatever the size.
 A background thread reads ahead of the consumer so that the network and the decryption overlap.
+
+`head_size`: the first GET, from the start, stops there, so that reading a small header does not
+fetch (and throw away) the read-ahead of what follows it. Seeks are lazy: a GET is dropped only
+when a read wants another position (so asking the size with a seek to the end costs nothing).
 """
 
 import io
@@ -68,14 +72,18 @@ class _Prefetch:
 class RangedObjectReader(io.RawIOBase):
     """`open_sealed_bid` and `read_envelope` read a stored sealed bid through this."""
 
-    def __init__(self, storage: ObjectStorage, *, bucket: str, key: str, size: int) -> None:
+    def __init__(self, storage: ObjectStorage, *, bucket: str, key: str, size: int,
+                 head_size: int = 0) -> None:
         super().__init__()
+        self._head_size = min(head_size, size)
         self._storage = storage
         self._bucket = bucket
         self._key = key
         self._size = size
         self._position = 0
         self._stream: _Prefetch | None = None
+        self._stream_position = 0  # where the open GET's next byte is
+        self._stream_end = 0
         self._pending = memoryview(b"")
         self.bytes_read = 0
 
@@ -93,10 +101,7 @@ class RangedObjectReader(io.RawIOBase):
             offset += self._position
         elif whence == io.SEEK_END:
             offset += self._size
-        offset = max(0, offset)
-        if offset != self._position:
-            self._drop_stream()
-            self._position = offset
+        self._position = max(0, offset)
         return self._position
 
     def _drop_stream(self) -> None:
@@ -109,19 +114,29 @@ class RangedObjectReader(io.RawIOBase):
         target = memoryview(buffer).cast("B")
         if self._position >= self._size or not len(target):
             return 0
-        if not self._pending:
+        if self._stream is not None and self._stream_position != self._position:
+            self._drop_stream()
+        while not self._pending:
             if self._stream is None:
-                self._stream = _Prefetch(
-                    self._storage.open(bucket=self._bucket, key=self._key, offset=self._position)
-                )
+                in_head = self._position < self._head_size
+                self._stream = _Prefetch(self._storage.open(
+                    bucket=self._bucket, key=self._key, offset=self._position,
+                    length=self._head_size - self._position if in_head else None))
+                self._stream_position = self._position
+                self._stream_end = self._head_size if in_head else self._size
+                self._head_size = 0  # only the first GET is bounded
             chunk = self._stream.next()
-            if chunk is None:
-                return 0
-            self._pending = memoryview(chunk)
+            if chunk is not None:
+                self._pending = memoryview(chunk)
+            elif self._position == self._stream_end < self._size:
+                self._drop_stream()  # the head is read: the next GET runs to the end
+            else:
+                return 0  # the object ends before its expected size
         count = min(len(target), len(self._pending))
         target[:count] = self._pending[:count]
         self._pending = self._pending[count:]
         self._position += count
+        self._stream_position = self._position
         self.bytes_read += count
         return count
 

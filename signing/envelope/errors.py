@@ -35,6 +35,12 @@ class HeaderChanged(EnvelopeError):
     code = "header_changed"
 
 
+class ManifestChanged(EnvelopeError):
+    """The manifest is not the one whose signature was verified when the key was handed over."""
+
+    code = "manifest_changed"
+
+
 class SignerMismatch(EnvelopeError):
     """The certificate that signed does not match the one the header or manifest names."""
 

@@ -3,6 +3,12 @@
 Order: header signature, exact file size, the manifest part (decrypted first: it names the files
 and their digests), the manifest signature and its binding to the header, then each file part.
 Decrypted files are written beside their final names and renamed only when every check passed.
+
+The platform's opening job vouches for what was checked before: the header (verified when the
+bid was received), the manifest (verified when the key was handed over) and the ciphertext
+digests (checked at receipt). What it still checks every byte of: each chunk's authentication
+under the bidder's data key and each file's plaintext digest in the bidder-signed manifest;
+together they pin the content, so skipping the repeated work weakens nothing.
 """
 
 import contextlib
@@ -31,6 +37,7 @@ from signing.envelope.errors import (
     FileDigestMismatch,
     HeaderChanged,
     InputInvalid,
+    ManifestChanged,
     ManifestInvalid,
     ManifestSignatureInvalid,
     SignerMismatch,
@@ -56,8 +63,11 @@ class OpenedBid:
     manifest: dict[str, Any]
     # None when the caller vouched for the header (`received_header_sha256`) instead.
     header_signature: SignatureInfo | None
-    manifest_signature: SignatureInfo
+    # None when the caller vouched for the manifest (`verified_manifest_sha256`) instead.
+    manifest_signature: SignatureInfo | None
     files: tuple[Path, ...]  # empty when only verified
+    # SHA-256 of the decrypted manifest part (the manifest with its signature).
+    manifest_sha256: str = ""
 
     @property
     def price_sheet(self) -> dict[str, Any]:
@@ -102,8 +112,8 @@ def _context(header: Header, index: int, kind: str) -> bytes:
 
 def _open_manifest(
     source: BinaryIO, envelope: Envelope, data_key: bytes, trust: TrustStore,
-    at: datetime | None = None,
-) -> tuple[dict[str, Any], SignatureInfo]:
+    at: datetime | None = None, verified_manifest_sha256: str | None = None,
+) -> tuple[dict[str, Any], SignatureInfo | None, str]:
     header = envelope.header
     part = header.manifest_part
     source.seek(envelope.parts_offset + header.part_offset(part.index))
@@ -117,7 +127,38 @@ def _open_manifest(
         expected_ciphertext_sha256=part.sha256,
         description=describe_part(part),
     )
+    manifest_sha256 = hashlib.sha256(plaintext.getbuffer()).hexdigest()
     manifest_bytes, signature = decode_signed_manifest(plaintext.getvalue())
+    if verified_manifest_sha256 is None:
+        info = _verify_manifest_signature(header, manifest_bytes, signature, trust, at)
+    elif manifest_sha256 != verified_manifest_sha256:
+        raise ManifestChanged(
+            f"The sealed bid's manifest (SHA-256 {manifest_sha256}) is not the one verified "
+            f"when its key was handed over (SHA-256 {verified_manifest_sha256})."
+        )
+    else:
+        info = None  # verified when the key was handed over
+    manifest = parse_manifest(manifest_bytes)
+    if manifest["tender_id"] != header.tender_id:
+        raise WrongTender(
+            f"The manifest is for tender {manifest['tender_id']!r} but the sealed bid's header "
+            f"is for tender {header.tender_id!r}."
+        )
+    if manifest["bidder_uscc"] != header.bidder_uscc:
+        raise WrongBidder(
+            f"The manifest names bidder {manifest['bidder_uscc']} but the header names "
+            f"{header.bidder_uscc}."
+        )
+    if len(manifest["files"]) != len(header.file_parts):
+        raise ManifestInvalid(
+            f"The manifest lists {len(manifest['files'])} files but the header has "
+            f"{len(header.file_parts)} file parts."
+        )
+    return manifest, info, manifest_sha256
+
+
+def _verify_manifest_signature(header: Header, manifest_bytes: bytes, signature: bytes,
+                               trust: TrustStore, at: datetime | None) -> SignatureInfo:
     try:
         info = verify_detached(signature, manifest_bytes, trust=trust, at=at)
     except SignatureInvalid as error:
@@ -135,23 +176,7 @@ def _open_manifest(
         raise SignerMismatch(
             "The manifest was signed with another certificate than the header's bidder."
         )
-    manifest = parse_manifest(manifest_bytes)
-    if manifest["tender_id"] != header.tender_id:
-        raise WrongTender(
-            f"The manifest is for tender {manifest['tender_id']!r} but the sealed bid's header "
-            f"is for tender {header.tender_id!r}."
-        )
-    if manifest["bidder_uscc"] != header.bidder_uscc:
-        raise WrongBidder(
-            f"The manifest names bidder {manifest['bidder_uscc']} but the header names "
-            f"{header.bidder_uscc}."
-        )
-    if len(manifest["files"]) != len(header.file_parts):
-        raise ManifestInvalid(
-            f"The manifest lists {len(manifest['files'])} files but the header has "
-            f"{len(header.file_parts)} file parts."
-        )
-    return manifest, info
+    return info
 
 
 def _open_file(
@@ -161,6 +186,7 @@ def _open_file(
     data_key: bytes,
     sink: BinaryIO | None,
     progress: Progress | None,
+    check_ciphertext_digest: bool = True,
 ) -> None:
     part = header.parts[entry.index]
     description = describe_part(part, entry.name)
@@ -170,7 +196,7 @@ def _open_file(
         key=data_key,
         context=_context(header, part.index, part.kind),
         ciphertext_size=part.size,
-        expected_ciphertext_sha256=part.sha256,
+        expected_ciphertext_sha256=part.sha256 if check_ciphertext_digest else None,
         description=description,
         progress=progress,
     )
@@ -193,6 +219,8 @@ def open_sealed_bid(
     at: datetime | None = None,
     progress: Progress | None = None,
     received_header_sha256: str | None = None,
+    verified_manifest_sha256: str | None = None,
+    check_ciphertext_digests: bool = True,
 ) -> OpenedBid:
     """Decrypt and check a sealed bid (a seekable binary file) with a data key or private key.
 
@@ -202,6 +230,16 @@ def open_sealed_bid(
     `received_header_sha256`: the digest of the header the platform received and verified
     (the receipt names it). The file's header must be exactly that one (HeaderChanged
     otherwise), and its signature is then not verified again.
+
+    `verified_manifest_sha256`: the digest of the manifest part whose signature was verified
+    when the key was handed over (`OpenedBid.manifest_sha256` of `open_manifest`). The
+    decrypted manifest must be exactly that one (ManifestChanged otherwise), and its signature
+    is then not verified again.
+
+    `check_ciphertext_digests` False: the file parts' ciphertext is not hashed against the
+    header, for a caller that did so when the bid was received. Each chunk still authenticates
+    under the data key and each file's plaintext must match the signed manifest; a chunk that
+    fails is reported as ChunkAuthenticationFailed without telling tampering from damage.
     """
     if (data_key is None) == (private_key is None):
         raise ValueError("Give exactly one of data_key and private_key.")
@@ -213,7 +251,8 @@ def open_sealed_bid(
     if data_key is None:
         assert private_key is not None  # narrowed by the check above
         data_key = unwrap_data_key(header, private_key)
-    manifest, manifest_signature = _open_manifest(source, envelope, data_key, trust, at)
+    manifest, manifest_signature, manifest_sha256 = _open_manifest(
+        source, envelope, data_key, trust, at, verified_manifest_sha256)
     entries = manifest_files(manifest)
     targets: list[Path] = []
     if output_directory is not None:
@@ -228,14 +267,16 @@ def open_sealed_bid(
     try:
         for entry in entries:
             if output_directory is None:
-                _open_file(source, header, entry, data_key, None, progress)
+                _open_file(source, header, entry, data_key, None, progress,
+                           check_ciphertext_digests)
                 continue
             descriptor, temporary = tempfile.mkstemp(
                 dir=output_directory, prefix=f".{entry.name}.", suffix=".partial"
             )
             temporaries.append(temporary)
             with os.fdopen(descriptor, "wb") as sink:
-                _open_file(source, header, entry, data_key, sink, progress)
+                _open_file(source, header, entry, data_key, sink, progress,
+                           check_ciphertext_digests)
         for temporary, target in zip(temporaries, targets, strict=True):
             os.replace(temporary, target)
         temporaries.clear()
@@ -249,6 +290,7 @@ def open_sealed_bid(
         header_signature=header_signature,
         manifest_signature=manifest_signature,
         files=tuple(targets),
+        manifest_sha256=manifest_sha256,
     )
 
 
@@ -271,11 +313,13 @@ def open_manifest(
     check_tender(header, expected_tender_id)
     header_signature = _check_header(envelope, trust, at, received_header_sha256)
     require_exact_size(source, envelope)
-    manifest, manifest_signature = _open_manifest(source, envelope, data_key, trust, at)
+    manifest, manifest_signature, manifest_sha256 = _open_manifest(
+        source, envelope, data_key, trust, at)
     return OpenedBid(
         header=header,
         manifest=manifest,
         header_signature=header_signature,
         manifest_signature=manifest_signature,
         files=(),
+        manifest_sha256=manifest_sha256,
     )

@@ -3,6 +3,7 @@ bids, real keys. The worker's job runs in the test process (tests/bids/test_decr
 runs it in a real Celery worker)."""
 
 import base64
+import hashlib
 import json
 
 import pytest
@@ -125,7 +126,9 @@ def test_a_tampered_ciphertext_fails_its_bid_and_alerts_supervisors(bid_settings
     story.host_post("start")
     bidder = story.bidders[0]
     assert bidder.hand_over_key(story.tender_id).status_code == 202
-    upload = BidDecryption.objects.get(bid_id=bidder.bid_id).bid.upload
+    accepted = BidDecryption.objects.get(bid_id=bidder.bid_id)
+    assert len(accepted.manifest_sha256) == 64  # verified at the hand-over, not again
+    upload = accepted.bid.upload
     storage = get_storage()
     with storage.open(bucket=upload.bucket, key=upload.object_key) as chunks:
         data = bytearray(b"".join(chunks))
@@ -135,7 +138,10 @@ def test_a_tampered_ciphertext_fails_its_bid_and_alerts_supervisors(bid_settings
     assert story.run_decryptions() == ["failed"]
     decryption = BidDecryption.objects.get(bid_id=bidder.bid_id)
     assert decryption.state == "failed"
-    assert decryption.failure_code in {"chunk_authentication_failed", "part_digest_mismatch"}
+    assert decryption.failure_code == "chunk_authentication_failed"
+    assert "changed after it was received" in decryption.failure_reason
+    assert decryption.evidence["stored_ciphertext_sha256"] == hashlib.sha256(data).hexdigest()
+    assert decryption.evidence["receipt_ciphertext_sha256"] != hashlib.sha256(data).hexdigest()
     alert = Alert.objects.get(kind="bid_tampered")
     assert alert.object_id == bidder.bid_id
     assert Event.objects.filter(action="alert.raised").count() == 1

@@ -1,6 +1,7 @@
 """Sealing then opening gives back exactly the files, the price sheet and the signers."""
 
 import hashlib
+import io
 import tempfile
 from pathlib import Path
 
@@ -168,3 +169,31 @@ def test_opening_refuses_to_overwrite_an_existing_file(bidder_credential, trust_
         )
     assert (tmp_path / "file-0.bin").read_bytes() == b"old"
     assert sorted(path.name for path in tmp_path.iterdir()) == ["file-0.bin"]
+
+
+def test_a_manifest_verified_at_the_hand_over_is_not_verified_again(bidder_credential,
+                                                                     trust_store):
+    from signing.envelope import open_manifest, unwrap_data_key
+
+    sealed = seal_contents(bidder_credential, [b"vouched for"])
+    data_key = unwrap_data_key(envelope_of(sealed).header, bidder_credential.private_key)
+    checked = open_manifest(io.BytesIO(sealed), trust=trust_store, data_key=data_key)
+    assert len(checked.manifest_sha256) == 64
+
+    opened = open_bytes(sealed, trust=trust_store, data_key=data_key,
+                        verified_manifest_sha256=checked.manifest_sha256,
+                        check_ciphertext_digests=False)
+
+    assert opened.manifest_signature is None
+    assert opened.manifest == checked.manifest
+
+
+def test_a_manifest_other_than_the_one_verified_is_refused(bidder_credential, trust_store):
+    from signing.envelope import unwrap_data_key
+    from signing.envelope.errors import ManifestChanged
+
+    sealed = seal_contents(bidder_credential, [b"vouched for"])
+    data_key = unwrap_data_key(envelope_of(sealed).header, bidder_credential.private_key)
+    with pytest.raises(ManifestChanged, match="not the one verified when its key was handed"):
+        open_bytes(sealed, trust=trust_store, data_key=data_key,
+                   verified_manifest_sha256="0" * 64)

@@ -230,3 +230,17 @@ def test_a_header_other_than_the_received_one_is_refused_even_if_validly_signed(
     with pytest.raises(HeaderChanged, match="not the one received"):
         open_bytes(resealed, trust=trust_store, private_key=bidder_credential.private_key,
                    received_header_sha256=received)
+
+
+def test_without_ciphertext_digests_a_flipped_bit_still_fails_its_chunk(
+    sealed, bidder_credential, trust_store
+):
+    # The opening job skips the ciphertext digests (checked at receipt): the chunk's
+    # authentication alone must still catch the change.
+    envelope = envelope_of(sealed)
+    second_part = envelope.parts_offset + envelope.header.parts[0].size
+    changed = flip_bit(sealed, (second_part + 56 + 10) * 8)
+    with pytest.raises(ChunkAuthenticationFailed,
+                       match=r"chunk 0 failed authentication: its ciphertext was changed"):
+        open_bytes(changed, trust=trust_store, private_key=bidder_credential.private_key,
+                   check_ciphertext_digests=False)

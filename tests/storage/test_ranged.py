@@ -1,0 +1,92 @@
+"""The opening's seekable reader over a stored object, against the real S3 server."""
+
+import io
+import os
+from contextlib import contextmanager
+
+from storage.ranged import RangedObjectReader
+
+HEAD = 64 * 1024
+
+
+class GetCounter:
+    """The real storage, with every GET's offset and length noted (the reader's requests)."""
+
+    def __init__(self, storage) -> None:
+        self.storage = storage
+        self.gets: list[tuple[int, int | None]] = []
+
+    @contextmanager
+    def open(self, *, bucket: str, key: str, offset: int = 0, length: int | None = None):
+        self.gets.append((offset, length))
+        with self.storage.open(bucket=bucket, key=key, offset=offset, length=length) as chunks:
+            yield chunks
+
+
+def _stored(object_storage, data: bytes, key: str) -> str:
+    bucket = object_storage.bucket("bids")
+    object_storage.put_stream(bucket=bucket, key=key, stream=io.BytesIO(data))
+    return bucket
+
+
+def _read_all(reader: RangedObjectReader, block: int = 256 * 1024) -> bytes:
+    buffer = bytearray(block)
+    out = bytearray()
+    while count := reader.readinto(buffer):
+        out += buffer[:count]
+    return bytes(out)
+
+
+def test_reading_the_header_fetches_only_the_head_then_the_rest_in_one_get(object_storage):
+    data = os.urandom(3 * 1024 * 1024 + 17)
+    bucket = _stored(object_storage, data, "tests/ranged-head")
+    counter = GetCounter(object_storage)
+
+    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-head", size=len(data),
+                            head_size=HEAD) as reader:
+        assert reader.read(100) == data[:100]
+        assert _read_all(reader) == data[100:]
+
+    assert counter.gets == [(0, HEAD), (HEAD, None)]
+
+
+def test_a_seek_past_the_head_reads_from_there_to_the_end(object_storage):
+    data = os.urandom(512 * 1024)
+    bucket = _stored(object_storage, data, "tests/ranged-seek")
+    counter = GetCounter(object_storage)
+
+    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-seek", size=len(data),
+                            head_size=HEAD) as reader:
+        assert reader.read(10) == data[:10]
+        reader.seek(400_000)
+        assert _read_all(reader) == data[400_000:]
+        reader.seek(20)
+        assert reader.read(HEAD) == data[20:20 + HEAD]
+
+    assert counter.gets == [(0, HEAD), (400_000, None), (20, None)]
+
+
+def test_asking_the_size_by_seeking_to_the_end_and_back_costs_no_get(object_storage):
+    data = os.urandom(200 * 1024)
+    bucket = _stored(object_storage, data, "tests/ranged-size")
+    counter = GetCounter(object_storage)
+
+    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-size", size=len(data),
+                            head_size=HEAD) as reader:
+        assert reader.read(10) == data[:10]
+        position = reader.tell()
+        assert reader.seek(0, io.SEEK_END) == len(data)
+        reader.seek(position)
+        assert reader.read(10) == data[10:20]
+
+    assert counter.gets == [(0, HEAD)]
+
+
+def test_an_object_shorter_than_its_expected_size_ends_the_read_early(object_storage):
+    data = os.urandom(100 * 1024)
+    bucket = _stored(object_storage, data, "tests/ranged-short")
+
+    with RangedObjectReader(object_storage, bucket=bucket, key="tests/ranged-short",
+                            size=len(data) + 5000, head_size=HEAD) as reader:
+        assert _read_all(reader) == data
+        assert reader.tell() == len(data)
