@@ -43,21 +43,24 @@ logger = logging.getLogger(__name__)
 PROGRESS_EVERY = 16 * 1024 * 1024  # bytes between progress (and lease) updates
 
 
-def _claim(decryption_id: UUID) -> int | None:
-    """Take the job if nobody holds a live lease on it; returns this run's number."""
+def _claim(decryption_id: UUID) -> BidDecryption | None:
+    """Take the job if nobody holds a live lease on it; returns it with this run's number."""
     with transaction.atomic():
-        decryption = BidDecryption.objects.select_for_update().filter(pk=decryption_id).first()
+        # Only the decryption row is locked; its bid, upload and bidder are read with it.
+        decryption = (BidDecryption.objects.select_for_update(of=("self",))
+                      .select_related("bid", "bid__upload", "bid__bidder")
+                      .filter(pk=decryption_id).first())
         if decryption is None or decryption.state != DecryptionState.DECRYPTING:
             return None
         now = database_now()
         if decryption.lease_until is not None and decryption.lease_until > now:
             return None  # another run is alive; if it dies, its lease lapses and the sweep calls
-        run = decryption.job_runs + 1
+        decryption.job_runs += 1
         BidDecryption.objects.filter(pk=decryption_id).update(
-            job_runs=run, bytes_done=0,
+            job_runs=decryption.job_runs, bytes_done=0,
             lease_until=now + dt.timedelta(seconds=decryption_lease_seconds()),
         )
-        return run
+        return decryption
 
 
 def _release(decryption_id: UUID, run: int) -> None:
@@ -122,11 +125,10 @@ def decrypt_bid(decryption_id: UUID) -> str:
     """Run the job once; returns what happened (for logs and tests)."""
     from signing.conf import platform_trust_store
 
-    run = _claim(decryption_id)
-    if run is None:
+    decryption = _claim(decryption_id)
+    if decryption is None:
         return "skipped"
-    decryption = BidDecryption.objects.select_related("bid", "bid__upload", "bid__bidder").get(
-        pk=decryption_id)
+    run = decryption.job_runs
     bid = decryption.bid
     data_key = evaluation_unwrap(decryption.wrap_method, bytes(decryption.wrapped_data_key),
                                  purpose=data_key_purpose(bid))
@@ -149,8 +151,6 @@ def decrypt_bid(decryption_id: UUID) -> str:
         # Give the lease back so that the task's retry (or the sweep) can run at once.
         _release(decryption_id, run)
         raise
-    progress.done = bid.size  # header and manifest were checked too: the whole file
-    progress.flush()
     try:
         recorded = decryption_succeed(decryption_id, price_sheet=opened.price_sheet,
                                       summary=_summary(opened))

@@ -379,6 +379,7 @@ class BidDecryption(ConcurrentTransitionMixin, models.Model):
         self.decrypted_at = decrypted_at
         self.price_sheet = price_sheet
         self.manifest_summary = summary
+        self.bytes_done = self.bytes_total  # header and manifest were checked too: all of it
         self.lease_until = None
 
     @transition(

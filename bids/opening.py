@@ -438,7 +438,8 @@ def decryption_succeed(decryption_id: UUID, *, price_sheet: dict[str, Any],
         apply_transition(
             decryption, "succeed", actor=PLATFORM, action="bid_decryption.decrypted",
             arguments=(now, price_sheet, summary),
-            changed_fields=["decrypted_at", "price_sheet", "manifest_summary", "lease_until"],
+            changed_fields=["decrypted_at", "price_sheet", "manifest_summary", "bytes_done",
+                            "lease_until"],
             payload={"tender": str(decryption.bid.tender_id), "bid": str(decryption.bid_id),
                      "price_sheet": price_sheet, "files": summary.get("files", [])},
         )
