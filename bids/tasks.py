@@ -13,8 +13,9 @@ def bid_uploads_expire() -> int:
     return bid_upload_expire_stale()
 
 
+# The outcome is recorded on the BidDecryption row; nothing reads the task's result.
 @shared_task(acks_late=True, autoretry_for=(StorageError, OperationalError), retry_backoff=True,
-             max_retries=8)
+             max_retries=8, ignore_result=True)
 def bid_decrypt(decryption_id: str) -> str:
     """Decrypt and check one bid at the opening (bids/decryption.py); safe to run twice."""
     from bids.decryption import decrypt_bid
