@@ -266,3 +266,53 @@ def test_a_suspension_during_decryption_gives_the_window_back_its_time(bid_setti
         minutes=41)
     assert Event.objects.filter(action="opening.window_extended").count() == 1
     assert story.bidders[0].hand_over_key(story.tender_id).status_code == 202
+
+
+class _DamagingEncryptor:
+    """Cobblestone as the sealer runs it, but flipping one ciphertext bit of the first file
+    part before the header's digest is taken: a bid its own tool sealed damaged."""
+
+    real = None  # the real class, set by the test
+
+    def __init__(self, key: bytes, context: bytes) -> None:
+        self._inner = self.real(key, context)
+        self._damage = b'"part_kind":"file"' in context
+
+    @classmethod
+    def generate_key(cls) -> bytes:
+        return cls.real.generate_key()
+
+    def update(self, data: bytes) -> bytes:
+        return self._inner.update(data)
+
+    def update_into(self, data, out) -> int:
+        written = self._inner.update_into(data, out)
+        if self._damage and written:
+            out[written // 2] ^= 0x01
+            self._damage = False
+        return written
+
+    def finalize(self) -> bytes:
+        return self._inner.finalize()
+
+
+def test_a_bid_sealed_damaged_fails_with_the_stored_bytes_matching_the_receipt(
+        bid_settings, certificate_authority, monkeypatch):
+    from signing.envelope import encryption
+
+    _DamagingEncryptor.real = encryption.Cobblestone256Encryptor
+    monkeypatch.setattr(encryption, "Cobblestone256Encryptor", _DamagingEncryptor)
+    story = build_opening(certificate_authority, bidders=1, contents=(b"y" * (300 * 1024),))
+    monkeypatch.undo()  # the bid was received and receipted: its header's digests match
+    story.reach_deadline()
+    story.host_post("start")
+    bidder = story.bidders[0]
+    assert bidder.hand_over_key(story.tender_id).status_code == 202  # the manifest is intact
+
+    assert story.run_decryptions() == ["failed"]
+
+    decryption = BidDecryption.objects.get(bid_id=bidder.bid_id)
+    assert decryption.failure_code == "chunk_authentication_failed"
+    assert "it was sealed damaged" in decryption.failure_reason
+    evidence = decryption.evidence
+    assert evidence["stored_ciphertext_sha256"] == evidence["receipt_ciphertext_sha256"]
