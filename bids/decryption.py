@@ -143,7 +143,11 @@ def decrypt_bid(decryption_id: UUID) -> str:
                 verified_manifest_sha256=decryption.manifest_sha256 or None,
                 check_ciphertext_digests=False)
     except (EnvelopeError, SigningError) as error:
-        reason, evidence = _failure(bid, error, progress.done)
+        try:
+            reason, evidence = _failure(bid, error, progress.done)
+        except StorageError:
+            _release(decryption_id, run)  # the evidence pass could not read: run again
+            raise
         decryption_fail(decryption_id, code=getattr(error, "code", "bid_invalid"),
                         reason=reason, evidence=evidence)
         return "failed"
