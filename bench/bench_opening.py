@@ -484,6 +484,9 @@ def _print(results: list[dict], concurrency: int, load: tuple[float, float]) -> 
               f"{worker['jobs_run_again']}")
         print(f"in-process serial ÷ RangedObjectReader serial read: "
               f"{result['in_process']['seconds'] / result['read_ranged']['seconds']:.2f}×")
+        print(f"decryption time (worker, jobs queued) ÷ serial read: "
+              f"{result['worker_queued']['seconds'] / read:.2f}× (goal ≤ 1.5); with the keys "
+              f"handed over live beside it: {worker['seconds'] / read:.2f}×")
     print("\npeak resident memory (VmHWM, MiB) by bid size (goal: flat)")
     print(f"{'process':<46}" + "".join(f"{str(r['size_mib']) + ' MiB':>10}" for r in results))
     lines = [
