@@ -1,7 +1,7 @@
 """Reading a large request body (a bid's upload part) without gunicorn's 1 KiB loop.
 
 gunicorn's `wsgi.input` gathers every read 1 KiB at a time, copying its buffer over and over
-(benoitc/gunicorn#2596): relaying a part cost 2.6 CPU-seconds per GiB in that loop alone. Its
+(benoitc/gunicorn#2596): relaying a part cost 2.8–2.9 CPU-seconds per GiB in that loop alone. Its
 length reader underneath takes a read of any size, receiving 8 KiB at a time: reading through
 it cost 1.2 (measured with a bare WSGI application under gunicorn 23, 1 GiB bodies). The body is
 still read through gunicorn's own objects, which keep counting what is left of it, so that it
