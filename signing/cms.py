@@ -184,6 +184,7 @@ def verify_detached(
         purpose=purpose,
         intermediates=intermediates,
         revocation_checked_at=None if at else dt.datetime.now(dt.UTC),
+        context=context,
     )
     if status.trust_problem_indic is not None:
         raise CertificateUntrusted(

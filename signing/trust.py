@@ -254,15 +254,21 @@ def validate_certificate(
     purpose: str,
     intermediates: Sequence[x509.Certificate] = (),
     revocation_checked_at: dt.datetime | None = None,
+    context: ValidationContext | None = None,
 ) -> CertificateIdentity:
     """Check the path to a trusted root at `at`, revocation, and usage for `purpose`.
 
     `revocation_checked_at` (later than `at`) also refuses a revocation dated up to that time:
     for a time `at` the signer merely claims, which a stolen key could backdate.
+
+    `context`: a validation context built for this same `at` and `intermediates`
+    (`verify_detached` passes the one pyHanko just used, whose cached results then spare a
+    second validation from scratch: a fifth of a signature check).
     """
     if purpose not in USAGE_RULES:
         raise ValueError(f"Unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}.")
-    context = trust.validation_context(at=at, extra_certificates=intermediates)
+    if context is None:
+        context = trust.validation_context(at=at, extra_certificates=intermediates)
     validator = CertificateValidator(
         to_asn1_certificate(certificate),
         intermediate_certs=[to_asn1_certificate(item) for item in intermediates],
