@@ -25,7 +25,6 @@ from bids.services import (
     bid_withdraw,
     bidder_acting,
 )
-from config.request_body import request_body
 from monitoring.services import client_ip_of
 from signing.cms import signed_document_json
 
@@ -173,10 +172,10 @@ class UploadPartView(BidApiView):
             length = int(raw_length) if raw_length not in (None, "") else None
         except ValueError:
             length = None
-        # The body itself: read in bounded chunks, never parsed or buffered whole.
+        # The Django request itself: read in bounded chunks, never parsed or buffered whole.
         part = bid_upload_part(
-            acting=acting, upload_id=upload_id, number=number,
-            stream=request_body(request._request), length=length,
+            acting=acting, upload_id=upload_id, number=number, stream=request._request,
+            length=length,
         )
         return Response({"number": part.number, "size": part.size, "sha256": part.sha256})
 

@@ -38,8 +38,8 @@ def gunicorn_port():
         process.wait(timeout=30)
 
 
-def _put(connection: http.client.HTTPConnection, body: bytes, **headers) -> dict:
-    connection.request("PUT", "/", body=body, headers=headers)
+def _put(connection: http.client.HTTPConnection, body: bytes, path: str = "/") -> dict:
+    connection.request("PUT", path, body=body)
     response = connection.getresponse()
     assert response.status == 200
     return json.loads(response.read())
@@ -52,7 +52,18 @@ def test_a_large_body_is_read_whole_through_gunicorns_length_reader(gunicorn_por
     answer = _put(connection, body)
 
     assert answer == {"size": len(body), "sha256": hashlib.sha256(body).hexdigest(),
-                      "read_by": "gunicorn length reader"}
+                      "read_by": "GunicornBody"}
+
+
+def test_a_body_read_in_one_call_comes_whole(gunicorn_port):
+    # Django's request.body reads everything at once: a read must not stop at one receive.
+    body = os.urandom(2 * 1024 * 1024 + 7)  # under DATA_UPLOAD_MAX_MEMORY_SIZE
+    connection = http.client.HTTPConnection("127.0.0.1", gunicorn_port, timeout=60)
+
+    answer = _put(connection, body, path="/?whole=1")
+
+    assert answer["size"] == len(body)
+    assert answer["sha256"] == hashlib.sha256(body).hexdigest()
 
 
 def test_two_bodies_on_one_kept_alive_connection_stay_apart(gunicorn_port):
@@ -86,4 +97,4 @@ def test_a_body_without_a_length_is_left_to_django(gunicorn_port):
     connection.request("PUT", "/", body=iter([b"a" * 1000, b"b" * 1000]), encode_chunked=True)
     answer = json.loads(connection.getresponse().read())
 
-    assert answer["read_by"] == "django request"
+    assert answer["read_by"] == "Body"  # gunicorn's own
