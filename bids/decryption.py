@@ -24,7 +24,7 @@ from uuid import UUID
 
 from django.db import OperationalError, transaction
 
-from bids.models import BidDecryption, DecryptionState
+from bids.models import Bid, BidDecryption, DecryptionState
 from bids.opening import decryption_fail, decryption_lease_seconds, decryption_succeed
 from bids.sealed_objects import (
     data_key_purpose,
@@ -103,7 +103,7 @@ def _summary(opened: Any) -> dict[str, Any]:
     }
 
 
-def _failure(bid: Any, error: Exception, bytes_checked: int) -> tuple[str, dict[str, Any]]:
+def _failure(bid: Bid, error: Exception, bytes_checked: int) -> tuple[str, dict[str, Any]]:
     """The reason and evidence of a failed bid; a failed chunk is told apart by its digest."""
     reason = str(error)
     evidence: dict[str, Any] = {"receipt_header_sha256": bid.header_sha256,

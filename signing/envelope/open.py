@@ -67,7 +67,7 @@ class OpenedBid:
     manifest_signature: SignatureInfo | None
     files: tuple[Path, ...]  # empty when only verified
     # SHA-256 of the decrypted manifest part (the manifest with its signature).
-    manifest_sha256: str = ""
+    manifest_sha256: str
 
     @property
     def price_sheet(self) -> dict[str, Any]:
@@ -99,6 +99,18 @@ def _check_header(envelope: Envelope, trust: TrustStore, at: datetime | None,
             f"(SHA-256 {received_header_sha256}): the stored bid was replaced."
         )
     return None  # verified when the bid was received
+
+
+def _read_front(source: BinaryIO, trust: TrustStore, at: datetime | None,
+                expected_tender_id: str | None,
+                received_header_sha256: str | None) -> tuple[Envelope, SignatureInfo | None]:
+    """Preamble and header: the expected tender, the header's signature (or that it is the one
+    received), and the file's exact size, before anything is decrypted."""
+    envelope = read_envelope(source)
+    check_tender(envelope.header, expected_tender_id)
+    header_signature = _check_header(envelope, trust, at, received_header_sha256)
+    require_exact_size(source, envelope)
+    return envelope, header_signature
 
 
 def _context(header: Header, index: int, kind: str) -> bytes:
@@ -186,7 +198,7 @@ def _open_file(
     data_key: bytes,
     sink: BinaryIO | None,
     progress: Progress | None,
-    check_ciphertext_digest: bool = True,
+    check_ciphertext_digests: bool = True,
 ) -> None:
     part = header.parts[entry.index]
     description = describe_part(part, entry.name)
@@ -196,7 +208,7 @@ def _open_file(
         key=data_key,
         context=_context(header, part.index, part.kind),
         ciphertext_size=part.size,
-        expected_ciphertext_sha256=part.sha256 if check_ciphertext_digest else None,
+        expected_ciphertext_sha256=part.sha256 if check_ciphertext_digests else None,
         description=description,
         progress=progress,
     )
@@ -243,11 +255,9 @@ def open_sealed_bid(
     """
     if (data_key is None) == (private_key is None):
         raise ValueError("Give exactly one of data_key and private_key.")
-    envelope = read_envelope(source)
+    envelope, header_signature = _read_front(source, trust, at, expected_tender_id,
+                                             received_header_sha256)
     header = envelope.header
-    check_tender(header, expected_tender_id)
-    header_signature = _check_header(envelope, trust, at, received_header_sha256)
-    require_exact_size(source, envelope)
     if data_key is None:
         assert private_key is not None  # narrowed by the check above
         data_key = unwrap_data_key(header, private_key)
@@ -308,15 +318,12 @@ def open_manifest(
     Tells a bidder at once whether the key it handed over opens its bid, and gives the price
     sheet, without reading the file parts (open_sealed_bid then checks those).
     """
-    envelope = read_envelope(source)
-    header = envelope.header
-    check_tender(header, expected_tender_id)
-    header_signature = _check_header(envelope, trust, at, received_header_sha256)
-    require_exact_size(source, envelope)
+    envelope, header_signature = _read_front(source, trust, at, expected_tender_id,
+                                             received_header_sha256)
     manifest, manifest_signature, manifest_sha256 = _open_manifest(
         source, envelope, data_key, trust, at)
     return OpenedBid(
-        header=header,
+        header=envelope.header,
         manifest=manifest,
         header_signature=header_signature,
         manifest_signature=manifest_signature,
