@@ -29,8 +29,8 @@ from bids.opening import decryption_fail, decryption_lease_seconds, decryption_s
 from bids.sealed_objects import (
     data_key_purpose,
     evaluation_unwrap,
+    stored_ciphertext_sha256,
     stored_reader,
-    stored_sha256,
 )
 from monitoring.clock import database_now
 from signing.envelope import open_sealed_bid
@@ -110,14 +110,14 @@ def _failure(bid: Bid, error: Exception, bytes_checked: int) -> tuple[str, dict[
                                 "receipt_ciphertext_sha256": bid.ciphertext_sha256,
                                 "size": bid.size, "bytes_checked": bytes_checked}
     if isinstance(error, ChunkAuthenticationFailed):
-        stored = stored_sha256(bid)
+        stored = stored_ciphertext_sha256(bid)
         evidence["stored_ciphertext_sha256"] = stored
         if stored != bid.ciphertext_sha256:
-            reason += (f" The stored bid's SHA-256 {stored} is not the receipt's "
+            reason += (f" The stored bid's ciphertext digest {stored} is not the receipt's "
                        f"{bid.ciphertext_sha256}: it was changed after it was received.")
         else:
-            reason += (" The stored bid is the one received (its SHA-256 is the receipt's): "
-                       "it was sealed damaged.")
+            reason += (" The stored bid is the one received (its ciphertext digest is the "
+                       "receipt's): it was sealed damaged.")
     return reason, evidence
 
 

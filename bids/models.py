@@ -24,9 +24,10 @@ class UploadState(models.TextChoices):
 class BidUpload(ConcurrentTransitionMixin, models.Model):
     """A sealed file on its way up: an S3 multipart upload fed one part per request.
 
-    No running digest is kept: finalising streams the stored object back through the keyless
-    check (`verify_sealed_bid`), which hashes what storage actually holds — the only bytes that
-    count — and a hash state cannot be carried between requests served by different processes.
+    A hash state cannot be carried between requests served by different processes, so each
+    part is hashed on its own, in the 1 MiB segments the sealed file's signed header lists
+    (signing.envelope.segments); finalising compares the two lists and never reads the file
+    back. The part size is a multiple of the segment size.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -87,7 +88,10 @@ class BidUploadPart(models.Model):
     number = models.PositiveIntegerField()
     size = models.PositiveIntegerField()
     etag = models.CharField(max_length=100)
+    # SHA-256 of the part's segment digests (signing.envelope.segments.segment_list_sha256).
     sha256 = models.CharField(max_length=64)
+    # The SHA-256 (hex) of each segment of the parts region the part holds, found as relayed.
+    segment_sha256 = models.JSONField(default=list)
     stored_at = models.DateTimeField()
 
     class Meta:
@@ -125,7 +129,8 @@ class Bid(ConcurrentTransitionMixin, models.Model):
     received_at = models.DateTimeField(_("received at"))
     size = models.BigIntegerField(_("size"))
     header_sha256 = models.CharField(_("header SHA-256"), max_length=64)
-    ciphertext_sha256 = models.CharField(_("sealed file SHA-256"), max_length=64)
+    # SHA-256 of the segment digests of the parts region: one digest of all the ciphertext.
+    ciphertext_sha256 = models.CharField(_("ciphertext digest"), max_length=64)
     signer_certificate_sha256 = models.CharField(max_length=64)
     sealed_at = models.CharField(max_length=40)
     # The header's list of parts (index, kind, size, sha256): no plaintext, no names.

@@ -5,13 +5,12 @@ A data key or escrow share that reaches the server is wrapped at once under the 
 evaluation key (HPKE, `signing.conf`), bound to its purpose, and only that is stored.
 """
 
-import hashlib
-
-from bids.models import Bid
+from bids.models import Bid, BidUpload
 from signing.canonical import canonical_json
 from signing.envelope import OpenedBid, open_manifest, read_envelope
 from signing.envelope.format import Header, key_id
 from signing.envelope.keywrap import decrypt_secret, encrypt_secret
+from signing.envelope.segments import ciphertext_sha256
 from storage.objects import get_storage
 from storage.ranged import RangedObjectReader
 
@@ -20,20 +19,24 @@ from storage.ranged import RangedObjectReader
 HEAD_READ_SIZE = 64 << 10
 
 
-def stored_reader(bid: Bid) -> RangedObjectReader:
-    upload = bid.upload
+def upload_reader(upload: BidUpload) -> RangedObjectReader:
     return RangedObjectReader(get_storage(), bucket=upload.bucket, key=upload.object_key,
-                              size=bid.size, head_size=HEAD_READ_SIZE)
+                              size=upload.size, head_size=HEAD_READ_SIZE)
 
 
-def stored_sha256(bid: Bid) -> str:
-    """SHA-256 of the stored object as it is now (compared with the receipt's as evidence)."""
+def stored_reader(bid: Bid) -> RangedObjectReader:
+    return upload_reader(bid.upload)
+
+
+def stored_ciphertext_sha256(bid: Bid) -> str:
+    """The ciphertext digest of the stored object as it is now (the receipt's is compared with
+    it as evidence): its segments' digests, hashed (signing.envelope.segments), from where its
+    stored front says the parts start."""
     upload = bid.upload
-    digest = hashlib.sha256()
+    with stored_reader(bid) as source:
+        parts_offset = read_envelope(source).parts_offset
     with get_storage().open(bucket=upload.bucket, key=upload.object_key) as chunks:
-        for chunk in chunks:
-            digest.update(chunk)
-    return digest.hexdigest()
+        return ciphertext_sha256(chunks, parts_offset)
 
 
 def read_stored_header(bid: Bid) -> Header:

@@ -173,7 +173,7 @@ CELERY_BEAT_SCHEDULE = {
 # Sealed bids (办法 第二十六、二十七条): size limit, upload part size, and how long an
 # unfinished upload is kept before housekeeping aborts it (it never counts as a bid).
 BID_MAX_SIZE = env_int("BID_MAX_SIZE", 2 * 1024**3)
-BID_UPLOAD_PART_SIZE = env_int("BID_UPLOAD_PART_SIZE", 8 * 1024**2)
+BID_UPLOAD_PART_SIZE = env_int("BID_UPLOAD_PART_SIZE", 64 * 1024**2)
 BID_UPLOAD_MAX_AGE_HOURS = env_int("BID_UPLOAD_MAX_AGE_HOURS", 24)
 BID_WITHDRAWAL_MAX_SKEW_SECONDS = env_int("BID_WITHDRAWAL_MAX_SKEW_SECONDS", 300)
 # The opening hall (docs/opening.md): minutes each bidder has to confirm its line of the record

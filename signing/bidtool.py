@@ -55,6 +55,7 @@ from signing.envelope.format import PREAMBLE_SIZE, certificate_sha256
 from signing.envelope.manifest import TOOL_VERSION
 from signing.envelope.open import open_sealed_bid
 from signing.envelope.seal import seal_bid
+from signing.envelope.segments import ciphertext_sha256
 from signing.errors import SigningError
 from signing.timestamps import verify_timestamp
 from signing.trust import TrustStore, identify
@@ -601,14 +602,13 @@ def verify_receipt_document(
     fields, checked = verify_platform_document(receipt, key="receipt", what="receipt",
                                                trust=trust)
     if sealed is not None:
-        digest = hashlib.sha256()
         with _open_sealed(sealed) as source:
             envelope = read_envelope(source)
             source.seek(0)
-            for block in iter(lambda: source.read(1 << 20), b""):
-                digest.update(block)
+            digest = ciphertext_sha256(iter(lambda: source.read(1 << 20), b""),
+                                       envelope.parts_offset)
         header_digest = hashlib.sha256(envelope.header_bytes).hexdigest()
-        if (digest.hexdigest() != fields.get("ciphertext_sha256")
+        if (digest != fields.get("ciphertext_sha256")
                 or header_digest != fields.get("header_sha256", header_digest)):
             raise InputInvalid(f"The receipt is not for the sealed bid {str(sealed)!r}: "
                                "its digests differ.")

@@ -7,7 +7,7 @@ reads (small reads would make each part quadratic to assemble).
 """
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -118,15 +118,17 @@ class HashingFullReader:
 
 
 class _RelayedBody:
-    """A request body read from `stream` while urllib3 sends it: exactly `length` bytes, hashed
-    on the way. `len()` is the Content-Length; a stream that ends early raises StreamEnded, so
-    the connection is dropped and the server never completes the request."""
+    """A request body read from `stream` while urllib3 sends it: exactly `length` bytes, each
+    block shown to `observe` on the way. `len()` is the Content-Length; a stream that ends early
+    raises StreamEnded, so the connection is dropped and the server never completes the
+    request."""
 
-    def __init__(self, stream: BinaryIO, length: int) -> None:
+    def __init__(self, stream: BinaryIO, length: int,
+                 observe: Callable[[bytes], None] | None) -> None:
         self._stream = stream
         self.length = length
         self.sent = 0
-        self.sha256 = hashlib.sha256()
+        self._observe = observe
         self.ended = False
 
     def __len__(self) -> int:
@@ -145,7 +147,8 @@ class _RelayedBody:
         if not data:
             self.ended = True
             raise StreamEnded(self.sent, self.length)
-        self.sha256.update(data)
+        if self._observe is not None:
+            self._observe(data)
         self.sent += len(data)
         return data
 
@@ -354,11 +357,11 @@ class ObjectStorage:
 
     def multipart_upload_stream(
         self, *, bucket: str, key: str, upload_id: str, number: int, stream: BinaryIO,
-        length: int,
-    ) -> tuple[UploadedPart, str]:
+        length: int, observe: Callable[[bytes], None] | None = None,
+    ) -> UploadedPart:
         """Store part `number` from `stream`, exactly `length` bytes, relayed as it is read: at
-        most RELAY_BLOCK_SIZE of it is held at a time. Returns the part and the SHA-256 (hex)
-        of the bytes sent.
+        most RELAY_BLOCK_SIZE of it is held at a time. `observe` sees every block as it is sent,
+        in order (the caller hashes them: one pass over the bytes).
 
         SigV4 would need the payload's digest before its first byte, so the payload goes
         unsigned (`UNSIGNED-PAYLOAD`, as the SDK signs it over HTTPS too); the request is
@@ -368,7 +371,7 @@ class ObjectStorage:
         """
         if not 1 <= number <= 10000:
             raise StorageError(f"part number {number} is outside 1..10000")
-        body = _RelayedBody(stream, length)
+        body = _RelayedBody(stream, length, observe)
         try:
             with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
                 etag = self._relay_client._upload_part(
@@ -382,7 +385,7 @@ class ObjectStorage:
             raise
         if body.sent != length:
             raise StreamEnded(body.sent, length)
-        return UploadedPart(number, etag.strip('"'), length), body.sha256.hexdigest()
+        return UploadedPart(number, etag.strip('"'), length)
 
     def multipart_list_parts(self, *, bucket: str, key: str, upload_id: str) -> list[UploadedPart]:
         """The parts the server holds for an upload, in part-number order (see below on repeats)."""

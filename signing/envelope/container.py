@@ -1,7 +1,9 @@
 """Reading and checking a sealed bid without any key: what the upload service runs.
 
 The header is parsed, its signature checked with the bidder's certificate, and every ciphertext
-part streamed through SHA-256 against the sizes and digests the header gives.
+part streamed through SHA-256 against the sizes and digests the header gives, part by part and
+segment by segment. A receiver that hashed the segments as pieces arrived checks the front
+alone (`verify_sealed_front`) and the digests it found (`check_segments`).
 """
 
 import hashlib
@@ -14,6 +16,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from signing.cms import SignatureInfo, SignatureInvalid, verify_detached
 from signing.envelope.encryption import BLOCK_SIZE, Progress, _Lane
 from signing.envelope.errors import (
+    HeaderInvalid,
     HeaderSignatureInvalid,
     PaddingInvalid,
     PartDigestMismatch,
@@ -29,6 +32,7 @@ from signing.envelope.format import (
     parse_header,
     unpack_preamble,
 )
+from signing.envelope.segments import SegmentHasher, segment_count, segment_range
 from signing.errors import SigningError
 from signing.trust import TrustStore
 
@@ -85,7 +89,14 @@ def read_envelope(source: BinaryIO) -> Envelope:
     padding = _read(source, preamble.padding_size, "padding")
     if padding.count(0) != len(padding):
         raise PaddingInvalid("The padding between the header signature and the parts is not zero.")
-    return Envelope(header, header_bytes, signature, preamble.padding_size)
+    envelope = Envelope(header, header_bytes, signature, preamble.padding_size)
+    expected = segment_count(envelope.parts_offset, envelope.total_size)
+    if len(header.segments) != expected:
+        raise HeaderInvalid(
+            f"The header lists {len(header.segments)} segment digests; its parts make "
+            f"{expected} segments."
+        )
+    return envelope
 
 
 def verify_header_signature(
@@ -135,15 +146,17 @@ def verify_sealed_bid(
     progress: Progress | None = None,
 ) -> VerifiedEnvelope:
     """Check a sealed bid without any key: header signature, every part's size and SHA-256,
-    and nothing after the last part. `source` is read once, front to back (a stream will do).
+    every segment's SHA-256, and nothing after the last part. `source` is read once, front to
+    back (a stream will do).
     """
-    envelope = read_envelope(source)
-    check_tender(envelope.header, expected_tender_id)
-    info = verify_header_signature(envelope, trust=trust, at=at)
+    verified = verify_sealed_front(source, trust=trust, expected_tender_id=expected_tender_id,
+                                   at=at)
+    envelope = verified.envelope
+    segments = SegmentHasher(start=envelope.parts_offset, parts_offset=envelope.parts_offset)
     for part in envelope.header.parts:
         digest = hashlib.sha256()
         remaining = part.size
-        with _Lane("part-sha256") as lane:
+        with _Lane("part-sha256") as lane, _Lane("segment-sha256") as segment_lane:
             while remaining:
                 block = source.read(min(BLOCK_SIZE, remaining)) or b""
                 if not block:
@@ -153,6 +166,7 @@ def verify_sealed_bid(
                     )
                 remaining -= len(block)
                 lane.submit(digest.update, block)
+                segment_lane.submit(segments.update, block)
                 if progress is not None:
                     progress(len(block))
         if digest.hexdigest() != part.sha256:
@@ -162,7 +176,38 @@ def verify_sealed_bid(
             )
     if source.read(1):
         raise TrailingData("The sealed bid has bytes after its last part: it was extended.")
-    return VerifiedEnvelope(envelope, info)
+    check_segments(envelope, segments.hexdigests())
+    return verified
+
+
+def verify_sealed_front(
+    source: BinaryIO,
+    *,
+    trust: TrustStore,
+    expected_tender_id: str | None = None,
+    at: datetime | None = None,
+) -> VerifiedEnvelope:
+    """Check the front of a sealed bid (preamble, header, its signature and signer, padding)
+    and the tender; leave `source` at the parts."""
+    envelope = read_envelope(source)
+    check_tender(envelope.header, expected_tender_id)
+    return VerifiedEnvelope(envelope, verify_header_signature(envelope, trust=trust, at=at))
+
+
+def check_segments(envelope: Envelope, found: list[str]) -> None:
+    """The segment digests found in the bytes must be those the signed header lists."""
+    listed = envelope.header.segments
+    for number, (expected, digest) in enumerate(zip(listed, found, strict=False)):
+        if digest != expected:
+            start, end = segment_range(number, envelope.parts_offset, envelope.total_size)
+            raise PartDigestMismatch(
+                f"Bytes {start}..{end - 1} of the sealed bid (segment {number}) do not match the "
+                "SHA-256 in the signed header: they were changed after sealing."
+            )
+    if len(found) != len(listed):
+        raise PartDigestMismatch(
+            f"The bytes make {len(found)} segments but the signed header lists {len(listed)}."
+        )
 
 
 def require_exact_size(source: BinaryIO, envelope: Envelope) -> None:

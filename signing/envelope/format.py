@@ -1,9 +1,11 @@
-"""The byte layout of a sealed bid, version 1 (specified in docs/sealed-bid-format.md).
+"""The byte layout of a sealed bid, version 2 (specified in docs/sealed-bid-format.md).
 
     preamble (22 bytes) | header (canonical JSON) | header signature (CMS) | zero padding | parts
 
-The header lists every ciphertext part with its size and SHA-256 and is signed by the bidder, so
-anyone holding the file, but no key, can check who sealed what and that nothing was changed.
+The header lists every ciphertext part with its size and SHA-256, and the SHA-256 of every
+1 MiB segment of the parts region (signing.envelope.segments), and is signed by the bidder, so
+anyone holding the file, or pieces of it, but no key, can check who sealed what and that
+nothing was changed.
 """
 
 import base64
@@ -20,10 +22,11 @@ from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from signing.canonical import canonical_json
 from signing.envelope.errors import HeaderInvalid, NotASealedBid, UnsupportedFormat
+from signing.envelope.segments import SEGMENT_SIZE
 
 MAGIC = b"BIDSEAL\x00"
-FORMAT_VERSION = 1
-# The suite of format version 1. A later suite (SM2/SM3/SM4) gets its own identifier.
+FORMAT_VERSION = 2
+# The suite of format versions 1 and 2. A later suite (SM2/SM3/SM4) gets its own identifier.
 ALGORITHM = "COBBLESTONE256-SHA256"
 SUPPORTED_ALGORITHMS = (ALGORITHM,)
 
@@ -132,6 +135,8 @@ class Header:
     recipients: tuple[Recipient, ...]
     parts: tuple[Part, ...]
     sealed_at: str
+    segments: tuple[str, ...]  # SHA-256 (hex) of each segment of the parts region
+    segment_size: int = SEGMENT_SIZE
     format_version: int = FORMAT_VERSION
     algorithm: str = ALGORITHM
 
@@ -147,6 +152,8 @@ class Header:
             "recipients": [recipient.to_json() for recipient in self.recipients],
             "parts": [part.to_json() for part in self.parts],
             "sealed_at": self.sealed_at,
+            "segment_size": self.segment_size,
+            "segments": list(self.segments),
         }
 
     def to_bytes(self) -> bytes:
@@ -310,6 +317,16 @@ def parse_header(data: bytes) -> Header:
     if parts[-1].size > MAX_MANIFEST_PART_SIZE:
         raise HeaderInvalid("The manifest part is larger than the format allows.")
     sealed_at = _require(document, "sealed_at", str)
+    segment_size = _require(document, "segment_size", int)
+    if segment_size != SEGMENT_SIZE:
+        raise UnsupportedFormat(
+            f"Header field segment_size is {segment_size}; format version {FORMAT_VERSION} "
+            f"segments are {SEGMENT_SIZE} bytes."
+        )
+    segments = _require(document, "segments", list)
+    for position, digest in enumerate(segments):
+        if not isinstance(digest, str) or not _HEX64.match(digest):
+            raise HeaderInvalid(f"Header segments[{position}] is not a SHA-256 in hex.")
     return Header(
         tender_id=tender_id,
         bidder_uscc=bidder_uscc,
@@ -318,6 +335,8 @@ def parse_header(data: bytes) -> Header:
         recipients=tuple(recipients),
         parts=tuple(parts),
         sealed_at=sealed_at,
+        segments=tuple(segments),
+        segment_size=segment_size,
         format_version=version,
         algorithm=algorithm,
     )

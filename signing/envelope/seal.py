@@ -1,8 +1,9 @@
 """Sealing: manifest, signatures, encryption and key wrapping into one sealed-bid file.
 
 One pass over the input: file parts are written at an offset reserved for the header, whose
-digests are known only once the parts are encrypted; the header and its signature then go in
-front, and zero padding fills any space left (see docs/sealed-bid-format.md).
+digests (of the parts and of the segments) are known only once the parts are encrypted; the
+header and its signature then go in front, and zero padding fills any space left (see
+docs/sealed-bid-format.md).
 """
 
 import hashlib
@@ -28,6 +29,10 @@ from signing.envelope.encryption import (
 from signing.envelope.errors import InputInvalid
 from signing.envelope.fingerprint import collect_device_fingerprint
 from signing.envelope.format import (
+    MAX_HEADER_SIZE,
+    MAX_MANIFEST_PART_SIZE,
+    MAX_PADDING_SIZE,
+    MAX_SIGNATURE_SIZE,
     PREAMBLE_SIZE,
     Header,
     Part,
@@ -47,12 +52,14 @@ from signing.envelope.manifest import (
     utc_timestamp,
 )
 from signing.envelope.price_sheet import validate_price_sheet
+from signing.envelope.segments import SegmentHasher, segment_count
 from signing.trust import CertificateExpired, CertificateNotYetValid, describe, identify
 
 _ALIGNMENT = 4096
 _SIGNATURE_ALLOWANCE = 8192  # CMS structure and signature value beyond the certificates
 _PLACEHOLDER_DIGEST = "0" * 64
 _PLACEHOLDER_MANIFEST_SIZE = 10**9  # more digits than any manifest part can need
+MAX_FRONT_SIZE = PREAMBLE_SIZE + MAX_HEADER_SIZE + MAX_SIGNATURE_SIZE + MAX_PADDING_SIZE
 
 
 @dataclass(frozen=True)
@@ -164,7 +171,7 @@ def seal_bid(
     )
     sealed_at = utc_timestamp(moment)
 
-    def header_with(parts: Sequence[Part]) -> Header:
+    def header_with(parts: Sequence[Part], segments: Sequence[str]) -> Header:
         return Header(
             tender_id=tender_id,
             bidder_uscc=bidder_uscc,
@@ -173,24 +180,32 @@ def seal_bid(
             recipients=recipients,
             parts=tuple(parts),
             sealed_at=sealed_at,
+            segments=tuple(segments),
         )
 
-    # Lay out the file before encrypting: every size but the manifest's is known exactly.
+    # Lay out the file before encrypting: every size but the manifest's is known exactly, and
+    # the number of segment digests is at most that of the largest manifest and front.
+    file_parts_size = sum(ciphertext_size(size) for _, _, size in inputs)
+    most_segments = segment_count(0, MAX_FRONT_SIZE + file_parts_size + MAX_MANIFEST_PART_SIZE)
     estimate = header_with(
         [
             Part(index, "file", ciphertext_size(size), _PLACEHOLDER_DIGEST)
             for index, (_, _, size) in enumerate(inputs)
         ]
-        + [Part(len(inputs), "manifest", _PLACEHOLDER_MANIFEST_SIZE, _PLACEHOLDER_DIGEST)]
+        + [Part(len(inputs), "manifest", _PLACEHOLDER_MANIFEST_SIZE, _PLACEHOLDER_DIGEST)],
+        [_PLACEHOLDER_DIGEST] * most_segments,
     )
     certificates_size = sum(
         len(item.public_bytes(Encoding.DER)) for item in (credential.certificate, *credential.chain)
     )
     reserved = PREAMBLE_SIZE + len(estimate.to_bytes()) + certificates_size + _SIGNATURE_ALLOWANCE
-    reserved = -(-reserved // _ALIGNMENT) * _ALIGNMENT
 
-    with atomic_output(Path(output)) as stream:
+    def seal_into(stream: BinaryIO, reserved: int) -> tuple[Header, dict[str, Any], int]:
+        """Write the parts at `reserved`, then the front; returns the header, the manifest
+        and how far the front outgrew `reserved` (0: it fitted, and the file is done)."""
         stream.seek(reserved)
+        stream.truncate()
+        sink = _SegmentedOutput(stream, SegmentHasher(start=reserved, parts_offset=reserved))
         parts: list[Part] = []
         entries: list[FileEntry] = []
         for index, (path, name, size) in enumerate(inputs):
@@ -205,7 +220,7 @@ def seal_bid(
                 ) from error
             with source:
                 digests = encrypt_stream(
-                    source, stream, key=data_key, context=context, progress=progress
+                    source, sink, key=data_key, context=context, progress=progress
                 )
             if digests.plaintext_size != size:
                 raise InputInvalid(f"Input file {name!r} changed size while it was being sealed.")
@@ -235,7 +250,7 @@ def seal_bid(
                 part_kind="manifest",
             ),
         )
-        stream.write(manifest_ciphertext)
+        sink.write(manifest_ciphertext)
         parts.append(
             Part(
                 manifest_index,
@@ -244,36 +259,36 @@ def seal_bid(
                 hashlib.sha256(manifest_ciphertext).hexdigest(),
             )
         )
-        header = header_with(parts)
+        header = header_with(parts, sink.segments.hexdigests())
         header_bytes = header.to_bytes()
         signature = sign_detached(header_bytes, credential=credential)
         padding = reserved - PREAMBLE_SIZE - len(header_bytes) - len(signature)
-        if padding >= 0:
-            stream.seek(0)
-            _write_prefix(stream, header_bytes, signature, padding)
-        else:
-            _move_parts_after_prefix(stream, reserved, header_bytes, signature)
+        if padding < 0:
+            return header, manifest, -padding
+        stream.seek(0)
+        _write_prefix(stream, header_bytes, signature, padding)
+        return header, manifest, 0
+
+    with atomic_output(Path(output)) as stream:
+        reserved = -(-reserved // _ALIGNMENT) * _ALIGNMENT
+        header, manifest, overflow = seal_into(stream, reserved)
+        if overflow:
+            # An unusually large signature: the segments lie at fixed file offsets, so the parts
+            # cannot be moved up; they are written again further on (the same ciphertext).
+            reserved = -(-(reserved + overflow) // _ALIGNMENT) * _ALIGNMENT + _ALIGNMENT
+            header, manifest, overflow = seal_into(stream, reserved)
+            if overflow:
+                raise InputInvalid("The header signature does not fit the room reserved for it.")
     return SealedBid(path=Path(output), header=header, manifest=manifest)
 
 
-def _move_parts_after_prefix(
-    stream: BinaryIO, reserved: int, header_bytes: bytes, signature: bytes
-) -> None:
-    """The prefix outgrew its reservation (an unusually large chain): shift the parts up.
+class _SegmentedOutput:
+    """The output file, hashing into segments what is written to it (in order)."""
 
-    Copies from the end backwards so that the growing prefix never overwrites unread parts.
-    """
-    prefix_size = PREAMBLE_SIZE + len(header_bytes) + len(signature)
-    shift = prefix_size - reserved
-    end = stream.seek(0, 2)
-    position = end
-    block = 1 << 20
-    while position > reserved:
-        start = max(reserved, position - block)
-        stream.seek(start)
-        data = stream.read(position - start)
-        stream.seek(start + shift)
-        stream.write(data)
-        position = start
-    stream.seek(0)
-    _write_prefix(stream, header_bytes, signature, 0)
+    def __init__(self, stream: BinaryIO, segments: SegmentHasher) -> None:
+        self._stream = stream
+        self.segments = segments
+
+    def write(self, data: bytes | memoryview) -> int:
+        self.segments.update(data)
+        return self._stream.write(data)

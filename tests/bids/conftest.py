@@ -3,6 +3,7 @@ certificates, real sealed bids, the real S3 server and PostgreSQL."""
 
 import base64
 import datetime as dt
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -52,6 +53,26 @@ def seal(credential, tender_id, *, contents=(PLAINTEXT_MARKER * 10,), now=None,
                  price_sheet=price_sheet, output=output, device_fingerprint=FINGERPRINT, now=now,
                  escrow_public_key=escrow_public_key)
         return output.read_bytes()
+
+
+def segment_digests(sealed: bytes, start: int = 0, end: int | None = None) -> bytes:
+    """The SHA-256s (32 bytes each, in order) of the 1 MiB segments of the sealed file's parts
+    region that lie in sealed[start:end], written from docs/sealed-bid-format.md §2."""
+    preamble = sealed[:22]
+    parts_offset = 22 + sum(int.from_bytes(preamble[at:at + 4], "big") for at in (10, 14, 18))
+    end = len(sealed) if end is None else end
+    mib = 1 << 20
+    digests = b""
+    for piece in range(start // mib, -(-end // mib)):
+        low, high = max(piece * mib, parts_offset, start), min((piece + 1) * mib, end)
+        if low < high:
+            digests += hashlib.sha256(sealed[low:high]).digest()
+    return digests
+
+
+def ciphertext_digest(sealed: bytes) -> str:
+    """The receipt's ciphertext digest of a sealed file: SHA-256 of its segments' digests."""
+    return hashlib.sha256(segment_digests(sealed)).hexdigest()
 
 
 def certificate_login(client: Client, credential) -> None:

@@ -3,7 +3,7 @@ bids, real keys. The worker's job runs in the test process (tests/bids/test_decr
 runs it in a real Celery worker)."""
 
 import base64
-import hashlib
+import io
 import json
 
 import pytest
@@ -12,6 +12,8 @@ from bids.models import BidDecryption, BidState, OpeningSession
 from monitoring.models import Alert, Event
 from signing.cms import verify_detached
 from signing.conf import platform_trust_store
+from signing.envelope import read_envelope
+from signing.envelope.segments import ciphertext_sha256
 from signing.timestamps import verify_timestamp
 from tests.bids.opening import build_opening
 from trading.models import Notice, NoticeKind, TenderState
@@ -133,15 +135,15 @@ def test_a_tampered_ciphertext_fails_its_bid_and_alerts_supervisors(bid_settings
     with storage.open(bucket=upload.bucket, key=upload.object_key) as chunks:
         data = bytearray(b"".join(chunks))
     data[-100] ^= 0x01
-    import io
     storage.put_stream(bucket=upload.bucket, key=upload.object_key, stream=io.BytesIO(data))
     assert story.run_decryptions() == ["failed"]
     decryption = BidDecryption.objects.get(bid_id=bidder.bid_id)
     assert decryption.state == "failed"
     assert decryption.failure_code == "chunk_authentication_failed"
     assert "changed after it was received" in decryption.failure_reason
-    assert decryption.evidence["stored_ciphertext_sha256"] == hashlib.sha256(data).hexdigest()
-    assert decryption.evidence["receipt_ciphertext_sha256"] != hashlib.sha256(data).hexdigest()
+    stored = ciphertext_sha256([bytes(data)], read_envelope(io.BytesIO(data)).parts_offset)
+    assert decryption.evidence["stored_ciphertext_sha256"] == stored
+    assert decryption.evidence["receipt_ciphertext_sha256"] != stored
     alert = Alert.objects.get(kind="bid_tampered")
     assert alert.object_id == bidder.bid_id
     assert Event.objects.filter(action="alert.raised").count() == 1
@@ -193,7 +195,6 @@ def test_a_published_tender_with_a_committee_offers_its_escrow_key_to_bidders(
 
 def test_a_bid_replaced_in_storage_by_a_later_sealing_fails_as_tampered(
         bid_settings, certificate_authority):
-    import io
 
     from storage.objects import get_storage
     from tests.bids.conftest import seal

@@ -1,6 +1,7 @@
 """Every bad input is refused with a clear error, its bytes discarded, nothing submitted."""
 
 import datetime as dt
+import os
 
 import pytest
 
@@ -198,6 +199,26 @@ def test_stored_bytes_that_do_not_match_the_signed_header_are_refused(
     assert response.status_code == 400
     assert response.json()["error"] == error
     assert_discarded(error)
+
+
+@pytest.mark.django_db
+def test_a_later_part_changed_on_its_way_is_refused_naming_its_bytes(
+    tender, bidder_client, bidder_credential
+):
+    """Parts are hashed apart as they are relayed; finalise compares the segment digests
+    found with the signed header's, without reading the file back."""
+    sealed = bytearray(seal(bidder_credential, tender.pk, contents=[os.urandom(7 << 20)]))
+    sealed[(6 << 20) + 17] ^= 0x01  # in part 2 (parts are 5 MiB here), segment 6 of the file
+    bids = BidClient(bidder_client)
+    upload = bids.upload(tender.pk, bytes(sealed))
+    assert upload["part_count"] == 2
+
+    response = bids.finalise(upload["id"])
+
+    assert response.status_code == 400
+    assert response.json()["error"] == "part_digest_mismatch"
+    assert f"Bytes {6 << 20}..{(7 << 20) - 1} of the sealed bid" in response.json()["message"]
+    assert_discarded("part_digest_mismatch")
 
 
 @pytest.mark.parametrize(("change", "error"), [

@@ -13,7 +13,7 @@ from signing.cms import verify_detached
 from signing.conf import platform_trust_store
 from signing.timestamps import verify_timestamp
 from storage.objects import ObjectNotFound, get_storage
-from tests.bids.conftest import BidClient, seal
+from tests.bids.conftest import BidClient, ciphertext_digest, seal, segment_digests
 from tests.certificates import BIDDER_USCC
 
 
@@ -46,7 +46,7 @@ def test_a_bidder_submits_a_sealed_bid_and_gets_a_verifiable_receipt(
         "tender": str(tender.pk),
         "bidder_uscc": BIDDER_USCC,
         "header_sha256": hashlib.sha256(sealed[22:22 + header_size]).hexdigest(),
-        "ciphertext_sha256": hashlib.sha256(sealed).hexdigest(),
+        "ciphertext_sha256": ciphertext_digest(sealed),
         "size": len(sealed),
         "received_at": bid.received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
         "sequence": 1,
@@ -133,14 +133,15 @@ def test_an_interrupted_upload_resumes_from_the_stored_parts(
     assert early.json()["error"] == "upload_incomplete"
     assert status["missing_parts"] == [2]
     assert [part["number"] for part in status["parts"]] == [1, 3]
-    assert status["parts"][0]["sha256"] == hashlib.sha256(sealed[:size]).hexdigest()
+    assert status["parts"][0]["sha256"] == hashlib.sha256(
+        segment_digests(sealed, 0, size)).hexdigest()
     assert not Bid.objects.exists()
 
     assert bids.put_part(upload["id"], 2, sealed[size:2 * size]).status_code == 200
     done = bids.finalise(upload["id"])
 
     assert done.status_code == 201, done.json()
-    assert done.json()["receipt"]["ciphertext_sha256"] == hashlib.sha256(sealed).hexdigest()
+    assert done.json()["receipt"]["ciphertext_sha256"] == ciphertext_digest(sealed)
 
 
 @pytest.mark.django_db

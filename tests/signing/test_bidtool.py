@@ -219,7 +219,7 @@ def test_inspect_prints_the_header_without_any_key(workspace, capsys, bidder_cre
     assert document["tender_id"] == TENDER_ID
     assert document["bidder_uscc"] == BIDDER_USCC
     assert document["bidder_certificate"]["uscc"] == BIDDER_USCC
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert [part["kind"] for part in document["parts"]] == ["file", "file", "manifest"]
     assert document["layout"]["expected_file_bytes"] == document["layout"]["actual_file_bytes"]
     assert document["recipients"][0]["role"] == "bidder"

@@ -274,8 +274,8 @@ def test_a_file_that_is_not_a_sealed_bid_is_named(trust_store):
 
 
 def test_another_format_version_is_refused(sealed, trust_store):
-    with pytest.raises(UnsupportedFormat, match="version 2 is not supported"):
-        verify_bytes(sealed[:8] + b"\x00\x02" + sealed[10:], trust=trust_store)
+    with pytest.raises(UnsupportedFormat, match="version 1 is not supported"):
+        verify_bytes(sealed[:8] + b"\x00\x01" + sealed[10:], trust=trust_store)
 
 
 def test_non_zero_padding_is_refused(sealed, trust_store):
@@ -295,7 +295,8 @@ def test_an_escrow_key_that_is_not_the_bids_is_not_a_recipient(sealed):
 
 
 def test_an_oversized_prefix_still_yields_a_valid_bid(monkeypatch, bidder_credential, trust_store):
-    """If the header outgrows the space reserved for it, the parts are moved up, not lost."""
+    """If the header outgrows the space reserved for it, the parts are written again further on
+    (segments lie at fixed file offsets), not lost."""
     from cryptography.hazmat.primitives.serialization import Encoding
 
     certificates = (bidder_credential.certificate, *bidder_credential.chain)
@@ -308,7 +309,9 @@ def test_an_oversized_prefix_still_yields_a_valid_bid(monkeypatch, bidder_creden
     monkeypatch.setattr(seal_module, "_ALIGNMENT", 1)
     contents = [b"q" * 40000, b"r" * 10]
     sealed = seal_contents(bidder_credential, contents)
-    assert envelope_of(sealed).padding_size == 0
+    envelope = envelope_of(sealed)
+    assert envelope.padding_size < 2 * seal_module._ALIGNMENT
+    verify_bytes(sealed, trust=trust_store)
     opened = open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key)
     assert [entry["size"] for entry in opened.manifest["files"]] == [40000, 10]
     assert io.BytesIO(sealed).read(8) == b"BIDSEAL\x00"

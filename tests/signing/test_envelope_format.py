@@ -52,7 +52,7 @@ def _independent_seal(credential, tender_id: str, files: dict[str, bytes], price
 
     def context(index: int, kind: str) -> bytes:
         return canonical({
-            "algorithm": "COBBLESTONE256-SHA256", "bidder_uscc": uscc, "format_version": 1,
+            "algorithm": "COBBLESTONE256-SHA256", "bidder_uscc": uscc, "format_version": 2,
             "part_index": index, "part_kind": kind, "purpose": "sealed-bid part",
             "tender_id": tender_id,
         })  # fmt: skip
@@ -70,7 +70,7 @@ def _independent_seal(credential, tender_id: str, files: dict[str, bytes], price
         })  # fmt: skip
     created_at = "2026-11-21T08:00:00.000000Z"
     manifest = canonical({
-        "format_version": 1, "tender_id": tender_id, "bidder_uscc": uscc, "files": entries,
+        "format_version": 2, "tender_id": tender_id, "bidder_uscc": uscc, "files": entries,
         "price_sheet": price_sheet, "tool": {"name": "independent-sealer", "version": "0.1"},
         "device_fingerprint": {}, "created_at": created_at,
     })  # fmt: skip
@@ -82,7 +82,7 @@ def _independent_seal(credential, tender_id: str, files: dict[str, bytes], price
 
     public_key = credential.private_key.public_key()
     info = canonical({
-        "bidder_uscc": uscc, "format_version": 1, "purpose": "sealed-bid data key",
+        "bidder_uscc": uscc, "format_version": 2, "purpose": "sealed-bid data key",
         "role": "bidder", "tender_id": tender_id,
     })  # fmt: skip
     suite = hpke.Suite(hpke.KEM.P256, hpke.KDF.HKDF_SHA256, hpke.AEAD.AES_256_GCM)
@@ -95,8 +95,10 @@ def _independent_seal(credential, tender_id: str, files: dict[str, bytes], price
         oaep = padding.OAEP(padding.MGF1(hashes.SHA256()), hashes.SHA256(), info)
         method, wrapped = "RSA-OAEP-SHA256", public_key.encrypt(data_key, oaep)
     spki = public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)
-    header = canonical({
-        "format": "sealed-bid", "format_version": 1, "algorithm": "COBBLESTONE256-SHA256",
+
+    def header_with(segments: list[str]) -> bytes:
+        return canonical({
+        "format": "sealed-bid", "format_version": 2, "algorithm": "COBBLESTONE256-SHA256",
         "tender_id": tender_id, "bidder_uscc": uscc,
         "bidder_certificate": base64.b64encode(
             credential.certificate.public_bytes(Encoding.DER)).decode(),
@@ -114,21 +116,47 @@ def _independent_seal(credential, tender_id: str, files: dict[str, bytes], price
             for index, kind, data in parts
         ],
         "sealed_at": created_at,
+        "segment_size": MIB, "segments": segments,
     })  # fmt: skip
+
+    # Segments lie at fixed file offsets: fix where the parts start (room for a header with as
+    # many digests as there can be, and a signature a few bytes longer), then hash, then pad.
+    parts_region = b"".join(data for _, _, data in parts)
+    longest = header_with([ZERO_DIGEST] * (len(parts_region) // MIB + 2))
+    signature = sign_detached(longest, credential=credential)
+    front_size = -(-(22 + len(longest) + len(signature) + 64) // 4096) * 4096
+    segments = [
+        hashlib.sha256(parts_region[max(start - front_size, 0):end - front_size]).hexdigest()
+        for start, end in _segment_bounds(front_size, front_size + len(parts_region))
+    ]
+    header = header_with(segments)
     signature = sign_detached(header, credential=credential)
-    preamble = b"BIDSEAL\x00" + struct.pack(">HIII", 1, len(header), len(signature), 0)
-    return preamble + header + signature + b"".join(data for _, _, data in parts)
+    padding_size = front_size - 22 - len(header) - len(signature)
+    preamble = b"BIDSEAL\x00" + struct.pack(">HIII", 2, len(header), len(signature), padding_size)
+    return preamble + header + signature + bytes(padding_size) + parts_region
+
+
+ZERO_DIGEST = "0" * 64
+MIB = 1 << 20
+
+
+def _segment_bounds(parts_offset: int, total_size: int) -> list[tuple[int, int]]:
+    """The file cut every MiB from its start; only what lies at or after the parts counts."""
+    bounds = []
+    for piece in range(parts_offset // MIB, -(-total_size // MIB)):
+        bounds.append((max(piece * MIB, parts_offset), min((piece + 1) * MIB, total_size)))
+    return bounds
 
 
 def test_a_sealer_written_from_the_specification_is_accepted(
     bidder_credential, bidder_credential_ec, trust_store
 ):
     price_sheet = {"duration_days": 30, "other": {}, "quality": "合格", "total_price_fen": 100}
-    files = {"offer.pdf": b"offer " * 5000, "empty.txt": b""}
+    files = {"offer.pdf": b"offer " * 400_000, "empty.txt": b""}  # three 1 MiB segments
     for credential in (bidder_credential, bidder_credential_ec):
         sealed = _independent_seal(credential, "TENDER-X", files, price_sheet)
         verified = verify_sealed_bid(io.BytesIO(sealed), trust=trust_store)
-        assert verified.envelope.padding_size == 0
+        assert verified.envelope.parts_offset % 4096 == 0
         opened = open_sealed_bid(
             io.BytesIO(sealed), trust=trust_store, private_key=credential.private_key
         )

@@ -105,7 +105,7 @@ def test_header_describes_the_bid_without_file_names(bidder_credential, trust_st
     sealed = seal_contents(bidder_credential, [b"alpha", b"beta" * 5000])
     verified = verify_bytes(sealed, trust=trust_store, expected_tender_id=TENDER_ID)
     header = verified.header
-    assert header.format_version == FORMAT_VERSION == 1
+    assert header.format_version == FORMAT_VERSION == 2
     assert header.algorithm == "COBBLESTONE256-SHA256"
     assert (header.tender_id, header.bidder_uscc) == (TENDER_ID, BIDDER_USCC)
     assert [(part.index, part.kind, part.size) for part in header.parts] == [
