@@ -19,13 +19,6 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
 from cryptography.hazmat.primitives.serialization import pkcs7
-from pyhanko.sign.general import CMSExtractionError, extract_certificate_info
-from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import (
-    async_validate_detached_cms,
-    extract_self_reported_ts,
-)
-from pyhanko.sign.validation.settings import KeyUsageConstraints
 
 from signing.canonical import canonical_json
 from signing.credentials import Credential
@@ -122,6 +115,16 @@ def verify_detached(
     The certificate is validated at `at` when given (a time the caller can prove), otherwise at
     the signing time the signature claims.
     """
+    # pyHanko is imported on the first verification, not at start-up (web process memory).
+    from signing.pyhanko_validation import (
+        CMSExtractionError,
+        KeyUsageConstraints,
+        SignatureValidationError,
+        async_validate_detached_cms,
+        extract_certificate_info,
+        extract_self_reported_ts,
+    )
+
     signed_data = _signed_data(signature)
     # Any field that does not parse is a changed signature, whatever the parser complains of.
     try:

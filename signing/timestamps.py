@@ -20,8 +20,6 @@ from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from pyhanko.sign.validation.errors import SignatureValidationError
-from pyhanko.sign.validation.generic_cms import validate_tst_signed_data
 
 from signing.credentials import Credential
 from signing.errors import SigningError
@@ -253,6 +251,9 @@ def token_from_response(response_der: bytes) -> bytes:
 
 def verify_timestamp(token: bytes, data: bytes, *, trust: TrustStore) -> TimestampInfo:
     """Check a token over `data` offline: imprint, signature, TSA certificate at gen_time."""
+    # pyHanko is imported on the first verification, not at start-up (web process memory).
+    from signing.pyhanko_validation import SignatureValidationError, validate_tst_signed_data
+
     try:
         content_info = asn1_cms.ContentInfo.load(token)
         if content_info["content_type"].native != "signed_data":

@@ -20,22 +20,18 @@ import itertools
 from collections.abc import Coroutine, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
-from pyhanko_certvalidator import CertificateValidator, ValidationContext
-from pyhanko_certvalidator import errors as validator_errors
-from pyhanko_certvalidator.policy_decl import (
-    CertRevTrustPolicy,
-    RevocationCheckingPolicy,
-    RevocationCheckingRule,
-)
 
 from signing.errors import SigningError
+
+if TYPE_CHECKING:
+    from pyhanko_certvalidator import ValidationContext
 
 PURPOSES = ("signing", "encryption", "timestamping", "login")
 DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
@@ -171,8 +167,18 @@ class TrustStore:
             crls=[_load_crl(Path(path).read_bytes()) for path in crls],
         )
 
-    def validation_context(self, *, at: dt.datetime, extra_certificates=()) -> ValidationContext:
+    def validation_context(
+        self, *, at: dt.datetime, extra_certificates=()
+    ) -> "ValidationContext":
         """A fresh pyhanko-certvalidator context: offline, CRLs required, point in time `at`."""
+        # Imported on the first validation, not at start-up (web process memory).
+        from pyhanko_certvalidator import ValidationContext
+        from pyhanko_certvalidator.policy_decl import (
+            CertRevTrustPolicy,
+            RevocationCheckingPolicy,
+            RevocationCheckingRule,
+        )
+
         if at.tzinfo is None:
             raise ValueError("The validation time must be an aware datetime.")
         rule = (
@@ -254,7 +260,7 @@ def validate_certificate(
     purpose: str,
     intermediates: Sequence[x509.Certificate] = (),
     revocation_checked_at: dt.datetime | None = None,
-    context: ValidationContext | None = None,
+    context: "ValidationContext | None" = None,
 ) -> CertificateIdentity:
     """Check the path to a trusted root at `at`, revocation, and usage for `purpose`.
 
@@ -265,6 +271,10 @@ def validate_certificate(
     (`verify_detached` passes the one pyHanko just used, whose cached results then spare a
     second validation from scratch: a fifth of a signature check).
     """
+    # Imported on the first validation, not at start-up (web process memory).
+    from pyhanko_certvalidator import CertificateValidator
+    from pyhanko_certvalidator import errors as validator_errors
+
     if purpose not in USAGE_RULES:
         raise ValueError(f"Unknown purpose {purpose!r}: use one of {', '.join(PURPOSES)}.")
     if context is None:

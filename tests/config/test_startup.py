@@ -110,3 +110,19 @@ def test_an_unreachable_part_stops_start_up_with_one_line(variable, value, expec
     result = manage("preflight", **{variable: value.format(port=free_port())})
     assert result.returncode == 1
     assert one_line(result.stderr).startswith(expected)
+
+
+def test_the_web_starts_without_pyhanko():
+    """pyHanko (and aiohttp through it) is imported at the first signature check, not with the
+    URLconf: memory of every web process (docs/bids.md, Memory)."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": shared_database_url()})
+    result = subprocess.run(
+        [sys.executable, "-c",
+         "import sys, config.wsgi, config.urls\n"
+         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pyhanko', "
+         "'pyhanko_certvalidator', 'aiohttp'}))"],
+        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"
