@@ -52,6 +52,7 @@ from signing.envelope.format import (
     MAX_PADDING_SIZE,
     MAX_SIGNATURE_SIZE,
     PREAMBLE_SIZE,
+    unpack_preamble,
 )
 from signing.envelope.segments import SEGMENT_SIZE, SegmentHasher, segment_list_sha256
 from signing.errors import SigningError
@@ -322,13 +323,31 @@ class _Prefixed:
 FRONT_MAX_SIZE = PREAMBLE_SIZE + MAX_HEADER_SIZE + MAX_SIGNATURE_SIZE + MAX_PADDING_SIZE
 
 
+def _read_front(stream: BinaryIO, expected: int) -> tuple[bytes, int]:
+    """Read the front of a sealed bid from the start of a part of `expected` bytes: the
+    preamble, then exactly the lengths it gives, so that a request holds the front (KiB), not
+    the FRONT_MAX_SIZE it may reach. Returns the bytes and how many there should have been;
+    a preamble that is not a sealed bid's is returned as it is, for `_check_front` to refuse."""
+    head = _read_bounded(stream, min(expected, PREAMBLE_SIZE))
+    if len(head) < min(expected, PREAMBLE_SIZE):  # the body ended early
+        return head, min(expected, PREAMBLE_SIZE)
+    try:
+        preamble = unpack_preamble(head)
+    except EnvelopeError:
+        return head, len(head)
+    front_size = (PREAMBLE_SIZE + preamble.header_size + preamble.signature_size
+                  + preamble.padding_size)
+    wanted = min(expected, front_size)
+    return head + _read_bounded(stream, wanted - len(head)), wanted
+
+
 def _check_front(upload: BidUpload, data: bytes) -> Envelope:
     """The first bytes must be a sealed bid for this tender and bidder, of the declared size."""
     import io
 
     try:
         # The front (preamble, header, signature, padding) is at most a few MiB.
-        envelope = read_envelope(io.BytesIO(bytes(data[:FRONT_MAX_SIZE])))
+        envelope = read_envelope(io.BytesIO(data))
     except NotASealedBid as error:
         raise BidRefused("not_a_sealed_bid", f"{PLAIN_FILE_PROMPT} ({error})") from None
     except EnvelopeError as error:
@@ -417,8 +436,8 @@ def bid_upload_part(
     parts_offset = 0  # where the parts region starts: only part 1 holds the front
     if number == 1:
         # The front is checked before any byte is stored; the rest is relayed as it comes.
-        head = _read_bounded(stream, min(expected, FRONT_MAX_SIZE))
-        if len(head) < min(expected, FRONT_MAX_SIZE):
+        head, wanted = _read_front(stream, expected)
+        if len(head) < wanted:
             raise _part_incomplete(number, len(head), expected)
         try:
             parts_offset = _check_front(upload, head).parts_offset

@@ -8,6 +8,7 @@ import pytest
 from accounts.models import User
 from bids.models import BidUploadPart
 from bids.services import BidRefused, bid_upload_part, bidder_acting
+from signing.envelope import read_envelope
 from signing.envelope.format import certificate_sha256
 from tests.bids.conftest import BidClient, seal
 
@@ -67,3 +68,38 @@ def test_part_one_ending_inside_its_front_stores_nothing(tender, bidder_client, 
 
     assert refused.value.code == "part_incomplete"
     assert not BidUploadPart.objects.filter(upload_id=upload["id"]).exists()
+
+
+class Counted(io.BytesIO):
+    """A request body that tells how much of it has been read."""
+
+
+@pytest.mark.django_db
+def test_part_one_is_checked_after_reading_exactly_its_front(
+    tender, bidder_client, bidder_credential, monkeypatch
+):
+    """A request holds the front it checks (KiB), not the 2.3 MiB a front may reach."""
+    import bids.services
+
+    sealed = seal(bidder_credential, tender.pk, contents=[bytes(range(256)) * 45_000])
+    upload = BidClient(bidder_client).open(tender.pk, len(sealed)).json()
+    acting = bidder_acting(user=User.objects.get(username="bidder-zhang"),
+                           certificate_sha256=certificate_sha256(bidder_credential.certificate))
+    part = sealed[:upload["part_size"]]
+    body = Counted(part)
+    seen = []
+    check_front = bids.services._check_front
+
+    def watched(upload, data):
+        seen.append((len(data), body.tell()))
+        return check_front(upload, data)
+
+    monkeypatch.setattr(bids.services, "_check_front", watched)
+
+    bid_upload_part(acting=acting, upload_id=upload["id"], number=1, stream=body,
+                    length=len(part))
+
+    parts_offset = read_envelope(io.BytesIO(sealed)).parts_offset
+    assert seen == [(parts_offset, parts_offset)]
+    assert parts_offset < 64 * 1024
+    assert BidUploadPart.objects.get(upload_id=upload["id"], number=1).size == len(part)
