@@ -11,7 +11,8 @@ The client is bidtool's own (login, resumable submit, finalise).
 
 Cases:
 * submit: `bidtool submit` of one sealed bid of --size-mib (open, parts, finalise with the
-  front check and segment-digest comparison, receipt), timed end to end, and its finalise request alone;
+  front check and segment-digest comparison, receipt), timed end to end, and its finalise
+  request alone;
 * plain put_object: the SDK's put_object of the same file to the same server (known length,
   SDK defaults), the baseline (goal: submit ≥ 0.8× its throughput); --rounds of each,
   alternating which goes first;

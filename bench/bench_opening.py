@@ -11,10 +11,10 @@ for each size (--small-mib first, then --size-mib), a tender published through
 trading.services with one bid per bidder: one random plaintext file of that size, sealed for
 real by each bidder (`seal_bid`, so every ciphertext differs), stored through the bid services
 in process (`bid_upload_open`, `bid_upload_part` for every part, `bid_finalize` with its
-front check, segment-digest comparison and receipt) -- what the API does, without HTTP. Each bidder's data
-key is unwrapped from its own sealed file with its own private key, as `bidtool decrypt` does.
-The deadline is moved into the past, the chronograph sweep opens the hall and the host starts
-decryption (`opening_start`).
+front check, segment-digest comparison and receipt) -- what the API does, without HTTP. Each
+bidder's data key is unwrapped from its own sealed file with its own private key, as
+`bidtool decrypt` does. The deadline is moved into the past, the chronograph sweep opens the
+hall and the host starts decryption (`opening_start`).
 
 Measured per size, in the same run, each case in its own process:
 * read: every stored bid read in full with the storage adapter (`storage.open`), serially; the
