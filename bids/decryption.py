@@ -9,7 +9,7 @@ record the price sheet.
 What was verified before is not verified again: the header's signature and the ciphertext
 digests (at receipt), the manifest's signature (at hand-over). A chunk that fails
 authentication then costs one more pass, over the stored object, to tell the evidence: changed
-since it was received (its SHA-256 is not the receipt's), or sealed damaged.
+since it was received (its ciphertext digest is not the receipt's), or sealed damaged.
 
 The plaintext is discarded as it is checked: no copy is written anywhere. A run that dies
 leaves its lease to lapse; the chronograph then hands the job to another worker. Results are
