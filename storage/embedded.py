@@ -7,6 +7,7 @@ lives in a folder the caller names. In production the same adapter talks to an S
 
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -34,7 +35,29 @@ def weed_binary() -> str:
     return found
 
 
+def _ephemeral_ports_start() -> int:
+    try:
+        return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
+
+
 def free_port() -> int:
+    """A loopback port nobody listens on, for a server to bind a moment later.
+
+    Chosen below the ephemeral range: a port the kernel handed out as free (port 0) is also
+    what it hands the next outgoing connection — the S3 server's own, between its components,
+    among them — so it could be taken before the server binds it ("address already in use").
+    """
+    highest = _ephemeral_ports_start()
+    for _ in range(100):
+        port = random.randrange(max(1024, highest - 12000), highest)  # noqa: S311 - not secret
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
@@ -57,13 +80,17 @@ class EmbeddedS3Server:
         return f"{self.host}:{self.s3_port}"
 
     def _ports(self) -> dict[str, int]:
-        return {
-            name: free_port()
-            for name in (
-                "master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
-                "filer.port", "filer.port.grpc", "s3.port.grpc",
-            )
-        } | {"s3.port": self.s3_port}
+        names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
+                 "filer.port", "filer.port.grpc", "s3.port.grpc")
+        taken = {self.s3_port}
+        ports = {}
+        for name in names:
+            port = free_port()
+            while port in taken:  # each probe is closed before the next: the same may come back
+                port = free_port()
+            ports[name] = port
+            taken.add(port)
+        return ports | {"s3.port": self.s3_port}
 
     def _write_identities(self) -> Path:
         config = {
