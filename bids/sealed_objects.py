@@ -19,13 +19,13 @@ from storage.ranged import RangedObjectReader
 HEAD_READ_SIZE = 64 << 10
 
 
-def upload_reader(upload: BidUpload) -> RangedObjectReader:
+def upload_reader(upload: BidUpload, *, prefetch: bool = True) -> RangedObjectReader:
     return RangedObjectReader(get_storage(), bucket=upload.bucket, key=upload.object_key,
-                              size=upload.size, head_size=HEAD_READ_SIZE)
+                              size=upload.size, head_size=HEAD_READ_SIZE, prefetch=prefetch)
 
 
-def stored_reader(bid: Bid) -> RangedObjectReader:
-    return upload_reader(bid.upload)
+def stored_reader(bid: Bid, *, prefetch: bool = True) -> RangedObjectReader:
+    return upload_reader(bid.upload, prefetch=prefetch)
 
 
 def stored_ciphertext_sha256(bid: Bid) -> str:

@@ -69,19 +69,38 @@ class _Prefetch:
         self._opened.__exit__(None, None, None)
 
 
+class _Direct:
+    """One GET's chunks read on the caller's thread (`prefetch=False`)."""
+
+    def __init__(self, opened: AbstractContextManager[Iterator[bytes]]) -> None:
+        self._opened = opened
+        self._chunks = iter(opened.__enter__())
+
+    def next(self) -> bytes | None:
+        return next(self._chunks, None)
+
+    def close(self) -> None:
+        self._opened.__exit__(None, None, None)
+
+
 class RangedObjectReader(io.RawIOBase):
-    """`open_sealed_bid` and `read_envelope` read a stored sealed bid through this."""
+    """`open_sealed_bid` and `read_envelope` read a stored sealed bid through this.
+
+    `prefetch` False: no read-ahead thread, for a caller that already runs a job per core
+    (the opening's workers), where hand-offs between threads cost CPU and gain nothing.
+    """
 
     def __init__(self, storage: ObjectStorage, *, bucket: str, key: str, size: int,
-                 head_size: int = 0) -> None:
+                 head_size: int = 0, prefetch: bool = True) -> None:
         super().__init__()
+        self._reader = _Prefetch if prefetch else _Direct
         self._head_size = min(head_size, size)
         self._storage = storage
         self._bucket = bucket
         self._key = key
         self._size = size
         self._position = 0
-        self._stream: _Prefetch | None = None
+        self._stream: _Prefetch | _Direct | None = None
         self._stream_position = 0  # where the open GET's next byte is
         self._stream_end = 0
         self._pending = memoryview(b"")
@@ -119,7 +138,7 @@ class RangedObjectReader(io.RawIOBase):
         while not self._pending:
             if self._stream is None:
                 in_head = self._position < self._head_size
-                self._stream = _Prefetch(self._storage.open(
+                self._stream = self._reader(self._storage.open(
                     bucket=self._bucket, key=self._key, offset=self._position,
                     length=self._head_size - self._position if in_head else None))
                 self._stream_position = self._position

@@ -67,6 +67,22 @@ class _Lane:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
 
+class _Inline:
+    """A lane that applies each call at once, on the calling thread (`overlap=False`)."""
+
+    def __init__(self, name: str) -> None:
+        pass
+
+    def submit(self, function: Callable[..., Any], *arguments: Any) -> None:
+        function(*arguments)
+
+    def __enter__(self) -> "_Inline":
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        return None
+
+
 class _Ring:
     """Reusable buffers feeding one lane, so that no block is allocated (and faulted in) anew.
 
@@ -163,8 +179,14 @@ def decrypt_stream(
     expected_ciphertext_sha256: str | None,
     description: str,
     progress: Progress | None = None,
+    overlap: bool = True,
 ) -> PartDigests:
     """Decrypt exactly `ciphertext_size` bytes of `source` into `sink` (None: discard).
+
+    `overlap`: hash (and write) on threads of their own beside the decryption, which is faster
+    for one job on a machine with cores to spare. A caller that already runs a job per core
+    (the platform's workers) gives False: every hand-off between threads then costs CPU that
+    nothing gains back (measured: 0.69 → 0.56 CPU-s for 640 MiB).
 
     Cobblestone releases a chunk's plaintext only once the chunk has authenticated; the caller
     still owns `sink` and must discard it if this raises (a truncated part authenticates its
@@ -181,7 +203,8 @@ def decrypt_stream(
     remaining = ciphertext_size
     failure: InvalidTag | None = None
     inputs, outputs = _Ring(BLOCK_SIZE), _Ring(_PLAINTEXT_BUFFER_SIZE)
-    with _Lane("ciphertext-sha256") as ciphertext_lane, _Lane("plaintext-out") as output_lane:
+    lane = _Lane if overlap else _Inline
+    with lane("ciphertext-sha256") as ciphertext_lane, lane("plaintext-out") as output_lane:
         write = _sink_writer(plaintext_digest, sink)
         while remaining:
             buffer = inputs.take()

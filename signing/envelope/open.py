@@ -138,6 +138,7 @@ def _open_manifest(
         ciphertext_size=part.size,
         expected_ciphertext_sha256=part.sha256,
         description=describe_part(part),
+        overlap=False,  # a few KiB: threads would cost more than they could save
     )
     manifest_sha256 = hashlib.sha256(plaintext.getbuffer()).hexdigest()
     manifest_bytes, signature = decode_signed_manifest(plaintext.getvalue())
@@ -199,6 +200,7 @@ def _open_file(
     sink: BinaryIO | None,
     progress: Progress | None,
     check_ciphertext_digests: bool = True,
+    overlap: bool = True,
 ) -> None:
     part = header.parts[entry.index]
     description = describe_part(part, entry.name)
@@ -211,6 +213,7 @@ def _open_file(
         expected_ciphertext_sha256=part.sha256 if check_ciphertext_digests else None,
         description=description,
         progress=progress,
+        overlap=overlap,
     )
     if digests.plaintext_size != entry.size or digests.plaintext_sha256 != entry.sha256:
         raise FileDigestMismatch(
@@ -233,6 +236,7 @@ def open_sealed_bid(
     received_header_sha256: str | None = None,
     verified_manifest_sha256: str | None = None,
     check_ciphertext_digests: bool = True,
+    overlap: bool = True,
 ) -> OpenedBid:
     """Decrypt and check a sealed bid (a seekable binary file) with a data key or private key.
 
@@ -252,6 +256,8 @@ def open_sealed_bid(
     header, for a caller that did so when the bid was received. Each chunk still authenticates
     under the data key and each file's plaintext must match the signed manifest; a chunk that
     fails is reported as ChunkAuthenticationFailed without telling tampering from damage.
+
+    `overlap` False: everything on the calling thread (see `decrypt_stream`).
     """
     if (data_key is None) == (private_key is None):
         raise ValueError("Give exactly one of data_key and private_key.")
@@ -278,7 +284,7 @@ def open_sealed_bid(
         for entry in entries:
             if output_directory is None:
                 _open_file(source, header, entry, data_key, None, progress,
-                           check_ciphertext_digests)
+                           check_ciphertext_digests, overlap)
                 continue
             descriptor, temporary = tempfile.mkstemp(
                 dir=output_directory, prefix=f".{entry.name}.", suffix=".partial"
@@ -286,7 +292,7 @@ def open_sealed_bid(
             temporaries.append(temporary)
             with os.fdopen(descriptor, "wb") as sink:
                 _open_file(source, header, entry, data_key, sink, progress,
-                           check_ciphertext_digests)
+                           check_ciphertext_digests, overlap)
         for temporary, target in zip(temporaries, targets, strict=True):
             os.replace(temporary, target)
         temporaries.clear()

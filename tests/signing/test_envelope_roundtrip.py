@@ -2,6 +2,7 @@
 
 import hashlib
 import io
+import os
 import tempfile
 from pathlib import Path
 
@@ -141,6 +142,20 @@ def test_bid_opens_with_the_data_key_the_bidder_hands_over(bidder_credential, tr
             sealed, trust=trust_store, data_key=data_key, output_directory=Path(output)
         )
         assert opened.files[0].read_bytes() == b"handed over"
+
+
+def test_a_bid_opens_the_same_on_one_thread_as_with_overlapping_threads(
+    bidder_credential, trust_store
+):
+    contents = [os.urandom(300_000), b"", b"third file"]
+    sealed = seal_contents(bidder_credential, contents)
+    results = []
+    for overlap in (True, False):
+        with tempfile.TemporaryDirectory() as output:
+            opened = open_bytes(sealed, trust=trust_store, output_directory=Path(output),
+                                private_key=bidder_credential.private_key, overlap=overlap)
+            results.append([path.read_bytes() for path in opened.files])
+    assert results == [contents, contents]
 
 
 def test_each_bid_gets_its_own_data_key(bidder_credential):

@@ -4,6 +4,8 @@ import io
 import os
 from contextlib import contextmanager
 
+import pytest
+
 from storage.ranged import RangedObjectReader
 
 HEAD = 64 * 1024
@@ -50,13 +52,14 @@ def test_reading_the_header_fetches_only_the_head_then_the_rest_in_one_get(objec
     assert counter.gets == [(0, HEAD), (HEAD, None)]
 
 
-def test_a_seek_past_the_head_reads_from_there_to_the_end(object_storage):
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_a_seek_past_the_head_reads_from_there_to_the_end(object_storage, prefetch):
     data = os.urandom(512 * 1024)
     bucket = _stored(object_storage, data, "tests/ranged-seek")
     counter = GetCounter(object_storage)
 
     with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-seek", size=len(data),
-                            head_size=HEAD) as reader:
+                            head_size=HEAD, prefetch=prefetch) as reader:
         assert reader.read(10) == data[:10]
         reader.seek(400_000)
         assert _read_all(reader) == data[400_000:]
