@@ -292,6 +292,7 @@ def inspect_document(path: Path) -> dict[str, Any]:
         ],
         "parts": [part.to_json() for part in header.parts],
         "sealed_at": header.sealed_at,
+        "segments": {"size": header.segment_size, "count": len(header.segments)},
         "layout": {
             "preamble_bytes": PREAMBLE_SIZE,
             "header_bytes": len(envelope.header_bytes),

@@ -220,6 +220,7 @@ def test_inspect_prints_the_header_without_any_key(workspace, capsys, bidder_cre
     assert document["bidder_uscc"] == BIDDER_USCC
     assert document["bidder_certificate"]["uscc"] == BIDDER_USCC
     assert document["format_version"] == 2
+    assert document["segments"] == {"size": 1 << 20, "count": 1}
     assert [part["kind"] for part in document["parts"]] == ["file", "file", "manifest"]
     assert document["layout"]["expected_file_bytes"] == document["layout"]["actual_file_bytes"]
     assert document["recipients"][0]["role"] == "bidder"
