@@ -35,7 +35,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
@@ -366,7 +366,8 @@ class Http:
         fingerprint = json.dumps(collect_device_fingerprint(), sort_keys=True).encode()
         self.fingerprint = base64.b64encode(fingerprint).decode("ascii")
 
-    def request(self, method: str, path: str, *, json_body: Any = None, data: bytes | None = None,
+    def request(self, method: str, path: str, *, json_body: Any = None,
+                data: "bytes | FilePart | None" = None,
                 headers: dict[str, str] | None = None) -> tuple[int, Any]:
         sent = {
             "User-Agent": f"bidtool/{TOOL_VERSION}",
@@ -380,6 +381,8 @@ class Http:
         if json_body is not None:
             data = json.dumps(json_body).encode("utf-8")
             sent["Content-Type"] = "application/json"
+        elif isinstance(data, FilePart):
+            sent["Content-Length"] = str(len(data))  # urllib sends an iterable as it is read
         if self.cookies:
             sent["Cookie"] = "; ".join(f"{name}={value}" for name, value in self.cookies.items())
         if "csrftoken" in self.cookies:
@@ -507,10 +510,10 @@ def command_submit(arguments: argparse.Namespace) -> int:
     progress_lock = threading.Lock()
 
     def send(number: int) -> None:
-        # Each part is read when it is sent: at most `parallel` parts are in memory at once.
-        with sealed.open("rb") as source:
-            source.seek((number - 1) * part_size)
-            data = source.read(part_size)
+        # Read from the file as it is sent, 1 MiB at a time (again on a retry): a part
+        # (64 MiB by default) is never held whole.
+        data = FilePart(sealed, (number - 1) * part_size,
+                        min(part_size, size - (number - 1) * part_size))
         _with_retries(
             lambda: send_part(client, upload["id"], number, data),
             what=f"sending part {number}", retries=arguments.retries,
@@ -543,7 +546,29 @@ def command_submit(arguments: argparse.Namespace) -> int:
     return 0
 
 
-def send_part(client: Http, upload_id: str, number: int, data: bytes) -> Any:
+class FilePart:
+    """A part of a file as a request body: its length, and its bytes read 1 MiB at a time
+    each time it is iterated (so a retry sends it again from its start)."""
+
+    def __init__(self, path: Path, offset: int, length: int) -> None:
+        self.path, self.offset, self.length = path, offset, length
+
+    def __len__(self) -> int:
+        return self.length
+
+    def __iter__(self) -> Iterator[bytes]:
+        with self.path.open("rb") as source:
+            source.seek(self.offset)
+            remaining = self.length
+            while remaining:
+                block = source.read(min(1 << 20, remaining))
+                if not block:
+                    raise InputInvalid(f"{str(self.path)!r} got shorter while it was sent.")
+                remaining -= len(block)
+                yield block
+
+
+def send_part(client: Http, upload_id: str, number: int, data: bytes | FilePart) -> Any:
     """PUT one part (a separate function so that tests can interrupt an upload)."""
     return client.request("PUT", f"/api/v1/bid-uploads/{upload_id}/parts/{number}", data=data,
                           headers={"Content-Type": "application/octet-stream"})
