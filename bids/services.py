@@ -47,13 +47,7 @@ from signing.envelope.errors import (
     TrailingData,
     Truncated,
 )
-from signing.envelope.format import (
-    MAX_HEADER_SIZE,
-    MAX_PADDING_SIZE,
-    MAX_SIGNATURE_SIZE,
-    PREAMBLE_SIZE,
-    unpack_preamble,
-)
+from signing.envelope.format import PREAMBLE_SIZE, unpack_preamble
 from signing.envelope.segments import SEGMENT_SIZE, SegmentHasher, segment_list_sha256
 from signing.errors import SigningError
 from storage.objects import (
@@ -320,13 +314,10 @@ class _Prefixed:
         return self._rest.read(size)
 
 
-FRONT_MAX_SIZE = PREAMBLE_SIZE + MAX_HEADER_SIZE + MAX_SIGNATURE_SIZE + MAX_PADDING_SIZE
-
-
 def _read_front(stream: BinaryIO, expected: int) -> tuple[bytes, int]:
     """Read the front of a sealed bid from the start of a part of `expected` bytes: the
     preamble, then exactly the lengths it gives, so that a request holds the front (KiB), not
-    the FRONT_MAX_SIZE it may reach. Returns the bytes and how many there should have been;
+    the MAX_FRONT_SIZE it may reach. Returns the bytes and how many there should have been;
     a preamble that is not a sealed bid's is returned as it is, for `_check_front` to refuse."""
     head = _read_bounded(stream, min(expected, PREAMBLE_SIZE))
     if len(head) < min(expected, PREAMBLE_SIZE):  # the body ended early

@@ -38,6 +38,8 @@ MAX_HEADER_SIZE = 1 << 20
 MAX_SIGNATURE_SIZE = 256 << 10
 MAX_PADDING_SIZE = 1 << 20
 MAX_MANIFEST_PART_SIZE = 16 << 20
+# The longest front (preamble, header, signature, padding) a file may have: about 2.3 MiB.
+MAX_FRONT_SIZE = PREAMBLE_SIZE + MAX_HEADER_SIZE + MAX_SIGNATURE_SIZE + MAX_PADDING_SIZE
 
 # Cobblestone (C2SP chunked encryption): a 56-byte prefix, then 16 KiB chunks each with a
 # 16-byte tag; the last chunk is always present (empty when the plaintext fills whole chunks).

@@ -29,10 +29,8 @@ from signing.envelope.encryption import (
 from signing.envelope.errors import InputInvalid
 from signing.envelope.fingerprint import collect_device_fingerprint
 from signing.envelope.format import (
-    MAX_HEADER_SIZE,
+    MAX_FRONT_SIZE,
     MAX_MANIFEST_PART_SIZE,
-    MAX_PADDING_SIZE,
-    MAX_SIGNATURE_SIZE,
     PREAMBLE_SIZE,
     Header,
     Part,
@@ -59,7 +57,6 @@ _ALIGNMENT = 4096
 _SIGNATURE_ALLOWANCE = 8192  # CMS structure and signature value beyond the certificates
 _PLACEHOLDER_DIGEST = "0" * 64
 _PLACEHOLDER_MANIFEST_SIZE = 10**9  # more digits than any manifest part can need
-MAX_FRONT_SIZE = PREAMBLE_SIZE + MAX_HEADER_SIZE + MAX_SIGNATURE_SIZE + MAX_PADDING_SIZE
 
 
 @dataclass(frozen=True)
