@@ -181,6 +181,8 @@ BID_WITHDRAWAL_MAX_SKEW_SECONDS = env_int("BID_WITHDRAWAL_MAX_SKEW_SECONDS", 300
 # another worker takes it over.
 OPENING_CONFIRMATION_MINUTES = env_int("OPENING_CONFIRMATION_MINUTES", 15)
 BID_DECRYPTION_LEASE_SECONDS = env_int("BID_DECRYPTION_LEASE_SECONDS", 120)
+# How often a decryption job reports its progress (and renews its lease), at most.
+BID_DECRYPTION_PROGRESS_MILLISECONDS = env_int("BID_DECRYPTION_PROGRESS_MILLISECONDS", 1000)
 # The Celery queue of decryption jobs (default: the platform's queue, served by every worker).
 BID_DECRYPTION_QUEUE = env_str("BID_DECRYPTION_QUEUE", "")
 

@@ -35,6 +35,7 @@ def _start_worker(settings, queue: str) -> subprocess.Popen:
         "SIGNING_CA_DIR": str(settings.SIGNING_CA_DIR),
         "SIGNING_CA_PASSPHRASE": CA_PASSPHRASE.decode(),
         "BID_DECRYPTION_LEASE_SECONDS": str(LEASE_SECONDS),
+        "BID_DECRYPTION_PROGRESS_MILLISECONDS": "50",  # so that it is caught half-way
     }
     return subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
