@@ -41,26 +41,11 @@ from bench.processes import (
     resident_mib,
     write_random_file,
 )
+from storage.embedded import free_port
 
 MIB = 1 << 20
 ACCESS_KEY, SECRET_KEY = "bench-access", "bench-secret-key-for-bids"
 CA_PASSPHRASE = "bench passphrase of the platform CA"  # noqa: S105 - a throwaway CA
-
-
-
-
-
-
-
-
-def _free_port() -> int:
-    from storage.embedded import free_port
-
-    return free_port()
-
-
-
-
 
 
 def _prepare(folder: Path, bidders: int):
@@ -116,7 +101,7 @@ def _seal(credential, tender_id: str, source: Path, output: Path) -> None:
 
 
 def _start_web(folder: Path, environment: dict[str, str]) -> tuple[subprocess.Popen, str]:
-    port = _free_port()
+    port = free_port()
     log = (folder / "gunicorn.log").open("wb")
     # The web service's recommended environment (docs/bids.md): glibc's per-thread malloc
     # arenas would otherwise keep freed buffers of 8 threads as resident memory.
@@ -154,7 +139,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         server = EmbeddedS3Server(data_dir=folder / "s3", access_key=ACCESS_KEY,
-                                  secret_key=SECRET_KEY, s3_port=_free_port())
+                                  secret_key=SECRET_KEY, s3_port=free_port())
         server.start()
         database_name = f"bench_bids_{os.getpid()}"
         database_url = create_database(base_url, database_name)
@@ -214,8 +199,6 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
     ticks = os.sysconf("SC_CLK_TCK")
     return int(fields[11]) / ticks, int(fields[12]) / ticks
-
-
 
 
 def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,

@@ -527,7 +527,7 @@ def _existing(bid: Bid) -> Finalised:
 
 def _verify_stored(
     upload: BidUpload, parts: list[BidUploadPart], at: dt.datetime
-) -> tuple[Any, str, int]:
+) -> tuple[Any, str]:
     """Check the stored front (header, signature, signer, tender) read back from storage, and
     the segment digests found as the parts were relayed against the signed header's: what is
     verified and what the receipt names is every byte storage acknowledged, read back only
@@ -540,13 +540,15 @@ def _verify_stored(
             source, trust=platform_trust_store(), expected_tender_id=str(upload.tender_id), at=at
         )
     if verified.envelope.total_size != upload.size:
-        raise Truncated(
+        # Part 1's front was checked for this when it arrived: the stored one is not that front.
+        error = Truncated if verified.envelope.total_size > upload.size else TrailingData
+        raise error(
             _("The stored sealed bid's header accounts for %(size)s bytes, not the %(declared)s "
               "uploaded.") % {"size": verified.envelope.total_size, "declared": upload.size}
         )
     digests = [digest for part in parts for digest in part.segment_sha256]
     check_segments(verified.envelope, digests)
-    return verified, segment_list_sha256(digests), upload.size
+    return verified, segment_list_sha256(digests)
 
 
 @dataclass(frozen=True)
@@ -656,7 +658,7 @@ def bid_finalize(
         BidUpload.objects.filter(pk=upload.pk).update(assembled=True)
         upload.assembled = True
     try:
-        verified, file_sha256, size = _verify_stored(upload, parts, database_now())
+        verified, file_sha256 = _verify_stored(upload, parts, database_now())
     except (EnvelopeError, SigningError) as error:
         refusal = BidRefused(getattr(error, "code", "bid_invalid"), str(error))
         _refuse_upload(upload, refusal, actor=actor)
@@ -675,7 +677,7 @@ def bid_finalize(
         raise refusal
     try:
         return _record_bid(
-            acting=acting, upload=upload, verified=verified, file_sha256=file_sha256, size=size,
+            acting=acting, upload=upload, verified=verified, file_sha256=file_sha256,
             idempotency_key=idempotency_key, signers=_Signers.load(),
         )
     except BidRefused as refusal:
@@ -694,9 +696,10 @@ def bid_finalize(
 
 @transaction.atomic
 def _record_bid(
-    *, acting: BidderActing, upload: BidUpload, verified: Any, file_sha256: str, size: int,
+    *, acting: BidderActing, upload: BidUpload, verified: Any, file_sha256: str,
     idempotency_key: str, signers: _Signers,
 ) -> Finalised:
+    size = upload.size  # the stored front's header accounts for exactly this (_verify_stored)
     # The deadline is enforced here, under the tender's row lock, against the database clock:
     # every finalise queues on the lock, so none slips in after the instant (办法 第27条).
     tender = Tender.objects.select_for_update().get(pk=upload.tender_id)
