@@ -55,9 +55,11 @@ from pathlib import Path
 
 from bench.processes import (
     children,
+    cpu_seconds,
     create_database,
     drop_database,
     peak_mib,
+    postgres_cpu_seconds,
     write_random_file,
 )
 
@@ -67,16 +69,13 @@ ACCESS_KEY, SECRET_KEY = "bench-access", "bench-secret-key-for-opening"
 CA_PASSPHRASE = "bench passphrase of the platform CA"  # noqa: S105 - a throwaway CA
 BROKER = "redis://127.0.0.1:6379/14"
 CHRONOGRAPH_SECONDS = 5.0
+# How often the bench asks the database whether the jobs are done: its queries count in the
+# PostgreSQL CPU of the worker cases, and the times come from the database clock anyway.
+POLL_SECONDS = 0.2
 
 
 def _log(message: str) -> None:
     print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
-
-
-
-
-
-
 
 
 def _setup_django() -> None:
@@ -106,7 +105,7 @@ def _child_read(mode: str, tender_id: str, shard: int, shards: int, start_at: fl
     if start_at:  # processes reading at once start together, after their imports
         time.sleep(max(0.0, start_at - time.time()))
     started_at = time.time()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     for bid in bids:
         upload = bid.upload
         if mode == "plain":
@@ -122,7 +121,41 @@ def _child_read(mode: str, tender_id: str, shard: int, shards: int, start_at: fl
     expected = sum(bid.size for bid in bids)
     assert total == expected, (total, expected)
     return {"bytes": total, "seconds": seconds, "started_at": started_at,
-            "ended_at": started_at + seconds, "peak_mib": peak_mib()}
+            "ended_at": started_at + seconds, "peak_mib": peak_mib(),
+            "cpu_seconds": time.process_time() - cpu_started}
+
+
+def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dict:
+    """The decryption's own work without the job around it: `open_sealed_bid` over each
+    stored bid exactly as `decrypt_bid` calls it, with no lease, progress, events or
+    recording (what the job's bookkeeping costs is the difference)."""
+    from bids.models import BidDecryption
+    from bids.sealed_objects import data_key_purpose, evaluation_unwrap, stored_reader
+    from signing.conf import platform_trust_store
+    from signing.envelope import open_sealed_bid
+
+    trust = platform_trust_store()
+    decryptions = list(BidDecryption.objects.filter(bid__tender_id=tender_id)
+                       .select_related("bid", "bid__upload")
+                       .order_by("bid__sequence", "pk"))[shard::shards]
+    if start_at:
+        time.sleep(max(0.0, start_at - time.time()))
+    started_at = time.time()
+    started, cpu_started = time.perf_counter(), time.process_time()
+    for decryption in decryptions:
+        bid = decryption.bid
+        data_key = evaluation_unwrap(decryption.wrap_method, bytes(decryption.wrapped_data_key),
+                                     purpose=data_key_purpose(bid))
+        with stored_reader(bid, prefetch=False) as source:
+            open_sealed_bid(source, trust=trust, data_key=data_key,
+                            expected_tender_id=str(bid.tender_id), at=bid.received_at,
+                            received_header_sha256=bid.header_sha256,
+                            verified_manifest_sha256=decryption.manifest_sha256 or None,
+                            check_ciphertext_digests=False, overlap=False)
+    seconds = time.perf_counter() - started
+    return {"bytes": sum(item.bid.size for item in decryptions), "seconds": seconds,
+            "started_at": started_at, "ended_at": started_at + seconds,
+            "peak_mib": peak_mib(), "cpu_seconds": time.process_time() - cpu_started}
 
 
 def _child_decrypt(tender_id: str) -> dict:
@@ -135,11 +168,12 @@ def _child_decrypt(tender_id: str) -> dict:
     ids = list(BidDecryption.objects.filter(bid__tender_id=tender_id, state="decrypting")
                .order_by("bid__sequence", "pk").values_list("pk", flat=True))
     floor = peak_mib()
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     outcomes = [decrypt_bid(pk) for pk in ids]
     seconds = time.perf_counter() - started
     return {"jobs": len(ids), "outcomes": outcomes, "seconds": seconds,
-            "floor_mib": floor, "peak_mib": peak_mib()}
+            "floor_mib": floor, "peak_mib": peak_mib(),
+            "cpu_seconds": time.process_time() - cpu_started}
 
 
 def _child(arguments: list[str]) -> dict:
@@ -164,9 +198,6 @@ def _children_at_once(arguments: list[list[str]]) -> list[dict]:
 
 
 # ---- set-up ----------------------------------------------------------------------------------
-
-
-
 
 
 def _prepare(folder: Path, bidders: int) -> list[dict]:
@@ -201,8 +232,6 @@ def _prepare(folder: Path, bidders: int) -> list[dict]:
                               client_ip="10.9.0.1", user_agent="bench_opening")
         cast.append({"credential": credential, "acting": acting})
     return cast
-
-
 
 
 def _data_key(sealed: Path, credential) -> bytes:
@@ -307,7 +336,8 @@ def _stop_worker(worker: subprocess.Popen) -> None:
 
 
 def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurrency: int,
-                tender, keys: dict[str, bytes], cast: list[dict], label: str) -> dict:
+                tender, keys: dict[str, bytes], cast: list[dict], label: str,
+                server: "_ServerCpu") -> dict:
     from django.db import OperationalError
     from django.db.models import Max, Min
 
@@ -319,6 +349,8 @@ def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurren
     try:
         pool = children(worker.pid)
         idle = [peak_mib(pid) for pid in pool]
+        pool_cpu = sum(cpu_seconds(pid) for pid in pool)
+        server_reading = server.reading()  # the hand-over's own use of both is counted too
         decryptions = list(BidDecryption.objects.filter(bid__tender=tender)
                            .select_related("bid").order_by("bid__sequence", "pk"))
         started = time.perf_counter()
@@ -347,9 +379,11 @@ def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurren
                 with contextlib.suppress(OperationalError):
                     opening_sweep_due()
                 swept = time.monotonic()
-            time.sleep(0.05)
+            time.sleep(POLL_SECONDS)
         wall = time.perf_counter() - started
         peaks = [peak_mib(pid) for pid in pool]
+        pool_cpu = sum(cpu_seconds(pid) for pid in pool) - pool_cpu
+        server_cpu = server.since(server_reading)
         parent_peak = peak_mib(worker.pid)
     finally:
         _stop_worker(worker)
@@ -359,14 +393,14 @@ def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurren
     assert states == ["decrypted"], (states, list(rows.values_list("failure_code", flat=True)))
     return {"seconds": (span["last"] - span["first"]).total_seconds(), "wall_seconds": wall,
             "handover_seconds": handed_over, "idle_mib": max(idle), "peak_mib": max(peaks),
-            "parent_peak_mib": parent_peak, "jobs": rows.count(),
+            "parent_peak_mib": parent_peak, "jobs": rows.count(), "cpu_seconds": pool_cpu,
             "handover_deadlocks": handover_deadlocks,
             "worker_deadlocks": _aborted_jobs(log),
-            "jobs_run_again": rows.filter(job_runs__gt=1).count()}
+            "jobs_run_again": rows.filter(job_runs__gt=1).count()} | server_cpu
 
 
 def _run_worker_queued(folder: Path, environment: dict[str, str], queue: str,
-                       concurrency: int, tender, label: str) -> dict:
+                       concurrency: int, tender, label: str, server: "_ServerCpu") -> dict:
     """Every key already accepted and every job queued before the worker starts: the
     worker's decryption throughput alone, with no key hand-over running beside it."""
     from django.db.models import Max
@@ -380,21 +414,25 @@ def _run_worker_queued(folder: Path, environment: dict[str, str], queue: str,
     worker = _start_worker(folder, environment, queue, concurrency, label)
     try:
         ready = time.time()
+        server_reading = server.reading()
         pool = children(worker.pid)
         idle = [peak_mib(pid) for pid in pool]
+        pool_cpu = sum(cpu_seconds(pid) for pid in pool)
         deadline = time.monotonic() + 3600
         while rows.filter(state="decrypting").exists():
             if time.monotonic() > deadline or worker.poll() is not None:
                 raise RuntimeError(f"decryption did not finish; see {folder}/worker-{label}.log")
-            time.sleep(0.05)
+            time.sleep(POLL_SECONDS)
         peaks = [peak_mib(pid) for pid in pool]
+        pool_cpu = sum(cpu_seconds(pid) for pid in pool) - pool_cpu
+        server_cpu = server.since(server_reading)
     finally:
         _stop_worker(worker)
     last = rows.aggregate(last=Max("decrypted_at"))["last"]
     assert sorted(set(rows.values_list("state", flat=True))) == ["decrypted"]
     log = (folder / f"worker-{label}.log").read_text(errors="replace")
     return {"seconds": last.timestamp() - ready, "idle_mib": max(idle), "peak_mib": max(peaks),
-            "worker_deadlocks": _aborted_jobs(log)}
+            "worker_deadlocks": _aborted_jobs(log), "cpu_seconds": pool_cpu} | server_cpu
 
 
 def _aborted_jobs(log: str) -> int:
@@ -415,38 +453,86 @@ def _reset(tender) -> None:
 
 # ---- main ------------------------------------------------------------------------------------
 
+def _crypto_cpu_per_byte(size: int) -> float:
+    """CPU seconds per byte of `decrypt_stream` over a ciphertext held in memory, as the job
+    calls it (one thread, no ciphertext digest, plaintext hashed and discarded): the work no
+    reader can skip, without any reading."""
+    import io
+
+    from signing.envelope.encryption import decrypt_stream, encrypt_bytes, generate_data_key
+
+    key, context = generate_data_key(), b"bench: the decryption's own work"
+    ciphertext = encrypt_bytes(os.urandom(size), key=key, context=context)
+    started = time.thread_time()
+    decrypt_stream(io.BytesIO(ciphertext), None, key=key, context=context,
+                   ciphertext_size=len(ciphertext), expected_ciphertext_sha256=None,
+                   description="bench", overlap=False)
+    return (time.thread_time() - started) / len(ciphertext)
+
+
+class _ServerCpu:
+    """CPU time the S3 server and PostgreSQL spend during a case (added to its result)."""
+
+    def __init__(self, s3_server_pid: int) -> None:
+        self.s3_server_pid = s3_server_pid
+
+    def reading(self) -> tuple[float, float]:
+        return cpu_seconds(self.s3_server_pid), postgres_cpu_seconds()
+
+    def since(self, reading: tuple[float, float]) -> dict:
+        s3, database = self.reading()
+        return {"s3_cpu_seconds": s3 - reading[0], "postgres_cpu_seconds": database - reading[1]}
+
+    def measure(self, run, *arguments) -> dict:
+        """Around a child process: its imports and connections are counted too (a little)."""
+        reading = self.reading()
+        result = run(*arguments)
+        return result | self.since(reading)
+
+
+def _at_once(mode: str, tender_id: str, concurrency: int) -> dict:
+    """`concurrency` children of `mode`, each on its share of the bids, started together:
+    timed from their common start to the last one's end."""
+    start_at = time.time() + 5  # time enough for every process to import and connect
+    parallel = _children_at_once([
+        ["--child", mode, "--tender", tender_id, "--shard", f"{shard}/{concurrency}",
+         "--start-at", str(start_at)]
+        for shard in range(concurrency)])
+    return {"bytes": sum(item["bytes"] for item in parallel),
+            "seconds": max(item["ended_at"] for item in parallel) - start_at,
+            "peak_mib": max(item["peak_mib"] for item in parallel),
+            "cpu_seconds": sum(item["cpu_seconds"] for item in parallel)}
+
+
 def _measure_size(folder: Path, environment: dict[str, str], queue: str, cast: list[dict],
-                  size_mib: int, concurrency: int) -> dict:
+                  size_mib: int, concurrency: int, server: _ServerCpu) -> dict:
     tender, keys = _tender_with_bids(folder, cast, size_mib)
     tender_id = str(tender.pk)
     from bids.models import Bid
 
     total = sum(Bid.objects.filter(tender=tender).values_list("size", flat=True))
-    result: dict = {"size_mib": size_mib, "bids": len(keys), "bytes": total}
+    result: dict = {"size_mib": size_mib, "bids": len(keys), "bytes": total,
+                    "crypto_cpu_seconds": _crypto_cpu_per_byte(size_mib * MIB) * total}
     _log(f"{size_mib} MiB: reading the stored bids")
     os.sync()
-    result["read_plain"] = _child(["--child", "read-plain", "--tender", tender_id])
-    result["read_ranged"] = _child(["--child", "read-ranged", "--tender", tender_id])
-    start_at = time.time() + 5  # time enough for every process to import and connect
-    parallel = _children_at_once([
-        ["--child", "read-plain", "--tender", tender_id, "--shard", f"{shard}/{concurrency}",
-         "--start-at", str(start_at)]
-        for shard in range(concurrency)])
-    result["read_parallel"] = {
-        "bytes": sum(item["bytes"] for item in parallel),
-        "seconds": max(item["ended_at"] for item in parallel) - start_at,
-        "peak_mib": max(item["peak_mib"] for item in parallel)}
+    result["read_plain"] = server.measure(_child, ["--child", "read-plain", "--tender", tender_id])
+    result["read_ranged"] = server.measure(
+        _child, ["--child", "read-ranged", "--tender", tender_id])
+    result["read_parallel"] = server.measure(_at_once, "read-plain", tender_id, concurrency)
     _log(f"{size_mib} MiB: decrypting in the Celery worker")
     result["worker"] = _run_worker(folder, environment, queue, concurrency, tender, keys, cast,
-                                   f"{size_mib}mib")
+                                   f"{size_mib}mib", server)
+    # Once the keys are handed over (by the live run above), wrapped under the evaluation key.
+    _log(f"{size_mib} MiB: open_sealed_bid alone in {concurrency} processes")
+    result["open_parallel"] = server.measure(_at_once, "open", tender_id, concurrency)
     _reset(tender)
     _log(f"{size_mib} MiB: decrypting in process, serially")
-    result["in_process"] = _child(["--child", "decrypt", "--tender", tender_id])
+    result["in_process"] = server.measure(_child, ["--child", "decrypt", "--tender", tender_id])
     assert result["in_process"]["outcomes"] == ["decrypted"] * len(keys), result["in_process"]
     _reset(tender)
     _log(f"{size_mib} MiB: decrypting in a Celery worker started after every job was queued")
     result["worker_queued"] = _run_worker_queued(folder, environment, queue, concurrency,
-                                                 tender, f"{size_mib}mib-queued")
+                                                 tender, f"{size_mib}mib-queued", server)
     return result
 
 
@@ -459,18 +545,34 @@ def _print(results: list[dict], concurrency: int, load: tuple[float, float]) -> 
         read = result["read_plain"]["seconds"]
         print(f"\n{result['bids']} bids × {result['size_mib']} MiB "
               f"({mib:,.1f} MiB of sealed bids in all)")
-        print(f"{'case':<46}{'seconds':>9}{'MiB/s':>8}{'× read':>8}{'peak MiB':>10}")
+        print(f"{'case':<46}{'seconds':>9}{'MiB/s':>8}{'× read':>8}{'peak MiB':>10}"
+              f"{'CPU s: own':>12}{'S3':>6}{'PG':>6}")
         rows = [
             ("read: storage.open, serial", result["read_plain"]),
             ("read: RangedObjectReader, serial", result["read_ranged"]),
             (f"read: storage.open, {concurrency} processes", result["read_parallel"]),
+            (f"decrypt: open_sealed_bid alone, {concurrency} processes",
+             result["open_parallel"]),
             (f"decrypt: Celery worker, concurrency {concurrency}", result["worker"]),
             ("decrypt: the same, jobs queued before start", result["worker_queued"]),
             ("decrypt: in-process decrypt_bid, serial", result["in_process"]),
         ]
         for name, row in rows:
             print(f"{name:<46}{row['seconds']:>9.1f}{mib / row['seconds']:>8.0f}"
-                  f"{row['seconds'] / read:>8.2f}{row['peak_mib']:>10.1f}")
+                  f"{row['seconds'] / read:>8.2f}{row['peak_mib']:>10.1f}"
+                  f"{row['cpu_seconds']:>12.2f}{row['s3_cpu_seconds']:>6.2f}"
+                  f"{row['postgres_cpu_seconds']:>6.2f}")
+        print("CPU s: own = the reading or decrypting processes (the worker's pool processes); "
+              "S3 = the SeaweedFS server; PG = PostgreSQL (every backend)")
+        plain = result["read_plain"]
+        floor = (plain["cpu_seconds"] + plain["s3_cpu_seconds"]
+                 + result["crypto_cpu_seconds"]) / (os.cpu_count() or 1)
+        print(f"floor on this machine: the serial read's CPU ({plain['cpu_seconds']:.2f} own + "
+              f"{plain['s3_cpu_seconds']:.2f} S3) + decryption and plaintext SHA-256 of the same "
+              f"bytes in memory ({result['crypto_cpu_seconds']:.2f} CPU s), spread over "
+              f"{os.cpu_count()} cores: {floor:.2f} s = {floor / read:.2f}× read; "
+              f"the queued worker took {result['worker_queued']['seconds'] / floor:.2f}× that, "
+              f"open_sealed_bid alone {result['open_parallel']['seconds'] / floor:.2f}×")
         worker = result["worker"]
         print(f"worker: first key accepted → last decryption recorded (database clock); key "
               f"hand-over of all {result['bids']} keys took {worker['handover_seconds']:.1f} s; "
@@ -499,6 +601,7 @@ def _print(results: list[dict], concurrency: int, load: tuple[float, float]) -> 
         ("in-process, after the last job", lambda r: r["in_process"]["peak_mib"]),
         ("read: storage.open (serial)", lambda r: r["read_plain"]["peak_mib"]),
         ("read: RangedObjectReader (serial)", lambda r: r["read_ranged"]["peak_mib"]),
+        ("open_sealed_bid alone (each process)", lambda r: r["open_parallel"]["peak_mib"]),
     ]
     for name, value in lines:
         print(f"{name:<46}" + "".join(f"{value(r):>10.1f}" for r in results))
@@ -518,7 +621,7 @@ def main() -> None:
     parser.add_argument("--database", default="bench_opening",
                         help="database created (dropped first) on DATABASE_URL's server")
     parser.add_argument("--directory", type=Path, help="scratch directory (default: a temp dir)")
-    parser.add_argument("--child", choices=["read-plain", "read-ranged", "decrypt"],
+    parser.add_argument("--child", choices=["read-plain", "read-ranged", "decrypt", "open"],
                         help=argparse.SUPPRESS)
     parser.add_argument("--tender", help=argparse.SUPPRESS)
     parser.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
@@ -526,10 +629,12 @@ def main() -> None:
     arguments = parser.parse_args()
     if arguments.child:
         _setup_django()
+        shard, shards = (int(value) for value in arguments.shard.split("/"))
         if arguments.child == "decrypt":
             result = _child_decrypt(arguments.tender)
+        elif arguments.child == "open":
+            result = _child_open(arguments.tender, shard, shards, arguments.start_at)
         else:
-            shard, shards = (int(value) for value in arguments.shard.split("/"))
             result = _child_read(arguments.child.removeprefix("read-"), arguments.tender,
                                  shard, shards, arguments.start_at)
         print(json.dumps(result))
@@ -566,7 +671,8 @@ def main() -> None:
             cast = _prepare(folder, arguments.bids)
             for size_mib in sizes:
                 results.append(_measure_size(folder, environment, queue, cast, size_mib,
-                                             arguments.concurrency))
+                                             arguments.concurrency,
+                                             _ServerCpu(server.process.pid)))
         finally:
             server.stop()
             from django.db import connections

@@ -1,5 +1,5 @@
 """What benchmarks share about processes, files and databases: /proc readings (peak and current
-memory, children), a large file written without holding it, a scratch database."""
+memory, CPU time, children), a large file written without holding it, a scratch database."""
 
 import os
 from pathlib import Path
@@ -25,6 +25,50 @@ def peak_mib(pid: int | None = None) -> float:
 
 def resident_mib(pid: int) -> float:
     return status_kib(pid, "VmRSS") / 1024
+
+
+def _stat_fields(pid: int) -> list[str]:
+    try:
+        # The command name may hold spaces or parentheses: fields start after the last ")".
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return []
+
+
+def cpu_seconds(pid: int, *, reaped_children: bool = False) -> float:
+    """User + system CPU time of a process (all its threads) so far; with `reaped_children`,
+    also that of its children that exited and were waited for."""
+    fields = _stat_fields(pid)
+    if not fields:
+        return 0.0
+    # After the ")": state is field 0, utime 11, stime 12, cutime 13, cstime 14 (proc(5)).
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped_children:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _command_name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def postgres_cpu_seconds() -> float:
+    """CPU time of every PostgreSQL process on this machine, including backends that exited
+    (counted in the postmaster's reaped children): a difference of two readings is what the
+    server spent in between, whichever backends came and went."""
+    names = {"postgres", "postmaster"}
+    total = 0.0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit() or _command_name(int(entry.name)) not in names:
+            continue
+        fields = _stat_fields(int(entry.name))
+        if fields:
+            postmaster = _command_name(int(fields[1])) not in names  # its parent is not one
+            total += cpu_seconds(int(entry.name), reaped_children=postmaster)
+    return total
 
 
 def children(pid: int) -> list[int]:
