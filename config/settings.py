@@ -97,10 +97,14 @@ DATABASE_URL = env_str("DATABASE_URL", "")
 if not DATABASE_URL:
     VAR_DIR.mkdir(parents=True, exist_ok=True)
     DATABASE_URL = f"sqlite:///{VAR_DIR / 'platform.sqlite3'}"
+# Connections are kept for a minute and checked before reuse: a new PostgreSQL backend costs
+# the server several milliseconds of CPU, which a decryption job or a request would pay each
+# time (docs/opening.md, "Measured"). Workers follow the same rule (config/celery.py).
 DATABASES = {
     "default": dj_database_url.parse(
         DATABASE_URL,
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 0),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -151,6 +155,10 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env_str("CELERY_TASK_DEFAULT_QUEUE", "platform")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Celery's Django fix-up closes the database connection before and after every task unless
+# this is set; config/celery.py applies Django's own rule (CONN_MAX_AGE, health) instead, and
+# the fix-up then only recycles connections after this many tasks.
+CELERY_DB_REUSE_MAX = 1000
 CELERY_TIMEZONE = "UTC"
 CHRONOGRAPH_INTERVAL_SECONDS = env_int("CHRONOGRAPH_INTERVAL_SECONDS", 30)
 # Dotted paths of functions the chronograph calls on every tick; each applies the time-driven
