@@ -114,6 +114,22 @@ def _sink_writer(digest: Any, sink: BinaryIO | None) -> Callable[[bytes], None]:
     return consume
 
 
+def _ciphertext_consumer(
+    digest: Any, observe: Callable[[memoryview], None] | None
+) -> Callable[[memoryview], None] | None:
+    """One call per block for the ciphertext lane: the digest, then the observer."""
+    if observe is None:
+        return None if digest is None else digest.update
+    if digest is None:
+        return observe
+
+    def consume(block: memoryview) -> None:
+        digest.update(block)
+        observe(block)
+
+    return consume
+
+
 @dataclass(frozen=True)
 class PartDigests:
     plaintext_size: int
@@ -180,8 +196,12 @@ def decrypt_stream(
     description: str,
     progress: Progress | None = None,
     overlap: bool = True,
+    observe_ciphertext: Callable[[memoryview], None] | None = None,
 ) -> PartDigests:
     """Decrypt exactly `ciphertext_size` bytes of `source` into `sink` (None: discard).
+
+    `observe_ciphertext`: also given every ciphertext block, in order, beside its digest (it
+    must not keep the block: the buffer is reused).
 
     `overlap`: hash (and write) on threads of their own beside the decryption, which is faster
     for one job on a machine with cores to spare. A caller that already runs a job per core
@@ -199,6 +219,7 @@ def decrypt_stream(
     decryptor = Cobblestone256Decryptor(key, context)
     plaintext_digest = hashlib.sha256()
     ciphertext_digest = hashlib.sha256() if expected_ciphertext_sha256 is not None else None
+    hash_ciphertext = _ciphertext_consumer(ciphertext_digest, observe_ciphertext)
     released = 0
     remaining = ciphertext_size
     failure: InvalidTag | None = None
@@ -215,8 +236,8 @@ def decrypt_stream(
                 )
             block = buffer[:count]
             remaining -= count
-            if ciphertext_digest is not None:
-                ciphertext_lane.submit(ciphertext_digest.update, block)
+            if hash_ciphertext is not None:
+                ciphertext_lane.submit(hash_ciphertext, block)
             if failure is None:
                 output = outputs.take()
                 try:

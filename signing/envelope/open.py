@@ -26,6 +26,7 @@ from cryptography.hazmat.primitives.serialization import Encoding
 from signing.cms import SignatureInfo, SignatureInvalid, verify_detached
 from signing.envelope.container import (
     Envelope,
+    check_segments,
     check_tender,
     describe_part,
     read_envelope,
@@ -53,6 +54,7 @@ from signing.envelope.manifest import (
     manifest_files,
     parse_manifest,
 )
+from signing.envelope.segments import SegmentHasher
 from signing.errors import SigningError
 from signing.trust import TrustStore
 
@@ -125,7 +127,9 @@ def _context(header: Header, index: int, kind: str) -> bytes:
 def _open_manifest(
     source: BinaryIO, envelope: Envelope, data_key: bytes, trust: TrustStore,
     at: datetime | None = None, verified_manifest_sha256: str | None = None,
+    ciphertext: bytearray | None = None,
 ) -> tuple[dict[str, Any], SignatureInfo | None, str]:
+    """`ciphertext`: given, the manifest part's ciphertext is appended to it (a few KiB)."""
     header = envelope.header
     part = header.manifest_part
     source.seek(envelope.parts_offset + header.part_offset(part.index))
@@ -139,6 +143,7 @@ def _open_manifest(
         expected_ciphertext_sha256=part.sha256,
         description=describe_part(part),
         overlap=False,  # a few KiB: threads would cost more than they could save
+        observe_ciphertext=None if ciphertext is None else ciphertext.extend,
     )
     manifest_sha256 = hashlib.sha256(plaintext.getbuffer()).hexdigest()
     manifest_bytes, signature = decode_signed_manifest(plaintext.getvalue())
@@ -201,6 +206,7 @@ def _open_file(
     progress: Progress | None,
     check_ciphertext_digests: bool = True,
     overlap: bool = True,
+    segments: SegmentHasher | None = None,
 ) -> None:
     part = header.parts[entry.index]
     description = describe_part(part, entry.name)
@@ -214,6 +220,7 @@ def _open_file(
         description=description,
         progress=progress,
         overlap=overlap,
+        observe_ciphertext=None if segments is None else segments.update,
     )
     if digests.plaintext_size != entry.size or digests.plaintext_sha256 != entry.sha256:
         raise FileDigestMismatch(
@@ -252,8 +259,9 @@ def open_sealed_bid(
     decrypted manifest must be exactly that one (ManifestChanged otherwise), and its signature
     is then not verified again.
 
-    `check_ciphertext_digests` False: the file parts' ciphertext is not hashed against the
-    header, for a caller that did so when the bid was received. Each chunk still authenticates
+    `check_ciphertext_digests` True: every part's ciphertext and every segment's (the
+    platform's upload checks) must match the header's SHA-256. False: not hashed at all, for a
+    caller that checked them when the bid was received. Each chunk still authenticates
     under the data key and each file's plaintext must match the signed manifest; a chunk that
     fails is reported as ChunkAuthenticationFailed without telling tampering from damage.
 
@@ -267,8 +275,12 @@ def open_sealed_bid(
     if data_key is None:
         assert private_key is not None  # narrowed by the check above
         data_key = unwrap_data_key(header, private_key)
+    # The manifest part is the file's last: its ciphertext ends the segments, after the files'.
+    manifest_ciphertext = bytearray() if check_ciphertext_digests else None
+    segments = (SegmentHasher(start=envelope.parts_offset, parts_offset=envelope.parts_offset)
+                if check_ciphertext_digests else None)
     manifest, manifest_signature, manifest_sha256 = _open_manifest(
-        source, envelope, data_key, trust, at, verified_manifest_sha256)
+        source, envelope, data_key, trust, at, verified_manifest_sha256, manifest_ciphertext)
     entries = manifest_files(manifest)
     targets: list[Path] = []
     if output_directory is not None:
@@ -284,7 +296,7 @@ def open_sealed_bid(
         for entry in entries:
             if output_directory is None:
                 _open_file(source, header, entry, data_key, None, progress,
-                           check_ciphertext_digests, overlap)
+                           check_ciphertext_digests, overlap, segments)
                 continue
             descriptor, temporary = tempfile.mkstemp(
                 dir=output_directory, prefix=f".{entry.name}.", suffix=".partial"
@@ -292,7 +304,10 @@ def open_sealed_bid(
             temporaries.append(temporary)
             with os.fdopen(descriptor, "wb") as sink:
                 _open_file(source, header, entry, data_key, sink, progress,
-                           check_ciphertext_digests, overlap)
+                           check_ciphertext_digests, overlap, segments)
+        if segments is not None and manifest_ciphertext is not None:
+            segments.update(manifest_ciphertext)
+            check_segments(envelope, segments.hexdigests())
         for temporary, target in zip(temporaries, targets, strict=True):
             os.replace(temporary, target)
         temporaries.clear()

@@ -6,6 +6,7 @@ import os
 
 import pytest
 
+from signing.envelope import seal as sealing
 from signing.envelope.container import check_segments, read_envelope
 from signing.envelope.errors import PartDigestMismatch
 from signing.envelope.segments import (
@@ -16,7 +17,7 @@ from signing.envelope.segments import (
     segment_list_sha256,
     segment_range,
 )
-from tests.signing.envelope_helpers import seal_contents
+from tests.signing.envelope_helpers import open_bytes, seal_contents, verify_bytes
 
 MIB = 1 << 20
 
@@ -73,3 +74,32 @@ def test_a_changed_segment_is_named_by_its_bytes(bidder_credential):
     with pytest.raises(PartDigestMismatch, match="make 2 segments but the signed header lists 3"):
         check_segments(envelope, list(envelope.header.segments[:2]))
     check_segments(envelope, list(envelope.header.segments))
+
+
+class _SkewedSegments(SegmentHasher):
+    """A faulty sealer's segment hashing: the second segment's digest is wrong."""
+
+    def hexdigests(self) -> list[str]:
+        found = super().hexdigests()
+        found[1] = hashlib.sha256(b"not these bytes").hexdigest()
+        return found
+
+
+def test_a_bid_whose_header_lists_a_wrong_segment_fails_the_bidders_own_check(
+    bidder_credential, trust_store, monkeypatch
+):
+    # Every part's digest is right and the header is validly signed: only the segment list
+    # is wrong, which the platform's upload refuses. `bidtool verify` must say so first.
+    monkeypatch.setattr(sealing, "SegmentHasher", _SkewedSegments)
+    sealed = seal_contents(bidder_credential, [os.urandom(2 * MIB), os.urandom(1000)])
+    monkeypatch.undo()
+
+    with pytest.raises(PartDigestMismatch, match=r"Bytes \d+\.\.\d+ .*\(segment 1\)"):
+        open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key)
+    with pytest.raises(PartDigestMismatch, match=r"\(segment 1\)"):
+        verify_bytes(sealed, trust=trust_store)
+    # The platform's own opening skips the ciphertext digests (checked at receipt) and so
+    # never meets the list; the bid decrypts.
+    opened = open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key,
+                        check_ciphertext_digests=False)
+    assert len(opened.manifest["files"]) == 2
