@@ -146,12 +146,12 @@ def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dic
         bid = decryption.bid
         data_key = evaluation_unwrap(decryption.wrap_method, bytes(decryption.wrapped_data_key),
                                      purpose=data_key_purpose(bid))
-        with stored_reader(bid, prefetch=False) as source:
+        with stored_reader(bid, prefetch=False, in_one_pass=True) as source:
             open_sealed_bid(source, trust=trust, data_key=data_key,
                             expected_tender_id=str(bid.tender_id), at=bid.received_at,
                             received_header_sha256=bid.header_sha256,
                             verified_manifest_sha256=decryption.manifest_sha256 or None,
-                            check_ciphertext_digests=False, overlap=False)
+                            check_ciphertext_digests=False, overlap=False, in_one_pass=True)
     seconds = time.perf_counter() - started
     return {"bytes": sum(item.bid.size for item in decryptions), "seconds": seconds,
             "started_at": started_at, "ended_at": started_at + seconds,

@@ -24,8 +24,14 @@ def upload_reader(upload: BidUpload, *, prefetch: bool = True) -> RangedObjectRe
                               size=upload.size, head_size=HEAD_READ_SIZE, prefetch=prefetch)
 
 
-def stored_reader(bid: Bid, *, prefetch: bool = True) -> RangedObjectReader:
-    return upload_reader(bid.upload, prefetch=prefetch)
+def stored_reader(bid: Bid, *, prefetch: bool = True,
+                  in_one_pass: bool = False) -> RangedObjectReader:
+    """`in_one_pass`: for a caller reading the whole file front to back (the opening job),
+    one GET from the start to the end, with no bounded first GET for the front."""
+    upload = bid.upload
+    return RangedObjectReader(get_storage(), bucket=upload.bucket, key=upload.object_key,
+                              size=upload.size, head_size=0 if in_one_pass else HEAD_READ_SIZE,
+                              prefetch=prefetch)
 
 
 def stored_ciphertext_sha256(bid: Bid) -> str:

@@ -105,6 +105,7 @@ class RangedObjectReader(io.RawIOBase):
         self._stream_end = 0
         self._pending = memoryview(b"")
         self.bytes_read = 0
+        self.requests = 0  # GETs made: each costs the S3 server more than a MiB of reading
 
     def readable(self) -> bool:
         return True
@@ -138,6 +139,7 @@ class RangedObjectReader(io.RawIOBase):
         while not self._pending:
             if self._stream is None:
                 in_head = self._position < self._head_size
+                self.requests += 1
                 self._stream = self._reader(self._storage.open(
                     bucket=self._bucket, key=self._key, offset=self._position,
                     length=self._head_size - self._position if in_head else None))

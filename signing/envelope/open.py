@@ -3,6 +3,8 @@
 Order: header signature, exact file size, the manifest part (decrypted first: it names the files
 and their digests), the manifest signature and its binding to the header, then each file part.
 Decrypted files are written beside their final names and renamed only when every check passed.
+The platform's opening job reads in file order instead (`in_one_pass`: the file parts, then the
+manifest, the file's last part), so that a stored bid is fetched with one ranged GET.
 
 The platform's opening job vouches for what was checked before: the header (verified when the
 bid was received), the manifest (verified when the key was handed over) and the ciphertext
@@ -33,7 +35,7 @@ from signing.envelope.container import (
     require_exact_size,
     verify_header_signature,
 )
-from signing.envelope.encryption import Progress, decrypt_stream
+from signing.envelope.encryption import PartDigests, Progress, decrypt_stream
 from signing.envelope.errors import (
     FileDigestMismatch,
     HeaderChanged,
@@ -46,7 +48,7 @@ from signing.envelope.errors import (
     WrongKey,
     WrongTender,
 )
-from signing.envelope.format import Header, key_id, part_context, wrap_info
+from signing.envelope.format import Header, Part, key_id, part_context, wrap_info
 from signing.envelope.keywrap import PrivateKey, unwrap_key
 from signing.envelope.manifest import (
     FileEntry,
@@ -197,37 +199,65 @@ def _verify_manifest_signature(header: Header, manifest_bytes: bytes, signature:
     return info
 
 
-def _open_file(
+def _decrypt_file_part(
     source: BinaryIO,
     header: Header,
-    entry: FileEntry,
+    part: Part,
     data_key: bytes,
     sink: BinaryIO | None,
     progress: Progress | None,
-    check_ciphertext_digests: bool = True,
-    overlap: bool = True,
-    segments: SegmentHasher | None = None,
-) -> None:
-    part = header.parts[entry.index]
-    description = describe_part(part, entry.name)
-    digests = decrypt_stream(
+    check_ciphertext_digests: bool,
+    overlap: bool,
+    segments: SegmentHasher | None,
+    name: str | None = None,
+) -> PartDigests:
+    return decrypt_stream(
         source,
         sink,
         key=data_key,
         context=_context(header, part.index, part.kind),
         ciphertext_size=part.size,
         expected_ciphertext_sha256=part.sha256 if check_ciphertext_digests else None,
-        description=description,
+        description=describe_part(part, name),
         progress=progress,
         overlap=overlap,
         observe_ciphertext=None if segments is None else segments.update,
     )
+
+
+def _check_file(entry: FileEntry, digests: PartDigests) -> None:
     if digests.plaintext_size != entry.size or digests.plaintext_sha256 != entry.sha256:
         raise FileDigestMismatch(
             f"File {entry.name!r} decrypts to {digests.plaintext_size} bytes with SHA-256 "
             f"{digests.plaintext_sha256}, but the signed manifest says {entry.size} bytes, "
             f"{entry.sha256}."
         )
+
+
+def _open_in_one_pass(
+    source: BinaryIO, envelope: Envelope, data_key: bytes, trust: TrustStore,
+    at: datetime | None, verified_manifest_sha256: str | None, progress: Progress | None,
+    check_ciphertext_digests: bool, overlap: bool,
+) -> tuple[dict[str, Any], SignatureInfo | None, str]:
+    """The file parts, then the manifest (the file's last part), read in file order; each
+    file's plaintext digest is compared once the manifest is open. Nothing is written, so
+    nothing is released before every check has passed."""
+    header = envelope.header
+    segments = (SegmentHasher(start=envelope.parts_offset, parts_offset=envelope.parts_offset)
+                if check_ciphertext_digests else None)
+    source.seek(envelope.parts_offset)
+    found = {part.index: _decrypt_file_part(source, header, part, data_key, None, progress,
+                                            check_ciphertext_digests, overlap, segments)
+             for part in header.file_parts}
+    manifest_ciphertext = bytearray() if check_ciphertext_digests else None
+    manifest, signature, manifest_sha256 = _open_manifest(
+        source, envelope, data_key, trust, at, verified_manifest_sha256, manifest_ciphertext)
+    for entry in manifest_files(manifest):
+        _check_file(entry, found[entry.index])
+    if segments is not None and manifest_ciphertext is not None:
+        segments.update(manifest_ciphertext)
+        check_segments(envelope, segments.hexdigests())
+    return manifest, signature, manifest_sha256
 
 
 def open_sealed_bid(
@@ -244,6 +274,7 @@ def open_sealed_bid(
     verified_manifest_sha256: str | None = None,
     check_ciphertext_digests: bool = True,
     overlap: bool = True,
+    in_one_pass: bool = False,
 ) -> OpenedBid:
     """Decrypt and check a sealed bid (a seekable binary file) with a data key or private key.
 
@@ -266,6 +297,11 @@ def open_sealed_bid(
     fails is reported as ChunkAuthenticationFailed without telling tampering from damage.
 
     `overlap` False: everything on the calling thread (see `decrypt_stream`).
+
+    `in_one_pass` True: read the file once, front to back (one ranged GET for a stored bid,
+    where the manifest first costs two more): the file parts, then the manifest, each file's
+    plaintext digest compared once the manifest is open. For checking only (no
+    `output_directory`); a failing file is then named by its part, not its manifest name.
     """
     if (data_key is None) == (private_key is None):
         raise ValueError("Give exactly one of data_key and private_key.")
@@ -275,6 +311,15 @@ def open_sealed_bid(
     if data_key is None:
         assert private_key is not None  # narrowed by the check above
         data_key = unwrap_data_key(header, private_key)
+    if in_one_pass:
+        if output_directory is not None:
+            raise ValueError("in_one_pass checks a bid; it writes no files.")
+        manifest, manifest_signature, manifest_sha256 = _open_in_one_pass(
+            source, envelope, data_key, trust, at, verified_manifest_sha256, progress,
+            check_ciphertext_digests, overlap)
+        return OpenedBid(header=header, manifest=manifest, header_signature=header_signature,
+                         manifest_signature=manifest_signature, files=(),
+                         manifest_sha256=manifest_sha256)
     # The manifest part is the file's last: its ciphertext ends the segments, after the files'.
     manifest_ciphertext = bytearray() if check_ciphertext_digests else None
     segments = (SegmentHasher(start=envelope.parts_offset, parts_offset=envelope.parts_offset)
@@ -294,17 +339,20 @@ def open_sealed_bid(
     temporaries: list[str] = []
     try:
         for entry in entries:
+            part = header.parts[entry.index]
             if output_directory is None:
-                _open_file(source, header, entry, data_key, None, progress,
-                           check_ciphertext_digests, overlap, segments)
+                _check_file(entry, _decrypt_file_part(
+                    source, header, part, data_key, None, progress, check_ciphertext_digests,
+                    overlap, segments, entry.name))
                 continue
             descriptor, temporary = tempfile.mkstemp(
                 dir=output_directory, prefix=f".{entry.name}.", suffix=".partial"
             )
             temporaries.append(temporary)
             with os.fdopen(descriptor, "wb") as sink:
-                _open_file(source, header, entry, data_key, sink, progress,
-                           check_ciphertext_digests, overlap, segments)
+                _check_file(entry, _decrypt_file_part(
+                    source, header, part, data_key, sink, progress, check_ciphertext_digests,
+                    overlap, segments, entry.name))
         if segments is not None and manifest_ciphertext is not None:
             segments.update(manifest_ciphertext)
             check_segments(envelope, segments.hexdigests())

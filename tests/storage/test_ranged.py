@@ -93,3 +93,27 @@ def test_an_object_shorter_than_its_expected_size_ends_the_read_early(object_sto
                             size=len(data) + 5000, head_size=HEAD) as reader:
         assert _read_all(reader) == data
         assert reader.tell() == len(data)
+
+
+def test_a_sealed_bid_opened_in_one_pass_costs_one_get(object_storage, bidder_credential,
+                                                        trust_store):
+    from signing.envelope import open_sealed_bid
+    from tests.signing.envelope_helpers import seal_contents
+
+    sealed = seal_contents(bidder_credential, [os.urandom(1024 * 1024 + 5), b"second file"])
+    bucket = _stored(object_storage, sealed, "tests/ranged-sealed")
+    counter = GetCounter(object_storage)
+
+    # The opening job's way: from the start to the end, in file order.
+    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-sealed",
+                            size=len(sealed), prefetch=False) as reader:
+        open_sealed_bid(reader, trust=trust_store, private_key=bidder_credential.private_key,
+                        overlap=False, in_one_pass=True)
+    assert counter.gets == [(0, None)]
+
+    # The manifest first (the file's last part), then back to the files: three.
+    counter.gets.clear()
+    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-sealed",
+                            size=len(sealed), head_size=HEAD) as reader:
+        open_sealed_bid(reader, trust=trust_store, private_key=bidder_credential.private_key)
+    assert len(counter.gets) == 3
