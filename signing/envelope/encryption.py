@@ -114,6 +114,21 @@ def _sink_writer(digest: Any, sink: BinaryIO | None) -> Callable[[bytes], None]:
     return consume
 
 
+def _block_reader(source: BinaryIO) -> Callable[[int], memoryview]:
+    """Blocks of `source` as views: its own buffer where it lends one (`readview`, as the
+    platform's stored-object reader does: no copy), else read into reusable buffers."""
+    readview = getattr(source, "readview", None)
+    if readview is not None:
+        return readview
+    inputs = _Ring(BLOCK_SIZE)
+
+    def read(size: int) -> memoryview:
+        buffer = inputs.take()
+        return buffer[: source.readinto(buffer[:size]) or 0]
+
+    return read
+
+
 def _ciphertext_consumer(
     digest: Any, observe: Callable[[memoryview], None] | None
 ) -> Callable[[memoryview], None] | None:
@@ -223,18 +238,18 @@ def decrypt_stream(
     released = 0
     remaining = ciphertext_size
     failure: InvalidTag | None = None
-    inputs, outputs = _Ring(BLOCK_SIZE), _Ring(_PLAINTEXT_BUFFER_SIZE)
+    read_block = _block_reader(source)
+    outputs = _Ring(_PLAINTEXT_BUFFER_SIZE)
     lane = _Lane if overlap else _Inline
     with lane("ciphertext-sha256") as ciphertext_lane, lane("plaintext-out") as output_lane:
         write = _sink_writer(plaintext_digest, sink)
         while remaining:
-            buffer = inputs.take()
-            count = source.readinto(buffer[: min(BLOCK_SIZE, remaining)])
+            block = read_block(min(BLOCK_SIZE, remaining))
+            count = len(block)
             if not count:
                 raise Truncated(
                     f"{description} ends {remaining} bytes early: the sealed bid is truncated."
                 )
-            block = buffer[:count]
             remaining -= count
             if hash_ciphertext is not None:
                 ciphertext_lane.submit(hash_ciphertext, block)

@@ -69,6 +69,26 @@ def test_a_seek_past_the_head_reads_from_there_to_the_end(object_storage, prefet
     assert counter.gets == [(0, HEAD), (400_000, None), (20, None)]
 
 
+@pytest.mark.parametrize("prefetch", [True, False])
+def test_views_lent_by_the_reader_hold_the_bytes_without_a_copy(object_storage, prefetch):
+    data = os.urandom(2 * 1024 * 1024 + 99)
+    bucket = _stored(object_storage, data, "tests/ranged-views")
+    counter = GetCounter(object_storage)
+
+    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-views", size=len(data),
+                            head_size=HEAD, prefetch=prefetch) as reader:
+        first = reader.readview(10)
+        views = [first]
+        while view := reader.readview(300 * 1024):
+            assert 0 < len(view) <= 300 * 1024
+            views.append(view)
+        # Every view still holds its bytes after the reader moved on.
+        assert b"".join(bytes(view) for view in views) == data
+        assert reader.readview(1) == b""
+
+    assert counter.gets == [(0, HEAD), (HEAD, None)]
+
+
 def test_asking_the_size_by_seeking_to_the_end_and_back_costs_no_get(object_storage):
     data = os.urandom(200 * 1024)
     bucket = _stored(object_storage, data, "tests/ranged-size")
