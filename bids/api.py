@@ -87,7 +87,7 @@ def bid_json(bid: Bid) -> dict[str, Any]:
         "id": str(bid.pk),
         "tender": str(bid.tender_id),
         "state": bid.state,
-        "sequence": bid.sequence,
+        "submission_number": bid.submission_number,
         "received_at": bid.received_at.isoformat(),
         "size": bid.size,
         "header_sha256": bid.header_sha256,

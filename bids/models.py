@@ -124,8 +124,13 @@ class Bid(ConcurrentTransitionMixin, models.Model):
         _("state"), max_length=20, choices=BidState.choices, default=BidState.SUBMITTED,
         protected=True, db_index=True,
     )
-    # Per tender, in the order bids were received (under the tender's row lock).
+    # Per tender, in the order bids were received (under the tender's row lock). Shown only from
+    # the opening: before the deadline it would tell a bidder how many bid before it, which
+    # 办法 第21条 forbids disclosing.
     sequence = models.PositiveIntegerField(_("sequence number"))
+    # This bidder's n-th bid on this tender (a replacement counts): what its receipts and its
+    # own pages show, telling nothing of the other bidders.
+    submission_number = models.PositiveIntegerField(_("submission number"), default=1)
     received_at = models.DateTimeField(_("received at"))
     size = models.BigIntegerField(_("size"))
     header_sha256 = models.CharField(_("header SHA-256"), max_length=64)
@@ -145,6 +150,8 @@ class Bid(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("bids")
         constraints = [
             models.UniqueConstraint(fields=["tender", "sequence"], name="bid_sequence_unique"),
+            models.UniqueConstraint(fields=["tender", "bidder", "submission_number"],
+                                    name="bid_submission_number_unique"),
             models.UniqueConstraint(
                 fields=["bidder", "idempotency_key"], name="bid_idempotency_key_unique",
                 condition=~models.Q(idempotency_key=""),

@@ -69,7 +69,7 @@ DEFAULT_PART_SIZE = 64 * 1024 * 1024
 DEFAULT_UPLOAD_MAX_AGE = dt.timedelta(hours=24)
 DEFAULT_WITHDRAWAL_SKEW = dt.timedelta(minutes=5)
 READ_CHUNK = 64 * 1024
-RECEIPT_VERSION = 1
+RECEIPT_VERSION = 2  # 2: `submission_number` instead of the tender-wide `sequence`
 FINGERPRINT_MAX_BYTES = 4096
 
 # 办法 第26条: the platform accepts only encrypted bids; a plain file is refused with a prompt.
@@ -725,11 +725,14 @@ def _record_bid(
         arguments=(received_at,), changed_fields=["ended_at"],
         payload={"tender": str(tender.pk), "size": size},
     )
+    # Both under the tender's row lock, so two finalises cannot take the same number.
     sequence = (tender.bids.aggregate(last=Max("sequence"))["last"] or 0) + 1
+    submission_number = tender.bids.filter(bidder=acting.organisation).count() + 1
     header = verified.header
     bid = Bid.objects.create(
         tender=tender, bidder=acting.organisation, submitted_by=acting.user, upload=locked,
-        sequence=sequence, received_at=received_at, size=size,
+        sequence=sequence, submission_number=submission_number, received_at=received_at,
+        size=size,
         header_sha256=hashlib.sha256(verified.envelope.header_bytes).hexdigest(),
         ciphertext_sha256=file_sha256,
         signer_certificate_sha256=verified.signature.identity.certificate_sha256,
@@ -746,7 +749,8 @@ def _record_bid(
         "ciphertext_sha256": bid.ciphertext_sha256,
         "size": size,
         "received_at": _utc(received_at),
-        "sequence": sequence,
+        # Not the tender-wide sequence: that would disclose how many bid before (第21条).
+        "submission_number": submission_number,
     }
     receipt = _issue_receipt(bid, ReceiptKind.SUBMISSION, document, received_at, signers)
     record_event(
@@ -836,7 +840,7 @@ def bid_withdraw(
             "bid": str(bid.pk),
             "tender": str(tender.pk),
             "bidder_uscc": acting.organisation.uscc,
-            "sequence": bid.sequence,
+            "submission_number": bid.submission_number,
             "ciphertext_sha256": bid.ciphertext_sha256,
             "request_sha256": hashlib.sha256(canonical_json(request)).hexdigest(),
             "withdrawn_at": _utc(withdrawn_at),

@@ -541,7 +541,8 @@ def command_submit(arguments: argparse.Namespace) -> int:
     receipt_path.write_text(json.dumps(receipt, ensure_ascii=False, indent=2), encoding="utf-8")
     state_path.unlink(missing_ok=True)
     document = body["receipt"]
-    print(f"Submitted: bid {document['bid']}, sequence {document['sequence']}, received at "
+    print(f"Submitted: bid {document['bid']} (your submission {document['submission_number']} "
+          f"to this tender), received at "
           f"{document['received_at']}; receipt saved to {receipt_path}")
     return 0
 

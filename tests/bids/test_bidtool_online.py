@@ -67,7 +67,7 @@ def test_bidtool_logs_in_submits_with_resume_verifies_the_receipt_and_withdraws(
     assert bidtool.main(["receipt", "verify", *trust, str(receipt_path), str(sealed_path)]) == 0
     verified = json.loads(capsys.readouterr().out)
     assert verified["platform"] == "Trading Platform"
-    assert verified["sequence"] == 1
+    assert verified["submission_number"] == 1
     other = workspace / "other.sealed"
     other.write_bytes(seal(bidder_credential, tender.pk))
     assert bidtool.main(["receipt", "verify", *trust, str(receipt_path), str(other)]) == 1

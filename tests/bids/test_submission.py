@@ -40,7 +40,7 @@ def test_a_bidder_submits_a_sealed_bid_and_gets_a_verifiable_receipt(
     bid = Bid.objects.get()
     header_size = int.from_bytes(sealed[10:14], "big")
     assert body["receipt"] == {
-        "receipt_version": 1,
+        "receipt_version": 2,
         "kind": "submission",
         "bid": str(bid.pk),
         "tender": str(tender.pk),
@@ -49,7 +49,7 @@ def test_a_bidder_submits_a_sealed_bid_and_gets_a_verifiable_receipt(
         "ciphertext_sha256": ciphertext_digest(sealed),
         "size": len(sealed),
         "received_at": bid.received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
-        "sequence": 1,
+        "submission_number": 1,
     }
     checked = verify_receipt(body)
     assert checked["signer"] == "Trading Platform"
@@ -100,7 +100,7 @@ def test_a_new_bid_supersedes_the_earlier_one_which_is_kept(
     second = bids.submit(tender.pk, seal(bidder_credential, tender.pk,
                                          contents=[b"revised offer"])).json()
 
-    assert second["receipt"]["sequence"] == 2
+    assert second["receipt"]["submission_number"] == 2
     states = dict(Bid.objects.values_list("pk", "state"))
     assert {str(pk): state for pk, state in states.items()} == {
         first["bid"]["id"]: "superseded", second["bid"]["id"]: "submitted",
@@ -111,6 +111,29 @@ def test_a_new_bid_supersedes_the_earlier_one_which_is_kept(
     for bid in Bid.objects.all():
         assert get_storage().stat(bucket=bid.upload.bucket, key=bid.upload.object_key).size == \
             bid.size
+
+
+@pytest.mark.django_db
+def test_a_receipt_tells_a_bidder_nothing_of_how_many_bid_before_it(
+    tender, bidder_client, bidder_credential, other_bidder_client, other_bidder_credential
+):
+    # 办法 第21条: before the deadline nobody may learn how many bidders there are.
+    first = BidClient(bidder_client)
+    first.submit(tender.pk, seal(bidder_credential, tender.pk))
+    first.submit(tender.pk, seal(bidder_credential, tender.pk, contents=[b"revised"]))
+
+    later = BidClient(other_bidder_client).submit(
+        tender.pk, seal(other_bidder_credential, tender.pk)).json()
+
+    assert later["receipt"]["submission_number"] == 1
+    assert later["bid"]["submission_number"] == 1
+    assert "sequence" not in later["receipt"] and "sequence" not in later["bid"]
+    # The platform still orders the bids as received, for the opening.
+    assert Bid.objects.get(pk=later["bid"]["id"]).sequence == 3
+    page = other_bidder_client.get("/bids/")
+    assert page.status_code == 200
+    assert "<td>1</td>" in page.content.decode()
+    assert "<td>3</td>" not in page.content.decode()
 
 
 @pytest.mark.django_db
@@ -162,8 +185,8 @@ def test_a_withdrawal_signed_by_the_bidder_withdraws_the_bid_with_its_own_receip
     assert bid.state == BidState.WITHDRAWN
     assert bid.withdrawal_request == request
     assert body["receipt"] == {
-        "receipt_version": 1, "kind": "withdrawal", "bid": bid_id, "tender": str(tender.pk),
-        "bidder_uscc": BIDDER_USCC, "sequence": 1,
+        "receipt_version": 2, "kind": "withdrawal", "bid": bid_id, "tender": str(tender.pk),
+        "bidder_uscc": BIDDER_USCC, "submission_number": 1,
         "ciphertext_sha256": bid.ciphertext_sha256,
         "request_sha256": hashlib.sha256(canonical_json(request)).hexdigest(),
         "withdrawn_at": bid.withdrawn_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
