@@ -126,15 +126,14 @@ def _child_read(mode: str, tender_id: str, shard: int, shards: int, start_at: fl
 
 
 def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dict:
-    """The decryption's own work without the job around it: `open_sealed_bid` over each
-    stored bid exactly as `decrypt_bid` calls it, with no lease, progress, events or
-    recording (what the job's bookkeeping costs is the difference)."""
+    """The decryption's own work without the job around it: `open_stored_bid`, what
+    `decrypt_bid` calls, over each stored bid, with no lease, progress, events or recording
+    (what the job's bookkeeping costs is the difference)."""
+    from bids.decryption import open_stored_bid, unwrapped_data_key
     from bids.models import BidDecryption
-    from bids.sealed_objects import data_key_purpose, evaluation_unwrap, stored_reader
     from signing.conf import platform_trust_store
-    from signing.envelope import open_sealed_bid
 
-    trust = platform_trust_store()
+    platform_trust_store()  # loaded before the clock starts, as in a worker after its first job
     decryptions = list(BidDecryption.objects.filter(bid__tender_id=tender_id)
                        .select_related("bid", "bid__upload")
                        .order_by("bid__sequence", "pk"))[shard::shards]
@@ -143,15 +142,7 @@ def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dic
     started_at = time.time()
     started, cpu_started = time.perf_counter(), time.process_time()
     for decryption in decryptions:
-        bid = decryption.bid
-        data_key = evaluation_unwrap(decryption.wrap_method, bytes(decryption.wrapped_data_key),
-                                     purpose=data_key_purpose(bid))
-        with stored_reader(bid, prefetch=False, in_one_pass=True) as source:
-            open_sealed_bid(source, trust=trust, data_key=data_key,
-                            expected_tender_id=str(bid.tender_id), at=bid.received_at,
-                            received_header_sha256=bid.header_sha256,
-                            verified_manifest_sha256=decryption.manifest_sha256 or None,
-                            check_ciphertext_digests=False, overlap=False, in_one_pass=True)
+        open_stored_bid(decryption, unwrapped_data_key(decryption))
     seconds = time.perf_counter() - started
     return {"bytes": sum(item.bid.size for item in decryptions), "seconds": seconds,
             "started_at": started_at, "ended_at": started_at + seconds,

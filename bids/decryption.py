@@ -34,7 +34,8 @@ from bids.sealed_objects import (
     stored_reader,
 )
 from monitoring.clock import database_now
-from signing.envelope import open_sealed_bid
+from signing.envelope import OpenedBid, open_sealed_bid
+from signing.envelope.encryption import Progress
 from signing.envelope.errors import ChunkAuthenticationFailed, EnvelopeError
 from signing.errors import SigningError
 from storage.objects import StorageError
@@ -100,7 +101,7 @@ class _Progress:
         )
 
 
-def _summary(opened: Any) -> dict[str, Any]:
+def _summary(opened: OpenedBid) -> dict[str, Any]:
     manifest = opened.manifest
     return {
         "files": [{"name": entry["name"], "size": entry["size"], "sha256": entry["sha256"]}
@@ -132,29 +133,45 @@ def _failure(bid: Bid, error: Exception, bytes_checked: int) -> tuple[str, dict[
     return reason, evidence
 
 
-def decrypt_bid(decryption_id: UUID) -> str:
-    """Run the job once; returns what happened (for logs and tests)."""
+def unwrapped_data_key(decryption: BidDecryption) -> bytes:
+    """The bid's data key, unwrapped with the platform evaluation key (held only in memory)."""
+    return evaluation_unwrap(decryption.wrap_method, bytes(decryption.wrapped_data_key),
+                             purpose=data_key_purpose(decryption.bid))
+
+
+def open_stored_bid(decryption: BidDecryption, data_key: bytes,
+                    progress: Progress | None = None) -> OpenedBid:
+    """The job's decryption itself, with nothing recorded (`bench_opening` times it alone).
+
+    One thread: the worker runs a job per core already. One GET: the file read front to back
+    (docs/opening.md, "Measured"). The header and manifest are vouched for by what was
+    verified at receipt and at the key's hand-over; the ciphertext digests were checked at
+    receipt.
+    """
     from signing.conf import platform_trust_store
 
+    bid = decryption.bid
+    with stored_reader(bid, prefetch=False, in_one_pass=True) as source:
+        return open_sealed_bid(
+            source, trust=platform_trust_store(), data_key=data_key,
+            expected_tender_id=str(bid.tender_id), at=bid.received_at, progress=progress,
+            received_header_sha256=bid.header_sha256,
+            verified_manifest_sha256=decryption.manifest_sha256 or None,
+            check_ciphertext_digests=False, overlap=False, in_one_pass=True)
+
+
+def decrypt_bid(decryption_id: UUID) -> str:
+    """Run the job once; returns what happened (for logs and tests)."""
     decryption = _claim(decryption_id)
     if decryption is None:
         return "skipped"
     run = decryption.job_runs
     bid = decryption.bid
-    data_key = evaluation_unwrap(decryption.wrap_method, bytes(decryption.wrapped_data_key),
-                                 purpose=data_key_purpose(bid))
+    data_key = unwrapped_data_key(decryption)
     progress = _Progress(decryption_id, run)
     started = time.monotonic()
     try:
-        # One thread per job: the worker runs a job per core already; and one GET, the file
-        # read front to back (docs/opening.md, "Measured").
-        with stored_reader(bid, prefetch=False, in_one_pass=True) as source:
-            opened = open_sealed_bid(
-                source, trust=platform_trust_store(), data_key=data_key,
-                expected_tender_id=str(bid.tender_id), at=bid.received_at, progress=progress,
-                received_header_sha256=bid.header_sha256,
-                verified_manifest_sha256=decryption.manifest_sha256 or None,
-                check_ciphertext_digests=False, overlap=False, in_one_pass=True)
+        opened = open_stored_bid(decryption, data_key, progress)
     except (EnvelopeError, SigningError) as error:
         try:
             reason, evidence = _failure(bid, error, progress.done)

@@ -19,19 +19,18 @@ from storage.ranged import RangedObjectReader
 HEAD_READ_SIZE = 64 << 10
 
 
-def upload_reader(upload: BidUpload, *, prefetch: bool = True) -> RangedObjectReader:
+def upload_reader(upload: BidUpload, *, prefetch: bool = True,
+                  in_one_pass: bool = False) -> RangedObjectReader:
+    """`in_one_pass`: for a caller reading the whole file front to back (the opening job),
+    one GET from the start to the end, with no bounded first GET for the front."""
     return RangedObjectReader(get_storage(), bucket=upload.bucket, key=upload.object_key,
-                              size=upload.size, head_size=HEAD_READ_SIZE, prefetch=prefetch)
+                              size=upload.size, head_size=0 if in_one_pass else HEAD_READ_SIZE,
+                              prefetch=prefetch)
 
 
 def stored_reader(bid: Bid, *, prefetch: bool = True,
                   in_one_pass: bool = False) -> RangedObjectReader:
-    """`in_one_pass`: for a caller reading the whole file front to back (the opening job),
-    one GET from the start to the end, with no bounded first GET for the front."""
-    upload = bid.upload
-    return RangedObjectReader(get_storage(), bucket=upload.bucket, key=upload.object_key,
-                              size=upload.size, head_size=0 if in_one_pass else HEAD_READ_SIZE,
-                              prefetch=prefetch)
+    return upload_reader(bid.upload, prefetch=prefetch, in_one_pass=in_one_pass)
 
 
 def stored_ciphertext_sha256(bid: Bid) -> str:

@@ -1,9 +1,11 @@
 """A seekable, read-only file over one stored object, fetched by ranged GETs as it is read.
 
-The sealed-bid reader seeks (header, then the manifest part, then each file part) and then
-reads long runs: each seek starts one GET from that offset to the end, which is read lazily in
-the adapter's chunks, so memory stays one chunk (plus the prefetch queue) whatever the size.
-A background thread reads ahead of the consumer so that the network and the decryption overlap.
+A reader that seeks (the key hand-over's check: the header, then the manifest part) and then
+reads runs starts one GET from each new position to the end, read lazily in the
+adapter's chunks, so memory stays one chunk (plus the prefetch queue) whatever the size; the
+opening job reads front to back, one GET in all. With `prefetch`, a background thread reads
+ahead of the consumer so that the network and the decryption overlap. `readview` lends the
+chunk's bytes instead of copying them.
 
 `head_size`: the first GET, from the start, stops there, so that reading a small header does not
 fetch (and throw away) the read-ahead of what follows it. Seeks are lazy: a GET is dropped only

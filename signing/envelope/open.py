@@ -199,6 +199,25 @@ def _verify_manifest_signature(header: Header, manifest_bytes: bytes, signature:
     return info
 
 
+class _SegmentCheck:
+    """The segment digests (docs/sealed-bid-format.md §2) of what is read, compared with the
+    header's once all is read: the file parts as they are decrypted, then the manifest part,
+    the file's last, whenever it was decrypted."""
+
+    def __init__(self, envelope: Envelope) -> None:
+        self.envelope = envelope
+        self.files = SegmentHasher(start=envelope.parts_offset, parts_offset=envelope.parts_offset)
+        self.manifest_ciphertext = bytearray()  # a few KiB
+
+    def finish(self) -> None:
+        self.files.update(self.manifest_ciphertext)
+        check_segments(self.envelope, self.files.hexdigests())
+
+
+def _segment_check(envelope: Envelope, enabled: bool) -> _SegmentCheck | None:
+    return _SegmentCheck(envelope) if enabled else None
+
+
 def _decrypt_file_part(
     source: BinaryIO,
     header: Header,
@@ -208,7 +227,7 @@ def _decrypt_file_part(
     progress: Progress | None,
     check_ciphertext_digests: bool,
     overlap: bool,
-    segments: SegmentHasher | None,
+    segments: _SegmentCheck | None,
     name: str | None = None,
 ) -> PartDigests:
     return decrypt_stream(
@@ -221,7 +240,7 @@ def _decrypt_file_part(
         description=describe_part(part, name),
         progress=progress,
         overlap=overlap,
-        observe_ciphertext=None if segments is None else segments.update,
+        observe_ciphertext=None if segments is None else segments.files.update,
     )
 
 
@@ -243,20 +262,18 @@ def _open_in_one_pass(
     file's plaintext digest is compared once the manifest is open. Nothing is written, so
     nothing is released before every check has passed."""
     header = envelope.header
-    segments = (SegmentHasher(start=envelope.parts_offset, parts_offset=envelope.parts_offset)
-                if check_ciphertext_digests else None)
+    segments = _segment_check(envelope, check_ciphertext_digests)
     source.seek(envelope.parts_offset)
     found = {part.index: _decrypt_file_part(source, header, part, data_key, None, progress,
                                             check_ciphertext_digests, overlap, segments)
              for part in header.file_parts}
-    manifest_ciphertext = bytearray() if check_ciphertext_digests else None
     manifest, signature, manifest_sha256 = _open_manifest(
-        source, envelope, data_key, trust, at, verified_manifest_sha256, manifest_ciphertext)
+        source, envelope, data_key, trust, at, verified_manifest_sha256,
+        segments.manifest_ciphertext if segments else None)
     for entry in manifest_files(manifest):
         _check_file(entry, found[entry.index])
-    if segments is not None and manifest_ciphertext is not None:
-        segments.update(manifest_ciphertext)
-        check_segments(envelope, segments.hexdigests())
+    if segments is not None:
+        segments.finish()
     return manifest, signature, manifest_sha256
 
 
@@ -320,12 +337,10 @@ def open_sealed_bid(
         return OpenedBid(header=header, manifest=manifest, header_signature=header_signature,
                          manifest_signature=manifest_signature, files=(),
                          manifest_sha256=manifest_sha256)
-    # The manifest part is the file's last: its ciphertext ends the segments, after the files'.
-    manifest_ciphertext = bytearray() if check_ciphertext_digests else None
-    segments = (SegmentHasher(start=envelope.parts_offset, parts_offset=envelope.parts_offset)
-                if check_ciphertext_digests else None)
+    segments = _segment_check(envelope, check_ciphertext_digests)
     manifest, manifest_signature, manifest_sha256 = _open_manifest(
-        source, envelope, data_key, trust, at, verified_manifest_sha256, manifest_ciphertext)
+        source, envelope, data_key, trust, at, verified_manifest_sha256,
+        segments.manifest_ciphertext if segments else None)
     entries = manifest_files(manifest)
     targets: list[Path] = []
     if output_directory is not None:
@@ -353,9 +368,8 @@ def open_sealed_bid(
                 _check_file(entry, _decrypt_file_part(
                     source, header, part, data_key, sink, progress, check_ciphertext_digests,
                     overlap, segments, entry.name))
-        if segments is not None and manifest_ciphertext is not None:
-            segments.update(manifest_ciphertext)
-            check_segments(envelope, segments.hexdigests())
+        if segments is not None:
+            segments.finish()
         for temporary, target in zip(temporaries, targets, strict=True):
             os.replace(temporary, target)
         temporaries.clear()
