@@ -107,6 +107,14 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# Seconds the database clock (monitoring.clock.database_now) runs ahead of the server's own
+# (negative: behind). Only a test run sets it (PLATFORM_TEST_CLOCK, tests/clock.py), so that
+# deadlines can be tried at any hour of any day; a platform in production keeps the real time.
+PLATFORM_CLOCK_OFFSET_SECONDS = env_int("PLATFORM_CLOCK_OFFSET_SECONDS", 0)
+if PRODUCTION and PLATFORM_CLOCK_OFFSET_SECONDS:
+    raise ImproperlyConfigured(
+        "PLATFORM_CLOCK_OFFSET_SECONDS is for test runs: unset it in production mode"
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 

@@ -1,6 +1,7 @@
 """Factories for the identities and tenders every test story starts from."""
 
 import datetime as dt
+from zoneinfo import ZoneInfo
 
 import factory
 
@@ -41,6 +42,17 @@ class MembershipFactory(factory.django.DjangoModelFactory):
 
 def days_from_now(days: float) -> dt.datetime:
     return dt.datetime.now(dt.UTC) + dt.timedelta(days=days)
+
+
+def on_day_from_today(days: int, *, hour: int = 10) -> dt.datetime:
+    """``hour`` o'clock in Asia/Shanghai on the date ``days`` after today's there.
+
+    Legal periods count dates, not hours: a deadline ``days_from_now(14) + 2 hours`` lies 15
+    dates away when the test runs at 23:00, 14 at 10:00.
+    """
+    shanghai = ZoneInfo("Asia/Shanghai")
+    day = dt.datetime.now(shanghai).date() + dt.timedelta(days=days)
+    return dt.datetime.combine(day, dt.time(hour), tzinfo=shanghai)
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):

@@ -32,6 +32,8 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
     "DJANGO_ALLOWED_HOSTS": "ggzy.example.gov.cn",
     "SIGNING_CA_PASSPHRASE": secrets.token_urlsafe(32),
+    # A run on a set test clock shifts the database clock; production refuses that (below).
+    "PLATFORM_CLOCK_OFFSET_SECONDS": "0",
 }
 
 
@@ -47,6 +49,15 @@ def test_production_refuses_the_development_secret():
     result = manage("check", **{**PRODUCTION, "DJANGO_SECRET_KEY": ""})
     assert result.returncode != 0
     assert "DJANGO_SECRET_KEY must be set to a random value of at least 50 characters" in (
+        result.stderr
+    )
+
+
+@pytest.mark.django_db
+def test_production_refuses_a_shifted_database_clock():
+    result = manage("check", **{**PRODUCTION, "PLATFORM_CLOCK_OFFSET_SECONDS": "3600"})
+    assert result.returncode != 0
+    assert "PLATFORM_CLOCK_OFFSET_SECONDS is for test runs: unset it in production mode" in (
         result.stderr
     )
 

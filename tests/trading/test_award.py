@@ -12,6 +12,7 @@ from signing.cms import verify_detached
 from signing.conf import platform_trust_store
 from signing.timestamps import TimestampInvalid, verify_timestamp
 from tests.factories import MembershipFactory, OrganisationFactory, TenderFactory, days_from_now
+from tests.trading.periods import end_of_third_day_after
 from trading.award import (
     award_sweep_overdue,
     candidate_objection_answer,
@@ -89,8 +90,7 @@ def test_publicizing_the_candidates_publishes_them_and_records_the_publicity_end
     tender.refresh_from_db()
     assert tender.state == TenderState.PUBLICIZING
     # 条例 第五十四条: at least 3 days, counted from the day after publication, to 24:00.
-    assert publicity.ends_at - publicity.published_at >= dt.timedelta(days=3)
-    assert publicity.ends_at - publicity.published_at < dt.timedelta(days=4)
+    assert publicity.ends_at == end_of_third_day_after(publicity.published_at)
     notice = Notice.objects.get(tender=tender, kind=NoticeKind.CANDIDATE_PUBLICITY)
     assert notice.body["candidates"] == report(tender)
     assert [award["status"] for award in notice.release["awards"]] == ["pending"] * 3
@@ -144,7 +144,7 @@ def test_an_objection_during_publicity_suspends_the_tender_until_answered(tender
     tender.refresh_from_db()
     assert (tender.state, tender.suspension_cause) == (TenderState.SUSPENDED, "objection")
     # 条例 第五十四条: answered within 3 days (to 24:00 of the third day after).
-    assert dt.timedelta(days=3) <= first.answer_due - first.raised_at < dt.timedelta(days=4)
+    assert first.answer_due == end_of_third_day_after(first.raised_at)
 
     candidate_objection_answer(acting=tender.acting, objection_id=first.pk, answer="经核查属实")
     tender.refresh_from_db()

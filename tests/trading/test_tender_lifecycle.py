@@ -1,6 +1,5 @@
 """A tender from draft to the opening hall: services are the only way to move it."""
 
-import datetime as dt
 import threading
 
 import pytest
@@ -17,6 +16,7 @@ from tests.factories import (
     TenderFactory,
     comprehensive_scoring_scheme,
     days_from_now,
+    on_day_from_today,
 )
 from trading.models import Tender, TenderState
 from trading.services import (
@@ -179,7 +179,7 @@ def test_an_amendment_late_before_the_deadline_moves_it(days_before, moved):
     tender = TenderFactory()
     acting = tenderee_of(tender.project)
     tender_publish(acting=acting, tender_id=tender.pk)
-    requested = days_from_now(days_before) + dt.timedelta(hours=1)
+    requested = on_day_from_today(days_before)
 
     amended = tender_amend_deadline(
         acting=acting, tender_id=tender.pk, bid_deadline=requested, reason="澄清工程量清单"
