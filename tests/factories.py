@@ -94,7 +94,9 @@ class TenderFactory(factory.django.DjangoModelFactory):
     ceiling_price_fen = 12_000_000_00
     bid_security_fen = 20_000_00
     documents_from = factory.LazyFunction(lambda: days_from_now(0.01))
-    documents_until = factory.LazyFunction(lambda: days_from_now(7))
+    # Five days' availability (条例 第十六条) whose last day may roll past a weekend or a week of
+    # National Day holiday: twelve keeps the schedule lawful from any moment it is published.
+    documents_until = factory.LazyFunction(lambda: days_from_now(12))
     clarification_cutoff = factory.LazyFunction(lambda: days_from_now(9))
     bid_deadline = factory.LazyFunction(lambda: days_from_now(25))
     evaluation_method = "comprehensive_scoring"

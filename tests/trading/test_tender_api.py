@@ -21,7 +21,7 @@ def draft_terms(**changes) -> dict:
         "title": "环城路大修工程", "category": "works", "method": "open",
         "ceiling_price_fen": 36_000_000_00, "evaluation_method": "lowest_evaluated_price",
         "documents_from": days_from_now(0.01).isoformat(),
-        "documents_until": days_from_now(7).isoformat(),
+        "documents_until": days_from_now(12).isoformat(),
         "clarification_cutoff": days_from_now(9).isoformat(),
         "bid_deadline": days_from_now(26).isoformat(),
     }

@@ -32,7 +32,7 @@ def test_a_tenderee_drafts_a_tender_in_the_browser_and_publishes_it(client, proj
         "project": str(project.pk), "title": "体育馆维修工程", "category": "works",
         "method": "open", "ceiling_price_fen": 500_000_00, "bid_security_fen": 0,
         "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
-        "documents_until": local(7), "clarification_cutoff": local(9), "bid_deadline": local(25),
+        "documents_until": local(12), "clarification_cutoff": local(9), "bid_deadline": local(25),
     })
     assert response.status_code == 302
     tender = Tender.objects.get()
@@ -54,7 +54,7 @@ def test_a_draft_with_a_bad_price_shows_the_problem(client, project, tenderee):
         "project": str(project.pk), "title": "x", "category": "works", "method": "open",
         "ceiling_price_fen": 0, "bid_security_fen": 0,
         "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
-        "documents_until": local(7), "clarification_cutoff": local(9), "bid_deadline": local(25),
+        "documents_until": local(12), "clarification_cutoff": local(9), "bid_deadline": local(25),
     })
     assert response.status_code == 200
     assert "ceiling_price_fen" in response.context["form"].errors
