@@ -34,6 +34,7 @@ from bids.models import (
     ReceiptKind,
     UploadState,
 )
+from config.errors import Refusal
 from monitoring.clock import database_now
 from monitoring.services import PLATFORM, Actor, record_event
 from monitoring.transitions import apply_transition
@@ -109,24 +110,19 @@ def withdrawal_skew() -> dt.timedelta:
     return DEFAULT_WITHDRAWAL_SKEW if seconds is None else dt.timedelta(seconds=float(seconds))
 
 
-class BidRefused(Exception):
-    """A request refused with a code the client can act on; `retryable` means try again."""
+class BidRefused(Refusal):
+    """A refusal of bid submission or the opening hall (config.errors.Refusal: code, message,
+    status, field); `retryable` means try again."""
 
     def __init__(
         self, code: str, message: str, *, status: int = 400, field: str | None = None,
         retryable: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.field = field
+        super().__init__(code, message, status=status, field=field)
         self.retryable = retryable
 
     def as_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.code, "message": self.message}
-        if self.field:
-            body["field"] = self.field
+        body = super().as_json()
         if self.retryable:
             body["retryable"] = True
         return body
