@@ -37,11 +37,14 @@ class RefusalMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         for name, values in request.GET.lists():
             if "\x00" in name or any("\x00" in value for value in values):
-                return refusal_response(Refusal(
-                    "text_invalid",
-                    _("%(field)s holds the NUL character.") % {"field": name.replace("\x00", "")},
-                    field=name.replace("\x00", "") or None,
-                ))
+                return refusal_response(
+                    Refusal(
+                        "text_invalid",
+                        _("%(field)s holds the NUL character.")
+                        % {"field": name.replace("\x00", "")},
+                        field=name.replace("\x00", "") or None,
+                    )
+                )
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exception: Exception) -> HttpResponse | None:

@@ -63,22 +63,22 @@ def check_json(document: Any) -> None:
             )
         elif isinstance(value, float) and not math.isfinite(value):
             raise _json_refusal(
-                "number_out_of_range", _("%(field)s is not a finite number.")
-                % {"field": path or _("The body")}, path,
+                "number_out_of_range",
+                _("%(field)s is not a finite number.") % {"field": path or _("The body")},
+                path,
             )
         elif isinstance(value, str) and "\x00" in value:
             raise _json_refusal(
-                "text_invalid", _("%(field)s holds the NUL character.")
-                % {"field": path or _("The body")}, path,
+                "text_invalid",
+                _("%(field)s holds the NUL character.") % {"field": path or _("The body")},
+                path,
             )
 
 
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, refusing bodies no endpoint accepts (module docstring)."""
 
-    def parse(
-        self, stream: Any, media_type: str | None = None, parser_context: Any = None
-    ) -> Any:
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE
         data = stream.read() if limit is None else stream.read(limit + 1)
         if limit is not None and len(data) > limit:
