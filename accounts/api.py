@@ -13,7 +13,6 @@ from rest_framework.views import APIView
 
 from accounts.selectors import user_memberships
 from accounts.services import (
-    LoginRefused,
     certificate_login,
     login_challenge_issue,
     login_message,
@@ -78,18 +77,13 @@ class CertificateLoginView(APIView):
     def post(self, request: Request) -> Response:
         serializer = CertificateLoginSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        try:
-            result = certificate_login(
-                challenge_id=serializer.validated_data["challenge_id"],
-                signature=serializer.validated_data["signature"],
-                client_ip=client_ip_of(request),
-                expected_username=serializer.validated_data.get("username"),
-            )
-        except LoginRefused as refusal:
-            return Response(
-                {"error": refusal.code, "message": str(refusal)},
-                status=status.HTTP_401_UNAUTHORIZED,
-            )
+        # A LoginRefused answers 401 through config.api.error_handler.
+        result = certificate_login(
+            challenge_id=serializer.validated_data["challenge_id"],
+            signature=serializer.validated_data["signature"],
+            client_ip=client_ip_of(request),
+            expected_username=serializer.validated_data.get("username"),
+        )
         login(request._request, result.user, backend="django.contrib.auth.backends.ModelBackend")
         request.session[CERTIFICATE_SESSION_KEY] = result.certificate.certificate_sha256
         return Response(

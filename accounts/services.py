@@ -21,6 +21,7 @@ from accounts.models import (
     UserCertificate,
 )
 from accounts.uscc import validate_uscc
+from config.errors import Refusal
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from signing.canonical import canonical_json
@@ -137,12 +138,13 @@ def certificate_bind(*, user: User, certificate: x509.Certificate, actor: Actor)
     return binding
 
 
-class LoginRefused(Exception):
+class LoginRefused(Refusal):
     """A certificate login that is refused; `code` for programs, the message for people."""
 
+    status = 401
+
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
+        super().__init__(code, message)
 
 
 def login_message(challenge: LoginChallenge) -> bytes:

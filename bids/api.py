@@ -97,12 +97,7 @@ def bid_json(bid: Bid) -> dict[str, Any]:
 
 
 class BidApiView(APIView):
-    """Maps BidRefused and PermissionDenied to the platform's error shape."""
-
-    def handle_exception(self, exc: Exception) -> Response:
-        if isinstance(exc, BidRefused):
-            return Response(exc.as_json(), status=exc.status)
-        return super().handle_exception(exc)
+    """The base of the bid endpoints; a BidRefused is answered by config.api.error_handler."""
 
 
 ERROR = inline_serializer("BidError", {

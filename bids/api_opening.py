@@ -16,6 +16,7 @@ from bids.api import CERTIFICATE_SESSION_KEY, ERROR, BidApiView, acting_bidder
 from bids.hall import opening_hall
 from bids.models import BidDecryption
 from bids.services import BidRefused
+from config.errors import Refusal
 from monitoring.services import Actor, client_ip_of
 from trading.models import Tender
 from trading.services import Acting
@@ -105,8 +106,7 @@ class HallView(OpeningApiView):
     def get(self, request: Request, tender_id) -> Response:
         tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
         if tender is None:
-            return Response({"error": "tender_not_found", "message": _("No such tender.")},
-                            status=404)
+            raise Refusal("tender_not_found", _("No such tender."), status=404)
         return Response(opening_hall(user=request.user, tender=tender))
 
 
@@ -254,8 +254,6 @@ class RecordView(OpeningApiView):
     def get(self, request: Request, tender_id) -> Response:
         record = opening_record.opening_record(tender_id=tender_id)
         if record is None:
-            return Response({"error": "record_not_found",
-                             "message": _("The opening record of this tender is not final "
-                                          "yet.")},
-                            status=404)
+            raise Refusal("record_not_found",
+                          _("The opening record of this tender is not final yet."), status=404)
         return Response(record)

@@ -34,6 +34,7 @@ from bids.models import (
     ReceiptKind,
     UploadState,
 )
+from config.errors import Refusal
 from monitoring.clock import database_now
 from monitoring.services import PLATFORM, Actor, record_event
 from monitoring.transitions import apply_transition
@@ -47,7 +48,7 @@ from signing.envelope.errors import (
     TrailingData,
     Truncated,
 )
-from signing.envelope.format import PREAMBLE_SIZE, unpack_preamble
+from signing.envelope.format import PREAMBLE_SIZE, WRAP_HPKE_P256, Header, unpack_preamble
 from signing.envelope.segments import SEGMENT_SIZE, SegmentHasher, segment_list_sha256
 from signing.errors import SigningError
 from storage.objects import (
@@ -58,7 +59,7 @@ from storage.objects import (
     UploadNotFound,
     get_storage,
 )
-from trading.models import Tender, TenderState
+from trading.models import Tender, TenderEscrow, TenderState
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,15 @@ FINGERPRINT_MAX_BYTES = 4096
 PLAIN_FILE_PROMPT = gettext_lazy(
     "This file is not a sealed bid: the platform accepts only encrypted bids (电子招标投标办法 "
     "第二十六条). Seal it first with `bidtool seal --tender <id> …` and upload the .sealed file."
+)
+
+
+# DESIGN §5 step 4: a committee tender's bid wraps its data key to the tender's escrow key too,
+# or the committee could not open it when its bidder cannot (办法 第31条).
+ESCROW_SEAL_PROMPT = gettext_lazy(
+    "Seal the bid again with the tender's escrow key: `bidtool seal --escrow-key escrow.pem …`, "
+    "where escrow.pem is the escrow_public_key published with the tender (GET "
+    "/api/v1/tenders/<id>)."
 )
 
 
@@ -100,24 +110,19 @@ def withdrawal_skew() -> dt.timedelta:
     return DEFAULT_WITHDRAWAL_SKEW if seconds is None else dt.timedelta(seconds=float(seconds))
 
 
-class BidRefused(Exception):
-    """A request refused with a code the client can act on; `retryable` means try again."""
+class BidRefused(Refusal):
+    """A refusal of bid submission or the opening hall (config.errors.Refusal: code, message,
+    status, field); `retryable` means try again."""
 
     def __init__(
         self, code: str, message: str, *, status: int = 400, field: str | None = None,
         retryable: bool = False,
     ) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-        self.status = status
-        self.field = field
+        super().__init__(code, message, status=status, field=field)
         self.retryable = retryable
 
     def as_json(self) -> dict[str, Any]:
-        body: dict[str, Any] = {"error": self.code, "message": self.message}
-        if self.field:
-            body["field"] = self.field
+        body = super().as_json()
         if self.retryable:
             body["retryable"] = True
         return body
@@ -332,6 +337,33 @@ def _read_front(stream: BinaryIO, expected: int) -> tuple[bytes, int]:
     return head + _read_bounded(stream, wanted - len(head)), wanted
 
 
+def _check_escrow_recipient(tender_id: UUID, header: Header) -> None:
+    """A tender with an opening committee accepts only bids whose data key is wrapped to its
+    escrow key as well (the header's key id; only the committee's recovery can prove the wrap
+    itself, and a bidder whose signed header lies about it has sealed its own loss)."""
+    escrow = TenderEscrow.objects.filter(tender_id=tender_id).only("key_id").first()
+    if escrow is None:
+        return
+    wrapped = [recipient for recipient in header.recipients if recipient.role == "escrow"]
+    if any(recipient.key_id == escrow.key_id and recipient.method == WRAP_HPKE_P256
+           for recipient in wrapped):
+        return
+    values = {"tender": tender_id, "key": escrow.key_id, "prompt": ESCROW_SEAL_PROMPT}
+    if wrapped:
+        raise BidRefused(
+            "escrow_key_wrong",
+            _("The sealed bid wraps its data key to escrow key %(found)s, not to the escrow key "
+              "%(key)s of tender %(tender)s, so its opening committee could not recover it. "
+              "%(prompt)s") % {**values, "found": wrapped[0].key_id},
+        )
+    raise BidRefused(
+        "escrow_key_missing",
+        _("Tender %(tender)s has an opening committee, but the sealed bid does not wrap its data "
+          "key to the tender's escrow key %(key)s, so the committee could not recover it. "
+          "%(prompt)s") % values,
+    )
+
+
 def _check_front(upload: BidUpload, data: bytes) -> Envelope:
     """The first bytes must be a sealed bid for this tender and bidder, of the declared size."""
     import io
@@ -356,6 +388,7 @@ def _check_front(upload: BidUpload, data: bytes) -> Envelope:
             _("The sealed bid names bidder %(named)s, but this session acts for %(acting)s.")
             % {"named": header.bidder_uscc, "acting": upload.bidder.uscc},
         )
+    _check_escrow_recipient(upload.tender_id, header)
     if envelope.total_size > max_bid_size():
         raise BidRefused(
             "bid_too_large",
@@ -675,6 +708,12 @@ def bid_finalize(
         )
         _refuse_upload(upload, refusal, actor=actor)
         raise refusal
+    try:
+        # Checked when part 1 arrived; checked again on what storage holds, before any receipt.
+        _check_escrow_recipient(upload.tender_id, verified.header)
+    except BidRefused as refusal:
+        _refuse_upload(upload, refusal, actor=actor)
+        raise
     try:
         return _record_bid(
             acting=acting, upload=upload, verified=verified, file_sha256=file_sha256,

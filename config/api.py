@@ -1,29 +1,85 @@
-"""API error shape shared by every endpoint: {"error": code, "message": text, "field": name?}."""
+"""Errors of every API, mapped in this one place.
+
+Every refusal answers `{"error": code, "message": text, "field": name?}` with its status:
+`refusal_of` turns a `config.errors.Refusal` (and its subclasses in the apps), Django's
+`PermissionDenied` and `Http404`, a concurrent transition, and DRF's own exceptions (a
+serializer's `ValidationError`, a parse error, no session) into a `Refusal`. DRF views reach it
+through `error_handler` (settings `EXCEPTION_HANDLER`); plain Django views (`/tsa`) through
+`config.middleware.RefusalMiddleware`. Anything else is a fault of the platform: a 500, logged.
+
+The JSON every API accepts is checked by `config.parsers.JSONParser`, which raises refusals too.
+"""
 
 from typing import Any
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition
+from rest_framework import exceptions
 from rest_framework.response import Response
-from rest_framework.views import exception_handler
+from rest_framework.settings import api_settings
+from rest_framework.views import set_rollback
+
+from config.errors import Refusal
+
+
+def _first_problem(detail: Any, path: str = "") -> tuple[str, str]:
+    """The first field (as a path: `terms.scoring_scheme`, `candidates[0].price_fen`) and message
+    of a DRF error detail, however nested; no field for the body as a whole."""
+    if isinstance(detail, dict):
+        for key, value in detail.items():
+            if key == api_settings.NON_FIELD_ERRORS_KEY:
+                name = path
+            elif isinstance(key, int):
+                name = f"{path}[{key}]"
+            else:
+                name = f"{path}.{key}" if path else str(key)
+            return _first_problem(value, name)
+        return path, ""
+    if isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, dict | list):
+                if item:  # a list serializer gives {} for each item without errors
+                    return _first_problem(item, f"{path}[{index}]")
+                continue
+            return path, str(item)
+        return path, ""
+    return path, str(detail)
+
+
+def refusal_of(exc: Exception) -> Refusal | None:
+    """The refusal an exception answers with, or None for a fault of the platform (a 500)."""
+    if isinstance(exc, Refusal):
+        return exc
+    if isinstance(exc, ConcurrentTransition):
+        return Refusal(
+            "conflict",
+            _("The tender was changed by someone else at the same time: retry."),
+            status=409,
+        )
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound(*exc.args)
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(*exc.args)
+    if isinstance(exc, exceptions.ValidationError):
+        field, message = _first_problem(exc.detail)
+        return Refusal("invalid", message, status=exc.status_code, field=field or None)
+    if isinstance(exc, exceptions.APIException):
+        _field, message = _first_problem(exc.detail)
+        return Refusal(exc.default_code, message, status=exc.status_code)
+    return None
 
 
 def error_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
-    response = exception_handler(exc, context)
-    if response is None:
+    """DRF's EXCEPTION_HANDLER: every API view's refusals, in the one shape."""
+    refusal = refusal_of(exc)
+    if refusal is None:
         return None
-    code = getattr(exc, "default_code", "error")
-    detail = response.data
-    field = None
-    if isinstance(detail, dict) and "detail" not in detail and detail:
-        field, messages = next(iter(detail.items()))
-        message = messages[0] if isinstance(messages, list) else messages
-    elif isinstance(detail, dict):
-        message = detail.get("detail", "")
-    elif isinstance(detail, list) and detail:
-        message = detail[0]
-    else:
-        message = str(detail)
-    body = {"error": str(code), "message": str(message)}
-    if field:
-        body["field"] = field
-    response.data = body
-    return response
+    headers = {}
+    if getattr(exc, "auth_header", None):
+        headers["WWW-Authenticate"] = exc.auth_header  # type: ignore[attr-defined]
+    if getattr(exc, "wait", None):
+        headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
+    set_rollback()
+    return Response(refusal.as_json(), status=refusal.status, headers=headers)

@@ -12,15 +12,20 @@ from django.core.exceptions import PermissionDenied
 from django.db import models, transaction
 from django_fsm import can_proceed, has_transition_perm
 
+from config.errors import Refusal
 from monitoring.services import Actor, record_event
 
 Instance = TypeVar("Instance", bound=models.Model)
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Refusal):
     """The object is not in a state that allows the transition; the message names both."""
 
-    code = "transition_not_allowed"
+    code = "conflict"
+    status = 409
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message=message)
 
 
 def apply_transition(

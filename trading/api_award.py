@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from trading.api_tenders import TextSerializer, _acting, _service_errors
+from trading.api_tenders import TextSerializer, _acting
 from trading.archive import tender_archive
 from trading.award import (
     candidate_objection_answer,
@@ -63,7 +63,7 @@ class _Post(APIView):
     def post(self, request: Request, **kwargs: object) -> Response:
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
-        return _service_errors(lambda: self.act(request, serializer.validated_data, **kwargs))
+        return self.act(request, serializer.validated_data, **kwargs)
 
 
 @extend_schema(request=PublicitySerializer, responses=DoneSerializer)

@@ -3,23 +3,21 @@
 import base64
 import binascii
 
-from django.core.exceptions import PermissionDenied
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
-from django_fsm import ConcurrentTransition
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, ValidationError
-from rest_framework.exceptions import PermissionDenied as ApiPermissionDenied
+from rest_framework.exceptions import ValidationError
 from rest_framework.permissions import AllowAny, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import Organisation
+from config.errors import Refusal
 from monitoring.services import client_ip_of
-from monitoring.transitions import TransitionRefused
 from trading.documents import (
     document_chunks,
     document_downloads_visible,
@@ -37,10 +35,10 @@ from trading.selectors import (
 from trading.services import (
     SCHEDULE_FIELDS,
     Acting,
-    TenderInvalid,
     project_create,
     tender_amend_deadline,
     tender_cancel,
+    tender_clarify,
     tender_create_draft,
     tender_publish,
     tender_resume,
@@ -104,11 +102,6 @@ def _acting(request: Request) -> Acting:
     return Acting(user=request.user, client_ip=client_ip_of(request))
 
 
-def _refuse(error: TenderInvalid) -> ValidationError:
-    field, problem = next(iter(error.problems.items()))
-    return ValidationError({field: [problem]})
-
-
 class TenderListView(APIView):
     permission_classes = [AllowAny]
 
@@ -131,9 +124,7 @@ class TenderDetailView(APIView):
     def get(self, request: Request, tender_id: str) -> Response:
         tender = tender_get_public(tender_id=tender_id)
         if tender is None:
-            return Response(
-                {"error": "not_found", "message": "No published tender has this id."}, status=404
-            )
+            raise Refusal("not_found", _("No published tender has this id."), status=404)
         return Response(TenderDetailSerializer(tender).data)
 
 
@@ -160,9 +151,7 @@ class TenderDocumentsView(APIView):
     def get(self, request: Request, tender_id: str) -> Response:
         tender = tender_get_public(tender_id=tender_id)
         if tender is None:
-            return Response(
-                {"error": "not_found", "message": "No published tender has this id."}, status=404
-            )
+            raise Refusal("not_found", _("No published tender has this id."), status=404)
         return Response(DocumentSerializer(tender.documents.all(), many=True).data)
 
     @extend_schema(request=DocumentUploadSerializer, responses={201: DocumentSerializer})
@@ -171,16 +160,11 @@ class TenderDocumentsView(APIView):
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         get_object_or_404(Tender, pk=tender_id)
-        try:
-            with data["file"].open("rb") as stream:
-                document = document_upload(
-                    acting=_acting(request), tender_id=tender_id, kind=data["kind"],
-                    name=data["name"], stream=stream, statement_signature=data["signature"],
-                )
-        except TenderInvalid as error:
-            raise _refuse(error) from None
-        except PermissionDenied as error:
-            raise ApiPermissionDenied(str(error)) from None
+        with data["file"].open("rb") as stream:
+            document = document_upload(
+                acting=_acting(request), tender_id=tender_id, kind=data["kind"],
+                name=data["name"], stream=stream, statement_signature=data["signature"],
+            )
         return Response(DocumentSerializer(document).data, status=201)
 
 
@@ -192,10 +176,7 @@ class DocumentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, document_id: str) -> StreamingHttpResponse:
         get_object_or_404(TenderDocument, pk=document_id)
-        try:
-            document = document_obtain(acting=_acting(request), document_id=document_id)
-        except PermissionDenied as error:
-            raise ApiPermissionDenied(str(error)) from None
+        document = document_obtain(acting=_acting(request), document_id=document_id)
         response = StreamingHttpResponse(
             document_chunks(document), content_type="application/octet-stream"
         )
@@ -213,10 +194,7 @@ class TenderDownloadsView(APIView):
     @extend_schema(responses=DownloadSerializer(many=True))
     def get(self, request: Request, tender_id: str) -> Response:
         tender = get_object_or_404(Tender.objects.select_related("project"), pk=tender_id)
-        try:
-            downloads = document_downloads_visible(acting=_acting(request), tender=tender)
-        except PermissionDenied as error:
-            raise ApiPermissionDenied(str(error)) from None
+        downloads = document_downloads_visible(acting=_acting(request), tender=tender)
         return Response(DownloadSerializer(downloads, many=True).data)
 
 
@@ -244,25 +222,6 @@ def _organisation(uscc: str, field: str) -> Organisation:
     return organisation
 
 
-def _service_errors(call):
-    try:
-        return call()
-    except TenderInvalid as error:
-        raise _refuse(error) from None
-    except PermissionDenied as error:
-        raise ApiPermissionDenied(str(error)) from None
-    except TransitionRefused as error:
-        raise Conflict(str(error)) from None
-    except ConcurrentTransition:
-        raise Conflict("The tender was changed by someone else at the same time: retry.") from None
-
-
-class Conflict(APIException):
-    status_code = 409
-    default_code = "conflict"
-    default_detail = "The tender is not in a state that allows this."
-
-
 class ProjectCreateView(APIView):
     permission_classes = [IsAuthenticated]
 
@@ -273,16 +232,26 @@ class ProjectCreateView(APIView):
         data = serializer.validated_data
         tenderee = _organisation(data["tenderee_uscc"], "tenderee_uscc")
         agent = _organisation(data["agent_uscc"], "agent_uscc") if data.get("agent_uscc") else None
-        project = _service_errors(lambda: project_create(
+        project = project_create(
             acting=_acting(request), code=data["code"], name=data["name"], tenderee=tenderee,
             agent=agent, regime=data["regime"], region=data["region"],
-        ))
+        )
         return Response(ProjectSerializer(project).data, status=201)
 
 
 class TenderDraftSerializer(serializers.Serializer):
     project = serializers.UUIDField()
     terms = serializers.DictField(help_text="the tender's terms: title, category, method, …")
+
+
+def _aware_time(value: object, field: str) -> object:
+    try:
+        parsed = parse_datetime(value) if isinstance(value, str) else None
+    except ValueError:  # well formed but impossible: 2026-02-30
+        parsed = None
+    if parsed is None or parsed.tzinfo is None:
+        raise ValidationError({field: ["An ISO 8601 time with its offset is needed."]})
+    return parsed
 
 
 class TenderDraftView(APIView):
@@ -298,14 +267,13 @@ class TenderDraftView(APIView):
             if field in terms and terms[field] in (None, ""):
                 terms[field] = None  # not set yet: publication requires it
             elif field in terms:
-                parsed = parse_datetime(str(terms[field]))
-                if parsed is None or parsed.tzinfo is None:
-                    raise ValidationError({field: ["An ISO 8601 time with its offset is needed."]})
-                terms[field] = parsed
-        tender = _service_errors(lambda: tender_create_draft(
-            acting=_acting(request), project=project, terms=terms
-        ))
+                terms[field] = _aware_time(terms[field], field)
+        tender = tender_create_draft(acting=_acting(request), project=project, terms=terms)
         return Response(TenderSerializer(tender).data, status=201)
+
+
+class TextSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
 
 
 class ReasonSerializer(serializers.Serializer):
@@ -317,7 +285,7 @@ class AmendSerializer(ReasonSerializer):
 
 
 class TenderActionView(APIView):
-    """POST /tenders/<id>/<action>: publish, amend, cancel, suspend, resume."""
+    """POST /tenders/<id>/<action>: publish, amend, clarify, cancel, suspend, resume."""
 
     permission_classes = [IsAuthenticated]
     actions = {
@@ -326,6 +294,8 @@ class TenderActionView(APIView):
         "amend": (AmendSerializer, lambda acting, tender_id, data: tender_amend_deadline(
             acting=acting, tender_id=tender_id, bid_deadline=data["bid_deadline"],
             reason=data["reason"])),
+        "clarify": (TextSerializer, lambda acting, tender_id, data: tender_clarify(
+            acting=acting, tender_id=tender_id, text=data["text"])),
         "cancel": (ReasonSerializer, lambda acting, tender_id, data: tender_cancel(
             acting=acting, tender_id=tender_id, reason=data["reason"])),
         "suspend": (ReasonSerializer, lambda acting, tender_id, data: tender_suspend(
@@ -337,7 +307,8 @@ class TenderActionView(APIView):
     @extend_schema(request=AmendSerializer, responses=TenderSerializer)
     def post(self, request: Request, tender_id: str, action: str) -> Response:
         if action not in self.actions:
-            return Response({"error": "not_found", "message": f"No action {action}."}, status=404)
+            raise Refusal("not_found", _("No action %(action)s.") % {"action": action},
+                          status=404)
         get_object_or_404(Tender, pk=tender_id)
         serializer_class, call = self.actions[action]
         data = {}
@@ -345,7 +316,7 @@ class TenderActionView(APIView):
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        tender = _service_errors(lambda: call(_acting(request), tender_id, data))
+        tender = call(_acting(request), tender_id, data)
         tender = Tender.objects.select_related("project", "project__tenderee").get(pk=tender.pk)
         return Response(TenderSerializer(tender).data)
 
@@ -381,10 +352,6 @@ class ObjectionSerializer(serializers.Serializer):
     answered_at = serializers.DateTimeField(allow_null=True)
 
 
-class TextSerializer(serializers.Serializer):
-    text = serializers.CharField(max_length=5000)
-
-
 class ObjectionRaiseView(APIView):
     """A bidder that obtained the documents objects to them (条例 第二十二条)."""
 
@@ -395,9 +362,9 @@ class ObjectionRaiseView(APIView):
         serializer = TextSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         get_object_or_404(Tender, pk=tender_id)
-        objection = _service_errors(lambda: objection_raise(
+        objection = objection_raise(
             acting=_acting(request), tender_id=tender_id, text=serializer.validated_data["text"]
-        ))
+        )
         return Response(ObjectionSerializer(objection).data, status=201)
 
 
@@ -409,8 +376,8 @@ class ObjectionAnswerView(APIView):
         serializer = TextSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         get_object_or_404(DocumentObjection, pk=objection_id)
-        objection = _service_errors(lambda: objection_answer(
+        objection = objection_answer(
             acting=_acting(request), objection_id=objection_id,
             answer=serializer.validated_data["text"],
-        ))
+        )
         return Response(ObjectionSerializer(objection).data)

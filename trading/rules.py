@@ -1,14 +1,26 @@
 """Checks of a tender's terms that are not about time (those are in policy.py): prices, the
 scoring scheme, the opening committee. Each problem names its field; all are reported at once."""
 
+import uuid
 from typing import Any
 
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from trading.models import Category, EvaluationMethod, Method
 from trading.policy import MINIMUM_BIDS, policy_for
 
 PRICE_FORMULAS = {"lowest_price_benchmark", "mean_benchmark"}
+# Bounds of the input, not of the law: what the columns hold (bigint, smallint), and minutes
+# within a year, so that no time computed from them leaves the calendar.
+MAX_FEN = 2**63 - 1
+MAX_MINUTES = 366 * 24 * 60
+MAX_SMALL = 32767
+
+
+def _whole(value: Any, low: int, high: int) -> bool:
+    """A whole number (not a bool) in low..high."""
+    return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
 
 def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
@@ -24,24 +36,25 @@ def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
             problems[field] = _("must be one of %(values)s") % {
                 "values": ", ".join(choices.values)
             }
-    ceiling = terms.get("ceiling_price_fen")
-    if not isinstance(ceiling, int) or isinstance(ceiling, bool) or ceiling <= 0:
+    if not _whole(terms.get("ceiling_price_fen"), 1, MAX_FEN):
         problems["ceiling_price_fen"] = _("must be a whole number of fen greater than 0")
-    security = terms.get("bid_security_fen", 0)
-    if not isinstance(security, int) or isinstance(security, bool) or security < 0:
+    if not _whole(terms.get("bid_security_fen", 0), 0, MAX_FEN):
         problems["bid_security_fen"] = _("must be a whole number of fen, 0 or more")
-    window = terms.get("decryption_window_minutes", 60)
-    if not isinstance(window, int) or window <= 0:
+    if not _whole(terms.get("decryption_window_minutes", 60), 1, MAX_MINUTES):
         problems["decryption_window_minutes"] = _(
-            "must be a whole number of minutes greater than 0"
+            "must be a whole number of minutes greater than 0, within a year"
         )
-    sign_in = terms.get("sign_in_opens_minutes_before", 30)
-    if not isinstance(sign_in, int) or sign_in < 0:
-        problems["sign_in_opens_minutes_before"] = _("must be a whole number of minutes, 0 or more")
+    if not _whole(terms.get("sign_in_opens_minutes_before", 30), 0, MAX_MINUTES):
+        problems["sign_in_opens_minutes_before"] = _(
+            "must be a whole number of minutes, 0 or more, within a year"
+        )
+    requirements = terms.get("qualification_requirements", "")
+    if not isinstance(requirements, str):
+        problems["qualification_requirements"] = _("must be text")
     # The law's minimum number of bids; a tender may ask for more, never fewer.
     rule = policy_for(regime).rule(MINIMUM_BIDS)
     minimum = terms.get("minimum_valid_bids", rule.number)
-    if not isinstance(minimum, int) or minimum < rule.number:
+    if not _whole(minimum, rule.number, MAX_SMALL):
         problems["minimum_valid_bids"] = _("must be at least %(number)s (%(source)s)") % {
             "number": rule.number, "source": rule.source
         }
@@ -87,7 +100,8 @@ def check_scoring_scheme(scheme: dict[str, Any]) -> dict[str, str]:
         return {
             "scoring_scheme": _("the weights must sum to 100, not %(total)s") % {"total": total}
         }
-    formula = (scheme.get("price") or {}).get("formula")
+    price = scheme.get("price")
+    formula = price.get("formula") if isinstance(price, dict) else None
     if formula not in PRICE_FORMULAS:
         return {
             "scoring_scheme.price.formula": _("must be one of %(formulas)s")
@@ -102,9 +116,32 @@ def check_opening_committee(committee: dict[str, Any]) -> dict[str, str]:
     members, threshold = committee.get("members"), committee.get("threshold")
     if not isinstance(members, list) or len(set(map(str, members))) != len(members or []):
         return {"opening_committee": _("members must be a list of distinct users")}
-    if not isinstance(threshold, int) or not 2 <= threshold <= len(members):
+    for position, member in enumerate(members):
+        if not _is_user_id(member):
+            return {
+                f"opening_committee.members[{position}]": _("%(member)s is not a user id")
+                % {"member": str(member)[:60]}
+            }
+    known = {str(pk) for pk in User.objects.filter(pk__in=members).values_list("pk", flat=True)}
+    for position, member in enumerate(members):
+        if member not in known:
+            return {
+                f"opening_committee.members[{position}]": _("no user has the id %(member)s")
+                % {"member": member}
+            }
+    if not _whole(threshold, 2, len(members)):
         return {
             "opening_committee": _("the threshold k must be between 2 and the %(count)d members")
             % {"count": len(members)}
         }
     return {}
+
+
+def _is_user_id(value: Any) -> bool:
+    """A user id as the platform writes it (a UUID in canonical form), compared as text later."""
+    if not isinstance(value, str):
+        return False
+    try:
+        return str(uuid.UUID(value)) == value
+    except ValueError:
+        return False

@@ -8,10 +8,12 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role, User
 from accounts.selectors import user_has_role
+from config.errors import Refusal
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
@@ -43,12 +45,17 @@ DRAFT_FIELDS = (
 SCHEDULE_FIELDS = ("documents_from", "documents_until", "clarification_cutoff", "bid_deadline")
 
 
-class TenderInvalid(ValueError):
-    """The tender's terms or schedule break a rule; `problems` maps each field to what is wrong."""
+class TenderInvalid(Refusal, ValueError):
+    """The tender's terms or schedule break a rule; `problems` maps each field to what is wrong
+    (the API answers with the first)."""
+
+    code = "invalid"
 
     def __init__(self, problems: dict[str, str]) -> None:
         self.problems = problems
-        super().__init__("; ".join(f"{field}: {problem}" for field, problem in problems.items()))
+        field, problem = next(iter(problems.items()), (None, ""))
+        super().__init__(message=str(problem), field=field)
+        self.args = ("; ".join(f"{field}: {problem}" for field, problem in problems.items()),)
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,10 @@ def tender_create_draft(*, acting: Acting, project: Project, terms: dict[str, An
     problems = check_terms(terms, regime=project.regime)
     if problems:
         raise TenderInvalid(problems)
-    lot_number = project.tenders.count() + 1
+    # The project's row lock makes drafts created at once take turns: each counts the lots
+    # after the one before committed (else both take the same one: tender_lot_unique).
+    Project.objects.select_for_update().get(pk=project.pk)
+    lot_number = (project.tenders.aggregate(last=Max("lot_number"))["last"] or 0) + 1
     tender = Tender.objects.create(project=project, lot_number=lot_number, **terms)
     record_event(
         actor=acting.as_actor(role), action="tender.drafted", object_type="trading.tender",

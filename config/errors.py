@@ -1,0 +1,39 @@
+"""The one error type of every API: a request refused for a reason its sender can act on.
+
+A service raises `Refusal` (or a subclass named for its area: `TenderInvalid`, `BidRefused`,
+`TransitionRefused`, `LoginRefused`) with a code for programs, a message for people, the HTTP
+status and, where one input is at fault, the field that names it. `config.api.refusal_of`
+turns it, and the framework's own exceptions, into the response body
+`{"error": code, "message": text, "field": name?}` in one place (docs/architecture.md, "Errors").
+
+No Django app is imported here, so that every app, `monitoring` included, may raise it.
+"""
+
+from typing import Any
+
+
+class Refusal(Exception):
+    """A refused request: `code` for programs, `message` for people, `status`, and `field`."""
+
+    code = "refused"
+    status = 400
+
+    def __init__(
+        self,
+        code: str | None = None,
+        message: str | None = None,
+        *,
+        status: int | None = None,
+        field: str | None = None,
+    ) -> None:
+        self.code = code or type(self).code
+        self.message = str(message) if message is not None else self.code
+        self.status = status or type(self).status
+        self.field = field
+        super().__init__(self.message)
+
+    def as_json(self) -> dict[str, Any]:
+        body: dict[str, Any] = {"error": self.code, "message": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
