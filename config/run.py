@@ -1,8 +1,10 @@
 """`make run`: the whole platform on one machine, on embedded defaults.
 
-Starts the embedded S3 server (unless S3_ENDPOINT names one), checks every part, migrates,
-loads the demo identities, then runs a Celery worker, Celery beat and the web server, prefixing
-their output. Ctrl-C (or any of them stopping) stops everything this started.
+Starts what is neither configured nor already listening: the embedded PostgreSQL (unless
+DATABASE_URL is set or a server answers at its default address), the embedded broker (likewise
+CELERY_BROKER_URL) and the embedded S3 server (unless S3_ENDPOINT names one). Then checks every
+part, migrates, loads the demo, and runs a Celery worker, Celery beat and the web server,
+prefixing their output. Ctrl-C (or any of them stopping) stops everything this started.
 """
 
 import os
@@ -13,12 +15,14 @@ import threading
 import time
 from pathlib import Path
 from typing import TYPE_CHECKING
+from urllib.parse import urlparse
 
 import django
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
 if TYPE_CHECKING:
+    from config.embedded import EmbeddedBroker, EmbeddedPostgreSQL
     from storage.embedded import EmbeddedS3Server
 
 PROCESS_STOP_GRACE_SECONDS = 10
@@ -88,6 +92,52 @@ def start_embedded_s3() -> "EmbeddedS3Server | None":
     return server
 
 
+def start_embedded_database() -> "EmbeddedPostgreSQL | None":
+    """Start the embedded PostgreSQL at the default DATABASE_URL's address, unless DATABASE_URL
+    is set or a server already answers there; create the default database on either."""
+    if "DATABASE_URL" in os.environ:
+        return None
+    from config.embedded import EmbeddedPostgreSQL, ensure_database, listening
+
+    url = settings.DATABASE_URL
+    server = None
+    if listening(url, 5432):
+        print(f"[run] using the PostgreSQL server that answers at {url}")
+    else:
+        address = urlparse(url)
+        server = EmbeddedPostgreSQL(
+            data_dir=settings.EMBEDDED_DATABASE_DATA_DIR, host=address.hostname,
+            port=address.port or 5432, user=address.username or "postgres",
+        )
+        print(f"[run] starting the embedded PostgreSQL at {url} "
+              f"(data in {settings.EMBEDDED_DATABASE_DATA_DIR})")
+        server.start()
+    ensure_database(url)
+    return server
+
+
+def start_embedded_broker() -> "EmbeddedBroker | None":
+    """Start the embedded broker at the default CELERY_BROKER_URL's address, unless
+    CELERY_BROKER_URL is set or a server already answers there."""
+    if "CELERY_BROKER_URL" in os.environ:
+        return None
+    from config.embedded import EmbeddedBroker, listening
+
+    url = settings.CELERY_BROKER_URL
+    if listening(url, 6379):
+        print(f"[run] using the Redis server that answers at {url}")
+        return None
+    address = urlparse(url)
+    server = EmbeddedBroker(
+        data_dir=settings.EMBEDDED_BROKER_DATA_DIR, host=address.hostname,
+        port=address.port or 6379,
+    )
+    print(f"[run] starting the embedded broker (Valkey) at {url} "
+          f"(data in {settings.EMBEDDED_BROKER_DATA_DIR})")
+    server.start()
+    return server
+
+
 def main() -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Inherited by the web server, worker and beat: glibc otherwise gives each thread its own
@@ -97,7 +147,7 @@ def main() -> int:
     python = sys.executable
     address = os.environ.get("PLATFORM_HTTP_ADDRESS", "127.0.0.1:8000")
     supervisor = Supervisor()
-    s3_server = None
+    servers: list = []
 
     def request_stop(signum: int, frame: object) -> None:
         supervisor.stopping.set()
@@ -105,7 +155,10 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        s3_server = start_embedded_s3()
+        for start in (start_embedded_database, start_embedded_broker, start_embedded_s3):
+            server = start()
+            if server is not None:
+                servers.append(server)
         call_command("preflight")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo")
@@ -133,8 +186,8 @@ def main() -> int:
     finally:
         print("[run] stopping")
         supervisor.stop()
-        if s3_server is not None:
-            s3_server.stop()
+        for server in reversed(servers):
+            server.stop()
         print("[run] stopped")
     return 0
 

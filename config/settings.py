@@ -1,7 +1,8 @@
 """Settings of the platform, read from the environment.
 
 Every variable has an embedded default that runs the platform on one machine (`make run`):
-an SQLite file, the embedded SeaweedFS S3 server, Redis on 127.0.0.1. Production overrides them
+PostgreSQL, a Redis-protocol broker and an S3 server on 127.0.0.1, which `make run` starts from
+installed packages where none answers (config/embedded.py). Production overrides them
 (see README, "Environment"). PLATFORM_MODE=production turns on the hardened settings and refuses
 development secrets.
 """
@@ -93,11 +94,12 @@ TEMPLATES = [
     },
 ]
 
-# Database: an SQLite file by default; DATABASE_URL (postgres://...) in production and tests.
-DATABASE_URL = env_str("DATABASE_URL", "")
-if not DATABASE_URL:
-    VAR_DIR.mkdir(parents=True, exist_ok=True)
-    DATABASE_URL = f"sqlite:///{VAR_DIR / 'platform.sqlite3'}"
+# Database: PostgreSQL on this machine by default, where `make run` starts the embedded one
+# (its cluster in EMBEDDED_DATABASE_DATA_DIR) unless a server already answers there.
+DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/platform")
+EMBEDDED_DATABASE_DATA_DIR = Path(
+    env_str("EMBEDDED_DATABASE_DATA_DIR", str(VAR_DIR / "postgres"))
+)
 # Connections are kept for a minute and checked before reuse: a new PostgreSQL backend costs
 # the server several milliseconds of CPU, which a decryption job or a request would pay each
 # time (docs/opening.md, "Measured"). Workers follow the same rule (config/celery.py).
@@ -156,8 +158,10 @@ S3_BUCKETS = {
 }
 EMBEDDED_S3_DATA_DIR = Path(env_str("EMBEDDED_S3_DATA_DIR", str(VAR_DIR / "s3")))
 
-# Celery: Redis on this machine by default; RabbitMQ works the same through the URL.
+# Celery: Redis on this machine by default (`make run` starts the embedded Valkey there, its
+# data in EMBEDDED_BROKER_DATA_DIR, unless a server answers); RabbitMQ works the same.
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
+EMBEDDED_BROKER_DATA_DIR = Path(env_str("EMBEDDED_BROKER_DATA_DIR", str(VAR_DIR / "broker")))
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True

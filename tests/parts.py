@@ -1,32 +1,30 @@
-"""The real parts a test run needs, checked before anything runs."""
+"""The real parts a test run needs, checked before anything runs (the database and broker are
+chosen, or started, by tests/servers.py when the settings load)."""
 
 import os
-import socket
-from urllib.parse import urlparse
 
 import pytest
 
+from config.embedded import listening
 
-def _reachable(url: str, default_port: int) -> bool:
-    parsed = urlparse(url)
-    try:
-        with socket.create_connection((parsed.hostname, parsed.port or default_port), timeout=2):
-            return True
-    except OSError:
-        return False
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    from tests.servers import STARTED
+
+    return STARTED
 
 
 def pytest_configure(config: pytest.Config) -> None:
     database_url = os.environ["DATABASE_URL"]
     broker_url = os.environ["CELERY_BROKER_URL"]
-    if database_url.startswith("postgres") and not _reachable(database_url, 5432):
+    if database_url.startswith("postgres") and not listening(database_url, 5432):
         pytest.exit(
             f"PostgreSQL is not reachable at {database_url}: start it "
             "(pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start) "
             "or set DATABASE_URL",
             returncode=3,
         )
-    if broker_url.startswith("redis") and not _reachable(broker_url, 6379):
+    if broker_url.startswith("redis") and not listening(broker_url, 6379):
         pytest.exit(
             f"Redis is not reachable at {broker_url}: start it "
             "(redis-server --daemonize yes --bind 127.0.0.1 --port 6379) "
