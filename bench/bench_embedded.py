@@ -174,8 +174,11 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
                     "POST", f"/api/v1/bid-uploads/{uploads[index]}/finalise", json_body={})
                 return status
             except ServerError as error:
+                if error.status == 0:  # never answered: say why (refused, reset, timed out)
+                    unanswered.append(str(error).rpartition(": ")[2])
                 return error.status
 
+        unanswered: list[str] = []
         started = time.perf_counter()
         finalises = _at_once(len(clients), finalise)
         finalise_seconds = time.perf_counter() - started
@@ -218,7 +221,7 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
         "finalise_other": sorted({status for status in finalises if status not in {200, 201}}),
         # Lost: accepted but not stored, or stored but refused.
         "accepted": len(accepted), "stored": len(stored), "lost": len(accepted ^ stored),
-        "finalise_seconds": finalise_seconds,
+        "finalise_seconds": finalise_seconds, "unanswered": sorted(set(unanswered)),
         "login_5xx": sum(status >= 500 for status in logins),
         "login_ok": sum(status == 200 for status in logins),
         "tasks": len(task_states), "tasks_failed": sum(task_states),
@@ -296,7 +299,8 @@ def _print(arguments, results: dict) -> None:
               f"{item['login_ok']:>9}{item['tasks_failed']:>7}/{item['tasks']:<5}"
               f"{item['worker_error_lines']:>14}")
         if item["finalise_other"]:
-            print(f"  {name}: finalise answers other than 200/201: {item['finalise_other']}")
+            print(f"  {name}: finalise answers other than 200/201: {item['finalise_other']} "
+                  f"(0: no answer: {'; '.join(item['unanswered'])})")
 
 
 if __name__ == "__main__":
