@@ -173,7 +173,8 @@ def main() -> int:
             str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
             "--schedule", str(settings.VAR_DIR / "celerybeat-schedule"),
         ])
-        supervisor.spawn("web", [python, "manage.py", "runserver", address, "--noreload"])
+        # Django's development server, with a backlog for many bidders at once (devserver.py).
+        supervisor.spawn("web", [python, "-m", "config.devserver", address])
         print(f"[run] the platform is at http://{address}/  (admin: http://{address}/admin/, "
               f"health: http://{address}/healthz); Ctrl-C stops everything")
         supervisor.wait()
