@@ -135,6 +135,17 @@ def _schedule_problems(tender: Tender, published_at: datetime) -> dict[str, str]
     return {violation.field: violation.message for violation in violations}
 
 
+def _schedule_change(tender: Tender, *, bid_deadline: datetime) -> None:
+    """Move the deadline of a published tender, checking every schedule rule tender_publish
+    checks, measured from the original publication and first issue of the documents: an
+    amendment cannot shorten what publication had to respect (招标投标法 第二十四条)."""
+    tender.bid_deadline = bid_deadline
+    problems = _schedule_problems(tender, tender.published_at)
+    if problems:
+        raise TenderInvalid(problems)
+    Tender.objects.filter(pk=tender.pk).update(bid_deadline=bid_deadline)
+
+
 @transaction.atomic
 def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     """Publish a draft; refused, naming each rule and its source, if the schedule breaks one."""
@@ -187,7 +198,8 @@ def tender_amend_deadline(
     *, acting: Acting, tender_id: UUID, bid_deadline: datetime, reason: str
 ) -> Tender:
     """Change the bid deadline of a published tender; an amendment later than the legal minimum
-    before the deadline moves it further (招标投标法 第二十三条)."""
+    before the deadline moves it further (招标投标法 第二十三条), and the schedule as amended
+    must keep every rule of publication (20 days from the first issue, 招标投标法 第二十四条)."""
     tender, role = _locked_published_tender(acting, tender_id)
     now = database_now()
     if bid_deadline <= now:
@@ -196,8 +208,7 @@ def tender_amend_deadline(
         tender.project.regime, amended_at=now, bid_deadline=bid_deadline
     )
     previous = tender.bid_deadline
-    Tender.objects.filter(pk=tender.pk).update(bid_deadline=effective)
-    tender.bid_deadline = effective
+    _schedule_change(tender, bid_deadline=effective)
     actor = acting.as_actor(role)
     record_event(
         actor=actor, action="tender.amended", object_type="trading.tender",
@@ -239,8 +250,7 @@ def tender_clarify(*, acting: Acting, tender_id: UUID, text: str) -> Tender:
         body["changes"] = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
             "previous": tender.bid_deadline.isoformat(), "deadline": effective.isoformat()
         }
-        Tender.objects.filter(pk=tender.pk).update(bid_deadline=effective)
-        tender.bid_deadline = effective
+        _schedule_change(tender, bid_deadline=effective)
     record_event(
         actor=actor, action="tender.clarified", object_type="trading.tender",
         object_id=str(tender.pk), from_state=tender.state, to_state=tender.state,
