@@ -32,8 +32,14 @@ class AmendForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+class CancelForm(forms.Form):
+    """Terminating a tender asks why, and for an explicit confirmation: it cannot be undone."""
+
+    reason = forms.CharField(label=_("Reason for the termination"), max_length=500)
+    confirm = forms.BooleanField(
+        label=_("I confirm that this tender is terminated; this cannot be undone"),
+        error_messages={"required": _("tick the box to confirm the termination")},
+    )
 
 
 class TextForm(forms.Form):

@@ -75,7 +75,24 @@ SUSPENDABLE = [
     TenderState.PUBLISHED, TenderState.BIDDING_CLOSED, TenderState.OPENING, TenderState.OPENED,
     TenderState.EVALUATING, TenderState.PUBLICIZING, TenderState.AWARDED,
 ]
-CANCELLABLE = [TenderState.DRAFT, *SUSPENDABLE, TenderState.SUSPENDED]
+# The tenderee may terminate (终止招标, 招标投标法实施条例 第三十一条) until it chooses the winner:
+# once the award notice is issued the result binds both sides (招标投标法 第四十五条), so an
+# awarded, contracted, failed, archived or cancelled tender cannot be cancelled, nor a tender
+# suspended from one of those states.
+CANCELLABLE_ACTIVE = [
+    TenderState.PUBLISHED, TenderState.BIDDING_CLOSED, TenderState.OPENING, TenderState.OPENED,
+    TenderState.EVALUATING, TenderState.PUBLICIZING,
+]
+CANCELLABLE = [TenderState.DRAFT, *CANCELLABLE_ACTIVE, TenderState.SUSPENDED]
+
+
+def suspended_before_award(tender: "Tender") -> bool:
+    """A condition of `cancel`: a suspended tender may be cancelled only if it was suspended in
+    a state that may be (a supervisor may suspend an awarded one)."""
+    return (
+        tender.state != TenderState.SUSPENDED
+        or tender.state_before_suspension in CANCELLABLE_ACTIVE
+    )
 
 
 class Tender(ConcurrentTransitionMixin, models.Model):
@@ -197,7 +214,10 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     def archive(self) -> None:
         pass
 
-    @transition(field=state, source=CANCELLABLE, target=TenderState.CANCELLED)
+    @transition(
+        field=state, source=CANCELLABLE, target=TenderState.CANCELLED,
+        conditions=[suspended_before_award],
+    )
     def cancel(self) -> None:
         self.state_before_suspension = ""
 

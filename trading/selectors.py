@@ -9,6 +9,12 @@ from trading.models import Project, Tender, TenderState
 PUBLIC_STATES = [state for state in TenderState.values if state != TenderState.DRAFT]
 
 
+def _public(tenders: QuerySet[Tender]) -> QuerySet[Tender]:
+    """Tenders that were published: a draft cancelled (or archived) without ever being published
+    is in a state the public sees, but was never public and never becomes so."""
+    return tenders.filter(state__in=PUBLIC_STATES, published_at__isnull=False)
+
+
 def user_manages_project(*, user: User, project: Project) -> bool:
     """The tenderee's staff, or the agent's, may draft, publish and run its tenders."""
     if not user.is_authenticated:
@@ -28,7 +34,7 @@ def tender_list_public(
     state: str = "",
 ) -> QuerySet[Tender]:
     tenders = (
-        Tender.objects.filter(state__in=PUBLIC_STATES)
+        _public(Tender.objects.all())
         .select_related("project", "project__tenderee", "project__agent")
         .order_by("-published_at", "id")
     )
@@ -45,7 +51,7 @@ def tender_list_public(
 
 def tender_get_public(*, tender_id: object) -> Tender | None:
     return (
-        Tender.objects.filter(pk=tender_id, state__in=PUBLIC_STATES)
+        _public(Tender.objects.filter(pk=tender_id))
         .select_related("project", "project__tenderee", "project__agent")
         .first()
     )

@@ -281,9 +281,14 @@ def _publish_and_notify(
 
 @transaction.atomic
 def tender_cancel(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
-    """Terminate a tender (终止); once it was public, a termination notice tells everyone."""
+    """Terminate a tender (终止), for a reason that is given: allowed until the winner is chosen
+    (Tender.cancel's sources). A tender that was ever published gets a termination notice
+    told to every bidder that obtained the documents (招标投标法实施条例 第三十一条)."""
     tender = Tender.objects.select_related("project").get(pk=tender_id)
     role = manager_role(acting, tender.project)
+    reason = reason.strip()
+    if not reason:
+        raise TenderInvalid({"reason": _("say why the tender is terminated")})
     actor = acting.as_actor(role)
     cancelled = apply_transition(
         tender, "cancel", actor=actor, action="tender.cancelled",
