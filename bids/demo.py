@@ -63,6 +63,7 @@ def demo_opening_ensure() -> Tender:
     draft = tender_create_draft(acting=acting, project=first.project, terms={
         "title": DEMO_TITLE, "category": "works", "method": "open",
         "ceiling_price_fen": 3_680_000_00, "bid_security_fen": 50_000_00,
+        "estimated_price_fen": 3_800_000_00,
         "evaluation_method": "lowest_evaluated_price",
         "qualification_requirements": "具备市政公用工程施工总承包三级及以上资质。",
         "required_files": ["投标函.pdf"],

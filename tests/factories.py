@@ -81,6 +81,7 @@ class TenderFactory(factory.django.DjangoModelFactory):
     method = "open"
     ceiling_price_fen = 12_000_000_00
     bid_security_fen = 20_000_00
+    estimated_price_fen = 12_500_000_00
     documents_from = factory.LazyFunction(lambda: days_from_now(0.01))
     documents_until = factory.LazyFunction(lambda: days_from_now(7))
     clarification_cutoff = factory.LazyFunction(lambda: days_from_now(9))

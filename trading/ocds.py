@@ -78,6 +78,9 @@ AWARD_CRITERIA = {
 }
 
 
+BUDGET_DESCRIPTIONS = {"works": "估算价", "government_procurement": "预算金额"}
+
+
 class ReleaseInvalid(ValueError):
     """The notice body cannot be expressed as a release; names the field."""
 
@@ -330,6 +333,13 @@ def release_build(
         "buyer": buyer,
         "tender": tender_block,
     }
+    if tender.estimated_price_fen is not None:
+        # 估算价 / 预算金额: what the buyer set aside, OCDS's planning.budget.amount.
+        release["planning"] = {"budget": {
+            "id": f"{tender.pk}-budget",
+            "description": BUDGET_DESCRIPTIONS.get(project.regime, "估算价"),
+            "amount": ocds_value(tender.estimated_price_fen),
+        }}
     if kind == NoticeKind.OPENING_RECORD:
         release["bids"] = _bids_block(tender, body, released, parties)
     elif kind == NoticeKind.CANDIDATE_PUBLICITY:

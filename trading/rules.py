@@ -6,7 +6,7 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from trading.models import Category, EvaluationMethod, Method
-from trading.policy import MINIMUM_BIDS, policy_for
+from trading.policy import BID_SECURITY_MAXIMUM, MINIMUM_BIDS, check_bid_security, policy_for
 
 PRICE_FORMULAS = {"lowest_price_benchmark", "mean_benchmark"}
 
@@ -30,6 +30,7 @@ def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
     security = terms.get("bid_security_fen", 0)
     if not isinstance(security, int) or isinstance(security, bool) or security < 0:
         problems["bid_security_fen"] = _("must be a whole number of fen, 0 or more")
+    problems.update(_check_estimated_price(terms, regime=regime, security=security))
     window = terms.get("decryption_window_minutes", 60)
     if not isinstance(window, int) or window <= 0:
         problems["decryption_window_minutes"] = _(
@@ -58,6 +59,30 @@ def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
     if not isinstance(files, list) or not all(isinstance(item, str) and item for item in files):
         problems["required_files"] = _("must be a list of file names")
     return problems
+
+
+def _check_estimated_price(terms: dict[str, Any], *, regime: str, security: Any) -> dict[str, str]:
+    """The estimated price (估算价) or budget (预算金额), and the bid security measured on it:
+    at most 2% (招标投标法实施条例 第二十六条; 政府采购法实施条例 第三十三条)."""
+    estimate = terms.get("estimated_price_fen")
+    if estimate is not None and (
+        not isinstance(estimate, int) or isinstance(estimate, bool) or estimate <= 0
+    ):
+        return {"estimated_price_fen": _("must be a whole number of fen greater than 0")}
+    if not isinstance(security, int) or isinstance(security, bool) or security <= 0:
+        return {}
+    rule = policy_for(regime).rule(BID_SECURITY_MAXIMUM)
+    if estimate is None:
+        return {"estimated_price_fen": _(
+            "is required when a bid security is asked: the security may not exceed "
+            "%(number)s%% of it (%(source)s)"
+        ) % {"number": rule.number, "source": rule.source}}
+    return {
+        violation.field: violation.message
+        for violation in check_bid_security(
+            regime, security_fen=security, estimated_price_fen=estimate
+        )
+    }
 
 
 def check_scoring_scheme(scheme: dict[str, Any]) -> dict[str, str]:

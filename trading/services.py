@@ -35,7 +35,8 @@ from trading.selectors import (
 
 # Fields a tenderee fills in a draft; everything else is set by the lifecycle.
 DRAFT_FIELDS = (
-    "title", "category", "method", "ceiling_price_fen", "bid_security_fen", "documents_from",
+    "title", "category", "method", "ceiling_price_fen", "bid_security_fen",
+    "estimated_price_fen", "documents_from",
     "documents_until", "clarification_cutoff", "bid_deadline", "decryption_window_minutes",
     "sign_in_opens_minutes_before", "evaluation_method", "scoring_scheme",
     "qualification_requirements", "required_files", "minimum_valid_bids", "opening_committee",
@@ -158,6 +159,9 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
         {field: getattr(tender, field) for field in DRAFT_FIELDS},
         regime=tender.project.regime,
     )
+    if tender.estimated_price_fen is None:
+        # The notice states the budget (财政部令第87号 第十三条); the security is measured on it.
+        problems["estimated_price_fen"] = _("is required before publication")
     if problems:
         raise TenderInvalid(problems)
     actor = acting.as_actor(role)

@@ -7,8 +7,15 @@ from accounts.models import Role
 from monitoring.models import Event
 from monitoring.transitions import TransitionRefused
 from tests.factories import MembershipFactory, OrganisationFactory, TenderFactory, days_from_now
-from trading.models import BidderNotification, DocumentDownload, Notice, NoticeKind, Tender
-from trading.models import TenderDocument, TenderState
+from trading.models import (
+    BidderNotification,
+    DocumentDownload,
+    Notice,
+    NoticeKind,
+    Tender,
+    TenderDocument,
+    TenderState,
+)
 from trading.services import Acting, TenderInvalid, tender_cancel, tender_publish
 
 
@@ -63,13 +70,22 @@ def test_a_published_tender_cancelled_stays_public_with_its_termination_notice(c
     acting = tenderee_of(tender)
     tender_publish(acting=acting, tender_id=tender.pk)
     document = TenderDocument.objects.create(
-        tender=tender, kind="tender_documents", name="招标文件.pdf", size=1, sha256="0" * 64,
-        object_key=f"tenders/{tender.pk}/documents/x", statement_signature=b"",
-        signer_certificate_sha256="0" * 64, uploaded_by=acting.user, uploaded_at=days_from_now(0),
+        tender=tender,
+        kind="tender_documents",
+        name="招标文件.pdf",
+        size=1,
+        sha256="0" * 64,
+        object_key=f"tenders/{tender.pk}/documents/x",
+        statement_signature=b"",
+        signer_certificate_sha256="0" * 64,
+        uploaded_by=acting.user,
+        uploaded_at=days_from_now(0),
     )
     bidder = OrganisationFactory()
     DocumentDownload.objects.create(
-        tender=tender, document=document, organisation=bidder,
+        tender=tender,
+        document=document,
+        organisation=bidder,
         user=MembershipFactory(role=Role.BIDDER, organisation=bidder).user,
         downloaded_at=days_from_now(0),
     )
@@ -80,8 +96,9 @@ def test_a_published_tender_cancelled_stays_public_with_its_termination_notice(c
     assert notice.body == {"reason": "项目资金未落实"}
     assert notice.release["tag"] == ["tenderCancellation"]
     assert notice.release["tender"]["status"] == "cancelled"
-    assert list(BidderNotification.objects.filter(notice=notice).values_list(
-        "organisation_id", flat=True)) == [bidder.pk]
+    assert list(
+        BidderNotification.objects.filter(notice=notice).values_list("organisation_id", flat=True)
+    ) == [bidder.pk]
     event = Event.objects.get(action="tender.cancelled")
     assert (event.from_state, event.to_state) == ("published", "cancelled")
     assert event.payload == {"reason": "项目资金未落实"}
@@ -104,22 +121,25 @@ def test_cancelling_without_a_reason_is_refused_and_changes_nothing(reason):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("state", "before_suspension", "allowed"), [
-    (TenderState.PUBLISHED, "", True),
-    (TenderState.BIDDING_CLOSED, "", True),
-    (TenderState.OPENING, "", True),
-    (TenderState.OPENED, "", True),
-    (TenderState.EVALUATING, "", True),
-    (TenderState.PUBLICIZING, "", True),
-    (TenderState.SUSPENDED, TenderState.PUBLISHED, True),
-    (TenderState.SUSPENDED, TenderState.PUBLICIZING, True),
-    (TenderState.AWARDED, "", False),
-    (TenderState.SUSPENDED, TenderState.AWARDED, False),
-    (TenderState.CONTRACTED, "", False),
-    (TenderState.FAILED, "", False),
-    (TenderState.ARCHIVED, "", False),
-    (TenderState.CANCELLED, "", False),
-])
+@pytest.mark.parametrize(
+    ("state", "before_suspension", "allowed"),
+    [
+        (TenderState.PUBLISHED, "", True),
+        (TenderState.BIDDING_CLOSED, "", True),
+        (TenderState.OPENING, "", True),
+        (TenderState.OPENED, "", True),
+        (TenderState.EVALUATING, "", True),
+        (TenderState.PUBLICIZING, "", True),
+        (TenderState.SUSPENDED, TenderState.PUBLISHED, True),
+        (TenderState.SUSPENDED, TenderState.PUBLICIZING, True),
+        (TenderState.AWARDED, "", False),
+        (TenderState.SUSPENDED, TenderState.AWARDED, False),
+        (TenderState.CONTRACTED, "", False),
+        (TenderState.FAILED, "", False),
+        (TenderState.ARCHIVED, "", False),
+        (TenderState.CANCELLED, "", False),
+    ],
+)
 def test_a_tender_can_be_cancelled_only_until_the_winner_is_chosen(
     state, before_suspension, allowed
 ):
@@ -177,7 +197,9 @@ def test_the_api_refuses_a_cancellation_without_a_reason(client):
     tender = in_state(TenderState.PUBLISHED)
     client.force_login(tenderee_of(tender).user)
 
-    response = client.post(f"/api/v1/tenders/{tender.pk}/cancel", {}, content_type="application/json")
+    response = client.post(
+        f"/api/v1/tenders/{tender.pk}/cancel", {}, content_type="application/json"
+    )
 
     assert response.status_code == 400
     assert response.json()["field"] == "reason"

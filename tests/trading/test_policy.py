@@ -146,6 +146,7 @@ def test_government_procurement_counts_working_days_where_order_87_does():
         "complaint_window",
         "complaint_decision",
         "bid_security_refund",
+        "unsuccessful_bid_security_refund",
         "withdrawn_bid_security_refund",
     }
     assert policy.number("large_budget") == 10_000_000
@@ -296,8 +297,8 @@ def test_procurement_documents_for_four_working_days_across_the_holiday_are_too_
             "documents_until",
             "documents_available",
             "documents_until: must be at least 5 working days after the notice is published "
-            "(财政部令第87号 第十九条); it is 4 working days",
-            "财政部令第87号 第十九条",
+            "(财政部令第87号 第十八条); it is 4 working days",
+            "财政部令第87号 第十八条",
         )
     ]
     assert gp_schedule(documents_until=at(10, 13, 17, 0)) == []
@@ -519,9 +520,9 @@ def test_bid_security_at_two_percent_is_allowed_and_one_fen_more_is_not():
     assert check_bid_security(WORKS, security_fen=2_000_000, estimated_price_fen=price_fen) == []
     assert check_bid_security(WORKS, security_fen=2_000_001, estimated_price_fen=price_fen) == [
         Violation(
-            "security_fen",
+            "bid_security_fen",
             "bid_security_maximum",
-            "security_fen: bid security must not exceed 2% of the estimated price "
+            "bid_security_fen: bid security must not exceed 2% of the estimated price "
             "(招标投标法实施条例 第二十六条), i.e. 20,000.00 yuan; it is 20,000.01 yuan",
             "招标投标法实施条例 第二十六条",
         )
@@ -539,9 +540,9 @@ def test_bid_security_is_compared_exactly_when_two_percent_is_not_a_whole_fen():
 def test_procurement_bid_security_is_measured_against_the_budget():
     assert check_bid_security(GP, security_fen=2_000_001, estimated_price_fen=100_000_000) == [
         Violation(
-            "security_fen",
+            "bid_security_fen",
             "bid_security_maximum",
-            "security_fen: bid security must not exceed 2% of the budget "
+            "bid_security_fen: bid security must not exceed 2% of the budget "
             "(政府采购法实施条例 第三十三条), i.e. 20,000.00 yuan; it is 20,000.01 yuan",
             "政府采购法实施条例 第三十三条",
         )

@@ -57,7 +57,8 @@ def test_a_tenderee_drafts_and_publishes_a_tender():
     acting = tenderee_of(project)
     draft = tender_create_draft(acting=acting, project=project, terms={
         "title": "教学楼新建工程施工", "category": "works", "method": "open",
-        "ceiling_price_fen": 8_500_000_00, "evaluation_method": "comprehensive_scoring",
+        "ceiling_price_fen": 8_500_000_00, "estimated_price_fen": 9_000_000_00,
+        "bid_security_fen": 180_000_00, "evaluation_method": "comprehensive_scoring",
         "scoring_scheme": comprehensive_scoring_scheme(),
         "documents_from": days_from_now(0.01), "documents_until": days_from_now(7),
         "clarification_cutoff": days_from_now(9), "bid_deadline": days_from_now(25),
