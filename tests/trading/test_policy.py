@@ -644,3 +644,22 @@ def test_an_act_one_microsecond_before_the_due_instant_is_on_time():
 def test_a_rule_that_is_not_a_period_has_no_due_date():
     with pytest.raises(RuleNotApplicable, match="the rule 'minimum_bids' is not a period"):
         due(WORKS, "minimum_bids", start=at(3, 2))
+
+
+def test_the_docs_say_where_every_rule_is_enforced():
+    """docs/law-policy.md names, for every rule, the function that enforces it or the later
+    issue that reads it."""
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "law-policy.md"
+    section = page.read_text(encoding="utf-8").split("## Where each rule is enforced")[1]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            for code in cells[0].replace("`", "").split(", "):
+                rows[code] = cells[2]
+    codes = {rule.code for regime in Regime for rule in policy_for(regime)}
+    assert codes - set(rows) == set()
+    for code in codes:
+        assert "`" in rows[code] or "issue #" in rows[code], code
