@@ -93,6 +93,7 @@ class TenderFactory(factory.django.DjangoModelFactory):
     method = "open"
     ceiling_price_fen = 12_000_000_00
     bid_security_fen = 20_000_00
+    estimated_price_fen = 12_500_000_00
     documents_from = factory.LazyFunction(lambda: days_from_now(0.01))
     # Five days' availability (条例 第十六条) whose last day may roll past a weekend or a week of
     # National Day holiday: twelve keeps the schedule lawful from any moment it is published.

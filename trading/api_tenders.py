@@ -57,7 +57,8 @@ class TenderSerializer(serializers.ModelSerializer):
         model = Tender
         fields = [
             "id", "title", "project_code", "tenderee", "tenderee_uscc", "regime", "region",
-            "category", "method", "state", "ceiling_price_fen", "bid_security_fen",
+            "category", "method", "state", "ceiling_price_fen", "estimated_price_fen",
+            "bid_security_fen",
             "published_at", "documents_from", "documents_until", "clarification_cutoff",
             "bid_deadline", "decryption_window_minutes", "evaluation_method", "scoring_scheme",
             "required_files", "minimum_valid_bids",

@@ -81,6 +81,7 @@ COMPLAINT_ACCEPTANCE = "complaint_acceptance"
 COMPLAINT_DECISION = "complaint_decision"
 BID_SECURITY_MAXIMUM = "bid_security_maximum"
 BID_SECURITY_REFUND = "bid_security_refund"
+UNSUCCESSFUL_BID_SECURITY_REFUND = "unsuccessful_bid_security_refund"
 WITHDRAWN_BID_SECURITY_REFUND = "withdrawn_bid_security_refund"
 
 # Consistency of a schedule (not a statute): named so a page can show it like the others.
@@ -334,8 +335,12 @@ _WORKS_RULES = _rules(
         5,
         Unit.CALENDAR_DAYS,
         "招标投标法实施条例 第五十七条",
-        _("bid security is refunded within 5 days of signing the contract"),
-        "最迟应当在书面合同签订后5日内退还投标保证金及银行同期存款利息",
+        _(
+            "bid security is refunded to the winner and to every other bidder within 5 days "
+            "of signing the contract"
+        ),
+        "最迟应当在书面合同签订后5日内向中标人和未中标的投标人退还投标保证金及银行同期存款利息",
+        counted_from="contract_signed_at",
     ),
     Rule(
         WITHDRAWN_BID_SECURITY_REFUND,
@@ -361,7 +366,7 @@ _GOVERNMENT_PROCUREMENT_RULES = _rules(
         DOCUMENTS_AVAILABLE,
         5,
         Unit.WORKING_DAYS,
-        "财政部令第87号 第十九条",
+        "财政部令第87号 第十八条",
         _("tender documents are provided for at least 5 working days from the notice"),
         "提供期限自招标公告、资格预审公告发布之日起计算不得少于5个工作日",
         counted_from="published_at",
@@ -520,6 +525,19 @@ _GOVERNMENT_PROCUREMENT_RULES = _rules(
         "财政部令第87号 第三十八条",
         _("the winner's bid security is refunded within 5 working days of signing the contract"),
         "自采购合同签订之日起5个工作日内退还中标人的投标保证金或者转为中标人的履约保证金",
+        counted_from="contract_signed_at",
+    ),
+    Rule(
+        UNSUCCESSFUL_BID_SECURITY_REFUND,
+        5,
+        Unit.WORKING_DAYS,
+        "财政部令第87号 第三十八条",
+        _(
+            "the bid security of the bidders that did not win is refunded within 5 working days "
+            "of the award notice"
+        ),
+        "自中标通知书发出之日起5个工作日内退还未中标人的投标保证金",
+        counted_from="award_notice_at",
     ),
     Rule(
         WITHDRAWN_BID_SECURITY_REFUND,
@@ -813,17 +831,27 @@ def objection_answer_due(
     return due(regime, DOCUMENT_OBJECTION_ANSWER, start=raised_at, calendar=calendar)
 
 
-def check_bid_count(regime: Regime | str, *, valid_bids: int) -> list[Violation]:
-    """Fewer than the minimum number of bids: no opening (works) or a failed tender (政府采购)."""
+def required_bids(regime: Regime | str, *, tender_minimum: int = 0) -> int:
+    """The number of valid bids a tender needs: the law's minimum, or the tender's own when it
+    asks for more (never fewer)."""
+    return max(int(policy_for(regime).number(MINIMUM_BIDS)), tender_minimum)
+
+
+def check_bid_count(
+    regime: Regime | str, *, valid_bids: int, tender_minimum: int = 0
+) -> list[Violation]:
+    """Fewer than the minimum number of bids: no opening (works) or a failed tender (政府采购).
+    ``tender_minimum``: the tender's own minimum, applied where it is above the law's."""
     rule = policy_for(regime).rule(MINIMUM_BIDS)
-    if valid_bids >= rule.number:
+    needed = required_bids(regime, tender_minimum=tender_minimum)
+    if valid_bids >= needed:
         return []
     return [
         Violation(
             "bids",
             rule.code,
             gettext("bids: at least %(number)s are needed (%(source)s); there are %(actual)s")
-            % {"number": rule.number, "source": rule.source, "actual": valid_bids},
+            % {"number": needed, "source": rule.source, "actual": valid_bids},
             rule.source,
         )
     ]
@@ -956,8 +984,8 @@ def check_bid_security(
     if security_fen < 0:
         return [
             _order(
-                "security_fen",
-                gettext("security_fen: cannot be negative; it is %(actual)s yuan")
+                "bid_security_fen",
+                gettext("bid_security_fen: cannot be negative; it is %(actual)s yuan")
                 % {"actual": _yuan(security_fen)},
                 INVALID_VALUE,
             )
@@ -968,10 +996,10 @@ def check_bid_security(
     ceiling_fen = int(rule.number) * estimated_price_fen // 100
     return [
         Violation(
-            "security_fen",
+            "bid_security_fen",
             rule.code,
             gettext(
-                "security_fen: bid security must not exceed %(number)s%% of %(base)s "
+                "bid_security_fen: bid security must not exceed %(number)s%% of %(base)s "
                 "(%(source)s), i.e. %(ceiling)s yuan; it is %(actual)s yuan"
             )
             % {
@@ -1058,6 +1086,51 @@ def contract_due(
 ) -> dt.datetime:
     """The contract must be signed before this instant (24:00 of the 30th day, rolled forward)."""
     return due(regime, CONTRACT_SIGNING, start=award_notice_at, calendar=calendar)
+
+
+@dataclass(frozen=True)
+class RefundDue:
+    """When bid security is due back to whom: an exclusive instant (24:00 of the last day), or
+    None while the event the period counts from has not happened."""
+
+    recipients: str  # "winner", "others" (the bidders that did not win)
+    due: dt.datetime | None
+    rule_code: str
+    source: str
+
+
+def bid_security_refund_due(
+    regime: Regime | str,
+    *,
+    award_notice_at: dt.datetime | None,
+    contract_signed_at: dt.datetime | None,
+    calendar: HolidayCalendar | None = None,
+) -> list[RefundDue]:
+    """When the bid security is due back to the winner and to the other bidders.
+
+    Works (条例 第五十七条): to both within 5 days of signing the contract. Government
+    procurement (令87 第三十八条): to the bidders that did not win within 5 working days of the
+    award notice, to the winner within 5 working days of signing the contract.
+    """
+    policy = policy_for(regime)
+    starts = {"award_notice_at": award_notice_at, "contract_signed_at": contract_signed_at}
+    others_rule = policy.rules.get(UNSUCCESSFUL_BID_SECURITY_REFUND) or policy.rule(
+        BID_SECURITY_REFUND
+    )
+    refunds = []
+    for recipients, rule in (("winner", policy.rule(BID_SECURITY_REFUND)), ("others", others_rule)):
+        start = starts[rule.counted_from]
+        refunds.append(
+            RefundDue(
+                recipients=recipients,
+                due=None
+                if start is None
+                else due(policy.regime, rule.code, start=start, calendar=calendar),
+                rule_code=rule.code,
+                source=rule.source,
+            )
+        )
+    return refunds
 
 
 def rules_table(regimes: Iterable[Regime] = tuple(Regime)) -> list[tuple[Regime, Rule]]:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from trading.models import Category, EvaluationMethod, Method
-from trading.policy import MINIMUM_BIDS, policy_for
+from trading.policy import BID_SECURITY_MAXIMUM, MINIMUM_BIDS, check_bid_security, policy_for
 
 PRICE_FORMULAS = {"lowest_price_benchmark", "mean_benchmark"}
 # Bounds of the input, not of the law: what the columns hold (bigint, smallint), and minutes
@@ -40,6 +40,9 @@ def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
         problems["ceiling_price_fen"] = _("must be a whole number of fen greater than 0")
     if not _whole(terms.get("bid_security_fen", 0), 0, MAX_FEN):
         problems["bid_security_fen"] = _("must be a whole number of fen, 0 or more")
+    problems.update(
+        _check_estimated_price(terms, regime=regime, security=terms.get("bid_security_fen", 0))
+    )
     if not _whole(terms.get("decryption_window_minutes", 60), 1, MAX_MINUTES):
         problems["decryption_window_minutes"] = _(
             "must be a whole number of minutes greater than 0, within a year"
@@ -71,6 +74,28 @@ def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
     if not isinstance(files, list) or not all(isinstance(item, str) and item for item in files):
         problems["required_files"] = _("must be a list of file names")
     return problems
+
+
+def _check_estimated_price(terms: dict[str, Any], *, regime: str, security: Any) -> dict[str, str]:
+    """The estimated price (估算价) or budget (预算金额), and the bid security measured on it:
+    at most 2% (招标投标法实施条例 第二十六条; 政府采购法实施条例 第三十三条)."""
+    estimate = terms.get("estimated_price_fen")
+    if estimate is not None and not _whole(estimate, 1, MAX_FEN):
+        return {"estimated_price_fen": _("must be a whole number of fen greater than 0")}
+    if not isinstance(security, int) or isinstance(security, bool) or security <= 0:
+        return {}
+    rule = policy_for(regime).rule(BID_SECURITY_MAXIMUM)
+    if estimate is None:
+        return {"estimated_price_fen": _(
+            "is required when a bid security is asked: the security may not exceed "
+            "%(number)s%% of it (%(source)s)"
+        ) % {"number": rule.number, "source": rule.source}}
+    return {
+        violation.field: violation.message
+        for violation in check_bid_security(
+            regime, security_fen=security, estimated_price_fen=estimate
+        )
+    }
 
 
 def check_scoring_scheme(scheme: dict[str, Any]) -> dict[str, str]:

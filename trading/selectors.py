@@ -3,10 +3,17 @@
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, RoleMembership, User
-from trading.models import Project, Tender, TenderState
+from trading.models import Award, Contract, Project, Tender, TenderState
+from trading.policy import RefundDue, bid_security_refund_due
 
 # What the public sees: everything from publication on (DESIGN §3), never drafts.
 PUBLIC_STATES = [state for state in TenderState.values if state != TenderState.DRAFT]
+
+
+def _public(tenders: QuerySet[Tender]) -> QuerySet[Tender]:
+    """Tenders that were published: a draft cancelled (or archived) without ever being published
+    is in a state the public sees, but was never public and never becomes so."""
+    return tenders.filter(state__in=PUBLIC_STATES, published_at__isnull=False)
 
 
 def user_manages_project(*, user: User, project: Project) -> bool:
@@ -28,7 +35,7 @@ def tender_list_public(
     state: str = "",
 ) -> QuerySet[Tender]:
     tenders = (
-        Tender.objects.filter(state__in=PUBLIC_STATES)
+        _public(Tender.objects.all())
         .select_related("project", "project__tenderee", "project__agent")
         .order_by("-published_at", "id")
     )
@@ -45,7 +52,7 @@ def tender_list_public(
 
 def tender_get_public(*, tender_id: object) -> Tender | None:
     return (
-        Tender.objects.filter(pk=tender_id, state__in=PUBLIC_STATES)
+        _public(Tender.objects.filter(pk=tender_id))
         .select_related("project", "project__tenderee", "project__agent")
         .first()
     )
@@ -95,4 +102,20 @@ def notifications_for(*, user: User) -> QuerySet:
         BidderNotification.objects.filter(organisation__in=organisations)
         .select_related("notice", "notice__tender")
         .order_by("-created_at")
+    )
+
+
+def tender_bid_security_refunds(*, tender: Tender) -> list[RefundDue]:
+    """When the tender's bid security is due back to the winner and to the other bidders
+    (trading.policy.bid_security_refund_due), each None until the award notice or the contract
+    it counts from; empty when the tender asks no security. The supervisors' console reads
+    these (issue #16)."""
+    if tender.bid_security_fen == 0:
+        return []
+    award = Award.objects.filter(tender=tender).only("award_notice_at").first()
+    contract = Contract.objects.filter(tender=tender).only("signed_at").first()
+    return bid_security_refund_due(
+        tender.project.regime,
+        award_notice_at=award.award_notice_at if award else None,
+        contract_signed_at=contract.signed_at if contract else None,
     )

@@ -15,7 +15,7 @@ from django_fsm import ConcurrentTransition
 
 from monitoring.services import client_ip_of
 from monitoring.transitions import TransitionRefused
-from trading.forms import AmendForm, AnswerForm, DraftForm, ReasonForm, TextForm
+from trading.forms import AmendForm, AnswerForm, CancelForm, DraftForm, TextForm
 from trading.models import DocumentObjection, ObjectionState, Tender
 from trading.objections import objection_answer
 from trading.selectors import projects_managed_by, tenders_managed_by
@@ -49,6 +49,7 @@ def workspace(request: HttpRequest) -> HttpResponse:
             for tender in tenders
         ],
         "amend_form": AmendForm(),
+        "cancel_form": CancelForm(),
     })
 
 
@@ -95,10 +96,11 @@ def tender_action(request: HttpRequest, tender_id: str, action: str) -> HttpResp
             tender_amend_deadline(acting=_acting(request), tender_id=tender_id,
                                   **form.cleaned_data)
         elif action == "cancel":
-            form = ReasonForm(request.POST)
-            form.is_valid()
+            form = CancelForm(request.POST)
+            if not form.is_valid():
+                raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
             tender_cancel(acting=_acting(request), tender_id=tender_id,
-                          reason=form.cleaned_data.get("reason", ""))
+                          reason=form.cleaned_data["reason"])
         elif action == "publish":
             tender_publish(acting=_acting(request), tender_id=tender_id)
         else:

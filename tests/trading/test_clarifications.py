@@ -5,6 +5,7 @@ import pytest
 
 from accounts.models import Role
 from tests.factories import MembershipFactory, OrganisationFactory, TenderFactory, days_from_now
+from tests.trading.schedules import published_days_ago
 from trading.models import (
     BidderNotification,
     DocumentDownload,
@@ -82,6 +83,7 @@ def test_a_clarification_reaches_every_bidder_that_obtained_the_documents(client
 
 @pytest.mark.django_db
 def test_a_late_clarification_moves_the_deadline(tender):
+    published_days_ago(tender, 10)  # a lawful schedule with the deadline 10 days away
     Tender.objects.filter(pk=tender.pk).update(bid_deadline=days_from_now(10))
     before = Tender.objects.get(pk=tender.pk).bid_deadline
 
