@@ -112,8 +112,11 @@ def test_a_new_bid_supersedes_the_earlier_one_which_is_kept(
     assert {str(pk): state for pk, state in states.items()} == {
         first["bid"]["id"]: "superseded", second["bid"]["id"]: "submitted",
     }
-    assert Event.objects.filter(action="bid.superseded", object_id=first["bid"]["id"],
-                                from_state="submitted", to_state="superseded").count() == 1
+    superseded = Event.objects.select_related("sealed_identity").get(
+        action="bid.superseded", object_id=first["bid"]["id"],
+        from_state="submitted", to_state="superseded")
+    assert (superseded.actor_id, "tender" in superseded.payload,
+            superseded.sealed_identity.tender_id) == (None, False, str(tender.pk))
     # Both files are kept for the record.
     for bid in Bid.objects.all():
         assert get_storage().stat(bucket=bid.upload.bucket, key=bid.upload.object_key).size == \
@@ -199,8 +202,13 @@ def test_a_withdrawal_signed_by_the_bidder_withdraws_the_bid_with_its_own_receip
         "withdrawn_at": bid.withdrawn_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
     verify_receipt(body)
-    assert Event.objects.filter(action="bid.withdrawn", from_state="submitted",
-                                to_state="withdrawn").count() == 1
+    withdrawn = Event.objects.select_related("sealed_identity").get(
+        action="bid.withdrawn", from_state="submitted", to_state="withdrawn")
+    # The signed request names the tender: it is sealed with the bidder (办法 第21条).
+    assert (withdrawn.actor_id, withdrawn.client_ip, set(withdrawn.payload)) == (
+        None, None, {"sealed_identity_sha256"})
+    assert (withdrawn.sealed_identity.tender_id, withdrawn.sealed_identity.fields) == (
+        str(tender.pk), {"bidder_uscc": BIDDER_USCC, "request": request})
     download = bidder_client.get(f"/api/v1/bids/{bid_id}/receipt?kind=withdrawal")
     assert download.json()["receipt"] == body["receipt"]
 
