@@ -29,6 +29,7 @@ from trading.objections import objection_answer, objection_raise
 from trading.selectors import (
     PUBLIC_STATES,
     notifications_for,
+    objection_seen,
     tender_get_public,
     tender_list_public,
 )
@@ -344,13 +345,18 @@ class NotificationListView(APIView):
 class ObjectionSerializer(serializers.Serializer):
     id = serializers.UUIDField()
     tender = serializers.UUIDField(source="tender_id")
-    organisation = serializers.CharField(source="organisation.name")
+    # Null while the reader may not learn who objected (before the deadline, 办法 第二十一条).
+    organisation = serializers.CharField(allow_null=True)
     text = serializers.CharField()
     state = serializers.CharField()
     raised_at = serializers.DateTimeField()
     answer_due = serializers.DateTimeField()
     answer = serializers.CharField()
     answered_at = serializers.DateTimeField(allow_null=True)
+
+
+def _objection_data(request: Request, objection: DocumentObjection) -> dict:
+    return ObjectionSerializer(objection_seen(user=request.user, objection=objection)).data
 
 
 class ObjectionRaiseView(APIView):
@@ -366,7 +372,7 @@ class ObjectionRaiseView(APIView):
         objection = objection_raise(
             acting=_acting(request), tender_id=tender_id, text=serializer.validated_data["text"]
         )
-        return Response(ObjectionSerializer(objection).data, status=201)
+        return Response(_objection_data(request, objection), status=201)
 
 
 class ObjectionAnswerView(APIView):
@@ -381,4 +387,4 @@ class ObjectionAnswerView(APIView):
             acting=_acting(request), objection_id=objection_id,
             answer=serializer.validated_data["text"],
         )
-        return Response(ObjectionSerializer(objection).data)
+        return Response(_objection_data(request, objection))

@@ -1,9 +1,22 @@
 """Queries of the trading app; each page costs a fixed number of queries."""
 
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, RoleMembership, User
-from trading.models import Award, Contract, Project, Tender, TenderState
+from monitoring.clock import database_now
+from trading.models import (
+    Award,
+    Contract,
+    DocumentObjection,
+    ObjectionState,
+    Project,
+    Tender,
+    TenderState,
+)
 from trading.policy import RefundDue, bid_security_refund_due
 
 # What the public sees: everything from publication on (DESIGN §3), never drafts.
@@ -119,3 +132,74 @@ def tender_bid_security_refunds(*, tender: Tender) -> list[RefundDue]:
         award_notice_at=award.award_notice_at if award else None,
         contract_signed_at=contract.signed_at if contract else None,
     )
+
+
+@dataclass(frozen=True)
+class ObjectionSeen:
+    """An objection to the tender documents as one reader may see it: `organisation` is None
+    while its author is secret to that reader."""
+
+    id: UUID
+    tender_id: UUID
+    text: str
+    state: str
+    raised_at: datetime
+    answer_due: datetime
+    answer: str
+    answered_at: datetime | None
+    organisation: str | None
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """What decides whether a user may learn who objected: read once per page."""
+
+    supervisor: bool
+    bidder_of: frozenset
+    now: datetime
+
+    @classmethod
+    def of(cls, user: User) -> "_Reader":
+        memberships = list(RoleMembership.objects.filter(
+            user=user, role__in=(Role.SUPERVISOR, Role.BIDDER)
+        ).values_list("role", "organisation_id"))
+        return cls(
+            supervisor=any(role == Role.SUPERVISOR for role, _ in memberships),
+            bidder_of=frozenset(org for role, org in memberships if role == Role.BIDDER),
+            now=database_now(),
+        )
+
+    def knows_author(self, objection: DocumentObjection) -> bool:
+        """Only bidders that obtained the documents object, so naming the author before the
+        deadline would tell the tenderee who obtained them (办法 第二十一条): the author is
+        shown to its own organisation and to supervisors, to anyone else from the deadline."""
+        deadline = objection.tender.bid_deadline
+        return (
+            (deadline is not None and self.now >= deadline)
+            or self.supervisor or objection.organisation_id in self.bidder_of
+        )
+
+    def see(self, objection: DocumentObjection) -> ObjectionSeen:
+        return ObjectionSeen(
+            id=objection.pk, tender_id=objection.tender_id, text=objection.text,
+            state=objection.state, raised_at=objection.raised_at,
+            answer_due=objection.answer_due, answer=objection.answer,
+            answered_at=objection.answered_at,
+            organisation=objection.organisation.name if self.knows_author(objection) else None,
+        )
+
+
+def objection_seen(*, user: User, objection: DocumentObjection) -> ObjectionSeen:
+    """One objection to the tender documents as `user` may see it."""
+    return _Reader.of(user).see(objection)
+
+
+def open_objections_seen(*, user: User, tenders: list[Tender]) -> dict[UUID, list[ObjectionSeen]]:
+    """The unanswered objections of each tender, as `user` may see them (three queries)."""
+    reader = _Reader.of(user)
+    seen: dict[UUID, list[ObjectionSeen]] = {tender.pk: [] for tender in tenders}
+    for objection in DocumentObjection.objects.filter(
+        tender__in=tenders, state=ObjectionState.RAISED
+    ).select_related("organisation", "tender"):
+        seen[objection.tender_id].append(reader.see(objection))
+    return seen
