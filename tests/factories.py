@@ -103,3 +103,21 @@ class TenderFactory(factory.django.DjangoModelFactory):
     evaluation_method = "comprehensive_scoring"
     scoring_scheme = factory.LazyFunction(comprehensive_scoring_scheme)
     required_files = factory.LazyFunction(lambda: ["投标函.pdf", "技术标.pdf"])
+
+
+class TenderDocumentFactory(factory.django.DjangoModelFactory):
+    """A tender document row, for stories about who obtained it (its bytes are not stored)."""
+
+    class Meta:
+        model = "trading.TenderDocument"
+
+    tender = factory.SubFactory(TenderFactory)
+    kind = "tender_documents"
+    name = "招标文件.pdf"
+    size = 1
+    sha256 = "0" * 64
+    object_key = factory.LazyAttribute(lambda document: f"tenders/{document.tender.pk}/documents/x")
+    statement_signature = b""
+    signer_certificate_sha256 = "0" * 64
+    uploaded_by = factory.SubFactory(UserFactory)
+    uploaded_at = factory.LazyFunction(lambda: days_from_now(0))
