@@ -205,7 +205,7 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
          web_peak, web_rss, web_cpu) -> dict:
     from minio import Minio
 
-    from signing import bidtool
+    from bidtool import cli as bidtool
 
     size = arguments.size_mib * MIB
     source, sealed = folder / "offer.bin", folder / "bid.sealed"
@@ -264,7 +264,7 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
 
 
 def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> list[float]:
-    from signing import bidtool
+    from bidtool import cli as bidtool
 
     clients, uploads = [], []
     for number, (credential, _p12) in enumerate(credentials):

@@ -26,7 +26,7 @@ from typing import Any
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from signing.bidtool import (
+from bidtool.cli import (
     EXIT_INTERRUPTED,
     Http,
     ServerError,

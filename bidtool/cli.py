@@ -12,7 +12,7 @@ Online (docs/bids.md), with the standard library's urllib only:
     bidtool receipt verify --trust-root root.pem [--crl CRL] receipt.json [bid.sealed]
     bidtool withdraw --server URL --tender ID --cert bidder.p12 --password-file F
 
-At the opening (signing/bidtool_opening.py):
+At the opening (bidtool/opening.py):
 
     bidtool decrypt --server URL --tender ID --cert bidder.p12 --password-file F [--no-wait]
     bidtool escrow-share --server URL --tender ID --cert member.p12 --password-file F
@@ -740,7 +740,7 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.set_defaults(handler=command_withdraw)
 
     # Imported here: bidtool_opening builds on this module's session and trust helpers.
-    from signing.bidtool_opening import add_opening_commands
+    from bidtool.opening import add_opening_commands
 
     add_opening_commands(commands)
     return parser

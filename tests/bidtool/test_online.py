@@ -6,7 +6,7 @@ import json
 import pytest
 
 from bids.models import Bid, BidState
-from signing import bidtool
+from bidtool import cli as bidtool
 from signing.credentials import dump_pkcs12
 from tests.bids.conftest import make_bidder, seal
 from tests.certificates import BIDDER_NAME, BIDDER_USCC
