@@ -31,7 +31,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from monitoring.chain import CHAINED_FIELDS, _chained_value
+from monitoring.chain import CHAINED_FIELDS, chained_value
 from monitoring.clock import database_now
 from monitoring.models import Event
 from monitoring.transitions import TransitionRefused, apply_transition
@@ -151,7 +151,7 @@ def tender_events(tender: Tender):
 
 
 def _event_line(event: Event) -> bytes:
-    line = {name: _chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
+    line = {name: chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
     line["payload"] = event.payload
     line["digest"] = event.digest
     return canonical_json(line) + b"\n"
