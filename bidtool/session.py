@@ -21,9 +21,10 @@ def _home() -> Path:
 
 def _load_sessions() -> dict[str, Any]:
     try:
-        return json.loads((_home() / SESSION_FILE).read_text(encoding="utf-8"))
+        sessions: dict[str, Any] = json.loads((_home() / SESSION_FILE).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
+    return sessions
 
 
 def save_session(server: str, cookies: dict[str, str]) -> None:
