@@ -100,7 +100,8 @@ class DownloadSerializer(serializers.Serializer):
     downloaded_at = serializers.DateTimeField()
 
 
-def _acting(request: Request) -> Acting:
+def acting_of(request: Request) -> Acting:
+    """Who acts in an API request, and from which address."""
     return Acting(user=request.user, client_ip=client_ip_of(request))
 
 
@@ -164,7 +165,7 @@ class TenderDocumentsView(APIView):
         get_object_or_404(Tender, pk=tender_id)
         with data["file"].open("rb") as stream:
             document = document_upload(
-                acting=_acting(request), tender_id=tender_id, kind=data["kind"],
+                acting=acting_of(request), tender_id=tender_id, kind=data["kind"],
                 name=data["name"], stream=stream, statement_signature=data["signature"],
             )
         return Response(DocumentSerializer(document).data, status=201)
@@ -178,7 +179,7 @@ class DocumentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, document_id: str) -> StreamingHttpResponse:
         get_object_or_404(TenderDocument, pk=document_id)
-        document = document_obtain(acting=_acting(request), document_id=document_id)
+        document = document_obtain(acting=acting_of(request), document_id=document_id)
         response = StreamingHttpResponse(
             document_chunks(document), content_type="application/octet-stream"
         )
@@ -196,7 +197,7 @@ class TenderDownloadsView(APIView):
     @extend_schema(responses=DownloadSerializer(many=True))
     def get(self, request: Request, tender_id: str) -> Response:
         tender = get_object_or_404(Tender.objects.select_related("project"), pk=tender_id)
-        downloads = document_downloads_visible(acting=_acting(request), tender=tender)
+        downloads = document_downloads_visible(acting=acting_of(request), tender=tender)
         return Response(DownloadSerializer(downloads, many=True).data)
 
 
@@ -235,7 +236,7 @@ class ProjectCreateView(APIView):
         tenderee = _organisation(data["tenderee_uscc"], "tenderee_uscc")
         agent = _organisation(data["agent_uscc"], "agent_uscc") if data.get("agent_uscc") else None
         project = project_create(
-            acting=_acting(request), code=data["code"], name=data["name"], tenderee=tenderee,
+            acting=acting_of(request), code=data["code"], name=data["name"], tenderee=tenderee,
             agent=agent, regime=data["regime"], region=data["region"],
         )
         return Response(ProjectSerializer(project).data, status=201)
@@ -270,7 +271,7 @@ class TenderDraftView(APIView):
                 terms[field] = None  # not set yet: publication requires it
             elif field in terms:
                 terms[field] = _aware_time(terms[field], field)
-        tender = tender_create_draft(acting=_acting(request), project=project, terms=terms)
+        tender = tender_create_draft(acting=acting_of(request), project=project, terms=terms)
         return Response(TenderSerializer(tender).data, status=201)
 
 
@@ -318,7 +319,7 @@ class TenderActionView(APIView):
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        tender = call(_acting(request), tender_id, data)
+        tender = call(acting_of(request), tender_id, data)
         tender = Tender.objects.select_related("project", "project__tenderee").get(pk=tender.pk)
         return Response(TenderSerializer(tender).data)
 
@@ -370,7 +371,7 @@ class ObjectionRaiseView(APIView):
         serializer.is_valid(raise_exception=True)
         get_object_or_404(Tender, pk=tender_id)
         objection = objection_raise(
-            acting=_acting(request), tender_id=tender_id, text=serializer.validated_data["text"]
+            acting=acting_of(request), tender_id=tender_id, text=serializer.validated_data["text"]
         )
         return Response(_objection_data(request, objection), status=201)
 
@@ -384,7 +385,7 @@ class ObjectionAnswerView(APIView):
         serializer.is_valid(raise_exception=True)
         get_object_or_404(DocumentObjection, pk=objection_id)
         objection = objection_answer(
-            acting=_acting(request), objection_id=objection_id,
+            acting=acting_of(request), objection_id=objection_id,
             answer=serializer.validated_data["text"],
         )
         return Response(_objection_data(request, objection))

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Role, RoleMembership, User
 from monitoring.clock import database_now
+from trading.law.periods import RefundDue, bid_security_refund_due
 from trading.models import (
     Award,
     Contract,
@@ -17,7 +18,6 @@ from trading.models import (
     Tender,
     TenderState,
 )
-from trading.policy import RefundDue, bid_security_refund_due
 
 # What the public sees: everything from publication on (DESIGN §3), never drafts.
 PUBLIC_STATES = [state for state in TenderState.values if state != TenderState.DRAFT]
@@ -120,7 +120,7 @@ def notifications_for(*, user: User) -> QuerySet:
 
 def tender_bid_security_refunds(*, tender: Tender) -> list[RefundDue]:
     """When the tender's bid security is due back to the winner and to the other bidders
-    (trading.policy.bid_security_refund_due), each None until the award notice or the contract
+    (trading.law.periods.bid_security_refund_due), each None until the award notice or the contract
     it counts from; empty when the tender asks no security. The supervisors' console reads
     these (issue #16)."""
     if tender.bid_security_fen == 0:

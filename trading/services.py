@@ -18,6 +18,10 @@ from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
 from trading.escrow import EscrowUnavailable, escrow_create
+from trading.law.periods import deadline_after_amendment
+from trading.law.rules import Regime
+from trading.law.schedule import check_schedule
+from trading.law.tender_terms import check_terms
 from trading.models import (
     BidderNotification,
     DocumentDownload,
@@ -27,8 +31,6 @@ from trading.models import (
     TenderState,
 )
 from trading.notices import notice_publish
-from trading.policy import Regime, check_schedule, deadline_after_amendment
-from trading.rules import check_terms
 from trading.selectors import (
     tenders_due_for_closing,
     tenders_due_for_opening,
