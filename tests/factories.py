@@ -95,9 +95,10 @@ class TenderFactory(factory.django.DjangoModelFactory):
     bid_security_fen = 20_000_00
     estimated_price_fen = 12_500_000_00
     documents_from = factory.LazyFunction(lambda: days_from_now(0.01))
-    # Five days' availability (条例 第十六条) whose last day may roll past a weekend or a week of
-    # National Day holiday: twelve keeps the schedule lawful from any moment it is published.
-    documents_until = factory.LazyFunction(lambda: days_from_now(12))
+    # Five days' availability (条例 第十六条; five working days in government procurement, 令87
+    # 第十八条) that may span a week of National Day holiday and a weekend: fifteen calendar
+    # days keep the schedule lawful from any moment it is published.
+    documents_until = factory.LazyFunction(lambda: days_from_now(15))
     clarification_cutoff = factory.LazyFunction(lambda: days_from_now(9))
     bid_deadline = factory.LazyFunction(lambda: days_from_now(25))
     evaluation_method = "comprehensive_scoring"
