@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from trading.api_tenders import TextSerializer, _acting
+from trading.api.tenders import TextSerializer, _acting
 from trading.archive import tender_archive
 from trading.award import (
     candidate_objection_answer,
