@@ -7,12 +7,11 @@ from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
-from monitoring.services import client_ip_of
+from accounts.acting import acting_from_request
 from trading.documents import document_downloads_visible
 from trading.models import Category, TenderState
 from trading.notices import notice_list_for_tender
 from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_public
-from trading.services import Acting
 
 PAGE_SIZE = 20
 
@@ -56,7 +55,7 @@ def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
     if request.user.is_authenticated:
         try:
             downloads = list(document_downloads_visible(
-                acting=Acting(user=request.user, client_ip=client_ip_of(request)), tender=tender
+                acting=acting_from_request(request), tender=tender
             ))
         except PermissionDenied:
             downloads = None
