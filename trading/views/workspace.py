@@ -17,7 +17,7 @@ from monitoring.transitions import TransitionRefused
 from trading.forms import AmendForm, AnswerForm, CancelForm, DraftForm, TextForm
 from trading.models import Tender
 from trading.objections import objection_answer
-from trading.selectors import open_objections_seen, projects_managed_by, tenders_managed_by
+from trading.selectors import projects_managed_by, workspace_tenders
 from trading.services import (
     TenderInvalid,
     tender_amend_deadline,
@@ -27,20 +27,11 @@ from trading.services import (
     tender_publish,
 )
 
-ACTIONS = {"publish": tender_publish, "cancel": tender_cancel}
-
 
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
-    tenders = list(tenders_managed_by(user=request.user))
-    # Who objected stays secret until the deadline (办法 第二十一条): the selector decides.
-    objections = open_objections_seen(user=request.user, tenders=tenders)
     return render(request, "trading/workspace.html", {
-        "tenders": [
-            (tender, [t.name for t in tender.get_available_state_transitions()
-                      if t.name in ACTIONS], objections[tender.pk])
-            for tender in tenders
-        ],
+        "tenders": workspace_tenders(user=request.user),
         "amend_form": AmendForm(),
         "cancel_form": CancelForm(),
     })
