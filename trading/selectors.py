@@ -203,3 +203,34 @@ def open_objections_seen(*, user: User, tenders: list[Tender]) -> dict[UUID, lis
     ).select_related("organisation", "tender"):
         seen[objection.tender_id].append(reader.see(objection))
     return seen
+
+
+# The lifecycle steps the workspace offers a button for (the others have forms of their own or
+# are the platform's: closing, opening).
+WORKSPACE_ACTIONS = ("publish", "cancel")
+
+
+@dataclass(frozen=True)
+class WorkspaceTender:
+    """One row of the tenderee's or agent's workspace."""
+
+    tender: Tender
+    actions: list[str]  # of WORKSPACE_ACTIONS, those the tender's state allows now
+    objections: list[ObjectionSeen]  # unanswered, as this reader may see them
+
+
+def workspace_tenders(*, user: User) -> list[WorkspaceTender]:
+    """The tenders the user manages, newest first, each with its actions and open objections.
+    Who objected stays secret until the deadline (办法 第二十一条): `open_objections_seen`
+    decides."""
+    tenders = list(tenders_managed_by(user=user))
+    objections = open_objections_seen(user=user, tenders=tenders)
+    return [
+        WorkspaceTender(
+            tender=tender,
+            actions=[transition.name for transition in tender.get_available_state_transitions()
+                     if transition.name in WORKSPACE_ACTIONS],
+            objections=objections[tender.pk],
+        )
+        for tender in tenders
+    ]

@@ -1,7 +1,6 @@
 """Use cases of tenders. Each checks its actor on the server, changes state through
 monitoring.transitions.apply_transition (or writes its own event), in one transaction."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,7 +10,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, Role, User
+from accounts.acting import Acting  # the one identity of every service (re-exported)
+from accounts.models import Organisation, Role
 from accounts.selectors import user_has_role
 from config.errors import Refusal
 from monitoring.clock import database_now
@@ -59,17 +59,6 @@ class TenderInvalid(Refusal, ValueError):
         field, problem = next(iter(problems.items()), (None, ""))
         super().__init__(message=str(problem), field=field)
         self.args = ("; ".join(f"{field}: {problem}" for field, problem in problems.items()),)
-
-
-@dataclass(frozen=True)
-class Acting:
-    """A person acting in a role, from an address: the input of every tender service."""
-
-    user: User
-    client_ip: str | None = None
-
-    def as_actor(self, role: str) -> Actor:
-        return Actor(user=self.user, role=role, client_ip=self.client_ip)
 
 
 def manager_role(acting: Acting, project: Project) -> str:
