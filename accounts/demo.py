@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from django.db import transaction
 
 from accounts.models import Organisation, Role, User
-from accounts.services import organisation_register, role_grant, user_register
+from accounts.services import SERVER, organisation_register, role_grant, user_register
 from accounts.uscc import make_uscc
 from monitoring.services import PLATFORM
 
@@ -74,7 +74,8 @@ def load_demo_identities() -> list[tuple[str, str]]:
         username = f"expert{number:02d}"
         role_grant(user=_person(username, name), role=Role.EXPERT, actor=PLATFORM)
         logins.append((username, f"{Role.EXPERT.label}: {name}"))
-    role_grant(user=_person("supervisor", "监督员 孔明"), role=Role.SUPERVISOR, actor=PLATFORM)
+    role_grant(user=_person("supervisor", "监督员 孔明"), role=Role.SUPERVISOR, actor=SERVER,
+               reason="demo data (manage.py load_demo)")
     logins.append(("supervisor", str(Role.SUPERVISOR.label)))
     operator = _person("operator", "运维 欧阳", is_staff=True)
     if not operator.is_superuser:

@@ -8,6 +8,7 @@ from uuid import UUID
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -33,6 +34,12 @@ from signing.trust import validate_certificate
 
 class IdentityError(ValueError):
     """A request about identities that cannot be carried out; the message says why."""
+
+
+# A management command run on the platform's own host (`manage.py grant_supervisor`): the one
+# way a supervisor is appointed. A supervisor reads the sealed identities of bidders (办法
+# 第21条), so an operator in the admin, or anyone on the web, must not be able to make one.
+SERVER = Actor(role="server")
 
 
 @transaction.atomic
@@ -72,8 +79,20 @@ def user_register(
 
 @transaction.atomic
 def role_grant(
-    *, user: User, role: Role, actor: Actor, organisation: Organisation | None = None
+    *, user: User, role: Role, actor: Actor, organisation: Organisation | None = None,
+    reason: str = "",
 ) -> RoleMembership:
+    """Grant `role` to `user` (for `organisation` where the role is an organisation's) and log
+    it. The supervisor role is granted only on the server, with the appointing document named
+    in `reason`."""
+    if role == Role.SUPERVISOR:
+        if actor.role != SERVER.role:
+            raise PermissionDenied(_(
+                "The supervisor role is granted only on the server, with "
+                "`manage.py grant_supervisor`."
+            ))
+        if not reason.strip():
+            raise IdentityError(_("Name the document that appoints the supervisor."))
     if role in ORGANISATION_ROLES and organisation is None:
         raise IdentityError(f"the role {role.label} is held for an organisation: name one")
     if role not in ORGANISATION_ROLES and organisation is not None:
@@ -90,6 +109,7 @@ def role_grant(
             payload={
                 "role": str(role),
                 "organisation": str(organisation.pk) if organisation else None,
+                **({"reason": reason} if reason else {}),
             },
         )
     return membership

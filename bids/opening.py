@@ -50,7 +50,7 @@ from bids.selectors import opening_sign_in_opens_at
 from bids.services import BidderActing, BidRefused
 from monitoring.alerts import alert_raise
 from monitoring.clock import database_now
-from monitoring.services import PLATFORM, Actor, record_event
+from monitoring.services import PLATFORM, Actor, Sealed, record_event
 from monitoring.transitions import apply_transition
 from signing.envelope.errors import EnvelopeError, WrongKey
 from signing.errors import SigningError
@@ -91,12 +91,26 @@ def refusal_record(refusal: BidRefused, *, actor: Actor, tender_id: object, step
     if getattr(refusal, "recorded", False):
         return
     with transaction.atomic():
-        record_event(
-            actor=actor, action="opening.refused", object_type="trading.tender",
-            object_id=str(tender_id),
-            payload={"service": step, "code": refusal.code, "message": refusal.message},
-        )
+        if actor.role == Role.BIDDER and _before_deadline(tender_id):
+            # A bidder at the hall before the deadline is a bidder of the tender: who, and
+            # which tender, is sealed (办法 第21条); the message names the tender.
+            record_event(
+                actor=actor, action="opening.refused", object_type="trading.tender",
+                object_id="", payload={"service": step, "code": refusal.code},
+                sealed=Sealed(tender_id=str(tender_id), fields={"message": refusal.message}),
+            )
+        else:
+            record_event(
+                actor=actor, action="opening.refused", object_type="trading.tender",
+                object_id=str(tender_id),
+                payload={"service": step, "code": refusal.code, "message": refusal.message},
+            )
     refusal.recorded = True  # type: ignore[attr-defined]
+
+
+def _before_deadline(tender_id: object) -> bool:
+    deadline = Tender.objects.filter(pk=tender_id).values_list("bid_deadline", flat=True).first()
+    return deadline is not None and database_now() < deadline
 
 
 def refusals_logged(service: Service) -> Service:
@@ -215,12 +229,21 @@ def opening_sign_in(*, acting: BidderActing, tender_id: UUID) -> OpeningSignIn:
             certificate_sha256=acting.certificate_sha256, client_ip=acting.client_ip,
             signed_in_at=now,
         )
-        record_event(
-            actor=actor, action="opening.signed_in", object_type="bids.openingsession",
-            object_id=str(session.pk),
-            payload={"tender": str(tender.pk), "bidder_uscc": acting.organisation.uscc,
-                     "certificate_sha256": acting.certificate_sha256},
-        )
+        identity = {"bidder_uscc": acting.organisation.uscc,
+                    "certificate_sha256": acting.certificate_sha256}
+        if now < tender.bid_deadline:
+            # Sign-in opens before the deadline: until then who signs in is sealed and the
+            # event is on the sign-in, not the tender's session (办法 第21条).
+            record_event(
+                actor=actor, action="opening.signed_in", object_type="bids.openingsignin",
+                object_id=str(sign_in.pk),
+                sealed=Sealed(tender_id=str(tender.pk), fields=identity),
+            )
+        else:
+            record_event(
+                actor=actor, action="opening.signed_in", object_type="bids.openingsession",
+                object_id=str(session.pk), payload={"tender": str(tender.pk), **identity},
+            )
     return sign_in
 
 

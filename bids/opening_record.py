@@ -29,9 +29,11 @@ from monitoring.clock import database_now
 from monitoring.transitions import apply_transition
 from signing.canonical import canonical_json
 from signing.cms import signed_document_json
+from trading.law.checks import check_bid_count, required_bids
+from trading.law.regimes import policy_for
+from trading.law.rules import MINIMUM_BIDS
 from trading.models import NoticeKind, Tender
 from trading.notices import notice_publish
-from trading.policy import MINIMUM_BIDS, policy_for
 from trading.services import Acting
 
 RECORD_VERSION = 1
@@ -117,10 +119,12 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
                              "before finalising: %(count)d bid(s) have no ruling.")
                            % {"count": unruled.count()})
         valid = session.decryptions.filter(state=DecryptionState.DECRYPTED).count()
-        # The law's minimum (trading.policy) and the tender's own, whichever is higher.
-        minimum_rule = policy_for(tender.project.regime).rule(MINIMUM_BIDS)
-        minimum = max(tender.minimum_valid_bids, int(minimum_rule.number))
-        outcome = OpeningOutcome.OPENED if valid >= minimum else OpeningOutcome.FAILED
+        # The law's minimum (trading.law.checks) and the tender's own, whichever is higher.
+        regime, own = tender.project.regime, tender.minimum_valid_bids
+        minimum_rule = policy_for(regime).rule(MINIMUM_BIDS)
+        minimum = required_bids(regime, tender_minimum=own)
+        too_few = check_bid_count(regime, valid_bids=valid, tender_minimum=own)
+        outcome = OpeningOutcome.FAILED if too_few else OpeningOutcome.OPENED
         document = canonical_json(_record_document(session, tender, now, valid, minimum, outcome))
         signature = sign_detached(document, credential=platform_credential())
         token = platform_timestamp_authority().timestamp(document)
@@ -132,11 +136,13 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
             payload={"tender": str(tender.pk), "outcome": outcome, "valid_bids": valid,
                      "record_sha256": _sha256(document)},
         )
+        received = dict(session.decryptions.values_list("bid_id", "bid__received_at"))
         notice_publish(
             tender=tender, kind=NoticeKind.OPENING_RECORD,
             title=_("Opening record: %(title)s") % {"title": tender.title},
             body={"bids": [
                 {"id": line["bid"], "name": line["bidder"], "uscc": line["uscc"],
+                 "received_at": received[UUID(line["bid"])].isoformat(),
                  **({"price_fen": line["total_price_fen"]}
                     if line["total_price_fen"] is not None else {}),
                  "status": "valid" if line["decryption"] == DecryptionState.DECRYPTED

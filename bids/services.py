@@ -36,7 +36,7 @@ from bids.models import (
 )
 from config.errors import Refusal
 from monitoring.clock import database_now
-from monitoring.services import PLATFORM, Actor, record_event
+from monitoring.services import PLATFORM, Actor, Sealed, record_event
 from monitoring.transitions import apply_transition
 from signing.canonical import canonical_json
 from signing.cms import sign_detached, verify_json
@@ -211,6 +211,12 @@ def _check_open_for_bids(tender: Tender, now: dt.datetime) -> None:
         )
 
 
+def _sealed(tender_id: Any, bidder: Organisation, **fields: Any) -> Sealed:
+    """Before the deadline nobody may learn who bids on a tender, nor how many (办法 第21条):
+    bidding events keep the tender and the bidder in a sealed identity only supervisors read."""
+    return Sealed(tender_id=str(tender_id), fields={"bidder_uscc": bidder.uscc, **fields})
+
+
 def _clean_fingerprint(value: Any) -> dict[str, Any]:
     if not isinstance(value, dict) or len(canonical_json(value)) > FINGERPRINT_MAX_BYTES:
         return {}
@@ -264,8 +270,8 @@ def bid_upload_open(
         record_event(
             actor=acting.as_actor(), action="bid_upload.opened", object_type="bids.bidupload",
             object_id=str(upload.pk), to_state=UploadState.UPLOADING,
-            payload={"tender": str(tender.pk), "bidder_uscc": acting.organisation.uscc,
-                     "size": size, "part_size": part_size},
+            payload={"size": size, "part_size": part_size},
+            sealed=_sealed(tender.pk, acting.organisation),
         )
     return upload
 
@@ -537,8 +543,9 @@ def _refuse_upload(upload: BidUpload, refusal: BidRefused, *, actor: Actor) -> N
             locked, "abort", actor=actor, action="bid_upload.refused",
             arguments=(database_now(), refusal.code, refusal.message),
             changed_fields=["refusal_code", "refusal_message", "ended_at"],
-            payload={"tender": str(upload.tender_id), "error": refusal.code,
-                     "message": refusal.message},
+            # The message may name the tender: sealed with it.
+            payload={"error": refusal.code},
+            sealed=_sealed(upload.tender_id, upload.bidder, message=refusal.message),
         )
     _discard_stored(upload)
 
@@ -752,17 +759,18 @@ def _record_bid(
         raise BidRefused("upload_not_open",
                          _("Upload %(upload)s was ended.") % {"upload": locked.pk}, status=409)
     actor = acting.as_actor()
+    sealed = _sealed(tender.pk, acting.organisation)
     for previous in Bid.objects.filter(
         tender=tender, bidder=acting.organisation, state=BidState.SUBMITTED
     ):
         apply_transition(
             previous, "supersede", actor=actor, action="bid.superseded",
-            payload={"tender": str(tender.pk), "by_upload": str(locked.pk)},
+            payload={"by_upload": str(locked.pk)}, sealed=sealed,
         )
     locked = apply_transition(
         locked, "complete", actor=actor, action="bid_upload.completed",
         arguments=(received_at,), changed_fields=["ended_at"],
-        payload={"tender": str(tender.pk), "size": size},
+        payload={"size": size}, sealed=sealed,
     )
     # Both under the tender's row lock, so two finalises cannot take the same number.
     sequence = (tender.bids.aggregate(last=Max("sequence"))["last"] or 0) + 1
@@ -795,7 +803,9 @@ def _record_bid(
     record_event(
         actor=actor, action="bid.submitted", object_type="bids.bid", object_id=str(bid.pk),
         to_state=BidState.SUBMITTED,
-        payload={**document, "receipt": str(receipt.pk)},
+        payload={key: value for key, value in document.items()
+                 if key not in ("tender", "bidder_uscc")} | {"receipt": str(receipt.pk)},
+        sealed=sealed,
     )
     return Finalised(bid, receipt, created=True)
 
@@ -871,7 +881,8 @@ def bid_withdraw(
             locked, "withdraw", actor=acting.as_actor(), action="bid.withdrawn",
             arguments=(withdrawn_at, request, signature),
             changed_fields=["withdrawn_at", "withdrawal_request", "withdrawal_signature"],
-            payload={"tender": str(tender.pk), "request": request},
+            # The signed request names the tender: sealed with it.
+            sealed=_sealed(tender.pk, acting.organisation, request=request),
         )
         document = {
             "receipt_version": RECEIPT_VERSION,
@@ -907,7 +918,8 @@ def bid_upload_expire_stale(*, older_than: dt.timedelta | None = None) -> int:
                 arguments=(database_now(), "upload_expired",
                            _("Not finalised within %(age)s.") % {"age": age}),
                 changed_fields=["refusal_code", "refusal_message", "ended_at"],
-                payload={"tender": str(upload.tender_id), "created_at": _utc(upload.created_at)},
+                payload={"created_at": _utc(upload.created_at)},
+                sealed=_sealed(upload.tender_id, upload.bidder),
             )
         _discard_stored(upload)
         ended += 1

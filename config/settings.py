@@ -59,6 +59,7 @@ INSTALLED_APPS = [
     "trading",
     "bids",
     "evaluation",
+    "supervision",
 ]
 
 MIDDLEWARE = [

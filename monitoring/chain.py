@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from monitoring.locks import locked_singleton
-from monitoring.models import GENESIS_DIGEST, Event, EventChainHead
+from monitoring.models import GENESIS_DIGEST, Event, EventChainHead, SealedIdentity
 from signing.canonical import canonical_digest, canonical_json
 
 CHAINED_FIELDS = (
@@ -27,7 +27,8 @@ CHAINED_FIELDS = (
 )
 
 
-def _chained_value(value: Any) -> Any:
+def chained_value(value: Any) -> Any:
+    """A field's value as the chain hashes it (the archive lists events the same way)."""
     if isinstance(value, datetime):
         return value.isoformat(timespec="microseconds")
     if value is None or isinstance(value, int | str):
@@ -37,8 +38,30 @@ def _chained_value(value: Any) -> Any:
 
 def event_digest(event: Event) -> str:
     """SHA-256 over the canonical JSON of the event's chained fields."""
-    fields = {name: _chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
+    fields = {name: chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
     return hashlib.sha256(canonical_json(fields)).hexdigest()
+
+
+# The payload key under which a sealed event carries its sealed identity's digest.
+SEALED_IDENTITY_DIGEST = "sealed_identity_sha256"
+
+
+def sealed_identity_content(identity: SealedIdentity) -> dict[str, Any]:
+    """The sealed row as the JSON its digest is taken over."""
+    return {
+        "actor_id": None if identity.actor_id is None else str(identity.actor_id),
+        "actor_label": identity.actor_label,
+        "client_ip": chained_value(identity.client_ip),
+        "fields": identity.fields,
+        "salt": identity.salt,
+        "tender_id": identity.tender_id,
+    }
+
+
+def sealed_identity_digest(identity: SealedIdentity) -> str:
+    """SHA-256 over the canonical JSON of the sealed row, salt included: without the salt the
+    digest of "bidder X on tender T" could be found by trying the few possible bidders."""
+    return canonical_digest(sealed_identity_content(identity))
 
 
 def locked_head() -> EventChainHead:
@@ -61,7 +84,26 @@ class BrokenLink:
 
 
 def _events_in_order() -> Iterator[Event]:
-    return Event.objects.order_by("sequence").iterator(chunk_size=2000)
+    return (
+        Event.objects.select_related("sealed_identity").order_by("sequence")
+        .iterator(chunk_size=2000)
+    )
+
+
+def _sealed_identity_problem(event: Event) -> tuple[str, str, str] | None:
+    """Whether the event's sealed identity is there and matches the digest the event holds."""
+    named = event.payload.get(SEALED_IDENTITY_DIGEST) if isinstance(event.payload, dict) else None
+    identity = getattr(event, "sealed_identity", None)
+    if named is None and identity is None:
+        return None
+    if identity is None:
+        return "sealed identity missing", named, "none"
+    found = sealed_identity_digest(identity)
+    if named is None:
+        return "sealed identity not named by its event", found, "none"
+    if found != named:
+        return "sealed identity does not match its digest", named, found
+    return None
 
 
 def find_broken_link() -> tuple[int, BrokenLink | None]:
@@ -85,6 +127,9 @@ def find_broken_link() -> tuple[int, BrokenLink | None]:
                 event.pk, event.sequence, "payload does not match its digest",
                 canonical_digest(event.payload), event.payload_digest,
             )
+        sealed_problem = _sealed_identity_problem(event)
+        if sealed_problem is not None:
+            return checked, BrokenLink(event.pk, event.sequence, *sealed_problem)
         recomputed = event_digest(event)
         if recomputed != event.digest:
             return checked, BrokenLink(

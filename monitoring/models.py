@@ -76,6 +76,56 @@ class Event(models.Model):
         raise AppendOnlyError("events cannot be deleted")
 
 
+class SealedIdentityQuerySet(EventQuerySet):
+    """Sealed identities are appended with their event and never changed nor deleted."""
+
+
+class SealedIdentity(models.Model):
+    """Who acted, from where, on which tender: what a sealed event must not show (办法 第21条).
+
+    Before the deadline nobody may learn who obtained the tender documents or bid, nor how many
+    did. An event about obtaining documents or bidding is therefore written with no actor, no
+    address and no tender; this row holds them, and the event's payload holds this row's digest
+    (salted, so it cannot be recomputed from the few organisations that could have acted).
+    Only supervisors read it, through a use case that logs each read; the admin never shows it.
+    """
+
+    event = models.OneToOneField(
+        Event, on_delete=models.PROTECT, related_name="sealed_identity", verbose_name=_("event")
+    )
+    tender_id = models.CharField(_("tender"), max_length=64, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    actor_label = models.CharField(_("actor label"), max_length=150, blank=True)
+    client_ip = models.GenericIPAddressField(_("client IP"), null=True, blank=True)
+    # The payload's identifying part: organisation, USCC, certificate, upload address …
+    fields = models.JSONField(_("identifying fields"), default=dict, blank=True)
+    salt = models.CharField(_("salt"), max_length=64)
+
+    objects = SealedIdentityQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("sealed identity")
+        verbose_name_plural = _("sealed identities")
+
+    def __str__(self) -> str:
+        return f"sealed identity of event {self.event_id}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("sealed identities cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("sealed identities cannot be deleted")
+
+
 class EventChainHead(models.Model):
     """The single row that serialises appends and remembers the chain's last link.
 

@@ -1,7 +1,8 @@
 from django.conf import settings
+from django.db.models import QuerySet
 
 from monitoring.clock import database_now
-from monitoring.models import ChronographTick
+from monitoring.models import ChronographTick, SealedIdentity
 
 
 def chronograph_status() -> dict:
@@ -16,3 +17,15 @@ def chronograph_status() -> dict:
         "ticks": tick.ticks,
         "state": "late" if age > late_after else "on_time",
     }
+
+
+def sealed_identities_of(*, tender_id: str) -> QuerySet[SealedIdentity]:
+    """Every sealed identity of a tender's events, in chain order, with its event.
+
+    Unchecked: callers are the use cases that check the reader is a supervisor and log the read
+    (`trading.supervision.sealed_identities_read`) and the archive, made after the award."""
+    return (
+        SealedIdentity.objects.filter(tender_id=str(tender_id))
+        .select_related("event", "actor")
+        .order_by("event__sequence")
+    )

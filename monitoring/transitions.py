@@ -13,7 +13,7 @@ from django.db import models, transaction
 from django_fsm import can_proceed, has_transition_perm
 
 from config.errors import Refusal
-from monitoring.services import Actor, record_event
+from monitoring.services import Actor, Sealed, record_event
 
 Instance = TypeVar("Instance", bound=models.Model)
 
@@ -39,10 +39,12 @@ def apply_transition(
     arguments: Iterable[Any] = (),
     changed_fields: Iterable[str] = (),
     on_commit: Callable[[], None] | None = None,
+    sealed: Sealed | None = None,
 ) -> Instance:
     """Apply `transition` to the locked row behind `instance` and log it; return the fresh row.
 
     Must run inside the caller's transaction, so that the change and its event commit together.
+    `sealed` seals the event's identity (see `record_event`).
     """
     model = type(instance)
     locked = model.objects.select_for_update().get(pk=instance.pk)
@@ -65,6 +67,7 @@ def apply_transition(
         from_state=str(from_state),
         to_state=str(getattr(locked, state_field)),
         payload=payload or {},
+        sealed=sealed,
     )
     if on_commit is not None:
         transaction.on_commit(on_commit)

@@ -31,7 +31,12 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
-from monitoring.chain import CHAINED_FIELDS, _chained_value
+from monitoring.chain import (
+    CHAINED_FIELDS,
+    SEALED_IDENTITY_DIGEST,
+    chained_value,
+    sealed_identity_content,
+)
 from monitoring.clock import database_now
 from monitoring.models import Event
 from monitoring.transitions import TransitionRefused, apply_transition
@@ -137,8 +142,8 @@ def _tender_record(tender: Tender) -> dict[str, Any]:
 
 
 def tender_events(tender: Tender):
-    """The tender's slice of the event log: events on the tender or on its objects, or whose
-    payload names it."""
+    """The tender's slice of the event log: events on the tender or on its objects, whose
+    payload names it, or whose sealed identity does (bidding events, 办法 第21条)."""
     related_ids = [str(tender.pk)]
     for model in (AwardLetter, CandidateObjection, DocumentObjection):
         related_ids += [str(pk) for pk in model.objects.filter(tender=tender)
@@ -147,13 +152,19 @@ def tender_events(tender: Tender):
     related_ids += [str(pk) for pk in tender.documents.values_list("pk", flat=True)]
     return Event.objects.filter(
         Q(object_id__in=related_ids) | Q(payload__tender=str(tender.pk))
-    ).order_by("sequence")
+        | Q(sealed_identity__tender_id=str(tender.pk))
+    ).select_related("sealed_identity").order_by("sequence")
 
 
 def _event_line(event: Event) -> bytes:
-    line = {name: _chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
+    line = {name: chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
     line["payload"] = event.payload
     line["digest"] = event.digest
+    # The archive is made after the award: who bid is public by then, and the sealed row,
+    # salt included, lets a reader check it against the digest in the payload.
+    identity = getattr(event, "sealed_identity", None)
+    if identity is not None:
+        line["sealed_identity"] = sealed_identity_content(identity)
     return canonical_json(line) + b"\n"
 
 
@@ -372,6 +383,12 @@ def _verify(archive: zipfile.ZipFile, trust: TrustStore, report: ArchiveReport) 
                 return _fail(report, "events.jsonl", f"line {number}: payload digest")
             if hashlib.sha256(canonical_json(fields)).hexdigest() != event["digest"]:
                 return _fail(report, "events.jsonl", f"line {number}: event digest")
+            sealed = event.get("sealed_identity")
+            named = event["payload"].get(SEALED_IDENTITY_DIGEST)
+            if (sealed is None) != (named is None) or (
+                sealed is not None and canonical_digest(sealed) != named
+            ):
+                return _fail(report, "events.jsonl", f"line {number}: sealed identity digest")
     report.checks.append("event digests")
     report.ok = True
     return report

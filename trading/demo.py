@@ -28,6 +28,7 @@ def demo_tender_ensure() -> Tender:
     tender = tender_create_draft(acting=acting, project=project, terms={
         "title": "示范市第一中学教学楼新建工程施工", "category": "works", "method": "open",
         "ceiling_price_fen": 36_800_000_00, "bid_security_fen": 50_000_00,
+        "estimated_price_fen": 38_000_000_00,
         "evaluation_method": "comprehensive_scoring",
         "scoring_scheme": {
             "criteria": [

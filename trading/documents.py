@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Role, RoleMembership
 from accounts.selectors import user_has_role
 from monitoring.clock import database_now
-from monitoring.services import record_event
+from monitoring.services import Sealed, record_event
 from signing.canonical import canonical_json
 from signing.cms import verify_detached
 from signing.conf import platform_trust_store
@@ -114,14 +114,18 @@ def document_obtain(*, acting: Acting, document_id: UUID) -> TenderDocument:
     if not offered:
         raise PermissionDenied(_("the tender documents are not offered now"))
     with transaction.atomic():
-        DocumentDownload.objects.create(
+        download = DocumentDownload.objects.create(
             tender=tender, document=document, organisation=membership.organisation,
             user=acting.user, downloaded_at=now, client_ip=acting.client_ip,
         )
+        # Who obtained the documents, and how many did, is secret until the deadline (办法 第21条):
+        # the event is on the download, and the tender, document and bidder are sealed.
         record_event(
             actor=acting.as_actor(Role.BIDDER), action="document.obtained",
-            object_type="trading.tender", object_id=str(tender.pk),
-            payload={"document": str(document.pk), "organisation": membership.organisation.uscc},
+            object_type="trading.documentdownload", object_id=str(download.pk),
+            sealed=Sealed(tender_id=str(tender.pk), fields={
+                "document": str(document.pk), "organisation": membership.organisation.uscc,
+            }),
         )
     return document
 

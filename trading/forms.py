@@ -13,6 +13,10 @@ class DraftForm(forms.Form):
     method = forms.ChoiceField(label=_("Method"), choices=Method.choices)
     ceiling_price_fen = forms.IntegerField(label=_("Ceiling price (fen)"))
     bid_security_fen = forms.IntegerField(label=_("Bid security (fen)"), initial=0)
+    estimated_price_fen = forms.IntegerField(
+        label=_("Estimated price (估算价) or budget (预算金额), fen"), required=False,
+        help_text=_("required to publish; the bid security's ceiling is a share of it"),
+    )
     evaluation_method = forms.ChoiceField(
         label=_("Evaluation method"), choices=EvaluationMethod.choices,
         initial=EvaluationMethod.LOWEST_EVALUATED_PRICE,
@@ -32,8 +36,14 @@ class AmendForm(forms.Form):
     reason = forms.CharField(label=_("Reason"), max_length=500)
 
 
-class ReasonForm(forms.Form):
-    reason = forms.CharField(label=_("Reason"), max_length=500, required=False)
+class CancelForm(forms.Form):
+    """Terminating a tender asks why, and for an explicit confirmation: it cannot be undone."""
+
+    reason = forms.CharField(label=_("Reason for the termination"), max_length=500)
+    confirm = forms.BooleanField(
+        label=_("I confirm that this tender is terminated; this cannot be undone"),
+        error_messages={"required": _("tick the box to confirm the termination")},
+    )
 
 
 class TextForm(forms.Form):

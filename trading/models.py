@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organisation
-from trading.policy import Regime
+from trading.law.rules import Regime
 
 
 class Category(models.TextChoices):
@@ -54,6 +54,11 @@ class Project(models.Model):
         return f"{self.code} {self.name}"
 
 
+def _yuan(fen: int) -> str:
+    yuan, cents = divmod(fen, 100)
+    return f"{yuan:,}.{cents:02d}"
+
+
 class TenderState(models.TextChoices):
     DRAFT = "draft", _("Draft")
     PUBLISHED = "published", _("Published")
@@ -75,7 +80,24 @@ SUSPENDABLE = [
     TenderState.PUBLISHED, TenderState.BIDDING_CLOSED, TenderState.OPENING, TenderState.OPENED,
     TenderState.EVALUATING, TenderState.PUBLICIZING, TenderState.AWARDED,
 ]
-CANCELLABLE = [TenderState.DRAFT, *SUSPENDABLE, TenderState.SUSPENDED]
+# The tenderee may terminate (终止招标, 招标投标法实施条例 第三十一条) until it chooses the winner:
+# once the award notice is issued the result binds both sides (招标投标法 第四十五条), so an
+# awarded, contracted, failed, archived or cancelled tender cannot be cancelled, nor a tender
+# suspended from one of those states.
+CANCELLABLE_ACTIVE = [
+    TenderState.PUBLISHED, TenderState.BIDDING_CLOSED, TenderState.OPENING, TenderState.OPENED,
+    TenderState.EVALUATING, TenderState.PUBLICIZING,
+]
+CANCELLABLE = [TenderState.DRAFT, *CANCELLABLE_ACTIVE, TenderState.SUSPENDED]
+
+
+def suspended_before_award(tender: "Tender") -> bool:
+    """A condition of `cancel`: a suspended tender may be cancelled only if it was suspended in
+    a state that may be (a supervisor may suspend an awarded one)."""
+    return (
+        tender.state != TenderState.SUSPENDED
+        or tender.state_before_suspension in CANCELLABLE_ACTIVE
+    )
 
 
 class Tender(ConcurrentTransitionMixin, models.Model):
@@ -89,6 +111,11 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     method = models.CharField(_("method"), max_length=20, choices=Method.choices)
     ceiling_price_fen = models.BigIntegerField(_("ceiling price (fen)"))
     bid_security_fen = models.BigIntegerField(_("bid security (fen)"), default=0)
+    # 估算价 (works) or 预算金额 (government procurement): the base of the bid security's ceiling
+    # (招标投标法实施条例 第二十六条, 政府采购法实施条例 第三十三条); required to publish.
+    estimated_price_fen = models.BigIntegerField(
+        _("estimated price or budget (fen)"), null=True, blank=True
+    )
 
     # Schedule (aware datetimes; the bid deadline is also the opening time, 法 第34条).
     documents_from = models.DateTimeField(_("documents available from"), null=True, blank=True)
@@ -136,6 +163,11 @@ class Tender(ConcurrentTransitionMixin, models.Model):
             models.CheckConstraint(
                 condition=models.Q(bid_security_fen__gte=0), name="tender_bid_security_positive"
             ),
+            models.CheckConstraint(
+                condition=models.Q(estimated_price_fen__isnull=True)
+                | models.Q(estimated_price_fen__gt=0),
+                name="tender_estimated_price_positive",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -144,8 +176,15 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     @property
     def ceiling_price_yuan(self) -> str:
         """The ceiling price in yuan with two decimals, from integer fen (no float rounding)."""
-        yuan, fen = divmod(self.ceiling_price_fen, 100)
-        return f"{yuan:,}.{fen:02d}"
+        return _yuan(self.ceiling_price_fen)
+
+    @property
+    def estimated_price_yuan(self) -> str:
+        return "" if self.estimated_price_fen is None else _yuan(self.estimated_price_fen)
+
+    @property
+    def bid_security_yuan(self) -> str:
+        return _yuan(self.bid_security_fen)
 
     # Transitions change memory only; monitoring.transitions.apply_transition locks, checks,
     # saves and logs them.
@@ -197,7 +236,10 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     def archive(self) -> None:
         pass
 
-    @transition(field=state, source=CANCELLABLE, target=TenderState.CANCELLED)
+    @transition(
+        field=state, source=CANCELLABLE, target=TenderState.CANCELLED,
+        conditions=[suspended_before_award],
+    )
     def cancel(self) -> None:
         self.state_before_suspension = ""
 

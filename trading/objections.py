@@ -12,8 +12,10 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Role, RoleMembership
 from monitoring.clock import database_now
-from monitoring.services import Actor, record_event
+from monitoring.services import Actor, Sealed, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
+from trading.law.periods import objection_answer_due, objection_to_documents_allowed
+from trading.law.rules import Regime
 from trading.models import (
     DocumentDownload,
     DocumentObjection,
@@ -21,7 +23,6 @@ from trading.models import (
     Tender,
     TenderState,
 )
-from trading.policy import Regime, objection_answer_due, objection_to_documents_allowed
 from trading.services import Acting, TenderInvalid, manager_role
 
 # While an objection waits for its answer the tender is suspended on the platform's authority.
@@ -33,7 +34,10 @@ def objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> DocumentOb
     tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
         pk=tender_id
     )
-    membership = RoleMembership.objects.filter(user=acting.user, role=Role.BIDDER).first()
+    membership = (
+        RoleMembership.objects.filter(user=acting.user, role=Role.BIDDER)
+        .select_related("organisation").first()
+    )
     if membership is None:
         raise PermissionDenied(_("only a bidder objects to tender documents"))
     first_download = (
@@ -60,11 +64,16 @@ def objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> DocumentOb
         text=text, raised_at=now,
         answer_due=objection_answer_due(tender.project.regime, raised_at=now),
     )
+    # Only bidders that obtained the documents object: who objected is sealed until the deadline
+    # like who obtained them (办法 第21条).
     record_event(
         actor=acting.as_actor(Role.BIDDER), action="objection.raised",
         object_type="trading.documentobjection", object_id=str(objection.pk),
         to_state=ObjectionState.RAISED,
-        payload={"tender": str(tender.pk), "answer_due": objection.answer_due.isoformat()},
+        payload={"answer_due": objection.answer_due.isoformat()},
+        sealed=Sealed(
+            tender_id=str(tender.pk), fields={"organisation": membership.organisation.uscc}
+        ),
     )
     # 条例 第二十二条: the tenderee suspends the procedure until it has answered (works only;
     # in government procurement a challenge does not suspend it).

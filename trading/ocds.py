@@ -78,6 +78,9 @@ AWARD_CRITERIA = {
 }
 
 
+BUDGET_DESCRIPTIONS = {"works": "估算价", "government_procurement": "预算金额"}
+
+
 class ReleaseInvalid(ValueError):
     """The notice body cannot be expressed as a release; names the field."""
 
@@ -166,19 +169,36 @@ def _tender_block(tender: Tender, kind: str, body: dict[str, Any], date: str) ->
     description = body.get("text") or body.get("reason")
     if description:
         block["description"] = str(description)
-    # 投标截止时间 = tenderPeriod.endDate; bids are accepted from publication on.
+    # Every date is one of the tender's own fields (docs/notices.md lists them). 投标截止时间 =
+    # tenderPeriod.endDate; bids are accepted from publication on. Questions are about the
+    # documents, so they can be asked from their first issue to the clarification cut-off.
     tender_period = {
         "startDate": ocds_datetime(tender.published_at),
         "endDate": ocds_datetime(tender.bid_deadline),
     }
     enquiry_period = {
-        "startDate": ocds_datetime(tender.published_at),
+        "startDate": ocds_datetime(tender.documents_from),
         "endDate": ocds_datetime(tender.clarification_cutoff),
     }
     for name, period in (("tenderPeriod", tender_period), ("enquiryPeriod", enquiry_period)):
         period = {key: value for key, value in period.items() if value is not None}
         if period:
             block[name] = period
+    if tender.documents_from is not None:
+        # OCDS 1.1 has no availability period: the first issue is the documents' datePublished,
+        # the sale period (招标文件发售期) is said in words with the same two instants.
+        documents: dict[str, Any] = {
+            "id": f"{tender.pk}-tender-documents",
+            "documentType": "biddingDocuments",
+            "title": "招标文件",
+            "datePublished": ocds_datetime(tender.documents_from),
+        }
+        if tender.documents_until is not None:
+            documents["description"] = (
+                f"发售期 {ocds_datetime(tender.documents_from)} 至 "
+                f"{ocds_datetime(tender.documents_until)}"
+            )
+        block["documents"] = [documents]
     if kind == NoticeKind.AMENDMENT:
         amendment: dict[str, Any] = {"id": f"{tender.pk}-amendment-{date}", "date": date}
         if body.get("reason"):
@@ -189,17 +209,20 @@ def _tender_block(tender: Tender, kind: str, body: dict[str, Any], date: str) ->
     return block
 
 
-def _bids_block(tender: Tender, body: dict[str, Any], date: str, parties: _Parties) -> dict:
+def _bids_block(tender: Tender, body: dict[str, Any], parties: _Parties) -> dict:
     """The opening record (开标记录, 唱标) as the OCDS bid extension's `bids.details`."""
     details = []
     for index, bid in enumerate(body.get("bids", []), start=1):
         name, uscc = _organisation(bid, f"bids[{index - 1}]")
         detail: dict[str, Any] = {
             "id": str(bid.get("id") or f"{tender.pk}-bid-{index}"),
-            "date": date,
             "status": str(bid.get("status", "valid")),
             "tenderers": [parties.add(name, uscc, ["tenderer"])],
         }
+        # bids.details[].date is when the bid was received, not when the record was published.
+        received = _parse(bid.get("received_at"), f"bids[{index - 1}].received_at")
+        if received is not None:
+            detail["date"] = ocds_datetime(received)
         if "price_fen" in bid:
             detail["value"] = ocds_value(bid["price_fen"])
         details.append(detail)
@@ -210,9 +233,10 @@ def _bids_block(tender: Tender, body: dict[str, Any], date: str, parties: _Parti
 
 
 def _candidate_awards(
-    tender: Tender, body: dict[str, Any], date: str, parties: _Parties
+    tender: Tender, body: dict[str, Any], parties: _Parties
 ) -> list[dict[str, Any]]:
-    """中标候选人公示: one pending award per candidate, in rank order."""
+    """中标候选人公示: one pending award per candidate, in rank order; no `date`, as no award
+    decision is made yet (OCDS award.date is the decision's)."""
     candidates = body.get("candidates")
     if not isinstance(candidates, list) or not candidates:
         raise ReleaseInvalid("candidates", "a candidate publicity needs at least one candidate")
@@ -224,7 +248,6 @@ def _candidate_awards(
             "id": f"{tender.pk}-candidate-{rank}",
             "title": f"第{rank}中标候选人",
             "status": "pending",
-            "date": date,
             "suppliers": [parties.add(name, uscc, ["tenderer", "supplier"])],
         }
         if "price_fen" in candidate:
@@ -300,7 +323,7 @@ def release_build(
     `body` carries what the notice adds to the tender's own fields:
     - every kind: `text` (the notice's content) or `reason` → tender.description;
     - amendment: `reason` → amendments[0].rationale, `changes` → amendments[0].description;
-    - opening_record: `bids` [{name, uscc, price_fen, status?, id?}] → bids.details;
+    - opening_record: `bids` [{name, uscc, price_fen, status?, id?, received_at?}] → bids.details;
     - candidate_publicity: `candidates` [{rank, name, uscc, price_fen}] → pending awards;
     - award_announcement: `awarded` {name, uscc, price_fen, decided_at?} → active award,
       `contract` {value_fen, signed_at?, id?, title?} → contracts[0].
@@ -330,10 +353,17 @@ def release_build(
         "buyer": buyer,
         "tender": tender_block,
     }
+    if tender.estimated_price_fen is not None:
+        # 估算价 / 预算金额: what the buyer set aside, OCDS's planning.budget.amount.
+        release["planning"] = {"budget": {
+            "id": f"{tender.pk}-budget",
+            "description": BUDGET_DESCRIPTIONS.get(project.regime, "估算价"),
+            "amount": ocds_value(tender.estimated_price_fen),
+        }}
     if kind == NoticeKind.OPENING_RECORD:
-        release["bids"] = _bids_block(tender, body, released, parties)
+        release["bids"] = _bids_block(tender, body, parties)
     elif kind == NoticeKind.CANDIDATE_PUBLICITY:
-        release["awards"] = _candidate_awards(tender, body, released, parties)
+        release["awards"] = _candidate_awards(tender, body, parties)
     elif kind == NoticeKind.AWARD_ANNOUNCEMENT:
         awards, contracts = _award_and_contract(tender, body, released, parties)
         release["awards"] = awards

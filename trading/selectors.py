@@ -1,12 +1,32 @@
 """Queries of the trading app; each page costs a fixed number of queries."""
 
+from dataclasses import dataclass
+from datetime import datetime
+from uuid import UUID
+
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, RoleMembership, User
-from trading.models import Project, Tender, TenderState
+from monitoring.clock import database_now
+from trading.law.periods import RefundDue, bid_security_refund_due
+from trading.models import (
+    Award,
+    Contract,
+    DocumentObjection,
+    ObjectionState,
+    Project,
+    Tender,
+    TenderState,
+)
 
 # What the public sees: everything from publication on (DESIGN §3), never drafts.
 PUBLIC_STATES = [state for state in TenderState.values if state != TenderState.DRAFT]
+
+
+def _public(tenders: QuerySet[Tender]) -> QuerySet[Tender]:
+    """Tenders that were published: a draft cancelled (or archived) without ever being published
+    is in a state the public sees, but was never public and never becomes so."""
+    return tenders.filter(state__in=PUBLIC_STATES, published_at__isnull=False)
 
 
 def user_manages_project(*, user: User, project: Project) -> bool:
@@ -28,7 +48,7 @@ def tender_list_public(
     state: str = "",
 ) -> QuerySet[Tender]:
     tenders = (
-        Tender.objects.filter(state__in=PUBLIC_STATES)
+        _public(Tender.objects.all())
         .select_related("project", "project__tenderee", "project__agent")
         .order_by("-published_at", "id")
     )
@@ -45,7 +65,7 @@ def tender_list_public(
 
 def tender_get_public(*, tender_id: object) -> Tender | None:
     return (
-        Tender.objects.filter(pk=tender_id, state__in=PUBLIC_STATES)
+        _public(Tender.objects.filter(pk=tender_id))
         .select_related("project", "project__tenderee", "project__agent")
         .first()
     )
@@ -96,3 +116,121 @@ def notifications_for(*, user: User) -> QuerySet:
         .select_related("notice", "notice__tender")
         .order_by("-created_at")
     )
+
+
+def tender_bid_security_refunds(*, tender: Tender) -> list[RefundDue]:
+    """When the tender's bid security is due back to the winner and to the other bidders
+    (trading.law.periods.bid_security_refund_due), each None until the award notice or the contract
+    it counts from; empty when the tender asks no security. The supervisors' console reads
+    these (issue #16)."""
+    if tender.bid_security_fen == 0:
+        return []
+    award = Award.objects.filter(tender=tender).only("award_notice_at").first()
+    contract = Contract.objects.filter(tender=tender).only("signed_at").first()
+    return bid_security_refund_due(
+        tender.project.regime,
+        award_notice_at=award.award_notice_at if award else None,
+        contract_signed_at=contract.signed_at if contract else None,
+    )
+
+
+@dataclass(frozen=True)
+class ObjectionSeen:
+    """An objection to the tender documents as one reader may see it: `organisation` is None
+    while its author is secret to that reader."""
+
+    id: UUID
+    tender_id: UUID
+    text: str
+    state: str
+    raised_at: datetime
+    answer_due: datetime
+    answer: str
+    answered_at: datetime | None
+    organisation: str | None
+
+
+@dataclass(frozen=True)
+class _Reader:
+    """What decides whether a user may learn who objected: read once per page."""
+
+    supervisor: bool
+    bidder_of: frozenset
+    now: datetime
+
+    @classmethod
+    def of(cls, user: User) -> "_Reader":
+        memberships = list(RoleMembership.objects.filter(
+            user=user, role__in=(Role.SUPERVISOR, Role.BIDDER)
+        ).values_list("role", "organisation_id"))
+        return cls(
+            supervisor=any(role == Role.SUPERVISOR for role, _ in memberships),
+            bidder_of=frozenset(org for role, org in memberships if role == Role.BIDDER),
+            now=database_now(),
+        )
+
+    def knows_author(self, objection: DocumentObjection) -> bool:
+        """Only bidders that obtained the documents object, so naming the author before the
+        deadline would tell the tenderee who obtained them (办法 第二十一条): the author is
+        shown to its own organisation and to supervisors, to anyone else from the deadline."""
+        deadline = objection.tender.bid_deadline
+        return (
+            (deadline is not None and self.now >= deadline)
+            or self.supervisor or objection.organisation_id in self.bidder_of
+        )
+
+    def see(self, objection: DocumentObjection) -> ObjectionSeen:
+        return ObjectionSeen(
+            id=objection.pk, tender_id=objection.tender_id, text=objection.text,
+            state=objection.state, raised_at=objection.raised_at,
+            answer_due=objection.answer_due, answer=objection.answer,
+            answered_at=objection.answered_at,
+            organisation=objection.organisation.name if self.knows_author(objection) else None,
+        )
+
+
+def objection_seen(*, user: User, objection: DocumentObjection) -> ObjectionSeen:
+    """One objection to the tender documents as `user` may see it."""
+    return _Reader.of(user).see(objection)
+
+
+def open_objections_seen(*, user: User, tenders: list[Tender]) -> dict[UUID, list[ObjectionSeen]]:
+    """The unanswered objections of each tender, as `user` may see them (three queries)."""
+    reader = _Reader.of(user)
+    seen: dict[UUID, list[ObjectionSeen]] = {tender.pk: [] for tender in tenders}
+    for objection in DocumentObjection.objects.filter(
+        tender__in=tenders, state=ObjectionState.RAISED
+    ).select_related("organisation", "tender"):
+        seen[objection.tender_id].append(reader.see(objection))
+    return seen
+
+
+# The lifecycle steps the workspace offers a button for (the others have forms of their own or
+# are the platform's: closing, opening).
+WORKSPACE_ACTIONS = ("publish", "cancel")
+
+
+@dataclass(frozen=True)
+class WorkspaceTender:
+    """One row of the tenderee's or agent's workspace."""
+
+    tender: Tender
+    actions: list[str]  # of WORKSPACE_ACTIONS, those the tender's state allows now
+    objections: list[ObjectionSeen]  # unanswered, as this reader may see them
+
+
+def workspace_tenders(*, user: User) -> list[WorkspaceTender]:
+    """The tenders the user manages, newest first, each with its actions and open objections.
+    Who objected stays secret until the deadline (办法 第二十一条): `open_objections_seen`
+    decides."""
+    tenders = list(tenders_managed_by(user=user))
+    objections = open_objections_seen(user=user, tenders=tenders)
+    return [
+        WorkspaceTender(
+            tender=tender,
+            actions=[transition.name for transition in tender.get_available_state_transitions()
+                     if transition.name in WORKSPACE_ACTIONS],
+            objections=objections[tender.pk],
+        )
+        for tender in tenders
+    ]

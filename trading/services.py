@@ -1,7 +1,6 @@
 """Use cases of tenders. Each checks its actor on the server, changes state through
 monitoring.transitions.apply_transition (or writes its own event), in one transaction."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,13 +10,18 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, Role, User
+from accounts.acting import Acting  # the one identity of every service (re-exported)
+from accounts.models import Organisation, Role
 from accounts.selectors import user_has_role
 from config.errors import Refusal
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
 from trading.escrow import EscrowUnavailable, escrow_create
+from trading.law.periods import deadline_after_amendment
+from trading.law.rules import Regime
+from trading.law.schedule import check_schedule
+from trading.law.tender_terms import check_terms
 from trading.models import (
     BidderNotification,
     DocumentDownload,
@@ -27,8 +31,6 @@ from trading.models import (
     TenderState,
 )
 from trading.notices import notice_publish
-from trading.policy import Regime, check_schedule, deadline_after_amendment
-from trading.rules import check_terms
 from trading.selectors import (
     tenders_due_for_closing,
     tenders_due_for_opening,
@@ -37,7 +39,8 @@ from trading.selectors import (
 
 # Fields a tenderee fills in a draft; everything else is set by the lifecycle.
 DRAFT_FIELDS = (
-    "title", "category", "method", "ceiling_price_fen", "bid_security_fen", "documents_from",
+    "title", "category", "method", "ceiling_price_fen", "bid_security_fen",
+    "estimated_price_fen", "documents_from",
     "documents_until", "clarification_cutoff", "bid_deadline", "decryption_window_minutes",
     "sign_in_opens_minutes_before", "evaluation_method", "scoring_scheme",
     "qualification_requirements", "required_files", "minimum_valid_bids", "opening_committee",
@@ -56,17 +59,6 @@ class TenderInvalid(Refusal, ValueError):
         field, problem = next(iter(problems.items()), (None, ""))
         super().__init__(message=str(problem), field=field)
         self.args = ("; ".join(f"{field}: {problem}" for field, problem in problems.items()),)
-
-
-@dataclass(frozen=True)
-class Acting:
-    """A person acting in a role, from an address: the input of every tender service."""
-
-    user: User
-    client_ip: str | None = None
-
-    def as_actor(self, role: str) -> Actor:
-        return Actor(user=self.user, role=role, client_ip=self.client_ip)
 
 
 def manager_role(acting: Acting, project: Project) -> str:
@@ -145,6 +137,17 @@ def _schedule_problems(tender: Tender, published_at: datetime) -> dict[str, str]
     return {violation.field: violation.message for violation in violations}
 
 
+def _schedule_change(tender: Tender, *, bid_deadline: datetime) -> None:
+    """Move the deadline of a published tender, checking every schedule rule tender_publish
+    checks, measured from the original publication and first issue of the documents: an
+    amendment cannot shorten what publication had to respect (招标投标法 第二十四条)."""
+    tender.bid_deadline = bid_deadline
+    problems = _schedule_problems(tender, tender.published_at)
+    if problems:
+        raise TenderInvalid(problems)
+    Tender.objects.filter(pk=tender.pk).update(bid_deadline=bid_deadline)
+
+
 @transaction.atomic
 def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     """Publish a draft; refused, naming each rule and its source, if the schedule breaks one."""
@@ -157,6 +160,9 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
         {field: getattr(tender, field) for field in DRAFT_FIELDS},
         regime=tender.project.regime,
     )
+    if tender.estimated_price_fen is None:
+        # The notice states the budget (财政部令第87号 第十三条); the security is measured on it.
+        problems["estimated_price_fen"] = _("is required before publication")
     if problems:
         raise TenderInvalid(problems)
     actor = acting.as_actor(role)
@@ -197,7 +203,8 @@ def tender_amend_deadline(
     *, acting: Acting, tender_id: UUID, bid_deadline: datetime, reason: str
 ) -> Tender:
     """Change the bid deadline of a published tender; an amendment later than the legal minimum
-    before the deadline moves it further (招标投标法 第二十三条)."""
+    before the deadline moves it further (招标投标法 第二十三条), and the schedule as amended
+    must keep every rule of publication (20 days from the first issue, 招标投标法 第二十四条)."""
     tender, role = _locked_published_tender(acting, tender_id)
     now = database_now()
     if bid_deadline <= now:
@@ -206,8 +213,7 @@ def tender_amend_deadline(
         tender.project.regime, amended_at=now, bid_deadline=bid_deadline
     )
     previous = tender.bid_deadline
-    Tender.objects.filter(pk=tender.pk).update(bid_deadline=effective)
-    tender.bid_deadline = effective
+    _schedule_change(tender, bid_deadline=effective)
     actor = acting.as_actor(role)
     record_event(
         actor=actor, action="tender.amended", object_type="trading.tender",
@@ -249,8 +255,7 @@ def tender_clarify(*, acting: Acting, tender_id: UUID, text: str) -> Tender:
         body["changes"] = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
             "previous": tender.bid_deadline.isoformat(), "deadline": effective.isoformat()
         }
-        Tender.objects.filter(pk=tender.pk).update(bid_deadline=effective)
-        tender.bid_deadline = effective
+        _schedule_change(tender, bid_deadline=effective)
     record_event(
         actor=actor, action="tender.clarified", object_type="trading.tender",
         object_id=str(tender.pk), from_state=tender.state, to_state=tender.state,
@@ -281,9 +286,14 @@ def _publish_and_notify(
 
 @transaction.atomic
 def tender_cancel(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
-    """Terminate a tender (终止); once it was public, a termination notice tells everyone."""
+    """Terminate a tender (终止), for a reason that is given: allowed until the winner is chosen
+    (Tender.cancel's sources). A tender that was ever published gets a termination notice
+    told to every bidder that obtained the documents (招标投标法实施条例 第三十一条)."""
     tender = Tender.objects.select_related("project").get(pk=tender_id)
     role = manager_role(acting, tender.project)
+    reason = reason.strip()
+    if not reason:
+        raise TenderInvalid({"reason": _("say why the tender is terminated")})
     actor = acting.as_actor(role)
     cancelled = apply_transition(
         tender, "cancel", actor=actor, action="tender.cancelled",

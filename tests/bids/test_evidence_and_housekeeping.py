@@ -68,8 +68,12 @@ def test_unfinished_uploads_are_aborted_after_the_configured_age(
     with pytest.raises(ObjectNotFound):
         get_storage().stat(bucket=row.bucket, key=row.object_key)
     assert BidUpload.objects.get(pk=fresh["id"]).state == UploadState.UPLOADING
-    assert Event.objects.filter(action="bid_upload.expired", object_id=stale["id"],
-                                to_state="aborted").count() == 1
+    expired = Event.objects.select_related("sealed_identity").get(
+        action="bid_upload.expired", object_id=stale["id"], to_state="aborted")
+    # The platform acted, but the event still names neither tender nor bidder (办法 第21条).
+    assert set(expired.payload) == {"created_at", "sealed_identity_sha256"}
+    assert (expired.sealed_identity.tender_id, expired.sealed_identity.fields) == (
+        str(row.tender_id), {"bidder_uscc": row.bidder.uscc})
     late = bids.put_part(stale["id"], 2, sealed[stale["part_size"]:])
     assert late.status_code == 409
     assert late.json()["error"] == "upload_not_open"

@@ -12,6 +12,7 @@ from django.test import Client, RequestFactory
 from accounts.models import Role
 from bids.models import OpeningSession
 from bids.opening import opening_sweep_due
+from monitoring.models import Event
 from tests.bids.opening import build_opening
 from tests.factories import MembershipFactory, UserFactory
 from trading.models import Tender
@@ -91,6 +92,12 @@ def test_a_bidder_sees_its_own_sign_in_before_the_deadline_and_nobody_else(two_b
     assert not mentions(waiting, second.name)
 
     assert first.post(story.tender_id, "sign-in").status_code == 200
+    # Before the deadline the sign-in's event names neither the bidder nor the tender's
+    # session (办法 第21条): it is on the sign-in, and who signed in is sealed.
+    event = Event.objects.select_related("sealed_identity").get(action="opening.signed_in")
+    assert (event.object_type, event.actor_id, event.client_ip, set(event.payload)) == (
+        "bids.openingsignin", None, None, {"sealed_identity_sha256"})
+    assert event.sealed_identity.tender_id == story.tender_id
     signed_in = page_of(first.client, story.tender_id)
     assert mentions(signed_in, first.name)
     assert "(your organisation)" in signed_in

@@ -49,6 +49,18 @@ def refusal_event(code: str, *, tender_id: str, actor: User | None) -> Event:
     return event
 
 
+def sealed_refusal_event(code: str, *, tender_id: str, actor: User) -> Event:
+    """A bidder's refusal before the deadline says neither who nor which tender (办法 第21条):
+    both, and the message naming the tender, are in its sealed identity."""
+    event = Event.objects.select_related("sealed_identity").get(
+        action="opening.refused", payload__code=code)
+    assert (event.object_type, event.object_id, event.actor, event.client_ip) == (
+        "trading.tender", "", None, None)
+    assert (event.sealed_identity.actor, event.sealed_identity.tender_id) == (actor, tender_id)
+    assert tender_id in event.sealed_identity.fields["message"]
+    return event
+
+
 def user_of(bidder) -> User:
     return User.objects.get(username=f"bidder-{bidder.uscc}")
 
@@ -177,7 +189,7 @@ def test_a_key_for_a_tender_not_in_its_opening_is_refused(bid_settings, certific
     response = bidder.post(story.tender_id, "data-key", {"data_key": A_KEY})
 
     refused(response, 409, "tender_not_opening", story.tender_id, "not in session")
-    refusal_event("tender_not_opening", tender_id=story.tender_id, actor=user_of(bidder))
+    sealed_refusal_event("tender_not_opening", tender_id=story.tender_id, actor=user_of(bidder))
     assert story.refresh().state == TenderState.PUBLISHED
     assert not OpeningSession.objects.filter(tender=story.tender).exists()
 
@@ -284,7 +296,7 @@ def test_a_sign_in_before_it_opens_is_refused(bid_settings, certificate_authorit
     response = bidder.post(story.tender_id, "sign-in")
 
     refused(response, 409, "sign_in_not_open", story.tender_id, "opens at")
-    refusal_event("sign_in_not_open", tender_id=story.tender_id, actor=user_of(bidder))
+    sealed_refusal_event("sign_in_not_open", tender_id=story.tender_id, actor=user_of(bidder))
     assert not OpeningSignIn.objects.exists()
     assert not OpeningSession.objects.filter(tender=story.tender).exists()
 

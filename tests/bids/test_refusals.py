@@ -22,9 +22,13 @@ def assert_discarded(error: str) -> None:
     with pytest.raises(ObjectNotFound):
         storage.stat(bucket=upload.bucket, key=upload.object_key)
     assert storage.multipart_list_incomplete(bucket=upload.bucket, prefix=upload.object_key) == []
-    event = Event.objects.get(action="bid_upload.refused")
+    event = Event.objects.select_related("sealed_identity").get(action="bid_upload.refused")
     assert (event.from_state, event.to_state, event.payload["error"]) == (
         "uploading", "aborted", error)
+    # The message may name the tender: it is sealed with the bidder (办法 第21条).
+    assert set(event.payload) == {"error", "sealed_identity_sha256"}
+    assert event.sealed_identity.fields["message"] == upload.refusal_message
+    assert event.sealed_identity.tender_id == str(upload.tender_id)
 
 
 def move_deadline(tender, *, seconds: float) -> None:

@@ -62,12 +62,19 @@ def test_a_bidder_submits_a_sealed_bid_and_gets_a_verifiable_receipt(
     assert upload.object_key == f"tenders/{tender.pk}/bids/{upload.pk}.sealed"
     with get_storage().open(bucket=upload.bucket, key=upload.object_key) as chunks:
         assert b"".join(chunks) == sealed
-    assert list(Event.objects.filter(object_type__startswith="bids.").values_list(
-        "action", "from_state", "to_state", "client_ip")) == [
-        ("bid_upload.opened", "", "uploading", "10.1.2.3"),
-        ("bid_upload.completed", "uploading", "complete", "10.1.2.3"),
-        ("bid.submitted", "", "submitted", "10.1.2.3"),
+    # The events say what happened; who, from where and on which tender is sealed (办法 第21条).
+    events = Event.objects.filter(object_type__startswith="bids.").select_related(
+        "sealed_identity")
+    assert [(event.action, event.from_state, event.to_state, event.actor_id, event.actor_label,
+             event.client_ip, "tender" in event.payload) for event in events] == [
+        ("bid_upload.opened", "", "uploading", None, "sealed", None, False),
+        ("bid_upload.completed", "uploading", "complete", None, "sealed", None, False),
+        ("bid.submitted", "", "submitted", None, "sealed", None, False),
     ]
+    assert {(event.sealed_identity.tender_id, event.sealed_identity.client_ip,
+             event.sealed_identity.fields["bidder_uscc"], event.sealed_identity.actor_id)
+            for event in events} == {(str(tender.pk), "10.1.2.3", BIDDER_USCC, bid.submitted_by_id)}
+    assert events.get(action="bid.submitted").payload["submission_number"] == 1
     # The receipt can be downloaded again, identical.
     again = bidder_client.get(f"/api/v1/bids/{bid.pk}/receipt")
     assert again.status_code == 200
@@ -105,8 +112,11 @@ def test_a_new_bid_supersedes_the_earlier_one_which_is_kept(
     assert {str(pk): state for pk, state in states.items()} == {
         first["bid"]["id"]: "superseded", second["bid"]["id"]: "submitted",
     }
-    assert Event.objects.filter(action="bid.superseded", object_id=first["bid"]["id"],
-                                from_state="submitted", to_state="superseded").count() == 1
+    superseded = Event.objects.select_related("sealed_identity").get(
+        action="bid.superseded", object_id=first["bid"]["id"],
+        from_state="submitted", to_state="superseded")
+    assert (superseded.actor_id, "tender" in superseded.payload,
+            superseded.sealed_identity.tender_id) == (None, False, str(tender.pk))
     # Both files are kept for the record.
     for bid in Bid.objects.all():
         assert get_storage().stat(bucket=bid.upload.bucket, key=bid.upload.object_key).size == \
@@ -192,8 +202,13 @@ def test_a_withdrawal_signed_by_the_bidder_withdraws_the_bid_with_its_own_receip
         "withdrawn_at": bid.withdrawn_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
     verify_receipt(body)
-    assert Event.objects.filter(action="bid.withdrawn", from_state="submitted",
-                                to_state="withdrawn").count() == 1
+    withdrawn = Event.objects.select_related("sealed_identity").get(
+        action="bid.withdrawn", from_state="submitted", to_state="withdrawn")
+    # The signed request names the tender: it is sealed with the bidder (办法 第21条).
+    assert (withdrawn.actor_id, withdrawn.client_ip, set(withdrawn.payload)) == (
+        None, None, {"sealed_identity_sha256"})
+    assert (withdrawn.sealed_identity.tender_id, withdrawn.sealed_identity.fields) == (
+        str(tender.pk), {"bidder_uscc": BIDDER_USCC, "request": request})
     download = bidder_client.get(f"/api/v1/bids/{bid_id}/receipt?kind=withdrawal")
     assert download.json()["receipt"] == body["receipt"]
 

@@ -7,8 +7,11 @@ import json
 import zipfile
 
 import pytest
+from django.db import transaction
 
+from monitoring.services import Actor, Sealed, record_event
 from monitoring.transitions import TransitionRefused
+from signing.canonical import canonical_digest
 from signing.conf import platform_trust_store
 from tests.factories import days_from_now
 from tests.trading.test_award import end_publicity, evaluated_tender, publicize
@@ -169,3 +172,29 @@ def test_a_failed_tender_is_archived_with_its_events(object_storage):
     package = tender_archive(acting=tender.acting, tender_id=tender.pk)
     report = archive_verify(io.BytesIO(downloaded(package)), trust=platform_trust_store())
     assert report.ok, str(report)
+
+
+@pytest.mark.django_db
+def test_the_package_carries_the_tenders_sealed_events_with_their_identities(object_storage):
+    """Sealed events name no tender in the log; the archive, made after the award, finds them
+    by their sealed identity and carries it, checkable against the event's digest."""
+    tender = contracted_tender(object_storage)
+    bidder = tender.bidders[0]
+    with transaction.atomic():
+        record_event(
+            actor=Actor(role="bidder", client_ip="10.5.5.5"), action="document.obtained",
+            object_type="trading.documentdownload", object_id="7",
+            sealed=Sealed(tender_id=str(tender.pk), fields={"organisation": bidder.uscc}),
+        )
+    package = tender_archive(acting=tender.acting, tender_id=tender.pk)
+    data = downloaded(package)
+
+    lines = [json.loads(line) for line in zipfile.ZipFile(io.BytesIO(data)).read(
+        "events.jsonl").splitlines()]
+    [obtained] = [line for line in lines if line["action"] == "document.obtained"]
+    assert (obtained["sealed_identity"]["tender_id"], obtained["sealed_identity"]["client_ip"],
+            obtained["sealed_identity"]["fields"]) == (
+        str(tender.pk), "10.5.5.5", {"organisation": bidder.uscc})
+    assert canonical_digest(obtained["sealed_identity"]) == obtained["payload"][
+        "sealed_identity_sha256"]
+    assert archive_verify(io.BytesIO(data), trust=platform_trust_store()).ok

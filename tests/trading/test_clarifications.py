@@ -4,14 +4,20 @@ that obtained the documents."""
 import pytest
 
 from accounts.models import Role
-from tests.factories import MembershipFactory, OrganisationFactory, TenderFactory, days_from_now
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    TenderDocumentFactory,
+    TenderFactory,
+    days_from_now,
+)
+from tests.trading.schedules import published_days_ago
 from trading.models import (
     BidderNotification,
     DocumentDownload,
     Notice,
     NoticeKind,
     Tender,
-    TenderDocument,
 )
 from trading.notices import notice_verify
 from trading.services import (
@@ -35,12 +41,7 @@ def tender():
 
 def obtained_by(tender, count: int) -> list:
     """`count` bidders obtained the documents (recorded as the download service does)."""
-    document = TenderDocument.objects.create(
-        tender=tender, kind="tender_documents", name="招标文件.pdf", size=1, sha256="0" * 64,
-        object_key=f"tenders/{tender.pk}/documents/x", statement_signature=b"",
-        signer_certificate_sha256="0" * 64, uploaded_by=tender.acting.user,
-        uploaded_at=days_from_now(0),
-    )
+    document = TenderDocumentFactory(tender=tender, uploaded_by=tender.acting.user)
     organisations = []
     for _ in range(count):
         organisation = OrganisationFactory()
@@ -82,6 +83,7 @@ def test_a_clarification_reaches_every_bidder_that_obtained_the_documents(client
 
 @pytest.mark.django_db
 def test_a_late_clarification_moves_the_deadline(tender):
+    published_days_ago(tender, 10)  # a lawful schedule with the deadline 10 days away
     Tender.objects.filter(pk=tender.pk).update(bid_deadline=days_from_now(10))
     before = Tender.objects.get(pk=tender.pk).bid_deadline
 

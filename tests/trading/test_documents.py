@@ -173,3 +173,23 @@ def test_after_the_deadline_the_tenderee_sees_who_obtained_the_documents(
     assert len(client.get(f"/api/v1/tenders/{tender.pk}/downloads").json()) == 2
     page = client.get(f"/tenders/{tender.pk}/").content.decode()
     assert obtained[1].memberships.get().organisation.name in page
+
+
+@pytest.mark.django_db
+def test_the_download_event_names_neither_the_bidder_nor_the_tender(client, tender, obtained):
+    """办法 第21条: the log cannot tell who obtained a tender's documents, nor how many did."""
+    events = Event.objects.filter(action="document.obtained").select_related("sealed_identity")
+    downloads = DocumentDownload.objects.order_by("pk")
+
+    assert [(event.object_type, event.object_id) for event in events] == [
+        ("trading.documentdownload", str(download.pk)) for download in downloads
+    ]
+    for event, download in zip(events, downloads, strict=True):
+        assert (event.actor_id, event.actor_label, event.client_ip) == (None, "sealed", None)
+        assert set(event.payload) == {"sealed_identity_sha256"}
+        identity = event.sealed_identity
+        assert (identity.actor_id, identity.client_ip, identity.tender_id, identity.fields) == (
+            download.user_id, "127.0.0.1", str(tender.pk),
+            {"document": str(download.document_id), "organisation": download.organisation.uscc},
+        )
+    assert not Event.objects.filter(object_id=str(tender.pk), action="document.obtained")

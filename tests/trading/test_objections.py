@@ -4,18 +4,20 @@ suspended until the tenderee answers (招标投标法实施条例 第二十二�
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 
 from accounts.models import Role
 from monitoring.models import Event
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
+    TenderDocumentFactory,
     TenderFactory,
     days_from_now,
     on_day_from_today,
 )
 from tests.trading.periods import end_of_third_day_after
-from trading.models import DocumentDownload, ObjectionState, Tender, TenderDocument, TenderState
+from trading.models import DocumentDownload, ObjectionState, Tender, TenderState
 from trading.objections import objection_answer, objection_raise
 from trading.services import Acting, TenderInvalid, tender_publish, tender_suspend
 
@@ -27,12 +29,7 @@ def tender():
         user=MembershipFactory(role=Role.TENDEREE, organisation=tender.project.tenderee).user
     )
     tender_publish(acting=tender.acting, tender_id=tender.pk)
-    tender.document = TenderDocument.objects.create(
-        tender=tender, kind="tender_documents", name="招标文件.pdf", size=1, sha256="0" * 64,
-        object_key=f"tenders/{tender.pk}/documents/x", statement_signature=b"",
-        signer_certificate_sha256="0" * 64, uploaded_by=tender.acting.user,
-        uploaded_at=days_from_now(0),
-    )
+    tender.document = TenderDocumentFactory(tender=tender, uploaded_by=tender.acting.user)
     return tender
 
 
@@ -126,3 +123,58 @@ def test_a_bidder_objects_through_the_api_and_the_tenderee_answers(client, tende
     again = client.post(f"/api/v1/objections/{raised.json()['id']}/answer",
                         {"text": "再答"}, content_type="application/json")
     assert again.status_code == 409
+
+
+def workspace_objections(client, tender) -> str:
+    client.force_login(tender.acting.user)
+    response = client.get(reverse("trading:workspace"))
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_tenderee_answers_an_objection_without_learning_who_raised_it(client, tender):
+    acting = bidder_who_obtained(tender)
+    organisation = acting.user.memberships.get().organisation
+    objection = objection_raise(acting=acting, tender_id=tender.pk, text="评分标准第3项不明确")
+
+    page = workspace_objections(client, tender)
+    answered = client.post(f"/api/v1/objections/{objection.pk}/answer", {"text": "已澄清"},
+                           content_type="application/json")
+
+    # The text reaches the tenderee; the author stays secret until the deadline (办法 第21条).
+    assert "评分标准第3项不明确" in page
+    assert organisation.name not in page and organisation.uscc not in page
+    assert answered.status_code == 200
+    assert answered.json()["organisation"] is None
+    assert organisation.name not in answered.content.decode()
+    # The objector itself is told its own name back.
+    client.force_login(acting.user)
+    again = client.post(f"/api/v1/tenders/{tender.pk}/objections", {"text": "第二项"},
+                        content_type="application/json")
+    assert again.json()["organisation"] == organisation.name
+
+
+@pytest.mark.django_db
+def test_from_the_deadline_the_tenderee_sees_who_objected(client, tender):
+    acting = bidder_who_obtained(tender)
+    organisation = acting.user.memberships.get().organisation
+    objection_raise(acting=acting, tender_id=tender.pk, text="异议")
+    Tender.objects.filter(pk=tender.pk).update(bid_deadline=days_from_now(-0.01))
+
+    assert organisation.name in workspace_objections(client, tender)
+
+
+@pytest.mark.django_db
+def test_the_objection_event_names_neither_the_objector_nor_the_tender(tender):
+    acting = bidder_who_obtained(tender)
+    objection = objection_raise(acting=acting, tender_id=tender.pk, text="异议")
+
+    event = Event.objects.select_related("sealed_identity").get(action="objection.raised")
+    assert (event.object_id, event.actor_id, event.client_ip, event.actor_label) == (
+        str(objection.pk), None, None, "sealed")
+    assert set(event.payload) == {"answer_due", "sealed_identity_sha256"}
+    assert (event.sealed_identity.actor_id, event.sealed_identity.tender_id,
+            event.sealed_identity.fields) == (
+        acting.user.pk, str(tender.pk),
+        {"organisation": acting.user.memberships.get().organisation.uscc})

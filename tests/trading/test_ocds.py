@@ -146,6 +146,8 @@ AWARDED = {"name": "北京示例建设工程有限公司", "uscc": "911100001000
 def test_a_tender_notice_release_has_every_field_the_ocds_1_1_schema_requires(settings):
     settings.OCDS_OCID_PREFIX = "ocds-a1b2c3"
     tender = built_tender(
+        documents_from=dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC),
+        documents_until=dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC),
         bid_deadline=dt.datetime(2026, 3, 27, 1, 30, tzinfo=dt.UTC),
         clarification_cutoff=dt.datetime(2026, 3, 11, 9, 0, tzinfo=dt.UTC),
     )
@@ -173,8 +175,13 @@ def test_a_tender_notice_release_has_every_field_the_ocds_1_1_schema_requires(se
             "startDate": "2026-03-02T09:30:00+08:00", "endDate": "2026-03-27T09:30:00+08:00",
         },
         "enquiryPeriod": {
-            "startDate": "2026-03-02T09:30:00+08:00", "endDate": "2026-03-11T17:00:00+08:00",
+            "startDate": "2026-03-02T10:00:00+08:00", "endDate": "2026-03-11T17:00:00+08:00",
         },
+        "documents": [{
+            "id": f"{tender.pk}-tender-documents", "documentType": "biddingDocuments",
+            "title": "招标文件", "datePublished": "2026-03-02T10:00:00+08:00",
+            "description": "发售期 2026-03-02T10:00:00+08:00 至 2026-03-09T17:00:00+08:00",
+        }],
         "procuringEntity": {"id": "CN-USCC-11110108MB0000001X", "name": "示范市教育局"},
     }
 
@@ -288,7 +295,10 @@ def test_an_amendment_carries_its_rationale_and_changes():
 
 def test_an_opening_record_lists_each_bid_and_its_price():
     release = build(built_tender(state=TenderState.OPENED), NoticeKind.OPENING_RECORD, {
-        "bids": [dict(CANDIDATES[0], status="valid"), dict(CANDIDATES[1], status="valid")],
+        "bids": [
+            dict(CANDIDATES[0], status="valid", received_at="2026-03-20T14:00:05+08:00"),
+            dict(CANDIDATES[1], status="valid", received_at="2026-03-26T08:59:30+08:00"),
+        ],
     })
     assert schema_problems(release) == []
     tender_id = release["tender"]["id"]
@@ -297,9 +307,9 @@ def test_an_opening_record_lists_each_bid_and_its_price():
     assert release["bids"] == {
         "statistics": [{"id": "1", "measure": "bids", "value": 2}],
         "details": [
-            {"id": f"{tender_id}-bid-1", "date": "2026-03-02T09:30:00+08:00", "status": "valid",
+            {"id": f"{tender_id}-bid-1", "date": "2026-03-20T14:00:05+08:00", "status": "valid",
              "tenderers": [first], "value": {"amount": 11500000.0, "currency": "CNY"}},
-            {"id": f"{tender_id}-bid-2", "date": "2026-03-02T09:30:00+08:00", "status": "valid",
+            {"id": f"{tender_id}-bid-2", "date": "2026-03-26T08:59:30+08:00", "status": "valid",
              "tenderers": [second], "value": {"amount": 11650000.5, "currency": "CNY"}},
         ],
     }
@@ -314,11 +324,9 @@ def test_candidate_publicity_is_one_pending_award_per_candidate_in_rank_order():
     tender_id = release["tender"]["id"]
     assert release["awards"] == [
         {"id": f"{tender_id}-candidate-1", "title": "第1中标候选人", "status": "pending",
-         "date": "2026-03-02T09:30:00+08:00",
          "suppliers": [{"id": "CN-USCC-91110000100000016D", "name": "北京示例建设工程有限公司"}],
          "value": {"amount": 11500000.0, "currency": "CNY"}},
         {"id": f"{tender_id}-candidate-2", "title": "第2中标候选人", "status": "pending",
-         "date": "2026-03-02T09:30:00+08:00",
          "suppliers": [{"id": "CN-USCC-91120000200000027E", "name": "天津样本路桥有限公司"}],
          "value": {"amount": 11650000.5, "currency": "CNY"}},
     ]
@@ -371,3 +379,70 @@ def test_the_builder_is_pure_the_same_input_gives_the_same_release():
     again = build(tender, NoticeKind.TENDER_NOTICE, {"text": "x"}, release_id=release_id)
     assert first == again
     assert first["id"] == release_id
+
+
+# Every date of a release and the field of the tender (or of the notice) it must equal.
+SCHEDULE = {
+    "published_at": dt.datetime(2026, 3, 2, 1, 30, tzinfo=dt.UTC),
+    "documents_from": dt.datetime(2026, 3, 2, 2, 0, tzinfo=dt.UTC),
+    "documents_until": dt.datetime(2026, 3, 9, 9, 0, tzinfo=dt.UTC),
+    "clarification_cutoff": dt.datetime(2026, 3, 11, 9, 0, tzinfo=dt.UTC),
+    "bid_deadline": dt.datetime(2026, 3, 27, 1, 30, tzinfo=dt.UTC),
+}
+NOTICE_DATE = dt.datetime(2026, 5, 20, 8, 0, tzinfo=dt.UTC)
+RECEIVED = ["2026-03-20T14:00:05+08:00", "2026-03-26T08:59:30+08:00"]
+SIGNED = "2026-05-20T15:00:00+08:00"
+
+
+def dates_in(value, path: str = "") -> dict[str, str]:
+    """Every RFC 3339 date-time anywhere in a release, by its path."""
+    found = {}
+    if isinstance(value, dict):
+        for key, item in value.items():
+            found |= dates_in(item, f"{path}.{key}" if path else key)
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            found |= dates_in(item, f"{path}[{index}]")
+    elif isinstance(value, str) and RFC3339.match(value):
+        found[path] = value
+    return found
+
+
+def shanghai(moment: dt.datetime | str) -> str:
+    if isinstance(moment, str):
+        moment = dt.datetime.fromisoformat(moment)
+    return moment.astimezone(dt.timezone(dt.timedelta(hours=8))).isoformat(timespec="seconds")
+
+
+@pytest.mark.parametrize(("kind", "state", "body", "own"), [
+    (NoticeKind.TENDER_NOTICE, TenderState.PUBLISHED, {"text": "招标公告"}, {}),
+    (NoticeKind.AMENDMENT, TenderState.PUBLISHED, {"reason": "图纸更正"},
+     {"tender.amendments[0].date": NOTICE_DATE}),
+    (NoticeKind.OPENING_RECORD, TenderState.OPENED, {"bids": [
+        dict(CANDIDATES[0], received_at=RECEIVED[0]), dict(CANDIDATES[1], received_at=RECEIVED[1]),
+    ]}, {"bids.details[0].date": RECEIVED[0], "bids.details[1].date": RECEIVED[1]}),
+    (NoticeKind.CANDIDATE_PUBLICITY, TenderState.PUBLICIZING, {"candidates": CANDIDATES}, {}),
+    (NoticeKind.AWARD_ANNOUNCEMENT, TenderState.CONTRACTED, {
+        "awarded": AWARDED, "contract": {"value_fen": 11_500_000_00, "signed_at": SIGNED},
+    }, {"awards[0].date": AWARDED["decided_at"], "contracts[0].dateSigned": SIGNED}),
+    (NoticeKind.TERMINATION, TenderState.CANCELLED, {"reason": "资金未落实"}, {}),
+])
+def test_every_date_in_a_release_is_the_tenders_own(kind, state, body, own):
+    tender = built_tender(state=state, **SCHEDULE)
+    release = release_build(
+        tender=tender, kind=kind, release_id="r-1", date=NOTICE_DATE, body=body
+    )
+    expected = {
+        "date": NOTICE_DATE,
+        "tender.tenderPeriod.startDate": tender.published_at,
+        "tender.tenderPeriod.endDate": tender.bid_deadline,
+        "tender.enquiryPeriod.startDate": tender.documents_from,
+        "tender.enquiryPeriod.endDate": tender.clarification_cutoff,
+        "tender.documents[0].datePublished": tender.documents_from,
+        **own,
+    }
+    assert dates_in(release) == {path: shanghai(moment) for path, moment in expected.items()}
+    availability = release["tender"]["documents"][0]["description"]
+    assert availability == (
+        f"发售期 {shanghai(tender.documents_from)} 至 {shanghai(tender.documents_until)}"
+    )

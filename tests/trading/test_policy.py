@@ -5,27 +5,26 @@ from fractions import Fraction
 
 import pytest
 
-from trading.calendar import SHANGHAI, HolidayCalendar
-from trading.policy import (
-    Regime,
-    RuleNotApplicable,
-    Unit,
-    UnknownRegime,
-    Violation,
+from trading.law.checks import (
     check_bid_count,
     check_bid_security,
     check_candidates,
     check_panel,
-    check_schedule,
+    required_bids,
+)
+from trading.law.periods import (
     contract_due,
     deadline_after_amendment,
     due,
     objection_answer_due,
     objection_to_documents_allowed,
-    policy_for,
     publicity_window,
     result_announcement_window,
 )
+from trading.law.regimes import policy_for
+from trading.law.rules import Regime, RuleNotApplicable, Unit, UnknownRegime, Violation
+from trading.law.schedule import check_schedule
+from trading.law.working_days import SHANGHAI, HolidayCalendar
 
 WORKS = Regime.WORKS
 GP = Regime.GOVERNMENT_PROCUREMENT
@@ -146,6 +145,7 @@ def test_government_procurement_counts_working_days_where_order_87_does():
         "complaint_window",
         "complaint_decision",
         "bid_security_refund",
+        "unsuccessful_bid_security_refund",
         "withdrawn_bid_security_refund",
     }
     assert policy.number("large_budget") == 10_000_000
@@ -296,8 +296,8 @@ def test_procurement_documents_for_four_working_days_across_the_holiday_are_too_
             "documents_until",
             "documents_available",
             "documents_until: must be at least 5 working days after the notice is published "
-            "(财政部令第87号 第十九条); it is 4 working days",
-            "财政部令第87号 第十九条",
+            "(财政部令第87号 第十八条); it is 4 working days",
+            "财政部令第87号 第十八条",
         )
     ]
     assert gp_schedule(documents_until=at(10, 13, 17, 0)) == []
@@ -419,6 +419,18 @@ def test_two_bids_are_too_few_and_three_or_four_are_enough(regime):
     assert check_bid_count(regime, valid_bids=4) == []
 
 
+def test_a_tender_asking_more_bids_than_the_law_needs_its_own_number_never_fewer():
+    source = "招标投标法 第二十八条; 招标投标法实施条例 第四十四条"
+    assert check_bid_count(WORKS, valid_bids=4, tender_minimum=5) == [
+        Violation("bids", "minimum_bids", f"bids: at least 5 are needed ({source}); there are 4",
+                  source)
+    ]
+    assert check_bid_count(WORKS, valid_bids=5, tender_minimum=5) == []
+    assert check_bid_count(WORKS, valid_bids=2, tender_minimum=1) != []
+    assert required_bids(WORKS, tender_minimum=1) == 3
+    assert required_bids(WORKS, tender_minimum=6) == 6
+
+
 def test_works_allow_at_most_three_candidates():
     assert check_candidates(WORKS, candidates=2) == []
     assert check_candidates(WORKS, candidates=3) == []
@@ -519,9 +531,9 @@ def test_bid_security_at_two_percent_is_allowed_and_one_fen_more_is_not():
     assert check_bid_security(WORKS, security_fen=2_000_000, estimated_price_fen=price_fen) == []
     assert check_bid_security(WORKS, security_fen=2_000_001, estimated_price_fen=price_fen) == [
         Violation(
-            "security_fen",
+            "bid_security_fen",
             "bid_security_maximum",
-            "security_fen: bid security must not exceed 2% of the estimated price "
+            "bid_security_fen: bid security must not exceed 2% of the estimated price "
             "(招标投标法实施条例 第二十六条), i.e. 20,000.00 yuan; it is 20,000.01 yuan",
             "招标投标法实施条例 第二十六条",
         )
@@ -539,9 +551,9 @@ def test_bid_security_is_compared_exactly_when_two_percent_is_not_a_whole_fen():
 def test_procurement_bid_security_is_measured_against_the_budget():
     assert check_bid_security(GP, security_fen=2_000_001, estimated_price_fen=100_000_000) == [
         Violation(
-            "security_fen",
+            "bid_security_fen",
             "bid_security_maximum",
-            "security_fen: bid security must not exceed 2% of the budget "
+            "bid_security_fen: bid security must not exceed 2% of the budget "
             "(政府采购法实施条例 第三十三条), i.e. 20,000.00 yuan; it is 20,000.01 yuan",
             "政府采购法实施条例 第三十三条",
         )
@@ -630,3 +642,22 @@ def test_an_act_one_microsecond_before_the_due_instant_is_on_time():
 def test_a_rule_that_is_not_a_period_has_no_due_date():
     with pytest.raises(RuleNotApplicable, match="the rule 'minimum_bids' is not a period"):
         due(WORKS, "minimum_bids", start=at(3, 2))
+
+
+def test_the_docs_say_where_every_rule_is_enforced():
+    """docs/law-policy.md names, for every rule, the function that enforces it or the later
+    issue that reads it."""
+    from pathlib import Path
+
+    page = Path(__file__).resolve().parents[2] / "docs" / "law-policy.md"
+    section = page.read_text(encoding="utf-8").split("## Where each rule is enforced")[1]
+    rows = {}
+    for line in section.splitlines():
+        cells = [cell.strip() for cell in line.strip("|").split("|")]
+        if len(cells) == 3 and cells[0].startswith("`"):
+            for code in cells[0].replace("`", "").split(", "):
+                rows[code] = cells[2]
+    codes = {rule.code for regime in Regime for rule in policy_for(regime)}
+    assert codes - set(rows) == set()
+    for code in codes:
+        assert "`" in rows[code] or "issue #" in rows[code], code

@@ -19,7 +19,8 @@ def tenderee(client):
 def draft_terms(**changes) -> dict:
     terms = {
         "title": "环城路大修工程", "category": "works", "method": "open",
-        "ceiling_price_fen": 36_000_000_00, "evaluation_method": "lowest_evaluated_price",
+        "ceiling_price_fen": 36_000_000_00, "estimated_price_fen": 38_000_000_00,
+        "bid_security_fen": 500_000_00, "evaluation_method": "lowest_evaluated_price",
         "documents_from": days_from_now(0.01).isoformat(),
         "documents_until": days_from_now(12).isoformat(),
         "clarification_cutoff": days_from_now(9).isoformat(),
@@ -41,12 +42,15 @@ def test_a_tenderee_client_drafts_and_publishes_through_the_api(client, tenderee
                         "terms": draft_terms()}, content_type="application/json")
     assert draft.status_code == 201, draft.json()
     assert draft.json()["state"] == "draft"
+    assert (draft.json()["estimated_price_fen"], draft.json()["bid_security_fen"]) == (
+        38_000_000_00, 500_000_00)
 
     published = client.post(f"/api/v1/tenders/{draft.json()['id']}/publish")
 
     assert published.status_code == 200, published.json()
     assert published.json()["state"] == "published"
-    assert client.get(f"/api/v1/tenders/{draft.json()['id']}").json()["title"] == "环城路大修工程"
+    shown = client.get(f"/api/v1/tenders/{draft.json()['id']}").json()
+    assert (shown["title"], shown["estimated_price_fen"]) == ("环城路大修工程", 38_000_000_00)
     assert list(Event.objects.values_list("action", flat=True)) == [
         "project.created", "tender.drafted", "tender.published", "notice.published",
     ]
@@ -125,3 +129,18 @@ def test_an_empty_deadline_leaves_it_unset_and_publication_names_it(client, tend
     published = client.post(f"/api/v1/tenders/{draft.json()['id']}/publish")
     assert published.status_code == 400
     assert published.json()["field"] == "bid_deadline"
+
+
+@pytest.mark.django_db
+def test_a_bid_security_above_two_percent_of_the_estimated_price_is_refused(client, tenderee):
+    project = create_project(client, tenderee).json()
+    terms = draft_terms(bid_security_fen=760_000_01)
+    response = client.post("/api/v1/tenders/drafts", {"project": project["id"], "terms": terms},
+                           content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {
+        "error": "invalid", "field": "bid_security_fen",
+        "message": "bid_security_fen: bid security must not exceed 2% of the estimated price "
+                   "(招标投标法实施条例 第二十六条), i.e. 760,000.00 yuan; it is 760,000.01 yuan",
+    }
+    assert not Tender.objects.exists()

@@ -18,7 +18,9 @@ from tests.factories import (
     days_from_now,
     on_day_from_today,
 )
-from trading.models import Tender, TenderState
+from tests.trading.schedules import published_days_ago
+from trading.law.working_days import local_date
+from trading.models import Notice, NoticeKind, Tender, TenderState
 from trading.services import (
     Acting,
     TenderInvalid,
@@ -55,7 +57,8 @@ def test_a_tenderee_drafts_and_publishes_a_tender():
     acting = tenderee_of(project)
     draft = tender_create_draft(acting=acting, project=project, terms={
         "title": "教学楼新建工程施工", "category": "works", "method": "open",
-        "ceiling_price_fen": 8_500_000_00, "evaluation_method": "comprehensive_scoring",
+        "ceiling_price_fen": 8_500_000_00, "estimated_price_fen": 9_000_000_00,
+        "bid_security_fen": 180_000_00, "evaluation_method": "comprehensive_scoring",
         "scoring_scheme": comprehensive_scoring_scheme(),
         "documents_from": days_from_now(0.01), "documents_until": days_from_now(12),
         "clarification_cutoff": days_from_now(9), "bid_deadline": days_from_now(25),
@@ -179,6 +182,7 @@ def test_an_amendment_late_before_the_deadline_moves_it(days_before, moved):
     tender = TenderFactory()
     acting = tenderee_of(tender.project)
     tender_publish(acting=acting, tender_id=tender.pk)
+    published_days_ago(tender, 10)  # so that 14 to 16 days from now keep the 20-day minimum
     requested = on_day_from_today(days_before)
 
     amended = tender_amend_deadline(
@@ -190,6 +194,45 @@ def test_an_amendment_late_before_the_deadline_moves_it(days_before, moved):
         assert amended.bid_deadline == requested
     event = Event.objects.get(action="tender.amended")
     assert event.payload["bid_deadline"] == amended.bid_deadline.isoformat()
+
+
+@pytest.mark.django_db
+def test_an_amendment_cannot_bring_the_deadline_within_20_days_of_the_first_issue():
+    tender = TenderFactory(documents_from=days_from_now(0.01), bid_deadline=days_from_now(25))
+    acting = tenderee_of(tender.project)
+    tender_publish(acting=acting, tender_id=tender.pk)
+    first_deadline = Tender.objects.get(pk=tender.pk).bid_deadline
+    issued, deadline = Tender.objects.get(pk=tender.pk).documents_from, days_from_now(16)
+
+    # 16 days: more than the 15 an amendment needs, fewer than the 20 from the first issue.
+    with pytest.raises(TenderInvalid) as refused:
+        tender_amend_deadline(
+            acting=acting, tender_id=tender.pk, bid_deadline=deadline, reason="压缩工期",
+        )
+
+    assert set(refused.value.problems) == {"bid_deadline", "clarification_cutoff"}
+    assert "招标投标法 第二十四条" in refused.value.problems["bid_deadline"]
+    days = (local_date(deadline) - local_date(issued)).days
+    assert f"it is {days} days" in refused.value.problems["bid_deadline"]
+    assert Tender.objects.get(pk=tender.pk).bid_deadline == first_deadline
+    assert not Event.objects.filter(action="tender.amended").exists()
+    assert not Notice.objects.filter(tender=tender, kind=NoticeKind.AMENDMENT).exists()
+
+
+@pytest.mark.django_db
+def test_an_amendment_cannot_leave_the_clarification_cutoff_within_15_days_of_the_deadline():
+    tender = TenderFactory(clarification_cutoff=days_from_now(9), bid_deadline=days_from_now(30))
+    acting = tenderee_of(tender.project)
+    tender_publish(acting=acting, tender_id=tender.pk)
+
+    with pytest.raises(TenderInvalid) as refused:
+        tender_amend_deadline(
+            acting=acting, tender_id=tender.pk, bid_deadline=days_from_now(22),
+            reason="提前开标",
+        )
+
+    assert set(refused.value.problems) == {"clarification_cutoff"}
+    assert "招标投标法 第二十三条" in refused.value.problems["clarification_cutoff"]
 
 
 def make_due(tender) -> None:

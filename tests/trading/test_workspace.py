@@ -3,7 +3,13 @@
 import pytest
 
 from accounts.models import Role
-from tests.factories import MembershipFactory, ProjectFactory, TenderFactory, days_from_now
+from tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    TenderDocumentFactory,
+    TenderFactory,
+    days_from_now,
+)
 from trading.models import Tender, TenderState
 
 
@@ -30,12 +36,14 @@ def tenderee(client, project):
 def test_a_tenderee_drafts_a_tender_in_the_browser_and_publishes_it(client, project, tenderee):
     response = client.post("/tenders/workspace/new/", {
         "project": str(project.pk), "title": "体育馆维修工程", "category": "works",
-        "method": "open", "ceiling_price_fen": 500_000_00, "bid_security_fen": 0,
+        "method": "open", "ceiling_price_fen": 500_000_00, "bid_security_fen": 10_000_00,
+        "estimated_price_fen": 520_000_00,
         "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
         "documents_until": local(12), "clarification_cutoff": local(9), "bid_deadline": local(25),
     })
     assert response.status_code == 302
     tender = Tender.objects.get()
+    assert (tender.estimated_price_fen, tender.bid_security_fen) == (520_000_00, 10_000_00)
     page = client.get("/tenders/workspace/").content.decode()
     assert "体育馆维修工程" in page
     assert f"/tenders/workspace/{tender.pk}/publish/" in page
@@ -84,7 +92,6 @@ def test_a_tenderee_clarifies_and_answers_an_objection_in_the_browser(client, pr
         Notice,
         NoticeKind,
         ObjectionState,
-        TenderDocument,
     )
     from trading.objections import objection_raise
     from trading.services import Acting, tender_publish
@@ -94,11 +101,7 @@ def test_a_tenderee_clarifies_and_answers_an_objection_in_the_browser(client, pr
     client.post(f"/tenders/workspace/{tender.pk}/clarify/", {"text": "答疑纪要第1号"})
     assert Notice.objects.filter(tender=tender, kind=NoticeKind.AMENDMENT).count() == 1
 
-    document = TenderDocument.objects.create(
-        tender=tender, kind="tender_documents", name="招标文件.pdf", size=1, sha256="0" * 64,
-        object_key="k", statement_signature=b"", signer_certificate_sha256="0" * 64,
-        uploaded_by=tenderee, uploaded_at=days_from_now(0),
-    )
+    document = TenderDocumentFactory(tender=tender, uploaded_by=tenderee)
     bidder = MembershipFactory(role=Role.BIDDER)
     DocumentDownload.objects.create(tender=tender, document=document,
                                     organisation=bidder.organisation, user=bidder.user,
@@ -116,3 +119,20 @@ def test_a_tenderee_clarifies_and_answers_an_objection_in_the_browser(client, pr
     assert objection.state == ObjectionState.ANSWERED
     assert tender.state == TenderState.PUBLISHED
     assert DocumentObjection.objects.get().answer == "工期已调整"
+
+
+@pytest.mark.django_db
+def test_a_draft_whose_bid_security_exceeds_two_percent_shows_the_rule(client, project, tenderee):
+    response = client.post("/tenders/workspace/new/", {
+        "project": str(project.pk), "title": "体育馆维修工程", "category": "works",
+        "method": "open", "ceiling_price_fen": 500_000_00, "bid_security_fen": 10_400_01,
+        "estimated_price_fen": 520_000_00,
+        "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
+        "documents_until": local(7), "clarification_cutoff": local(9), "bid_deadline": local(25),
+    })
+    assert response.status_code == 200
+    assert response.context["form"].errors["bid_security_fen"] == [
+        "bid_security_fen: bid security must not exceed 2% of the estimated price "
+        "(招标投标法实施条例 第二十六条), i.e. 10,400.00 yuan; it is 10,400.01 yuan"
+    ]
+    assert not Tender.objects.exists()
