@@ -87,7 +87,7 @@ def _prepare(folder: Path, bidders: int, logins: int):
 
 
 def _login(client, credential) -> int:
-    from signing.bidtool import ServerError
+    from bidtool.errors import ServerError
     from signing.cms import sign_detached
 
     try:
@@ -119,8 +119,9 @@ def _at_once(count: int, action) -> list[int]:
 
 def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
     """One round against config.run started with this environment's DATABASE_URL."""
-    from signing import bidtool
-    from signing.bidtool import ServerError
+    from bidtool.client import Http
+    from bidtool.errors import ServerError
+    from bidtool.submit import send_part
     from signing.envelope import seal_bid
 
     address = f"127.0.0.1:{free_port()}"
@@ -140,7 +141,7 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
             seal_bid(tender_id=tender_id, credential=credential, files=[source],
                      price_sheet={"total_price_fen": 1 + number, "duration_days": 1,
                                   "quality": "合格"}, output=sealed, device_fingerprint={})
-            client = bidtool.Http(url)
+            client = Http(url)
             data = sealed.read_bytes()
             # Setting up is not what is measured: on SQLite a step that meets a lock held by
             # the worker is tried again, and the tries are counted.
@@ -159,7 +160,7 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
                 raise RuntimeError(f"bidder {number} could not log in and open an upload")
             part = upload["part_size"]
             for index in range(1, upload["part_count"] + 1):
-                bidtool.send_part(client, upload["id"], index,
+                send_part(client, upload["id"], index,
                                   data[(index - 1) * part:index * part])
             clients.append(client)
             uploads.append(upload["id"])
@@ -197,7 +198,7 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
         finalise_seconds = time.perf_counter() - started
 
         def login(index: int, barrier: threading.Barrier) -> int:
-            client = bidtool.Http(url)
+            client = Http(url)
             barrier.wait()
             return _login(client, login_credentials[index])
 
