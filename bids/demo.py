@@ -12,7 +12,9 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, demo_uscc
 from accounts.models import Organisation, Role, RoleMembership, UserCertificate
-from bids.services import BidderActing, bid_finalize, bid_upload_open, bid_upload_part
+from bids.acting import BidderActing
+from bids.submission.finalise import bid_finalise
+from bids.submission.uploads import bid_upload_open, bid_upload_part
 from monitoring.clock import database_now
 from monitoring.services import Actor
 from signing.credentials import load_pkcs12
@@ -50,7 +52,7 @@ def _submit(organisation: Organisation, tender: Tender, price_fen: int) -> None:
         part = data[(number - 1) * upload.part_size:number * upload.part_size]
         bid_upload_part(acting=acting, upload_id=upload.pk, number=number,
                         stream=io.BytesIO(part), length=len(part))
-    bid_finalize(acting=acting, upload_id=upload.pk)
+    bid_finalise(acting=acting, upload_id=upload.pk)
 
 
 def _skip_bidding(tender: Tender) -> None:

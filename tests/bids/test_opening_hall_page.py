@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 
 from accounts.models import Role
 from bids.models import OpeningSession
-from bids.opening import opening_sweep_due
+from bids.opening.sweep import opening_sweep_due
 from monitoring.models import Event
 from tests.bids.opening import build_opening
 from tests.factories import MembershipFactory, UserFactory

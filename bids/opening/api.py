@@ -11,11 +11,13 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bids import opening, opening_escrow, opening_record
-from bids.api import CERTIFICATE_SESSION_KEY, ERROR, BidApiView, acting_bidder
-from bids.hall import opening_hall
+from bids.acting import CERTIFICATE_SESSION_KEY, acting_bidder
+from bids.api_base import ERROR, BidApiView
+from bids.errors import BidRefused
 from bids.models import BidDecryption
-from bids.services import BidRefused
+from bids.opening import escrow, keys, reading, record, sign_in, start
+from bids.opening.hall import opening_hall
+from bids.opening.refusals import refusal_record
 from config.errors import Refusal
 from monitoring.services import Actor, client_ip_of
 from trading.models import Tender
@@ -59,7 +61,7 @@ class OpeningApiView(BidApiView):
         if isinstance(exc, BidRefused):
             request = self.request
             user = request.user if request.user.is_authenticated else None
-            opening.refusal_record(
+            refusal_record(
                 exc, actor=Actor(user=user, client_ip=client_ip_of(request)),
                 tender_id=self.kwargs.get("tender_id", ""),
                 step=f"{request.method} {request.path}")
@@ -113,14 +115,14 @@ class HallView(OpeningApiView):
 class SignInView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        sign_in = opening.opening_sign_in(acting=acting_bidder(request), tender_id=tender_id)
-        return Response({"state": "signed_in", "signed_in_at": sign_in.signed_in_at})
+        signed = sign_in.opening_sign_in(acting=acting_bidder(request), tender_id=tender_id)
+        return Response({"state": "signed_in", "signed_in_at": signed.signed_in_at})
 
 
 class StartView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        session = opening.opening_start(acting=_person(request), tender_id=tender_id)
+        session = start.opening_start(acting=_person(request), tender_id=tender_id)
         return Response({"state": session.state,
                          "decryption_ends_at": session.decryption_ends_at})
 
@@ -128,7 +130,7 @@ class StartView(OpeningApiView):
 class WrappedKeyView(OpeningApiView):
     @extend_schema(responses={200: WRAPPED_KEY, 403: ERROR, 404: ERROR, 409: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        return Response(opening.opening_wrapped_key(acting=acting_bidder(request),
+        return Response(keys.opening_wrapped_key(acting=acting_bidder(request),
                                                     tender_id=tender_id))
 
 
@@ -142,7 +144,7 @@ class DataKeyView(OpeningApiView):
                    responses={202: DECRYPTION, 400: ERROR, 403: ERROR, 409: ERROR, 422: ERROR})
     def post(self, request: Request, tender_id) -> Response:
         acting = acting_bidder(request)
-        decryption = opening.opening_submit_key(
+        decryption = keys.opening_submit_key(
             acting=acting, tender_id=tender_id,
             data_key=_base64(_text(request, "data_key"), "data_key"),
             bid_id=_uuid(_text(request, "bid"), "bid"),
@@ -158,7 +160,7 @@ class EscrowShareView(OpeningApiView):
         "threshold": serializers.IntegerField(), "share": serializers.DictField()}),
         403: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        return Response(opening_escrow.opening_escrow_share(
+        return Response(escrow.opening_escrow_share(
             acting=_person(request), tender_id=tender_id,
             certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY)))
 
@@ -168,7 +170,7 @@ class EscrowShareView(OpeningApiView):
             "shares": serializers.IntegerField(), "threshold": serializers.IntegerField(),
             "round": serializers.IntegerField()}), 400: ERROR, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        result = opening_escrow.opening_submit_share(
+        result = escrow.opening_submit_share(
             acting=_person(request), tender_id=tender_id,
             certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
             mnemonic=_text(request, "share"))
@@ -179,7 +181,7 @@ class EscrowRequestView(OpeningApiView):
     @extend_schema(request=inline_serializer("EscrowRequest", {
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, bid_id) -> Response:
-        decryption = opening_escrow.opening_request_escrow(
+        decryption = escrow.opening_request_escrow(
             acting=_person(request), tender_id=tender_id, bid_id=bid_id,
             reason=_text(request, "reason"))
         return Response(_decryption_json(decryption))
@@ -190,7 +192,7 @@ class EscrowRecoverView(OpeningApiView):
         "recovered": serializers.ListField(child=serializers.UUIDField())}),
         403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        accepted = opening_escrow.opening_recover_escrow(acting=_person(request),
+        accepted = escrow.opening_recover_escrow(acting=_person(request),
                                                          tender_id=tender_id)
         return Response({"recovered": [str(item.bid_id) for item in accepted]})
 
@@ -200,7 +202,7 @@ class FaultView(OpeningApiView):
         "fault": serializers.ChoiceField(choices=["bidder", "other"]),
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, bid_id) -> Response:
-        decryption = opening.opening_record_fault(
+        decryption = reading.opening_record_fault(
             acting=_person(request), tender_id=tender_id, bid_id=bid_id,
             fault=_text(request, "fault"), reason=_text(request, "reason"))
         return Response(_decryption_json(decryption))
@@ -209,7 +211,7 @@ class FaultView(OpeningApiView):
 class ConfirmView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        confirmation = opening.opening_confirm(acting=acting_bidder(request), tender_id=tender_id)
+        confirmation = reading.opening_confirm(acting=acting_bidder(request), tender_id=tender_id)
         return Response({"state": "confirmed", "confirmed_at": confirmation.confirmed_at})
 
 
@@ -217,7 +219,7 @@ class ObjectionView(OpeningApiView):
     @extend_schema(request=inline_serializer("OpeningObjectionRaise", {
         "text": serializers.CharField()}), responses={201: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        objection = opening.opening_object(acting=acting_bidder(request), tender_id=tender_id,
+        objection = reading.opening_object(acting=acting_bidder(request), tender_id=tender_id,
                                            text=_text(request, "text"))
         return Response({"state": objection.state, "id": str(objection.pk)},
                         status=status.HTTP_201_CREATED)
@@ -227,7 +229,7 @@ class ObjectionAnswerView(OpeningApiView):
     @extend_schema(request=inline_serializer("OpeningObjectionAnswer", {
         "answer": serializers.CharField()}), responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, objection_id) -> Response:
-        objection = opening.opening_answer(
+        objection = reading.opening_answer(
             acting=_person(request), tender_id=tender_id, objection_id=objection_id,
             answer=_text(request, "answer"))
         return Response({"state": objection.state, "id": str(objection.pk)})
@@ -238,7 +240,7 @@ class FinaliseView(OpeningApiView):
         "state": serializers.CharField(), "outcome": serializers.CharField()}),
         403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        session = opening_record.opening_finalise(acting=_person(request), tender_id=tender_id)
+        session = record.opening_finalise(acting=_person(request), tender_id=tender_id)
         return Response({"state": session.state, "outcome": session.outcome})
 
 
@@ -252,8 +254,8 @@ class RecordView(OpeningApiView):
         "record": serializers.DictField(), "signature": serializers.CharField(),
         "timestamp_token": serializers.CharField()}), 404: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        record = opening_record.opening_record(tender_id=tender_id)
-        if record is None:
+        document = record.opening_record(tender_id=tender_id)
+        if document is None:
             raise Refusal("record_not_found",
                           _("The opening record of this tender is not final yet."), status=404)
-        return Response(record)
+        return Response(document)

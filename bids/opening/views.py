@@ -1,48 +1,23 @@
-"""Pages of the bids app: the bidder workspace (own bids, states, receipts to download) and
-the live opening hall (what each viewer may see comes from bids.hall)."""
+"""Pages of the opening hall: the live hall (what each viewer may see comes from
+bids.opening.hall), and the way into it from trading's tender page (settings.TENDER_PAGE_PANELS)."""
 
 from typing import Any
 from uuid import UUID
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bids import selectors
-from bids.api import CERTIFICATE_SESSION_KEY
-from bids.hall import opening_hall
-from bids.models import DecryptionFault, DecryptionState, OpeningOutcome, OpeningState, ReceiptKind
+from bids.acting import CERTIFICATE_SESSION_KEY
+from bids.models import DecryptionFault, DecryptionState, OpeningOutcome, OpeningState
+from bids.opening import selectors
+from bids.opening.hall import hall_viewer, opening_hall
 from monitoring.clock import database_now
 from trading.models import Tender
-
-
-@login_required
-def workspace(request: HttpRequest) -> HttpResponse:
-    """My bids and their states; nothing about anyone else's."""
-    bids = list(selectors.bids_of_user(user=request.user))
-    now = database_now()
-    rows = [{"bid": bid, "hall_open": now >= selectors.opening_sign_in_opens_at(
-        tender=bid.tender)} for bid in bids]
-    return render(request, "bids/workspace.html", {"bids": bids, "rows": rows})
-
-
-@login_required
-def receipt_download(request: HttpRequest, bid_id, kind: str) -> HttpResponse:
-    if kind not in ReceiptKind.values:
-        raise Http404
-    bid = selectors.bids_of_user(user=request.user).filter(pk=bid_id).first()
-    receipt = selectors.receipt_of(bid=bid, kind=kind) if bid else None
-    if receipt is None:
-        raise Http404
-    from bids.api import receipt_json
-
-    response = JsonResponse(receipt_json(receipt), json_dumps_params={
-        "ensure_ascii": False, "indent": 2})
-    response["Content-Disposition"] = f'attachment; filename="receipt-{bid.pk}-{kind}.json"'
-    return response
-
 
 # Which controls of the hall page show, by the session's state ("none": no session yet) and,
 # for a bidder, by its own rows. static/js/opening-hall.js applies the same table to each poll.
@@ -160,3 +135,18 @@ def opening_hall_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
         "hall_url": reverse("opening-hall", kwargs={"tender_id": tender.pk}),
         "record_url": reverse("opening-record", kwargs={"tender_id": tender.pk}),
     })
+
+
+def opening_hall_panel(request: HttpRequest, tender: Tender) -> str:
+    """A way into the opening hall, from the time sign-in opens, for those bids.opening.hall lets in
+    (the host, supervisors, the opening committee, bidders of this tender)."""
+    if not request.user.is_authenticated:
+        return ""
+    if database_now() < selectors.opening_sign_in_opens_at(tender=tender):
+        return ""
+    try:
+        viewer = hall_viewer(user=request.user, tender=tender)
+    except PermissionDenied:
+        return ""
+    return render_to_string("bids/opening_hall_panel.html",
+                            {"tender": tender, "viewer": viewer}, request=request)

@@ -10,6 +10,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from bids.errors import refused
 from bids.models import (
     DecryptionFault,
     DecryptionState,
@@ -17,14 +18,8 @@ from bids.models import (
     OpeningSession,
     OpeningState,
 )
-from bids.opening import (
-    hall_tender,
-    host_actor,
-    reading_session,
-    refusals_logged,
-    refused,
-    require_opening,
-)
+from bids.opening.checks import hall_tender, host_actor, reading_session, require_opening
+from bids.opening.refusals import refusals_logged
 from monitoring.clock import database_now
 from monitoring.transitions import apply_transition
 from signing.canonical import canonical_json
