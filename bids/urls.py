@@ -10,6 +10,8 @@ app_name = "bids"
 urlpatterns = [
     path("", submission_views.workspace, name="workspace"),
     path("opening/<uuid:tender_id>/", opening_views.opening_hall_page, name="opening-hall"),
+    path("opening/<uuid:tender_id>/live", opening_views.opening_hall_live,
+         name="opening-hall-live"),
     path("<uuid:bid_id>/receipt/<str:kind>.json", submission_views.receipt_download,
          name="receipt"),
 ]

@@ -29,6 +29,10 @@ HALL = inline_serializer("OpeningHall", {
     "bidders": serializers.ListField(child=serializers.DictField()),
     "objections": serializers.ListField(child=serializers.DictField()),
     "escrow": serializers.DictField(allow_null=True),
+    "controls": serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the controls the caller may use now: sign-in, decrypt-command, confirm, "
+        "object, start, escrow-recovery, finalise, record"),
 })
 DECRYPTION = inline_serializer("BidDecryptionState", {
     "bid": serializers.UUIDField(), "state": serializers.CharField(),
@@ -109,7 +113,7 @@ class HallView(OpeningApiView):
         tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
         if tender is None:
             raise Refusal("tender_not_found", _("No such tender."), status=404)
-        return Response(opening_hall(user=request.user, tender=tender))
+        return Response(opening_hall(user=request.user, tender=tender).as_json())
 
 
 class SignInView(OpeningApiView):

@@ -13,70 +13,17 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from bids.acting import CERTIFICATE_SESSION_KEY
-from bids.models import DecryptionFault, DecryptionState, OpeningOutcome, OpeningState
+from bids.models import DecryptionFault
 from bids.opening import selectors
 from bids.opening.hall import hall_viewer, opening_hall
 from monitoring.clock import database_now
 from trading.models import Tender
 
-# Which controls of the hall page show, by the session's state ("none": no session yet) and,
-# for a bidder, by its own rows. static/js/opening-hall.js applies the same table to each poll.
-HALL_CONTROLS: dict[str, dict[str, Any]] = {
-    "sign-in": {"roles": ["bidder"], "states": ["none", "sign_in", "decrypting"],
-                "own": "not_signed_in"},
-    "decrypt-command": {"roles": ["bidder"], "states": ["decrypting"], "own": "waiting"},
-    "confirm": {"roles": ["bidder"], "states": ["reading"], "own": "not_confirmed"},
-    "object": {"roles": ["bidder"], "states": ["reading"]},
-    "start": {"roles": ["host"], "states": ["none", "sign_in"]},
-    "escrow-recovery": {"roles": ["host"], "states": ["decrypting"], "escrow": True},
-    "finalise": {"roles": ["host"], "states": ["reading"]},
-    "record": {"roles": ["host", "supervisor", "committee", "bidder"], "states": ["finalised"]},
-}
-
-
-def _own_condition(condition: str | None, hall: dict[str, Any]) -> bool:
-    own = [row for row in hall["bidders"] if row.get("own")]
-    if condition == "not_signed_in":
-        return not any(row.get("signed_in") for row in own)
-    if condition == "waiting":
-        return any(row.get("decryption") == DecryptionState.WAITING for row in own)
-    if condition == "not_confirmed":
-        return any(not row.get("confirmed") for row in own)
-    return True
-
-
-def hall_controls(hall: dict[str, Any]) -> set[str]:
-    """The controls the page shows now for this hall state (the services decide again)."""
-    state = hall["session"]["state"] if hall["session"] else "none"
-    role = hall["viewer"]["role"]
-    return {
-        name for name, rule in HALL_CONTROLS.items()
-        if role in rule["roles"] and state in rule["states"]
-        and (not rule.get("escrow") or hall["escrow"] is not None)
-        and _own_condition(rule.get("own"), hall)
-    }
-
-
-def hall_row_action(hall: dict[str, Any], row: dict[str, Any]) -> str:
-    """The host's action on one bidder row: "escrow-request", "fault" or ""."""
-    session = hall["session"]
-    if hall["viewer"]["role"] != "host" or session is None:
-        return ""
-    if (session["state"] == OpeningState.DECRYPTING and hall["escrow"] is not None
-            and row.get("decryption") == DecryptionState.WAITING
-            and not row.get("escrow_requested")):
-        return "escrow-request"
-    if (session["state"] in (OpeningState.DECRYPTING, OpeningState.READING)
-            and row.get("decryption") == DecryptionState.FAILED and not row.get("fault")):
-        return "fault"
-    return ""
-
 
 def _hall_text() -> dict[str, Any]:
-    """The page script's words, translated here (the script has no catalogue of its own)."""
+    """The hall's words, translated once: the templates show them, and the page's script gets
+    the few it shows itself (SCRIPT_WORDS)."""
     return {
-        "fault": dict(DecryptionFault.choices),
-        "outcome": dict(OpeningOutcome.choices),
         "not_started": _("Not started"),
         "you": _("your organisation"),
         "signed_in": _("Signed in"),
@@ -85,8 +32,6 @@ def _hall_text() -> dict[str, Any]:
         "not_confirmed": _("Not confirmed"),
         "escrow_key": _("key recovered through escrow"),
         "escrow_requested": _("escrow recovery requested"),
-        "wrong_key_attempts": _("wrong keys given: %(count)s"),
-        "yuan": _("%(yuan)s yuan"),
         "reason": _("Reason"),
         "request_escrow": _("Request escrow recovery"),
         "record_fault": _("Record the ruling"),
@@ -95,7 +40,6 @@ def _hall_text() -> dict[str, Any]:
         "awaiting_answer": _("awaiting the host's answer"),
         "no_bidders": _("No bidder to show yet."),
         "no_objections": _("No objection."),
-        "updated": _("Updated %(time)s"),
         "offline": _("The hall cannot be reached; retrying…"),
         "sending": _("Sending…"),
         "done": _("Done."),
@@ -103,28 +47,20 @@ def _hall_text() -> dict[str, Any]:
     }
 
 
-@login_required
-def opening_hall_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
-    """The live opening hall: rendered now, then refreshed by static/js/opening-hall.js
-    polling GET /api/v1/tenders/<id>/opening. bids.hall decides who may enter and what each
-    viewer sees (PermissionDenied → 403); every control posts to the hall API."""
-    tender = get_object_or_404(Tender.objects.select_related("project"), pk=tender_id)
+# The words the page's script shows itself (it has no catalogue of its own).
+SCRIPT_WORDS = ("offline", "sending", "done", "failed")
+
+
+def _hall_context(request: HttpRequest, tender: Tender) -> dict[str, Any]:
+    """What the page and its live fragment render: bids.opening.hall decides who may enter
+    (PermissionDenied → 403), what each viewer sees and which controls it may use."""
     hall = opening_hall(user=request.user, tender=tender)
-    role = hall["viewer"]["role"]
-    faults = dict(DecryptionFault.choices)
-    rows = [{**row, "action": hall_row_action(hall, row),
-             "fault_label": faults.get(row.get("fault") or "", "")} for row in hall["bidders"]]
-    state = hall["session"]["state"] if hall["session"] else "none"
-    outcome = hall["session"]["outcome"] if hall["session"] else None
-    return render(request, "bids/opening_hall.html", {
+    role = hall.viewer.role
+    return {
         "tender": tender,
         "hall": hall,
-        "rows": rows,
+        "hall_json": hall.as_json(),
         "role": role,
-        "state": state,
-        "controls": hall_controls(hall),
-        "outcome_label": dict(OpeningOutcome.choices).get(outcome or "", ""),
-        "control_rules": HALL_CONTROLS,
         "text": _hall_text(),
         "fault_choices": DecryptionFault.choices,
         "sign_in_opens_at": selectors.opening_sign_in_opens_at(tender=tender),
@@ -134,7 +70,30 @@ def opening_hall_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
         "server_url": request.build_absolute_uri("/").rstrip("/"),
         "hall_url": reverse("opening-hall", kwargs={"tender_id": tender.pk}),
         "record_url": reverse("opening-record", kwargs={"tender_id": tender.pk}),
+    }
+
+
+@login_required
+def opening_hall_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
+    """The live opening hall: rendered now, then refreshed by static/js/opening-hall.js, which
+    polls the live fragment (opening_hall_live) and puts its parts in place; every control
+    posts to the hall API."""
+    tender = get_object_or_404(Tender.objects.select_related("project"), pk=tender_id)
+    context = _hall_context(request, tender)
+    text = context["text"]
+    return render(request, "bids/opening_hall.html", {
+        **context,
+        "live_url": reverse("bids:opening-hall-live", kwargs={"tender_id": tender.pk}),
+        "script_text": {word: text[word] for word in SCRIPT_WORDS},
     })
+
+
+@login_required
+def opening_hall_live(request: HttpRequest, tender_id: UUID) -> HttpResponse:
+    """The hall's live parts as an HTML fragment, for the page to poll; permission is checked
+    again, as for the page."""
+    tender = get_object_or_404(Tender.objects.select_related("project"), pk=tender_id)
+    return render(request, "bids/opening_hall_live.html", _hall_context(request, tender))
 
 
 def opening_hall_panel(request: HttpRequest, tender: Tender) -> str:
