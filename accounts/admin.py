@@ -17,9 +17,9 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from accounts.acting import acting_from_request
 from accounts.models import Organisation, Role, RoleMembership, User
 from accounts.services import IdentityError, role_grant
-from monitoring.services import Actor, client_ip_of
 
 # Every role but the supervisor's: that one is granted on the server only.
 ADMIN_GRANTABLE_ROLES = [(role.value, role.label) for role in Role if role != Role.SUPERVISOR]
@@ -96,9 +96,7 @@ class UserAdmin(DjangoUserAdmin):
                     user=user,
                     role=Role(form.cleaned_data["role"]),
                     organisation=form.cleaned_data["organisation"],
-                    actor=Actor(
-                        user=request.user, role=Role.OPERATOR, client_ip=client_ip_of(request)
-                    ),
+                    actor=acting_from_request(request).as_actor(Role.OPERATOR),
                 )
             except (IdentityError, PermissionDenied) as error:
                 form.add_error(None, str(error))

@@ -1,11 +1,11 @@
+"""Accounts' pages; config/urls.py includes them at the site's root."""
+
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
-from accounts.api import CertificateLoginView, ChallengeView
+from accounts.views import home
 
-app_name = "accounts"
-
-urlpatterns = [
+account_urlpatterns = [
     path(
         "login/",
         auth_views.LoginView.as_view(template_name="accounts/login.html"),
@@ -14,7 +14,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
 ]
 
-api_urlpatterns = [
-    path("auth/challenge", ChallengeView.as_view(), name="auth-challenge"),
-    path("auth/certificate-login", CertificateLoginView.as_view(), name="auth-certificate-login"),
+urlpatterns = [
+    path("", home, name="home"),
+    path("accounts/", include((account_urlpatterns, "accounts"))),
 ]

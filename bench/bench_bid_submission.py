@@ -174,10 +174,10 @@ def main() -> None:
 
 
 @contextmanager
-def _timing_finalise(bidtool):
+def _timing_finalise(client):
     """Time the finalise request of `bidtool submit` (the rest is opening and relaying parts)."""
     seconds: list[float] = []
-    original = bidtool.Http.request
+    original = client.Http.request
 
     def request(self, method: str, path: str, **options):
         started = time.perf_counter()
@@ -187,11 +187,11 @@ def _timing_finalise(bidtool):
             if path.endswith("/finalise"):
                 seconds.append(time.perf_counter() - started)
 
-    bidtool.Http.request = request
+    client.Http.request = request
     try:
         yield seconds
     finally:
-        bidtool.Http.request = original
+        client.Http.request = original
 
 
 def _cpu_seconds(pid: int) -> tuple[float, float]:
@@ -205,7 +205,8 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
          web_peak, web_rss, web_cpu) -> dict:
     from minio import Minio
 
-    from signing import bidtool
+    from bidtool import cli as bidtool
+    from bidtool import client as bidtool_client
 
     size = arguments.size_mib * MIB
     source, sealed = folder / "offer.bin", folder / "bid.sealed"
@@ -225,7 +226,7 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
     web_cpu_seconds = [0.0, 0.0]  # user, system
 
     def submit() -> tuple[float, float]:
-        with _timing_finalise(bidtool) as finalise_seconds:
+        with _timing_finalise(bidtool_client) as finalise_seconds:
             cpu, started = web_cpu(), time.perf_counter()
             assert bidtool.main(["submit", "--server", url, str(sealed)]) == 0
             for index, value in enumerate(web_cpu()):
@@ -264,7 +265,8 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
 
 
 def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> list[float]:
-    from signing import bidtool
+    from bidtool.client import Http
+    from bidtool.submit import send_part
 
     clients, uploads = [], []
     for number, (credential, _p12) in enumerate(credentials):
@@ -272,7 +274,7 @@ def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> li
         write_random_file(source, arguments.surge_mib * MIB)
         _seal(credential, tender_id, source, sealed)
         source.unlink()
-        client = bidtool.Http(url)
+        client = Http(url)
         _, challenge = client.request("POST", "/api/v1/auth/challenge")
         import base64
 
@@ -295,7 +297,7 @@ def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> li
                                    json_body={"size": len(data)})
         part = upload["part_size"]
         for number in range(1, upload["part_count"] + 1):
-            bidtool.send_part(client, upload["id"], number,
+            send_part(client, upload["id"], number,
                               data[(number - 1) * part:number * part])
         barrier.wait()
         started = time.perf_counter()

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "trading",
     "bids",
     "evaluation",
+    "supervision",
 ]
 
 MIDDLEWARE = [

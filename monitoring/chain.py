@@ -27,7 +27,8 @@ CHAINED_FIELDS = (
 )
 
 
-def _chained_value(value: Any) -> Any:
+def chained_value(value: Any) -> Any:
+    """A field's value as the chain hashes it (the archive lists events the same way)."""
     if isinstance(value, datetime):
         return value.isoformat(timespec="microseconds")
     if value is None or isinstance(value, int | str):
@@ -37,7 +38,7 @@ def _chained_value(value: Any) -> Any:
 
 def event_digest(event: Event) -> str:
     """SHA-256 over the canonical JSON of the event's chained fields."""
-    fields = {name: _chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
+    fields = {name: chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
     return hashlib.sha256(canonical_json(fields)).hexdigest()
 
 
@@ -50,7 +51,7 @@ def sealed_identity_content(identity: SealedIdentity) -> dict[str, Any]:
     return {
         "actor_id": None if identity.actor_id is None else str(identity.actor_id),
         "actor_label": identity.actor_label,
-        "client_ip": _chained_value(identity.client_ip),
+        "client_ip": chained_value(identity.client_ip),
         "fields": identity.fields,
         "salt": identity.salt,
         "tender_id": identity.tender_id,

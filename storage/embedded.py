@@ -35,7 +35,8 @@ def weed_binary() -> str:
     return found
 
 
-def _ephemeral_ports_start() -> int:
+def ephemeral_ports_start() -> int:
+    """The lowest port the kernel hands out as an ephemeral (client) port."""
     try:
         return int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     except (OSError, ValueError, IndexError):
@@ -49,7 +50,7 @@ def free_port() -> int:
     what it hands the next outgoing connection — the S3 server's own, between its components,
     among them — so it could be taken before the server binds it ("address already in use").
     """
-    highest = _ephemeral_ports_start()
+    highest = ephemeral_ports_start()
     for _ in range(100):
         port = random.randrange(max(1024, highest - 12000), highest)  # noqa: S311 - not secret
         with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:

@@ -95,11 +95,30 @@ class TenderFactory(factory.django.DjangoModelFactory):
     bid_security_fen = 20_000_00
     estimated_price_fen = 12_500_000_00
     documents_from = factory.LazyFunction(lambda: days_from_now(0.01))
-    # Five days' availability (条例 第十六条) whose last day may roll past a weekend or a week of
-    # National Day holiday: twelve keeps the schedule lawful from any moment it is published.
-    documents_until = factory.LazyFunction(lambda: days_from_now(12))
+    # Five days' availability (条例 第十六条; five working days in government procurement, 令87
+    # 第十八条) that may span a week of National Day holiday and a weekend: fifteen calendar
+    # days keep the schedule lawful from any moment it is published.
+    documents_until = factory.LazyFunction(lambda: days_from_now(15))
     clarification_cutoff = factory.LazyFunction(lambda: days_from_now(9))
     bid_deadline = factory.LazyFunction(lambda: days_from_now(25))
     evaluation_method = "comprehensive_scoring"
     scoring_scheme = factory.LazyFunction(comprehensive_scoring_scheme)
     required_files = factory.LazyFunction(lambda: ["投标函.pdf", "技术标.pdf"])
+
+
+class TenderDocumentFactory(factory.django.DjangoModelFactory):
+    """A tender document row, for stories about who obtained it (its bytes are not stored)."""
+
+    class Meta:
+        model = "trading.TenderDocument"
+
+    tender = factory.SubFactory(TenderFactory)
+    kind = "tender_documents"
+    name = "招标文件.pdf"
+    size = 1
+    sha256 = "0" * 64
+    object_key = factory.LazyAttribute(lambda document: f"tenders/{document.tender.pk}/documents/x")
+    statement_signature = b""
+    signer_certificate_sha256 = "0" * 64
+    uploaded_by = factory.SubFactory(UserFactory)
+    uploaded_at = factory.LazyFunction(lambda: days_from_now(0))

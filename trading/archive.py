@@ -34,7 +34,7 @@ from django_fsm import can_proceed
 from monitoring.chain import (
     CHAINED_FIELDS,
     SEALED_IDENTITY_DIGEST,
-    _chained_value,
+    chained_value,
     sealed_identity_content,
 )
 from monitoring.clock import database_now
@@ -157,7 +157,7 @@ def tender_events(tender: Tender):
 
 
 def _event_line(event: Event) -> bytes:
-    line = {name: _chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
+    line = {name: chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
     line["payload"] = event.payload
     line["digest"] = event.digest
     # The archive is made after the award: who bid is public by then, and the sealed row,

@@ -1,7 +1,7 @@
 """Use cases after evaluation: candidate publicity, objections to it, award, contract.
 
 The evaluation report's result (ranked candidates with their prices, and every bidder it names)
-is the input of `candidates_publicize`; the rules come from trading/policy.py, each named with
+is the input of `candidates_publicize`; the rules come from trading/law/, each named with
 its source when broken (docs/award-and-archive.md).
 """
 
@@ -22,7 +22,16 @@ from monitoring.transitions import TransitionRefused, apply_transition
 from signing.canonical import canonical_json
 from signing.cms import sign_detached
 from signing.conf import platform_credential, platform_timestamp_authority
-from trading.calendar import local
+from trading.law.checks import check_candidates
+from trading.law.periods import contract_due, due, publicity_window
+from trading.law.regimes import policy_for
+from trading.law.rules import (
+    AWARD_DECISION,
+    CANDIDATE_OBJECTION_ANSWER,
+    CANDIDATE_PUBLICITY_START,
+    Regime,
+)
+from trading.law.working_days import local
 from trading.models import (
     Award,
     AwardLetter,
@@ -38,17 +47,6 @@ from trading.models import (
 )
 from trading.notices import notice_publish
 from trading.ocds import ocid_of
-from trading.policy import (
-    AWARD_DECISION,
-    CANDIDATE_OBJECTION_ANSWER,
-    CANDIDATE_PUBLICITY_START,
-    Regime,
-    check_candidates,
-    contract_due,
-    due,
-    policy_for,
-    publicity_window,
-)
 from trading.services import Acting, TenderInvalid, manager_role
 
 # Suspensions while an objection waits, alerts and sweeps act on the platform's authority.

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
 
 from accounts.models import Organisation
-from trading.policy import Regime
+from trading.law.rules import Regime
 
 
 class Category(models.TextChoices):

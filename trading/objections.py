@@ -14,6 +14,8 @@ from accounts.models import Role, RoleMembership
 from monitoring.clock import database_now
 from monitoring.services import Actor, Sealed, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
+from trading.law.periods import objection_answer_due, objection_to_documents_allowed
+from trading.law.rules import Regime
 from trading.models import (
     DocumentDownload,
     DocumentObjection,
@@ -21,7 +23,6 @@ from trading.models import (
     Tender,
     TenderState,
 )
-from trading.policy import Regime, objection_answer_due, objection_to_documents_allowed
 from trading.services import Acting, TenderInvalid, manager_role
 
 # While an objection waits for its answer the tender is suspended on the platform's authority.

@@ -8,6 +8,7 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Role, RoleMembership, User
 from monitoring.clock import database_now
+from trading.law.periods import RefundDue, bid_security_refund_due
 from trading.models import (
     Award,
     Contract,
@@ -17,7 +18,6 @@ from trading.models import (
     Tender,
     TenderState,
 )
-from trading.policy import RefundDue, bid_security_refund_due
 
 # What the public sees: everything from publication on (DESIGN §3), never drafts.
 PUBLIC_STATES = [state for state in TenderState.values if state != TenderState.DRAFT]
@@ -120,7 +120,7 @@ def notifications_for(*, user: User) -> QuerySet:
 
 def tender_bid_security_refunds(*, tender: Tender) -> list[RefundDue]:
     """When the tender's bid security is due back to the winner and to the other bidders
-    (trading.policy.bid_security_refund_due), each None until the award notice or the contract
+    (trading.law.periods.bid_security_refund_due), each None until the award notice or the contract
     it counts from; empty when the tender asks no security. The supervisors' console reads
     these (issue #16)."""
     if tender.bid_security_fen == 0:
@@ -203,3 +203,34 @@ def open_objections_seen(*, user: User, tenders: list[Tender]) -> dict[UUID, lis
     ).select_related("organisation", "tender"):
         seen[objection.tender_id].append(reader.see(objection))
     return seen
+
+
+# The lifecycle steps the workspace offers a button for (the others have forms of their own or
+# are the platform's: closing, opening).
+WORKSPACE_ACTIONS = ("publish", "cancel")
+
+
+@dataclass(frozen=True)
+class WorkspaceTender:
+    """One row of the tenderee's or agent's workspace."""
+
+    tender: Tender
+    actions: list[str]  # of WORKSPACE_ACTIONS, those the tender's state allows now
+    objections: list[ObjectionSeen]  # unanswered, as this reader may see them
+
+
+def workspace_tenders(*, user: User) -> list[WorkspaceTender]:
+    """The tenders the user manages, newest first, each with its actions and open objections.
+    Who objected stays secret until the deadline (办法 第二十一条): `open_objections_seen`
+    decides."""
+    tenders = list(tenders_managed_by(user=user))
+    objections = open_objections_seen(user=user, tenders=tenders)
+    return [
+        WorkspaceTender(
+            tender=tender,
+            actions=[transition.name for transition in tender.get_available_state_transitions()
+                     if transition.name in WORKSPACE_ACTIONS],
+            objections=objections[tender.pk],
+        )
+        for tender in tenders
+    ]

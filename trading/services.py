@@ -1,7 +1,6 @@
 """Use cases of tenders. Each checks its actor on the server, changes state through
 monitoring.transitions.apply_transition (or writes its own event), in one transaction."""
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 from uuid import UUID
@@ -11,13 +10,18 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from accounts.models import Organisation, Role, User
+from accounts.acting import Acting  # the one identity of every service (re-exported)
+from accounts.models import Organisation, Role
 from accounts.selectors import user_has_role
 from config.errors import Refusal
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
 from trading.escrow import EscrowUnavailable, escrow_create
+from trading.law.periods import deadline_after_amendment
+from trading.law.rules import Regime
+from trading.law.schedule import check_schedule
+from trading.law.tender_terms import check_terms
 from trading.models import (
     BidderNotification,
     DocumentDownload,
@@ -27,8 +31,6 @@ from trading.models import (
     TenderState,
 )
 from trading.notices import notice_publish
-from trading.policy import Regime, check_schedule, deadline_after_amendment
-from trading.rules import check_terms
 from trading.selectors import (
     tenders_due_for_closing,
     tenders_due_for_opening,
@@ -57,17 +59,6 @@ class TenderInvalid(Refusal, ValueError):
         field, problem = next(iter(problems.items()), (None, ""))
         super().__init__(message=str(problem), field=field)
         self.args = ("; ".join(f"{field}: {problem}" for field, problem in problems.items()),)
-
-
-@dataclass(frozen=True)
-class Acting:
-    """A person acting in a role, from an address: the input of every tender service."""
-
-    user: User
-    client_ip: str | None = None
-
-    def as_actor(self, role: str) -> Actor:
-        return Actor(user=self.user, role=role, client_ip=self.client_ip)
 
 
 def manager_role(acting: Acting, project: Project) -> str:

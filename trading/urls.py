@@ -1,14 +1,27 @@
-from django.urls import path
+"""Trading's pages; config/urls.py includes them at the site's root."""
 
-from trading import views, workspace
+from django.urls import include, path
 
-app_name = "trading"
+from trading.views import notices, portal, workspace
 
-urlpatterns = [
-    path("", views.tender_list, name="tender-list"),
-    path("<uuid:tender_id>/", views.tender_detail, name="tender-detail"),
+tender_urlpatterns = [
+    path("", portal.tender_list, name="tender-list"),
+    path("<uuid:tender_id>/", portal.tender_detail, name="tender-detail"),
     path("workspace/", workspace.workspace, name="workspace"),
     path("workspace/new/", workspace.draft_create, name="draft-create"),
     path("workspace/<uuid:tender_id>/<slug:action>/", workspace.tender_action,
          name="tender-action"),
+]
+
+notice_urlpatterns = [
+    path("<uuid:notice_id>/", notices.notice_detail, name="notice-detail"),
+    path("<uuid:notice_id>/release.json", notices.notice_release, name="notice-release"),
+    path("<uuid:notice_id>/signature.p7s", notices.notice_signature, name="notice-signature"),
+    path("<uuid:notice_id>/timestamp.tsr", notices.notice_timestamp, name="notice-timestamp"),
+    path("tender/<uuid:tender_id>/", notices.tender_notices, name="tender-notices"),
+]
+
+urlpatterns = [
+    path("tenders/", include((tender_urlpatterns, "trading"))),
+    path("notices/", include((notice_urlpatterns, "notices"))),
 ]

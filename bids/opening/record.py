@@ -24,9 +24,11 @@ from monitoring.clock import database_now
 from monitoring.transitions import apply_transition
 from signing.canonical import canonical_json
 from signing.cms import signed_document_json
+from trading.law.checks import check_bid_count, required_bids
+from trading.law.regimes import policy_for
+from trading.law.rules import MINIMUM_BIDS
 from trading.models import NoticeKind, Tender
 from trading.notices import notice_publish
-from trading.policy import MINIMUM_BIDS, check_bid_count, policy_for, required_bids
 from trading.services import Acting
 
 RECORD_VERSION = 1
@@ -112,7 +114,7 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
                              "before finalising: %(count)d bid(s) have no ruling.")
                            % {"count": unruled.count()})
         valid = session.decryptions.filter(state=DecryptionState.DECRYPTED).count()
-        # The law's minimum (trading.policy) and the tender's own, whichever is higher.
+        # The law's minimum (trading.law.checks) and the tender's own, whichever is higher.
         regime, own = tender.project.regime, tender.minimum_valid_bids
         minimum_rule = policy_for(regime).rule(MINIMUM_BIDS)
         minimum = required_bids(regime, tender_minimum=own)

@@ -14,7 +14,7 @@ from typing import BinaryIO
 from cryptography.hazmat.primitives.serialization import Encoding
 
 from signing.cms import SignatureInfo, SignatureInvalid, verify_detached
-from signing.envelope.encryption import BLOCK_SIZE, Progress, _Lane
+from signing.envelope.encryption import BLOCK_SIZE, Lane, Progress
 from signing.envelope.errors import (
     HeaderInvalid,
     HeaderSignatureInvalid,
@@ -156,7 +156,7 @@ def verify_sealed_bid(
     for part in envelope.header.parts:
         digest = hashlib.sha256()
         remaining = part.size
-        with _Lane("part-sha256") as lane, _Lane("segment-sha256") as segment_lane:
+        with Lane("part-sha256") as lane, Lane("segment-sha256") as segment_lane:
             while remaining:
                 block = source.read(min(BLOCK_SIZE, remaining)) or b""
                 if not block:

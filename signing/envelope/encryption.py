@@ -35,7 +35,7 @@ def generate_data_key() -> bytes:
     return Cobblestone256Encryptor.generate_key()
 
 
-class _Lane:
+class Lane:
     """One background thread applying calls in submission order, with a bounded queue."""
 
     def __init__(self, name: str) -> None:
@@ -51,7 +51,7 @@ class _Lane:
         while self._pending:
             self._pending.popleft().result()
 
-    def __enter__(self) -> "_Lane":
+    def __enter__(self) -> "Lane":
         return self
 
     def __exit__(
@@ -167,7 +167,7 @@ def encrypt_stream(
     ciphertext_digest = hashlib.sha256()
     plaintext_size = ciphertext_size = 0
     inputs, outputs = _Ring(BLOCK_SIZE), _Ring(_CIPHERTEXT_BUFFER_SIZE)
-    with _Lane("plaintext-sha256") as plaintext_lane, _Lane("ciphertext-out") as output_lane:
+    with Lane("plaintext-sha256") as plaintext_lane, Lane("ciphertext-out") as output_lane:
         write = _sink_writer(ciphertext_digest, sink)
         while True:
             buffer = inputs.take()
@@ -240,7 +240,7 @@ def decrypt_stream(
     failure: InvalidTag | None = None
     read_block = _block_reader(source)
     outputs = _Ring(_PLAINTEXT_BUFFER_SIZE)
-    lane = _Lane if overlap else _Inline
+    lane = Lane if overlap else _Inline
     with lane("ciphertext-sha256") as ciphertext_lane, lane("plaintext-out") as output_lane:
         write = _sink_writer(plaintext_digest, sink)
         while remaining:

@@ -7,12 +7,13 @@ from monitoring.models import Event
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
+    TenderDocumentFactory,
     TenderFactory,
     UserFactory,
     days_from_now,
 )
 from trading.documents import document_obtain
-from trading.models import Tender, TenderDocument
+from trading.models import Tender
 from trading.services import Acting, tender_publish
 
 
@@ -23,18 +24,7 @@ def obtained():
     tenderee = MembershipFactory(role=Role.TENDEREE, organisation=tender.project.tenderee).user
     tender_publish(acting=Acting(user=tenderee), tender_id=tender.pk)
     Tender.objects.filter(pk=tender.pk).update(documents_from=days_from_now(-0.01))
-    document = TenderDocument.objects.create(
-        tender=tender,
-        kind="tender_documents",
-        name="招标文件.pdf",
-        size=1,
-        sha256="0" * 64,
-        object_key=f"tenders/{tender.pk}/documents/x",
-        statement_signature=b"",
-        signer_certificate_sha256="0" * 64,
-        uploaded_by=tenderee,
-        uploaded_at=days_from_now(0),
-    )
+    document = TenderDocumentFactory(tender=tender, uploaded_by=tenderee)
     organisation = OrganisationFactory(name="华夏建工集团有限公司")
     bidder = MembershipFactory(
         role=Role.BIDDER, organisation=organisation, user=UserFactory(username="zhangwei")

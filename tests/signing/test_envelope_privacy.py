@@ -3,7 +3,7 @@
 import json
 import os
 
-from signing.bidtool import inspect_document
+from bidtool.inspection import inspect_document
 from tests.signing.envelope_helpers import PRICE_FEN, seal_contents
 
 

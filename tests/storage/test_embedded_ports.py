@@ -2,7 +2,8 @@
 
 import socket
 
-from storage.embedded import EmbeddedS3Server, _ephemeral_ports_start, free_port
+from storage.embedded import EmbeddedS3Server, free_port
+from storage.embedded import ephemeral_ports_start as _ephemeral_ports_start
 
 
 def test_a_free_port_lies_below_the_ephemeral_range_and_can_be_listened_on():

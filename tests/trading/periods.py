@@ -2,7 +2,7 @@
 
 import datetime as dt
 
-from trading.calendar import end_of_day, is_working_day, local_date
+from trading.law.working_days import end_of_day, is_working_day, local_date
 
 
 def end_of_third_day_after(start: dt.datetime) -> dt.datetime:

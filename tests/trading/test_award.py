@@ -22,7 +22,7 @@ from trading.award import (
     letter_bytes,
     tender_award,
 )
-from trading.calendar import SHANGHAI
+from trading.law.working_days import SHANGHAI
 from trading.models import (
     Award,
     AwardLetter,

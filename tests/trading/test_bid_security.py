@@ -13,9 +13,9 @@ from tests.factories import (
     TenderFactory,
     comprehensive_scoring_scheme,
 )
-from trading.calendar import SHANGHAI, HolidayCalendar
+from trading.law.periods import RefundDue, bid_security_refund_due
+from trading.law.working_days import SHANGHAI, HolidayCalendar
 from trading.models import Award, Candidate, Contract, Notice, NoticeKind, Tender, TenderState
-from trading.policy import RefundDue, bid_security_refund_due
 from trading.selectors import tender_bid_security_refunds
 from trading.services import Acting, TenderInvalid, tender_create_draft, tender_publish
 

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from trading.calendar import (
+from trading.law.working_days import (
     SHANGHAI,
     HolidayCalendar,
     add_days,

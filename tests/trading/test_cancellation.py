@@ -6,14 +6,19 @@ import pytest
 from accounts.models import Role
 from monitoring.models import Event
 from monitoring.transitions import TransitionRefused
-from tests.factories import MembershipFactory, OrganisationFactory, TenderFactory, days_from_now
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    TenderDocumentFactory,
+    TenderFactory,
+    days_from_now,
+)
 from trading.models import (
     BidderNotification,
     DocumentDownload,
     Notice,
     NoticeKind,
     Tender,
-    TenderDocument,
     TenderState,
 )
 from trading.services import Acting, TenderInvalid, tender_cancel, tender_publish
@@ -69,18 +74,7 @@ def test_a_published_tender_cancelled_stays_public_with_its_termination_notice(c
     tender = TenderFactory(title="已发布后终止的标段")
     acting = tenderee_of(tender)
     tender_publish(acting=acting, tender_id=tender.pk)
-    document = TenderDocument.objects.create(
-        tender=tender,
-        kind="tender_documents",
-        name="招标文件.pdf",
-        size=1,
-        sha256="0" * 64,
-        object_key=f"tenders/{tender.pk}/documents/x",
-        statement_signature=b"",
-        signer_certificate_sha256="0" * 64,
-        uploaded_by=acting.user,
-        uploaded_at=days_from_now(0),
-    )
+    document = TenderDocumentFactory(tender=tender, uploaded_by=acting.user)
     bidder = OrganisationFactory()
     DocumentDownload.objects.create(
         tender=tender,

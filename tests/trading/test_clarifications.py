@@ -4,7 +4,13 @@ that obtained the documents."""
 import pytest
 
 from accounts.models import Role
-from tests.factories import MembershipFactory, OrganisationFactory, TenderFactory, days_from_now
+from tests.factories import (
+    MembershipFactory,
+    OrganisationFactory,
+    TenderDocumentFactory,
+    TenderFactory,
+    days_from_now,
+)
 from tests.trading.schedules import published_days_ago
 from trading.models import (
     BidderNotification,
@@ -12,7 +18,6 @@ from trading.models import (
     Notice,
     NoticeKind,
     Tender,
-    TenderDocument,
 )
 from trading.notices import notice_verify
 from trading.services import (
@@ -36,12 +41,7 @@ def tender():
 
 def obtained_by(tender, count: int) -> list:
     """`count` bidders obtained the documents (recorded as the download service does)."""
-    document = TenderDocument.objects.create(
-        tender=tender, kind="tender_documents", name="招标文件.pdf", size=1, sha256="0" * 64,
-        object_key=f"tenders/{tender.pk}/documents/x", statement_signature=b"",
-        signer_certificate_sha256="0" * 64, uploaded_by=tender.acting.user,
-        uploaded_at=days_from_now(0),
-    )
+    document = TenderDocumentFactory(tender=tender, uploaded_by=tender.acting.user)
     organisations = []
     for _ in range(count):
         organisation = OrganisationFactory()

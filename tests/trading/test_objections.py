@@ -11,12 +11,13 @@ from monitoring.models import Event
 from tests.factories import (
     MembershipFactory,
     OrganisationFactory,
+    TenderDocumentFactory,
     TenderFactory,
     days_from_now,
     on_day_from_today,
 )
 from tests.trading.periods import end_of_third_day_after
-from trading.models import DocumentDownload, ObjectionState, Tender, TenderDocument, TenderState
+from trading.models import DocumentDownload, ObjectionState, Tender, TenderState
 from trading.objections import objection_answer, objection_raise
 from trading.services import Acting, TenderInvalid, tender_publish, tender_suspend
 
@@ -28,12 +29,7 @@ def tender():
         user=MembershipFactory(role=Role.TENDEREE, organisation=tender.project.tenderee).user
     )
     tender_publish(acting=tender.acting, tender_id=tender.pk)
-    tender.document = TenderDocument.objects.create(
-        tender=tender, kind="tender_documents", name="招标文件.pdf", size=1, sha256="0" * 64,
-        object_key=f"tenders/{tender.pk}/documents/x", statement_signature=b"",
-        signer_certificate_sha256="0" * 64, uploaded_by=tender.acting.user,
-        uploaded_at=days_from_now(0),
-    )
+    tender.document = TenderDocumentFactory(tender=tender, uploaded_by=tender.acting.user)
     return tender
 
 

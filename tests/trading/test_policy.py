@@ -5,28 +5,26 @@ from fractions import Fraction
 
 import pytest
 
-from trading.calendar import SHANGHAI, HolidayCalendar
-from trading.policy import (
-    Regime,
-    RuleNotApplicable,
-    Unit,
-    UnknownRegime,
-    Violation,
+from trading.law.checks import (
     check_bid_count,
     check_bid_security,
     check_candidates,
     check_panel,
-    check_schedule,
+    required_bids,
+)
+from trading.law.periods import (
     contract_due,
     deadline_after_amendment,
     due,
     objection_answer_due,
     objection_to_documents_allowed,
-    policy_for,
     publicity_window,
-    required_bids,
     result_announcement_window,
 )
+from trading.law.regimes import policy_for
+from trading.law.rules import Regime, RuleNotApplicable, Unit, UnknownRegime, Violation
+from trading.law.schedule import check_schedule
+from trading.law.working_days import SHANGHAI, HolidayCalendar
 
 WORKS = Regime.WORKS
 GP = Regime.GOVERNMENT_PROCUREMENT

@@ -6,9 +6,15 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Role
 from monitoring.models import Event
-from tests.factories import MembershipFactory, TenderFactory, UserFactory, days_from_now
+from tests.factories import (
+    MembershipFactory,
+    TenderDocumentFactory,
+    TenderFactory,
+    UserFactory,
+    days_from_now,
+)
 from trading.documents import document_obtain
-from trading.models import Tender, TenderDocument
+from trading.models import Tender
 from trading.objections import objection_raise
 from trading.services import Acting, tender_publish
 from trading.supervision import sealed_identities_read
@@ -22,18 +28,7 @@ def tender():
     ).user
     tender_publish(acting=Acting(user=tender.tenderee), tender_id=tender.pk)
     Tender.objects.filter(pk=tender.pk).update(documents_from=days_from_now(-0.01))
-    document = TenderDocument.objects.create(
-        tender=tender,
-        kind="tender_documents",
-        name="招标文件.pdf",
-        size=1,
-        sha256="0" * 64,
-        object_key=f"tenders/{tender.pk}/documents/x",
-        statement_signature=b"",
-        signer_certificate_sha256="0" * 64,
-        uploaded_by=tender.tenderee,
-        uploaded_at=days_from_now(0),
-    )
+    document = TenderDocumentFactory(tender=tender, uploaded_by=tender.tenderee)
     tender.bidder = MembershipFactory(role=Role.BIDDER, user=UserFactory(username="liuyang"))
     document_obtain(
         acting=Acting(user=tender.bidder.user, client_ip="10.4.4.4"), document_id=document.pk

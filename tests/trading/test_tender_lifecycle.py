@@ -19,7 +19,7 @@ from tests.factories import (
     on_day_from_today,
 )
 from tests.trading.schedules import published_days_ago
-from trading.calendar import local_date
+from trading.law.working_days import local_date
 from trading.models import Notice, NoticeKind, Tender, TenderState
 from trading.services import (
     Acting,

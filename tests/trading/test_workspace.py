@@ -3,7 +3,13 @@
 import pytest
 
 from accounts.models import Role
-from tests.factories import MembershipFactory, ProjectFactory, TenderFactory, days_from_now
+from tests.factories import (
+    MembershipFactory,
+    ProjectFactory,
+    TenderDocumentFactory,
+    TenderFactory,
+    days_from_now,
+)
 from trading.models import Tender, TenderState
 
 
@@ -86,7 +92,6 @@ def test_a_tenderee_clarifies_and_answers_an_objection_in_the_browser(client, pr
         Notice,
         NoticeKind,
         ObjectionState,
-        TenderDocument,
     )
     from trading.objections import objection_raise
     from trading.services import Acting, tender_publish
@@ -96,11 +101,7 @@ def test_a_tenderee_clarifies_and_answers_an_objection_in_the_browser(client, pr
     client.post(f"/tenders/workspace/{tender.pk}/clarify/", {"text": "答疑纪要第1号"})
     assert Notice.objects.filter(tender=tender, kind=NoticeKind.AMENDMENT).count() == 1
 
-    document = TenderDocument.objects.create(
-        tender=tender, kind="tender_documents", name="招标文件.pdf", size=1, sha256="0" * 64,
-        object_key="k", statement_signature=b"", signer_certificate_sha256="0" * 64,
-        uploaded_by=tenderee, uploaded_at=days_from_now(0),
-    )
+    document = TenderDocumentFactory(tender=tender, uploaded_by=tenderee)
     bidder = MembershipFactory(role=Role.BIDDER)
     DocumentDownload.objects.create(tender=tender, document=document,
                                     organisation=bidder.organisation, user=bidder.user,

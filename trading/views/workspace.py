@@ -12,14 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
-from monitoring.services import client_ip_of
+from accounts.acting import acting_from_request
 from monitoring.transitions import TransitionRefused
 from trading.forms import AmendForm, AnswerForm, CancelForm, DraftForm, TextForm
 from trading.models import Tender
 from trading.objections import objection_answer
-from trading.selectors import open_objections_seen, projects_managed_by, tenders_managed_by
+from trading.selectors import projects_managed_by, workspace_tenders
 from trading.services import (
-    Acting,
     TenderInvalid,
     tender_amend_deadline,
     tender_cancel,
@@ -28,24 +27,11 @@ from trading.services import (
     tender_publish,
 )
 
-ACTIONS = {"publish": tender_publish, "cancel": tender_cancel}
-
-
-def _acting(request: HttpRequest) -> Acting:
-    return Acting(user=request.user, client_ip=client_ip_of(request))
-
 
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
-    tenders = list(tenders_managed_by(user=request.user))
-    # Who objected stays secret until the deadline (办法 第二十一条): the selector decides.
-    objections = open_objections_seen(user=request.user, tenders=tenders)
     return render(request, "trading/workspace.html", {
-        "tenders": [
-            (tender, [t.name for t in tender.get_available_state_transitions()
-                      if t.name in ACTIONS], objections[tender.pk])
-            for tender in tenders
-        ],
+        "tenders": workspace_tenders(user=request.user),
         "amend_form": AmendForm(),
         "cancel_form": CancelForm(),
     })
@@ -59,7 +45,7 @@ def draft_create(request: HttpRequest) -> HttpResponse:
         terms = dict(form.cleaned_data)
         project = next(item for item in projects if str(item.pk) == terms.pop("project"))
         try:
-            tender_create_draft(acting=_acting(request), project=project, terms=terms)
+            tender_create_draft(acting=acting_from_request(request), project=project, terms=terms)
         except TenderInvalid as error:
             for field, problem in error.problems.items():
                 form.add_error(field if field in form.fields else None, problem)
@@ -74,33 +60,34 @@ def draft_create(request: HttpRequest) -> HttpResponse:
 @require_POST
 def tender_action(request: HttpRequest, tender_id: str, action: str) -> HttpResponse:
     get_object_or_404(Tender, pk=tender_id)
+    acting = acting_from_request(request)
     try:
         if action == "clarify":
             form = TextForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({"text": _("the clarification has no text")})
-            tender_clarify(acting=_acting(request), tender_id=tender_id,
+            tender_clarify(acting=acting, tender_id=tender_id,
                            text=form.cleaned_data["text"])
         elif action == "answer":
             form = AnswerForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({"text": _("the answer has no text")})
-            objection_answer(acting=_acting(request), objection_id=form.cleaned_data["objection"],
+            objection_answer(acting=acting, objection_id=form.cleaned_data["objection"],
                              answer=form.cleaned_data["text"])
         elif action == "amend":
             form = AmendForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
-            tender_amend_deadline(acting=_acting(request), tender_id=tender_id,
+            tender_amend_deadline(acting=acting, tender_id=tender_id,
                                   **form.cleaned_data)
         elif action == "cancel":
             form = CancelForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
-            tender_cancel(acting=_acting(request), tender_id=tender_id,
+            tender_cancel(acting=acting, tender_id=tender_id,
                           reason=form.cleaned_data["reason"])
         elif action == "publish":
-            tender_publish(acting=_acting(request), tender_id=tender_id)
+            tender_publish(acting=acting, tender_id=tender_id)
         else:
             raise TenderInvalid({"action": action})
     except TenderInvalid as error:

@@ -15,9 +15,9 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from accounts.acting import acting_from_request
 from accounts.models import Organisation
 from config.errors import Refusal
-from monitoring.services import client_ip_of
 from trading.documents import (
     document_chunks,
     document_downloads_visible,
@@ -35,7 +35,6 @@ from trading.selectors import (
 )
 from trading.services import (
     SCHEDULE_FIELDS,
-    Acting,
     project_create,
     tender_amend_deadline,
     tender_cancel,
@@ -100,10 +99,6 @@ class DownloadSerializer(serializers.Serializer):
     downloaded_at = serializers.DateTimeField()
 
 
-def _acting(request: Request) -> Acting:
-    return Acting(user=request.user, client_ip=client_ip_of(request))
-
-
 class TenderListView(APIView):
     permission_classes = [AllowAny]
 
@@ -164,7 +159,7 @@ class TenderDocumentsView(APIView):
         get_object_or_404(Tender, pk=tender_id)
         with data["file"].open("rb") as stream:
             document = document_upload(
-                acting=_acting(request), tender_id=tender_id, kind=data["kind"],
+                acting=acting_from_request(request), tender_id=tender_id, kind=data["kind"],
                 name=data["name"], stream=stream, statement_signature=data["signature"],
             )
         return Response(DocumentSerializer(document).data, status=201)
@@ -178,7 +173,7 @@ class DocumentDownloadView(APIView):
     @extend_schema(responses={(200, "application/octet-stream"): bytes})
     def get(self, request: Request, document_id: str) -> StreamingHttpResponse:
         get_object_or_404(TenderDocument, pk=document_id)
-        document = document_obtain(acting=_acting(request), document_id=document_id)
+        document = document_obtain(acting=acting_from_request(request), document_id=document_id)
         response = StreamingHttpResponse(
             document_chunks(document), content_type="application/octet-stream"
         )
@@ -196,7 +191,7 @@ class TenderDownloadsView(APIView):
     @extend_schema(responses=DownloadSerializer(many=True))
     def get(self, request: Request, tender_id: str) -> Response:
         tender = get_object_or_404(Tender.objects.select_related("project"), pk=tender_id)
-        downloads = document_downloads_visible(acting=_acting(request), tender=tender)
+        downloads = document_downloads_visible(acting=acting_from_request(request), tender=tender)
         return Response(DownloadSerializer(downloads, many=True).data)
 
 
@@ -235,8 +230,8 @@ class ProjectCreateView(APIView):
         tenderee = _organisation(data["tenderee_uscc"], "tenderee_uscc")
         agent = _organisation(data["agent_uscc"], "agent_uscc") if data.get("agent_uscc") else None
         project = project_create(
-            acting=_acting(request), code=data["code"], name=data["name"], tenderee=tenderee,
-            agent=agent, regime=data["regime"], region=data["region"],
+            acting=acting_from_request(request), code=data["code"], name=data["name"],
+            tenderee=tenderee, agent=agent, regime=data["regime"], region=data["region"],
         )
         return Response(ProjectSerializer(project).data, status=201)
 
@@ -270,7 +265,9 @@ class TenderDraftView(APIView):
                 terms[field] = None  # not set yet: publication requires it
             elif field in terms:
                 terms[field] = _aware_time(terms[field], field)
-        tender = tender_create_draft(acting=_acting(request), project=project, terms=terms)
+        tender = tender_create_draft(
+            acting=acting_from_request(request), project=project, terms=terms
+        )
         return Response(TenderSerializer(tender).data, status=201)
 
 
@@ -318,7 +315,7 @@ class TenderActionView(APIView):
             serializer = serializer_class(data=request.data)
             serializer.is_valid(raise_exception=True)
             data = serializer.validated_data
-        tender = call(_acting(request), tender_id, data)
+        tender = call(acting_from_request(request), tender_id, data)
         tender = Tender.objects.select_related("project", "project__tenderee").get(pk=tender.pk)
         return Response(TenderSerializer(tender).data)
 
@@ -370,7 +367,8 @@ class ObjectionRaiseView(APIView):
         serializer.is_valid(raise_exception=True)
         get_object_or_404(Tender, pk=tender_id)
         objection = objection_raise(
-            acting=_acting(request), tender_id=tender_id, text=serializer.validated_data["text"]
+            acting=acting_from_request(request), tender_id=tender_id,
+            text=serializer.validated_data["text"],
         )
         return Response(_objection_data(request, objection), status=201)
 
@@ -384,7 +382,7 @@ class ObjectionAnswerView(APIView):
         serializer.is_valid(raise_exception=True)
         get_object_or_404(DocumentObjection, pk=objection_id)
         objection = objection_answer(
-            acting=_acting(request), objection_id=objection_id,
+            acting=acting_from_request(request), objection_id=objection_id,
             answer=serializer.validated_data["text"],
         )
         return Response(_objection_data(request, objection))

@@ -1,6 +1,7 @@
 """Public notice pages: a notice with its digest and proofs, the proofs themselves, and the list
 of a tender's notices (a fragment the tender page includes). One query per request."""
 
+from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import cms as asn1_cms
@@ -23,37 +24,67 @@ def yuan(fen: Any) -> str:
     return f"{sign}{whole:,}.{cents:02d}"
 
 
-def _organisations(entries: Any, price_key: str = "price_fen") -> list[dict[str, str]]:
+@dataclass(frozen=True)
+class NoticeParty:
+    """A bidder, candidate or the awarded supplier as a notice names it; money in yuan."""
+
+    rank: str
+    name: str
+    uscc: str
+    price: str
+    status: str
+
+
+@dataclass(frozen=True)
+class NoticeContract:
+    value: str  # yuan
+    signed_at: str
+
+
+@dataclass(frozen=True)
+class NoticeContent:
+    """What the page shows of a notice's body (each notice kind fills some of it)."""
+
+    text: str
+    reason: str
+    changes: str
+    bids: list[NoticeParty]
+    candidates: list[NoticeParty]
+    awarded: NoticeParty | None
+    contract: NoticeContract | None
+
+
+def _organisations(entries: Any, price_key: str = "price_fen") -> list[NoticeParty]:
     rows = []
     for index, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
         if not isinstance(entry, dict):
             continue
-        rows.append({
-            "rank": str(entry.get("rank", index)),
-            "name": str(entry.get("name", "")),
-            "uscc": str(entry.get("uscc", "")),
-            "price": yuan(entry[price_key]) if price_key in entry else "",
-            "status": str(entry.get("status", "")),
-        })
+        rows.append(NoticeParty(
+            rank=str(entry.get("rank", index)),
+            name=str(entry.get("name", "")),
+            uscc=str(entry.get("uscc", "")),
+            price=yuan(entry[price_key]) if price_key in entry else "",
+            status=str(entry.get("status", "")),
+        ))
     return rows
 
 
-def notice_content(body: dict[str, Any]) -> dict[str, Any]:
-    """What the page shows of a notice's body, money already in yuan."""
+def notice_content(body: dict[str, Any]) -> NoticeContent:
+    """What the page shows of a notice's body (the signed JSON), money already in yuan."""
     awarded = body.get("awarded") if isinstance(body.get("awarded"), dict) else None
     contract = body.get("contract") if isinstance(body.get("contract"), dict) else None
-    return {
-        "text": str(body.get("text", "")),
-        "reason": str(body.get("reason", "")),
-        "changes": str(body.get("changes", "")),
-        "bids": _organisations(body.get("bids")),
-        "candidates": _organisations(body.get("candidates")),
-        "awarded": _organisations([awarded])[0] if awarded else None,
-        "contract": {
-            "value": yuan(contract.get("value_fen")),
-            "signed_at": str(contract.get("signed_at") or ""),
-        } if contract else None,
-    }
+    return NoticeContent(
+        text=str(body.get("text", "")),
+        reason=str(body.get("reason", "")),
+        changes=str(body.get("changes", "")),
+        bids=_organisations(body.get("bids")),
+        candidates=_organisations(body.get("candidates")),
+        awarded=_organisations([awarded])[0] if awarded else None,
+        contract=NoticeContract(
+            value=yuan(contract.get("value_fen")),
+            signed_at=str(contract.get("signed_at") or ""),
+        ) if contract else None,
+    )
 
 
 def notice_detail(request: HttpRequest, notice_id: str) -> HttpResponse:

@@ -13,7 +13,8 @@ import pytest
 
 from bids import tasks
 from bids.models import BidDecryption, DecryptionState, EscrowShareSubmission
-from signing import bidtool, bidtool_opening
+from bidtool import cli as bidtool
+from bidtool import opening as bidtool_opening
 from signing.canonical import canonical_json
 from signing.cms import sign_detached
 from signing.credentials import dump_pkcs12

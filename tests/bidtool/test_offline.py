@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from signing import bidtool
+from bidtool import cli as bidtool
 from signing.credentials import dump_pkcs12
 from tests.certificates import BIDDER_USCC
 from tests.signing.envelope_helpers import PRICE_FEN, PRICE_SHEET, TENDER_ID, envelope_of
@@ -307,7 +307,7 @@ def test_the_console_script_runs_without_django(workspace):
         [
             sys.executable,
             "-c",
-            "import sys, signing.bidtool; "
+            "import sys, bidtool.cli; "
             "print(sorted({name.split('.')[0] for name in sys.modules} & "
             "{'django', 'rest_framework', 'accounts', 'trading', 'bids', 'evaluation', "
             "'monitoring', 'config'}))",

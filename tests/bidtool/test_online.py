@@ -6,7 +6,8 @@ import json
 import pytest
 
 from bids.models import Bid, BidState
-from signing import bidtool
+from bidtool import cli as bidtool
+from bidtool import submit
 from signing.credentials import dump_pkcs12
 from tests.bids.conftest import make_bidder, seal
 from tests.certificates import BIDDER_NAME, BIDDER_USCC
@@ -35,7 +36,7 @@ def test_bidtool_logs_in_submits_with_resume_verifies_the_receipt_and_withdraws(
 
     # The connection drops while part 2 is on its way.
     sent: list[int] = []
-    original = bidtool.send_part
+    original = submit.send_part
 
     def interrupted(client, upload_id, number, data):
         if number == 2:
@@ -43,7 +44,7 @@ def test_bidtool_logs_in_submits_with_resume_verifies_the_receipt_and_withdraws(
         sent.append(number)
         return original(client, upload_id, number, data)
 
-    monkeypatch.setattr(bidtool, "send_part", interrupted)
+    monkeypatch.setattr(submit, "send_part", interrupted)
     assert bidtool.main(["submit", "--server", server, str(sealed_path)]) == 130
     assert not Bid.objects.exists()
     assert (workspace / "bid.sealed.upload.json").exists()
@@ -52,7 +53,7 @@ def test_bidtool_logs_in_submits_with_resume_verifies_the_receipt_and_withdraws(
         sent.append(number)
         return original(client, upload_id, number, data)
 
-    monkeypatch.setattr(bidtool, "send_part", counted)
+    monkeypatch.setattr(submit, "send_part", counted)
     assert bidtool.main(["submit", "--server", server, str(sealed_path)]) == 0
     assert sorted(sent) == [1, 2, 3]  # no part was sent twice
     receipt_path = workspace / "bid.sealed.receipt.json"

@@ -1,18 +1,19 @@
 """The public portal: tender list with search and filters, and the tender page."""
 
+from dataclasses import dataclass
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
-from monitoring.services import client_ip_of
+from accounts.acting import acting_from_request
 from trading.documents import document_downloads_visible
 from trading.models import Category, TenderState
 from trading.notices import notice_list_for_tender
 from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_public
-from trading.services import Acting
 
 PAGE_SIZE = 20
 
@@ -23,19 +24,35 @@ def _tender_page_panels() -> list:
     return [import_string(path) for path in settings.TENDER_PAGE_PANELS]
 
 
+@dataclass(frozen=True)
+class TenderFilters:
+    """The portal's search and filters, each what the query string gave when it is one the
+    list offers, else empty."""
+
+    search: str = ""
+    category: str = ""
+    region: str = ""
+    state: str = ""
+
+    @classmethod
+    def from_query(cls, query: QueryDict) -> "TenderFilters":
+        return cls(
+            search=query.get("q", "").strip()[:100],
+            category=query.get("category", "") if query.get("category") in Category.values
+            else "",
+            region=query.get("region", "").strip()[:6],
+            state=query.get("state", "") if query.get("state") in PUBLIC_STATES else "",
+        )
+
+
 def tender_list(request: HttpRequest) -> HttpResponse:
-    filters = {
-        "search": request.GET.get("q", "").strip()[:100],
-        "category": request.GET.get("category", "") if request.GET.get("category") in
-        Category.values else "",
-        "region": request.GET.get("region", "").strip()[:6],
-        "state": request.GET.get("state", "") if request.GET.get("state") in PUBLIC_STATES
-        else "",
-    }
+    filters = TenderFilters.from_query(request.GET)
     number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
     number = max(number, 1)
     # One query per page whatever the table's size: no COUNT(*), one row more tells "next".
-    rows = list(tender_list_public(**filters)[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
+    tenders = tender_list_public(search=filters.search, category=filters.category,
+                                 region=filters.region, state=filters.state)
+    rows = list(tenders[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     return render(request, "trading/tender_list.html", {
         "tenders": rows[:PAGE_SIZE],
         "page_number": number,
@@ -56,7 +73,7 @@ def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
     if request.user.is_authenticated:
         try:
             downloads = list(document_downloads_visible(
-                acting=Acting(user=request.user, client_ip=client_ip_of(request)), tender=tender
+                acting=acting_from_request(request), tender=tender
             ))
         except PermissionDenied:
             downloads = None

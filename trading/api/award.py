@@ -7,7 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from trading.api_tenders import TextSerializer, _acting
+from accounts.acting import acting_from_request
+from trading.api.tenders import TextSerializer
 from trading.archive import tender_archive
 from trading.award import (
     candidate_objection_answer,
@@ -72,7 +73,7 @@ class CandidatePublicityView(_Post):
 
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
         publicity = candidates_publicize(
-            acting=_acting(request), tender_id=tender_id, candidates=data["candidates"],
+            acting=acting_from_request(request), tender_id=tender_id, candidates=data["candidates"],
             report_at=data["report_at"], bidders=data.get("bidders", ()),
         )
         return _tender_done(publicity.tender_id)
@@ -84,7 +85,7 @@ class CandidateObjectionView(_Post):
 
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
         objection = candidate_objection_raise(
-            acting=_acting(request), tender_id=tender_id, text=data["text"]
+            acting=acting_from_request(request), tender_id=tender_id, text=data["text"]
         )
         return _done(objection.pk, objection.state)
 
@@ -95,7 +96,7 @@ class CandidateObjectionAnswerView(_Post):
 
     def act(self, request: Request, data: dict, objection_id: str) -> Response:
         objection = candidate_objection_answer(
-            acting=_acting(request), objection_id=objection_id, answer=data["text"]
+            acting=acting_from_request(request), objection_id=objection_id, answer=data["text"]
         )
         return _done(objection.pk, objection.state)
 
@@ -106,8 +107,8 @@ class AwardView(_Post):
 
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
         award = tender_award(
-            acting=_acting(request), tender_id=tender_id, winner_uscc=data["winner_uscc"],
-            reason=data.get("reason") or None,
+            acting=acting_from_request(request), tender_id=tender_id,
+            winner_uscc=data["winner_uscc"], reason=data.get("reason") or None,
         )
         return _tender_done(award.tender_id)
 
@@ -118,7 +119,7 @@ class ContractView(_Post):
 
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
         contract = contract_register(
-            acting=_acting(request), tender_id=tender_id, value_fen=data["value_fen"],
+            acting=acting_from_request(request), tender_id=tender_id, value_fen=data["value_fen"],
             signed_at=data["signed_at"],
         )
         return _tender_done(contract.tender_id)
@@ -133,5 +134,5 @@ class ArchiveView(_Post):
     serializer_class = EmptySerializer
 
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
-        package = tender_archive(acting=_acting(request), tender_id=tender_id)
+        package = tender_archive(acting=acting_from_request(request), tender_id=tender_id)
         return _tender_done(package.tender_id)

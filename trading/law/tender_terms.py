@@ -1,5 +1,6 @@
-"""Checks of a tender's terms that are not about time (those are in policy.py): prices, the
-scoring scheme, the opening committee. Each problem names its field; all are reported at once."""
+"""Checks of a tender's terms that are not about time (those are in schedule.py and
+periods.py): prices, the scoring scheme, the opening committee. Each problem names its field;
+all are reported at once."""
 
 import uuid
 from typing import Any
@@ -7,8 +8,10 @@ from typing import Any
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from trading.law.checks import check_bid_security
+from trading.law.regimes import policy_for
+from trading.law.rules import BID_SECURITY_MAXIMUM, MINIMUM_BIDS
 from trading.models import Category, EvaluationMethod, Method
-from trading.policy import BID_SECURITY_MAXIMUM, MINIMUM_BIDS, check_bid_security, policy_for
 
 PRICE_FORMULAS = {"lowest_price_benchmark", "mean_benchmark"}
 # Bounds of the input, not of the law: what the columns hold (bigint, smallint), and minutes

@@ -1,0 +1,1 @@
+"""Accounts' API under /api/v1/ (routes in `urls.py`): certificate login (`login.py`)."""

@@ -1,0 +1,32 @@
+"""Reading the bidder's files, with a one-line error naming the file that cannot be read."""
+
+import json
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from signing.envelope.errors import InputInvalid
+
+
+def read_file(path: Path, what: str) -> bytes:
+    try:
+        return Path(path).read_bytes()
+    except OSError as error:
+        raise InputInvalid(f"The {what} {str(path)!r} cannot be read: {error.strerror}.") from error
+
+
+def open_sealed(path: Path) -> BinaryIO:
+    try:
+        return Path(path).open("rb")
+    except OSError as error:
+        raise InputInvalid(
+            f"The sealed bid {str(path)!r} cannot be read: {error.strerror}."
+        ) from error
+
+
+def read_json_file(path: Path, what: str) -> Any:
+    """A JSON file the platform gave the bidder (a receipt, an opening record)."""
+    data = read_file(path, what)
+    try:
+        return json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise InputInvalid(f"The {what} {str(path)!r} is not JSON.") from error
