@@ -195,10 +195,10 @@ def _prepare(folder: Path, bidders: int) -> list[dict]:
     """Migrate; the CA, its service credentials and evaluation key; the bidders."""
     from django.core.management import call_command
 
+    from accounts.acting import Acting
     from accounts.models import Organisation, Role, RoleMembership, User
     from accounts.services import certificate_bind
     from accounts.uscc import make_uscc
-    from bids.acting import BidderActing
     from monitoring.services import PLATFORM
     from signing.certificates import CertificateAuthority
     from signing.conf import service_credentials_issue
@@ -218,9 +218,9 @@ def _prepare(folder: Path, bidders: int) -> list[dict]:
         user = User.objects.create_user(username=f"bench-opening-{number:03d}")
         RoleMembership.objects.create(user=user, role=Role.BIDDER, organisation=organisation)
         binding = certificate_bind(user=user, certificate=credential.certificate, actor=PLATFORM)
-        acting = BidderActing(user=user, organisation=organisation,
-                              certificate_sha256=binding.certificate_sha256,
-                              client_ip="10.9.0.1", user_agent="bench_opening")
+        acting = Acting(user=user, organisation=organisation, role=Role.BIDDER,
+                        certificate_sha256=binding.certificate_sha256,
+                        client_ip="10.9.0.1", user_agent="bench_opening")
         cast.append({"credential": credential, "acting": acting})
     return cast
 

@@ -1,36 +1,18 @@
-"""Who acts for a bidder: a person of a bidder organisation, in a session opened with the
-organisation's certificate (used by submission and by the opening hall)."""
-
-from dataclasses import dataclass
+"""Who acts for a bidder: the one `accounts.acting.Acting`, for a bidder organisation, in a
+session opened with the organisation's certificate (used by submission and the opening hall)."""
 
 from django.utils.translation import gettext as _
 from rest_framework.request import Request
 
-from accounts.models import Organisation, Role, RoleMembership, User, UserCertificate
+from accounts.acting import Acting, acting_from_request
+from accounts.models import Role, RoleMembership, User, UserCertificate
 from bids.errors import BidRefused
-from monitoring.services import Actor, client_ip_of
-
-CERTIFICATE_SESSION_KEY = "certificate_sha256"  # set by accounts.api at certificate login
-
-
-@dataclass(frozen=True)
-class BidderActing:
-    """A person acting for a bidder organisation, in a session opened with its certificate."""
-
-    user: User
-    organisation: Organisation
-    certificate_sha256: str
-    client_ip: str | None = None
-    user_agent: str = ""
-
-    def as_actor(self) -> Actor:
-        return Actor(user=self.user, role=Role.BIDDER, client_ip=self.client_ip)
 
 
 def bidder_acting(
     *, user: User, certificate_sha256: str | None, client_ip: str | None = None,
     user_agent: str = "",
-) -> BidderActing:
+) -> Acting:
     """The bidder organisation a certificate-login session acts for, or BidRefused (403).
 
     The organisation is the one named by the login certificate (its USCC), and the user must
@@ -65,16 +47,17 @@ def bidder_acting(
               "login certificate.") % {"user": user.get_username(), "uscc": certificate.uscc},
             status=403,
         )
-    return BidderActing(
-        user=user, organisation=membership.organisation, certificate_sha256=certificate_sha256,
-        client_ip=client_ip, user_agent=user_agent[:500],
+    return Acting(
+        user=user, organisation=membership.organisation, role=Role.BIDDER,
+        certificate_sha256=certificate_sha256, client_ip=client_ip, user_agent=user_agent[:500],
     )
 
 
-def acting_bidder(request: Request) -> BidderActing:
+def acting_bidder(request: Request) -> Acting:
+    """The bidder a request acts for: its session's person, for the organisation its login
+    certificate names (accounts.acting.acting_from_request builds who acts)."""
+    acting = acting_from_request(request)
     return bidder_acting(
-        user=request.user,
-        certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
-        client_ip=client_ip_of(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
+        user=acting.user, certificate_sha256=acting.certificate_sha256,
+        client_ip=acting.client_ip, user_agent=acting.user_agent,
     )

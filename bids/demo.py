@@ -12,7 +12,6 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, demo_uscc
 from accounts.models import Organisation, Role, RoleMembership, UserCertificate
-from bids.acting import BidderActing
 from bids.submission.finalise import bid_finalise
 from bids.submission.uploads import bid_upload_open, bid_upload_part
 from monitoring.clock import database_now
@@ -35,8 +34,8 @@ def _submit(organisation: Organisation, tender: Tender, price_fen: int) -> None:
     path = Path(settings.VAR_DIR) / "demo-certificates" / f"{user.get_username()}.p12"
     credential = load_pkcs12(path.read_bytes(), DEMO_PASSWORD.encode())
     binding = UserCertificate.objects.filter(user=user).order_by("-bound_at").first()
-    acting = BidderActing(user=user, organisation=organisation,
-                          certificate_sha256=binding.certificate_sha256, user_agent="demo")
+    acting = Acting(user=user, organisation=organisation, role=Role.BIDDER,
+                    certificate_sha256=binding.certificate_sha256, user_agent="demo")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         offer = folder / "投标函.pdf"

@@ -11,7 +11,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bids.acting import CERTIFICATE_SESSION_KEY, acting_bidder
+from accounts.acting import acting_from_request
+from bids.acting import acting_bidder
 from bids.api_base import ERROR, BidApiView
 from bids.errors import BidRefused
 from bids.models import BidDecryption
@@ -19,9 +20,8 @@ from bids.opening import escrow, keys, reading, record, sign_in, start
 from bids.opening.hall import opening_hall
 from bids.opening.refusals import refusal_record
 from config.errors import Refusal
-from monitoring.services import Actor, client_ip_of
+from monitoring.services import Actor
 from trading.models import Tender
-from trading.services import Acting
 
 HALL = inline_serializer("OpeningHall", {
     "tender": serializers.DictField(), "viewer": serializers.DictField(),
@@ -47,10 +47,6 @@ WRAPPED_KEY = inline_serializer("WrappedDataKey", {
 OK = inline_serializer("OpeningOk", {"state": serializers.CharField()})
 
 
-def _person(request: Request) -> Acting:
-    return Acting(user=request.user, client_ip=client_ip_of(request))
-
-
 def _decryption_json(decryption: BidDecryption) -> dict:
     return {"bid": str(decryption.bid_id), "state": decryption.state,
             "key_source": decryption.key_source,
@@ -66,7 +62,7 @@ class OpeningApiView(BidApiView):
             request = self.request
             user = request.user if request.user.is_authenticated else None
             refusal_record(
-                exc, actor=Actor(user=user, client_ip=client_ip_of(request)),
+                exc, actor=Actor(user=user, client_ip=acting_from_request(request).client_ip),
                 tender_id=self.kwargs.get("tender_id", ""),
                 step=f"{request.method} {request.path}")
         return super().handle_exception(exc)
@@ -126,7 +122,7 @@ class SignInView(OpeningApiView):
 class StartView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        session = start.opening_start(acting=_person(request), tender_id=tender_id)
+        session = start.opening_start(acting=acting_from_request(request), tender_id=tender_id)
         return Response({"state": session.state,
                          "decryption_ends_at": session.decryption_ends_at})
 
@@ -164,9 +160,10 @@ class EscrowShareView(OpeningApiView):
         "threshold": serializers.IntegerField(), "share": serializers.DictField()}),
         403: ERROR})
     def get(self, request: Request, tender_id) -> Response:
+        acting = acting_from_request(request)
         return Response(escrow.opening_escrow_share(
-            acting=_person(request), tender_id=tender_id,
-            certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY)))
+            acting=acting, tender_id=tender_id,
+            certificate_sha256=acting.certificate_sha256 or None))
 
     @extend_schema(request=inline_serializer("EscrowShareSubmit", {
         "share": serializers.CharField(help_text="the decrypted SLIP-39 mnemonic")}),
@@ -174,9 +171,10 @@ class EscrowShareView(OpeningApiView):
             "shares": serializers.IntegerField(), "threshold": serializers.IntegerField(),
             "round": serializers.IntegerField()}), 400: ERROR, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
+        acting = acting_from_request(request)
         result = escrow.opening_submit_share(
-            acting=_person(request), tender_id=tender_id,
-            certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
+            acting=acting, tender_id=tender_id,
+            certificate_sha256=acting.certificate_sha256 or None,
             mnemonic=_text(request, "share"))
         return Response(result, status=status.HTTP_201_CREATED)
 
@@ -186,7 +184,7 @@ class EscrowRequestView(OpeningApiView):
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, bid_id) -> Response:
         decryption = escrow.opening_request_escrow(
-            acting=_person(request), tender_id=tender_id, bid_id=bid_id,
+            acting=acting_from_request(request), tender_id=tender_id, bid_id=bid_id,
             reason=_text(request, "reason"))
         return Response(_decryption_json(decryption))
 
@@ -196,7 +194,7 @@ class EscrowRecoverView(OpeningApiView):
         "recovered": serializers.ListField(child=serializers.UUIDField())}),
         403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        accepted = escrow.opening_recover_escrow(acting=_person(request),
+        accepted = escrow.opening_recover_escrow(acting=acting_from_request(request),
                                                          tender_id=tender_id)
         return Response({"recovered": [str(item.bid_id) for item in accepted]})
 
@@ -207,7 +205,7 @@ class FaultView(OpeningApiView):
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, bid_id) -> Response:
         decryption = reading.opening_record_fault(
-            acting=_person(request), tender_id=tender_id, bid_id=bid_id,
+            acting=acting_from_request(request), tender_id=tender_id, bid_id=bid_id,
             fault=_text(request, "fault"), reason=_text(request, "reason"))
         return Response(_decryption_json(decryption))
 
@@ -234,7 +232,7 @@ class ObjectionAnswerView(OpeningApiView):
         "answer": serializers.CharField()}), responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, objection_id) -> Response:
         objection = reading.opening_answer(
-            acting=_person(request), tender_id=tender_id, objection_id=objection_id,
+            acting=acting_from_request(request), tender_id=tender_id, objection_id=objection_id,
             answer=_text(request, "answer"))
         return Response({"state": objection.state, "id": str(objection.pk)})
 
@@ -244,7 +242,7 @@ class FinaliseView(OpeningApiView):
         "state": serializers.CharField(), "outcome": serializers.CharField()}),
         403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        session = record.opening_finalise(acting=_person(request), tender_id=tender_id)
+        session = record.opening_finalise(acting=acting_from_request(request), tender_id=tender_id)
         return Response({"state": session.state, "outcome": session.outcome})
 
 

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
-from bids.acting import BidderActing
+from accounts.acting import Acting
 from bids.errors import BidRefused, refused
 from bids.models import (
     Bid,
@@ -20,7 +20,7 @@ from bids.models import (
 from monitoring.clock import database_now
 from monitoring.services import Actor
 from trading.models import Tender, TenderState
-from trading.services import Acting, manager_role
+from trading.services import manager_role
 
 DEFAULT_CONFIRMATION_MINUTES = 15
 COMMITTEE_ROLE = "committee"  # the event log's role of an opening-committee member
@@ -80,7 +80,7 @@ def locked_decryption(decryption_id: UUID) -> BidDecryption:
     return decryption
 
 
-def own_bid(acting: BidderActing, tender: Tender, states: tuple[str, ...]) -> Bid | None:
+def own_bid(acting: Acting, tender: Tender, states: tuple[str, ...]) -> Bid | None:
     return Bid.objects.filter(
         tender=tender, bidder=acting.organisation, state__in=states
     ).order_by("-sequence").first()

@@ -14,6 +14,7 @@ from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.acting import Acting
 from bids.errors import BidRefused, refused
 from bids.models import BidDecryption, DecryptionState, EscrowShareSubmission, OpeningSession
 from bids.opening.checks import (
@@ -33,7 +34,6 @@ from signing.envelope import recover_escrow_key, unwrap_data_key
 from signing.envelope.errors import EnvelopeError
 from storage.objects import StorageError
 from trading.models import Tender, TenderEscrow
-from trading.services import Acting
 
 logger = logging.getLogger(__name__)
 

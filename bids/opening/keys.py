@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bids.acting import BidderActing
+from accounts.acting import Acting
 from bids.errors import BidRefused, refused
 from bids.models import (
     Bid,
@@ -47,7 +47,7 @@ DATA_KEY_SIZE = 32  # Cobblestone-256
 
 
 @refusals_logged
-def opening_wrapped_key(*, acting: BidderActing, tender_id: UUID) -> dict[str, Any]:
+def opening_wrapped_key(*, acting: Acting, tender_id: UUID) -> dict[str, Any]:
     """What the bidder's tool needs to unwrap its data key locally: the wrapped key and the
     parameters bound into its wrapping (tender, bidder, role)."""
     tender = hall_tender(tender_id)
@@ -70,7 +70,7 @@ def opening_wrapped_key(*, acting: BidderActing, tender_id: UUID) -> dict[str, A
 
 @refusals_logged
 def opening_submit_key(
-    *, acting: BidderActing, tender_id: UUID, data_key: bytes, bid_id: UUID | None = None
+    *, acting: Acting, tender_id: UUID, data_key: bytes, bid_id: UUID | None = None
 ) -> BidDecryption:
     """The bidder hands over the data key it unwrapped on its own machine.
 

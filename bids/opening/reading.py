@@ -7,7 +7,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bids.acting import BidderActing
+from accounts.acting import Acting
 from bids.errors import BidRefused, refused
 from bids.models import (
     BidDecryption,
@@ -29,7 +29,6 @@ from bids.opening.refusals import refusals_logged
 from monitoring.clock import database_now
 from monitoring.services import record_event
 from monitoring.transitions import apply_transition
-from trading.services import Acting
 
 
 @refusals_logged
@@ -63,7 +62,7 @@ def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault
     return decryption
 
 
-def _bidder_line(session: OpeningSession, acting: BidderActing) -> dict[str, Any]:
+def _bidder_line(session: OpeningSession, acting: Acting) -> dict[str, Any]:
     line = next((line for line in session.lines if line["uscc"] == acting.organisation.uscc),
                 None)
     if line is None:
@@ -78,7 +77,7 @@ def _bidder_line(session: OpeningSession, acting: BidderActing) -> dict[str, Any
 
 @refusals_logged
 @transaction.atomic
-def opening_confirm(*, acting: BidderActing, tender_id: UUID) -> OpeningConfirmation:
+def opening_confirm(*, acting: Acting, tender_id: UUID) -> OpeningConfirmation:
     """A bidder confirms its line of the record; confirming again returns the first."""
     tender = hall_tender(tender_id)
     actor = acting.as_actor()
@@ -99,7 +98,7 @@ def opening_confirm(*, acting: BidderActing, tender_id: UUID) -> OpeningConfirma
 
 @refusals_logged
 @transaction.atomic
-def opening_object(*, acting: BidderActing, tender_id: UUID, text: str) -> OpeningObjection:
+def opening_object(*, acting: Acting, tender_id: UUID, text: str) -> OpeningObjection:
     """A bidder objects to the opening (条例 第44条: answered on the spot, and recorded)."""
     tender = hall_tender(tender_id)
     actor = acting.as_actor()

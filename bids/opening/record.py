@@ -10,6 +10,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.acting import Acting
 from bids.errors import refused
 from bids.models import (
     DecryptionFault,
@@ -29,7 +30,6 @@ from trading.law.regimes import policy_for
 from trading.law.rules import MINIMUM_BIDS
 from trading.models import NoticeKind, Tender
 from trading.notices import notice_publish
-from trading.services import Acting
 
 RECORD_VERSION = 1
 

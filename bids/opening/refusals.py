@@ -8,7 +8,6 @@ from typing import Any, TypeVar
 from django.db import transaction
 
 from accounts.models import Role
-from bids.acting import BidderActing
 from bids.errors import BidRefused
 from monitoring.clock import database_now
 from monitoring.services import Actor, Sealed, record_event
@@ -54,7 +53,7 @@ def refusals_logged(service: Service) -> Service:
             return service(*args, **kwargs)
         except BidRefused as refusal:
             acting = kwargs.get("acting")
-            role = Role.BIDDER if isinstance(acting, BidderActing) else ""
+            role = getattr(acting, "role", "")  # a bidder session acts as bidder
             refusal_record(
                 refusal, actor=Actor(user=getattr(acting, "user", None), role=role,
                                      client_ip=getattr(acting, "client_ip", None)),

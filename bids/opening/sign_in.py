@@ -6,7 +6,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bids.acting import BidderActing
+from accounts.acting import Acting
 from bids.errors import refused
 from bids.models import (
     BidState,
@@ -26,7 +26,7 @@ from trading.models import TenderState
 
 
 @refusals_logged
-def opening_sign_in(*, acting: BidderActing, tender_id: UUID) -> OpeningSignIn:
+def opening_sign_in(*, acting: Acting, tender_id: UUID) -> OpeningSignIn:
     """签到: a bidder with a submitted bid signs in with its organisation certificate.
 
     Sign-in opens `sign_in_opens_minutes_before` the deadline (= the opening time) and lasts

@@ -6,6 +6,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.acting import Acting
 from bids.errors import refused
 from bids.models import (
     BidDecryption,
@@ -23,7 +24,6 @@ from bids.opening.refusals import refusals_logged
 from bids.opening.window import start_reading
 from monitoring.clock import database_now
 from monitoring.transitions import apply_transition
-from trading.services import Acting
 
 
 @refusals_logged

@@ -12,7 +12,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from bids.acting import CERTIFICATE_SESSION_KEY
+from accounts.acting import CERTIFICATE_SESSION_KEY
 from bids.models import DecryptionFault
 from bids.opening import selectors
 from bids.opening.hall import hall_viewer, opening_hall

@@ -9,8 +9,8 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.acting import Acting
 from accounts.models import Organisation
-from bids.acting import BidderActing
 from bids.errors import BidRefused
 from bids.models import (
     BidUpload,
@@ -68,7 +68,7 @@ def storage_unavailable(error: StorageError) -> BidRefused:
     )
 
 
-def own_upload(acting: BidderActing, upload_id: UUID) -> BidUpload:
+def own_upload(acting: Acting, upload_id: UUID) -> BidUpload:
     upload = (
         BidUpload.objects.select_related("tender", "bidder")
         .filter(pk=upload_id, bidder=acting.organisation).first()

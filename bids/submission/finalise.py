@@ -11,7 +11,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils.translation import gettext as _
 
-from bids.acting import BidderActing
+from accounts.acting import Acting
 from bids.errors import BidRefused
 from bids.models import (
     Bid,
@@ -82,7 +82,7 @@ def _verify_stored(
 
 
 def bid_finalise(
-    *, acting: BidderActing, upload_id: UUID, idempotency_key: str = ""
+    *, acting: Acting, upload_id: UUID, idempotency_key: str = ""
 ) -> Finalised:
     """Verify a fully stored upload and record it as the bidder's submitted bid, with receipt.
 
@@ -189,7 +189,7 @@ def bid_finalise(
 
 @transaction.atomic
 def _record_bid(
-    *, acting: BidderActing, upload: BidUpload, verified: Any, file_sha256: str,
+    *, acting: Acting, upload: BidUpload, verified: Any, file_sha256: str,
     idempotency_key: str, signers: Signers,
 ) -> Finalised:
     size = upload.size  # the stored front's header accounts for exactly this (_verify_stored)

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from bids.acting import BidderActing
+from accounts.acting import Acting
 from bids.errors import BidRefused
 from bids.models import (
     BidUpload,
@@ -81,7 +81,7 @@ def _clean_fingerprint(value: Any) -> dict[str, Any]:
 
 
 def bid_upload_open(
-    *, acting: BidderActing, tender_id: UUID, size: int,
+    *, acting: Acting, tender_id: UUID, size: int,
     device_fingerprint: dict[str, Any] | None = None,
 ) -> BidUpload:
     """Open a resumable upload for a sealed file of `size` bytes; nothing is stored yet."""
@@ -253,7 +253,7 @@ def _check_front(upload: BidUpload, data: bytes) -> Envelope:
 
 
 def bid_upload_part(
-    *, acting: BidderActing, upload_id: UUID, number: int, stream: BinaryIO,
+    *, acting: Acting, upload_id: UUID, number: int, stream: BinaryIO,
     length: int | None,
 ) -> BidUploadPart:
     """Store part `number` of an upload, relayed from `stream` to S3 as it is read.
@@ -354,5 +354,5 @@ def _forget_part(upload: BidUpload, number: int) -> None:
     BidUploadPart.objects.filter(upload=upload, number=number).delete()
 
 
-def bid_upload_status(*, acting: BidderActing, upload_id: UUID) -> BidUpload:
+def bid_upload_status(*, acting: Acting, upload_id: UUID) -> BidUpload:
     return own_upload(acting, upload_id)

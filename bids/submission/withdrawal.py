@@ -9,7 +9,7 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from bids.acting import BidderActing
+from accounts.acting import Acting
 from bids.errors import BidRefused
 from bids.models import (
     Bid,
@@ -33,7 +33,7 @@ def withdrawal_request(*, bid: Bid, time: str) -> dict[str, Any]:
 
 
 def bid_withdraw(
-    *, acting: BidderActing, bid_id: UUID, time: str, signature: bytes
+    *, acting: Acting, bid_id: UUID, time: str, signature: bytes
 ) -> Finalised:
     """Withdraw a submitted bid before the deadline by a request signed with the bidder's
     certificate (办法 第27条); answered with a withdrawal receipt. Repeating it is a no-op."""
