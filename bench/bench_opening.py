@@ -10,7 +10,7 @@ key, and --bids bidder organisations, each with a user and a bound EC P-256 cert
 for each size (--small-mib first, then --size-mib), a tender published through
 trading.services with one bid per bidder: one random plaintext file of that size, sealed for
 real by each bidder (`seal_bid`, so every ciphertext differs), stored through the bid services
-in process (`bid_upload_open`, `bid_upload_part` for every part, `bid_finalize` with its
+in process (`bid_upload_open`, `bid_upload_part` for every part, `bid_finalise` with its
 front check, segment-digest comparison and receipt) -- what the API does, without HTTP. Each
 bidder's data key is unwrapped from its own sealed file with its own private key, as
 `bidtool decrypt` does. The deadline is moved into the past, the chronograph sweep opens the
@@ -129,8 +129,8 @@ def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dic
     """The decryption's own work without the job around it: `open_stored_bid`, what
     `decrypt_bid` calls, over each stored bid, with no lease, progress, events or recording
     (what the job's bookkeeping costs is the difference)."""
-    from bids.decryption import open_stored_bid, unwrapped_data_key
     from bids.models import BidDecryption
+    from bids.opening.decryption import open_stored_bid, unwrapped_data_key
     from signing.conf import platform_trust_store
 
     platform_trust_store()  # loaded before the clock starts, as in a worker after its first job
@@ -151,8 +151,8 @@ def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dic
 
 def _child_decrypt(tender_id: str) -> dict:
     import bids.tasks  # noqa: F401 - imports a worker pays before its first job
-    from bids.decryption import decrypt_bid
     from bids.models import BidDecryption
+    from bids.opening.decryption import decrypt_bid
     from signing.conf import platform_trust_store
 
     platform_trust_store()
@@ -195,10 +195,10 @@ def _prepare(folder: Path, bidders: int) -> list[dict]:
     """Migrate; the CA, its service credentials and evaluation key; the bidders."""
     from django.core.management import call_command
 
+    from accounts.acting import Acting
     from accounts.models import Organisation, Role, RoleMembership, User
     from accounts.services import certificate_bind
     from accounts.uscc import make_uscc
-    from bids.services import BidderActing
     from monitoring.services import PLATFORM
     from signing.certificates import CertificateAuthority
     from signing.conf import service_credentials_issue
@@ -218,9 +218,9 @@ def _prepare(folder: Path, bidders: int) -> list[dict]:
         user = User.objects.create_user(username=f"bench-opening-{number:03d}")
         RoleMembership.objects.create(user=user, role=Role.BIDDER, organisation=organisation)
         binding = certificate_bind(user=user, certificate=credential.certificate, actor=PLATFORM)
-        acting = BidderActing(user=user, organisation=organisation,
-                              certificate_sha256=binding.certificate_sha256,
-                              client_ip="10.9.0.1", user_agent="bench_opening")
+        acting = Acting(user=user, organisation=organisation, role=Role.BIDDER,
+                        certificate_sha256=binding.certificate_sha256,
+                        client_ip="10.9.0.1", user_agent="bench_opening")
         cast.append({"credential": credential, "acting": acting})
     return cast
 
@@ -241,7 +241,8 @@ def _data_key(sealed: Path, credential) -> bytes:
 
 
 def _submit(acting, tender_id, sealed: Path) -> str:
-    from bids.services import bid_finalize, bid_upload_open, bid_upload_part
+    from bids.submission.finalise import bid_finalise
+    from bids.submission.uploads import bid_upload_open, bid_upload_part
 
     size = sealed.stat().st_size
     upload = bid_upload_open(acting=acting, tender_id=tender_id, size=size,
@@ -250,7 +251,7 @@ def _submit(acting, tender_id, sealed: Path) -> str:
         for number in range(1, upload.part_count + 1):
             bid_upload_part(acting=acting, upload_id=upload.pk, number=number, stream=source,
                             length=upload.expected_part_size(number))
-    finalised = bid_finalize(acting=acting, upload_id=upload.pk)
+    finalised = bid_finalise(acting=acting, upload_id=upload.pk)
     return str(finalised.bid.pk)
 
 
@@ -258,7 +259,7 @@ def _tender_with_bids(folder: Path, cast: list[dict], size_mib: int):
     """A published tender, one sealed bid of `size_mib` per bidder, deadline passed, hall
     open, decryption started. Returns (tender, host acting, {bid id: data key})."""
     from accounts.models import Role
-    from bids.opening import opening_start
+    from bids.opening.start import opening_start
     from signing.envelope import seal_bid
     from tests.factories import MembershipFactory, TenderFactory
     from trading.models import Tender, TenderState
@@ -333,7 +334,8 @@ def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurren
     from django.db.models import Max, Min
 
     from bids.models import BidDecryption
-    from bids.opening import opening_submit_key, opening_sweep_due
+    from bids.opening.keys import opening_submit_key
+    from bids.opening.sweep import opening_sweep_due
 
     acting_of = {str(member["acting"].organisation.pk): member["acting"] for member in cast}
     worker = _start_worker(folder, environment, queue, concurrency, label)
@@ -397,7 +399,7 @@ def _run_worker_queued(folder: Path, environment: dict[str, str], queue: str,
     from django.db.models import Max
 
     from bids.models import BidDecryption
-    from bids.opening import dispatch_decryption
+    from bids.opening.dispatch import dispatch_decryption
 
     rows = BidDecryption.objects.filter(bid__tender=tender)
     for pk in rows.values_list("pk", flat=True):

@@ -12,7 +12,8 @@ from django.db import transaction
 
 from accounts.demo import DEMO_PASSWORD, demo_uscc
 from accounts.models import Organisation, Role, RoleMembership, UserCertificate
-from bids.services import BidderActing, bid_finalize, bid_upload_open, bid_upload_part
+from bids.submission.finalise import bid_finalise
+from bids.submission.uploads import bid_upload_open, bid_upload_part
 from monitoring.clock import database_now
 from monitoring.services import Actor
 from signing.credentials import load_pkcs12
@@ -33,8 +34,8 @@ def _submit(organisation: Organisation, tender: Tender, price_fen: int) -> None:
     path = Path(settings.VAR_DIR) / "demo-certificates" / f"{user.get_username()}.p12"
     credential = load_pkcs12(path.read_bytes(), DEMO_PASSWORD.encode())
     binding = UserCertificate.objects.filter(user=user).order_by("-bound_at").first()
-    acting = BidderActing(user=user, organisation=organisation,
-                          certificate_sha256=binding.certificate_sha256, user_agent="demo")
+    acting = Acting(user=user, organisation=organisation, role=Role.BIDDER,
+                    certificate_sha256=binding.certificate_sha256, user_agent="demo")
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
         offer = folder / "投标函.pdf"
@@ -50,7 +51,7 @@ def _submit(organisation: Organisation, tender: Tender, price_fen: int) -> None:
         part = data[(number - 1) * upload.part_size:number * upload.part_size]
         bid_upload_part(acting=acting, upload_id=upload.pk, number=number,
                         stream=io.BytesIO(part), length=len(part))
-    bid_finalize(acting=acting, upload_id=upload.pk)
+    bid_finalise(acting=acting, upload_id=upload.pk)
 
 
 def _skip_bidding(tender: Tender) -> None:

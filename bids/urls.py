@@ -2,12 +2,16 @@
 
 from django.urls import path
 
-from bids import views
+from bids.opening import views as opening_views
+from bids.submission import views as submission_views
 
 app_name = "bids"
 
 urlpatterns = [
-    path("", views.workspace, name="workspace"),
-    path("opening/<uuid:tender_id>/", views.opening_hall_page, name="opening-hall"),
-    path("<uuid:bid_id>/receipt/<str:kind>.json", views.receipt_download, name="receipt"),
+    path("", submission_views.workspace, name="workspace"),
+    path("opening/<uuid:tender_id>/", opening_views.opening_hall_page, name="opening-hall"),
+    path("opening/<uuid:tender_id>/live", opening_views.opening_hall_live,
+         name="opening-hall-live"),
+    path("<uuid:bid_id>/receipt/<str:kind>.json", submission_views.receipt_download,
+         name="receipt"),
 ]

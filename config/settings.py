@@ -180,7 +180,7 @@ CHRONOGRAPH_INTERVAL_SECONDS = env_int("CHRONOGRAPH_INTERVAL_SECONDS", 30)
 CHRONOGRAPH_SWEEPS: list[str] = [
     "trading.services.tender_sweep_due",
     "trading.award.award_sweep_overdue",
-    "bids.opening.opening_sweep_due",
+    "bids.opening.sweep.opening_sweep_due",
 ]
 CELERY_BEAT_SCHEDULE = {
     "chronograph": {
@@ -228,7 +228,9 @@ TRADING_MAKEUP_WORKDAYS = env_list("TRADING_MAKEUP_WORKDAYS", [])
 LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 
 # Fragments other apps add to trading's tender page (trading cannot import them).
-TENDER_PAGE_PANELS = ["bids.panels.my_bid_panel", "bids.panels.opening_hall_panel"]
+TENDER_PAGE_PANELS = [
+    "bids.submission.views.my_bid_panel", "bids.opening.views.opening_hall_panel",
+]
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.
 OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-xxxxxx")

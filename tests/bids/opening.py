@@ -14,8 +14,8 @@ from django.test import Client
 from accounts.models import Organisation, Role
 from accounts.services import certificate_bind
 from accounts.uscc import make_uscc
-from bids.decryption import decrypt_bid
 from bids.models import BidDecryption
+from bids.opening.decryption import decrypt_bid
 from monitoring.services import PLATFORM
 from signing.credentials import Credential
 from signing.envelope import EscrowShare, decrypt_share

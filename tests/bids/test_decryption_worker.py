@@ -11,7 +11,7 @@ import uuid
 import pytest
 
 from bids.models import BidDecryption, BidState, DecryptionState
-from bids.opening import opening_sweep_due
+from bids.opening.sweep import opening_sweep_due
 from monitoring.chain import find_broken_link
 from monitoring.models import Event
 from tests.bids.opening import build_opening

@@ -62,7 +62,7 @@ def test_five_bidders_one_recovered_by_escrow_one_failing_by_its_own_fault(
     # The window ends: the chronograph closes it, failing the bid with no key.
     OpeningSession.objects.filter(tender=story.tender).update(
         decryption_ends_at=story.tender.bid_deadline)
-    from bids.opening import opening_sweep_due
+    from bids.opening.sweep import opening_sweep_due
     opening_sweep_due()
     hall = story.bidders[0].hall(tender_id)
     assert hall["session"]["state"] == "reading"
@@ -241,7 +241,7 @@ def test_a_suspension_during_decryption_gives_the_window_back_its_time(bid_setti
     import datetime as dt
 
     from accounts.models import Role
-    from bids.opening import opening_sweep_due
+    from bids.opening.sweep import opening_sweep_due
     from tests.factories import MembershipFactory
     from trading.services import Acting, tender_resume, tender_suspend
 

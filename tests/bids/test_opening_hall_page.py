@@ -11,7 +11,7 @@ from django.test import Client, RequestFactory
 
 from accounts.models import Role
 from bids.models import OpeningSession
-from bids.opening import opening_sweep_due
+from bids.opening.sweep import opening_sweep_due
 from monitoring.models import Event
 from tests.bids.opening import build_opening
 from tests.factories import MembershipFactory, UserFactory
@@ -222,3 +222,32 @@ def test_the_tender_page_leads_bidders_of_the_tender_into_the_hall_once_sign_in_
     theirs = outsider_client.get(f"/tenders/{story.tender_id}/").content.decode()
     assert "Opening hall" not in theirs and link not in theirs
     assert link not in Client().get(f"/tenders/{story.tender_id}/").content.decode()
+
+
+def test_the_page_polls_a_live_fragment_whose_controls_the_server_decides(two_bidders):
+    story = two_bidders
+    first, second = story.bidders
+    story.reach_deadline()
+    assert first.post(story.tender_id, "sign-in").status_code == 200
+    live_url = f"/bids/opening/{story.tender_id}/live"
+    assert f'data-live-url="{live_url}"' in page_of(story.host, story.tender_id)
+
+    live = story.host.get(live_url)
+    assert live.status_code == 200
+    fragment = live.content.decode()
+    assert "<html" not in fragment  # the parts only, for the script to put in place
+    assert shown_controls(fragment) == {"start"}
+    assert story.host.get(f"/api/v1/tenders/{story.tender_id}/opening").json()[
+        "controls"] == ["start"]
+    hall = first.hall(story.tender_id)
+    assert (hall["controls"], second.hall(story.tender_id)["controls"]) == ([], ["sign-in"])
+
+    assert story.host_post("start").status_code == 200
+    started = story.host.get(live_url).content.decode()
+    assert shown_controls(started) == set()  # no committee: no escrow recovery
+    assert shown_controls(first.client.get(live_url).content.decode()) == {"decrypt-command"}
+
+    outsider = MembershipFactory(role=Role.BIDDER, user=UserFactory(username="outsider"))
+    client = Client(HTTP_ACCEPT_LANGUAGE="en")
+    client.force_login(outsider.user)
+    assert client.get(live_url).status_code == 403

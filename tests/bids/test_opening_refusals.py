@@ -17,7 +17,7 @@ from bids.models import (
     OpeningSession,
     OpeningSignIn,
 )
-from bids.opening import opening_sweep_due
+from bids.opening.sweep import opening_sweep_due
 from monitoring.models import Event
 from monitoring.services import PLATFORM
 from tests.bids.conftest import certificate_login
@@ -280,7 +280,7 @@ def test_a_sign_in_with_another_organisations_certificate_is_refused(bid_setting
     assert not OpeningSession.objects.filter(tender=story.tender).exists()
 
 
-# bids.api.acting_bidder refuses in the view, before the service and its `refusals_logged`.
+# bids.acting.acting_bidder refuses in the view, before the service and its `refusals_logged`.
 def test_a_sign_in_with_another_organisations_certificate_is_on_record(bid_settings,
                                                                        certificate_authority):
     story, user, _theirs, response = sign_in_with_borrowed_certificate(certificate_authority)

@@ -6,8 +6,10 @@ import io
 import pytest
 
 from accounts.models import User
+from bids.acting import bidder_acting
+from bids.errors import BidRefused
 from bids.models import BidUploadPart
-from bids.services import BidRefused, bid_upload_part, bidder_acting
+from bids.submission.uploads import bid_upload_part
 from signing.envelope import read_envelope
 from signing.envelope.format import certificate_sha256
 from tests.bids.conftest import BidClient, seal
@@ -79,7 +81,7 @@ def test_part_one_is_checked_after_reading_exactly_its_front(
     tender, bidder_client, bidder_credential, monkeypatch
 ):
     """A request holds the front it checks (KiB), not the 2.3 MiB a front may reach."""
-    import bids.services
+    import bids.submission.uploads
 
     sealed = seal(bidder_credential, tender.pk, contents=[bytes(range(256)) * 45_000])
     upload = BidClient(bidder_client).open(tender.pk, len(sealed)).json()
@@ -88,13 +90,13 @@ def test_part_one_is_checked_after_reading_exactly_its_front(
     part = sealed[:upload["part_size"]]
     body = Counted(part)
     seen = []
-    check_front = bids.services._check_front
+    check_front = bids.submission.uploads._check_front
 
     def watched(upload, data):
         seen.append((len(data), body.tell()))
         return check_front(upload, data)
 
-    monkeypatch.setattr(bids.services, "_check_front", watched)
+    monkeypatch.setattr(bids.submission.uploads, "_check_front", watched)
 
     bid_upload_part(acting=acting, upload_id=upload["id"], number=1, stream=body,
                     length=len(part))

@@ -11,15 +11,17 @@ from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from bids import opening, opening_escrow, opening_record
-from bids.api import CERTIFICATE_SESSION_KEY, ERROR, BidApiView, acting_bidder
-from bids.hall import opening_hall
+from accounts.acting import acting_from_request
+from bids.acting import acting_bidder
+from bids.api_base import ERROR, BidApiView
+from bids.errors import BidRefused
 from bids.models import BidDecryption
-from bids.services import BidRefused
+from bids.opening import escrow, keys, reading, record, sign_in, start
+from bids.opening.hall import opening_hall
+from bids.opening.refusals import refusal_record
 from config.errors import Refusal
-from monitoring.services import Actor, client_ip_of
+from monitoring.services import Actor
 from trading.models import Tender
-from trading.services import Acting
 
 HALL = inline_serializer("OpeningHall", {
     "tender": serializers.DictField(), "viewer": serializers.DictField(),
@@ -27,6 +29,10 @@ HALL = inline_serializer("OpeningHall", {
     "bidders": serializers.ListField(child=serializers.DictField()),
     "objections": serializers.ListField(child=serializers.DictField()),
     "escrow": serializers.DictField(allow_null=True),
+    "controls": serializers.ListField(
+        child=serializers.CharField(),
+        help_text="the controls the caller may use now: sign-in, decrypt-command, confirm, "
+        "object, start, escrow-recovery, finalise, record"),
 })
 DECRYPTION = inline_serializer("BidDecryptionState", {
     "bid": serializers.UUIDField(), "state": serializers.CharField(),
@@ -39,10 +45,6 @@ WRAPPED_KEY = inline_serializer("WrappedDataKey", {
     "wrapped_key": serializers.CharField(help_text="base64"),
 })
 OK = inline_serializer("OpeningOk", {"state": serializers.CharField()})
-
-
-def _person(request: Request) -> Acting:
-    return Acting(user=request.user, client_ip=client_ip_of(request))
 
 
 def _decryption_json(decryption: BidDecryption) -> dict:
@@ -59,8 +61,8 @@ class OpeningApiView(BidApiView):
         if isinstance(exc, BidRefused):
             request = self.request
             user = request.user if request.user.is_authenticated else None
-            opening.refusal_record(
-                exc, actor=Actor(user=user, client_ip=client_ip_of(request)),
+            refusal_record(
+                exc, actor=Actor(user=user, client_ip=acting_from_request(request).client_ip),
                 tender_id=self.kwargs.get("tender_id", ""),
                 step=f"{request.method} {request.path}")
         return super().handle_exception(exc)
@@ -107,20 +109,20 @@ class HallView(OpeningApiView):
         tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
         if tender is None:
             raise Refusal("tender_not_found", _("No such tender."), status=404)
-        return Response(opening_hall(user=request.user, tender=tender))
+        return Response(opening_hall(user=request.user, tender=tender).as_json())
 
 
 class SignInView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        sign_in = opening.opening_sign_in(acting=acting_bidder(request), tender_id=tender_id)
-        return Response({"state": "signed_in", "signed_in_at": sign_in.signed_in_at})
+        signed = sign_in.opening_sign_in(acting=acting_bidder(request), tender_id=tender_id)
+        return Response({"state": "signed_in", "signed_in_at": signed.signed_in_at})
 
 
 class StartView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        session = opening.opening_start(acting=_person(request), tender_id=tender_id)
+        session = start.opening_start(acting=acting_from_request(request), tender_id=tender_id)
         return Response({"state": session.state,
                          "decryption_ends_at": session.decryption_ends_at})
 
@@ -128,7 +130,7 @@ class StartView(OpeningApiView):
 class WrappedKeyView(OpeningApiView):
     @extend_schema(responses={200: WRAPPED_KEY, 403: ERROR, 404: ERROR, 409: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        return Response(opening.opening_wrapped_key(acting=acting_bidder(request),
+        return Response(keys.opening_wrapped_key(acting=acting_bidder(request),
                                                     tender_id=tender_id))
 
 
@@ -142,7 +144,7 @@ class DataKeyView(OpeningApiView):
                    responses={202: DECRYPTION, 400: ERROR, 403: ERROR, 409: ERROR, 422: ERROR})
     def post(self, request: Request, tender_id) -> Response:
         acting = acting_bidder(request)
-        decryption = opening.opening_submit_key(
+        decryption = keys.opening_submit_key(
             acting=acting, tender_id=tender_id,
             data_key=_base64(_text(request, "data_key"), "data_key"),
             bid_id=_uuid(_text(request, "bid"), "bid"),
@@ -158,9 +160,10 @@ class EscrowShareView(OpeningApiView):
         "threshold": serializers.IntegerField(), "share": serializers.DictField()}),
         403: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        return Response(opening_escrow.opening_escrow_share(
-            acting=_person(request), tender_id=tender_id,
-            certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY)))
+        acting = acting_from_request(request)
+        return Response(escrow.opening_escrow_share(
+            acting=acting, tender_id=tender_id,
+            certificate_sha256=acting.certificate_sha256 or None))
 
     @extend_schema(request=inline_serializer("EscrowShareSubmit", {
         "share": serializers.CharField(help_text="the decrypted SLIP-39 mnemonic")}),
@@ -168,9 +171,10 @@ class EscrowShareView(OpeningApiView):
             "shares": serializers.IntegerField(), "threshold": serializers.IntegerField(),
             "round": serializers.IntegerField()}), 400: ERROR, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        result = opening_escrow.opening_submit_share(
-            acting=_person(request), tender_id=tender_id,
-            certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
+        acting = acting_from_request(request)
+        result = escrow.opening_submit_share(
+            acting=acting, tender_id=tender_id,
+            certificate_sha256=acting.certificate_sha256 or None,
             mnemonic=_text(request, "share"))
         return Response(result, status=status.HTTP_201_CREATED)
 
@@ -179,8 +183,8 @@ class EscrowRequestView(OpeningApiView):
     @extend_schema(request=inline_serializer("EscrowRequest", {
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, bid_id) -> Response:
-        decryption = opening_escrow.opening_request_escrow(
-            acting=_person(request), tender_id=tender_id, bid_id=bid_id,
+        decryption = escrow.opening_request_escrow(
+            acting=acting_from_request(request), tender_id=tender_id, bid_id=bid_id,
             reason=_text(request, "reason"))
         return Response(_decryption_json(decryption))
 
@@ -190,7 +194,7 @@ class EscrowRecoverView(OpeningApiView):
         "recovered": serializers.ListField(child=serializers.UUIDField())}),
         403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        accepted = opening_escrow.opening_recover_escrow(acting=_person(request),
+        accepted = escrow.opening_recover_escrow(acting=acting_from_request(request),
                                                          tender_id=tender_id)
         return Response({"recovered": [str(item.bid_id) for item in accepted]})
 
@@ -200,8 +204,8 @@ class FaultView(OpeningApiView):
         "fault": serializers.ChoiceField(choices=["bidder", "other"]),
         "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, bid_id) -> Response:
-        decryption = opening.opening_record_fault(
-            acting=_person(request), tender_id=tender_id, bid_id=bid_id,
+        decryption = reading.opening_record_fault(
+            acting=acting_from_request(request), tender_id=tender_id, bid_id=bid_id,
             fault=_text(request, "fault"), reason=_text(request, "reason"))
         return Response(_decryption_json(decryption))
 
@@ -209,7 +213,7 @@ class FaultView(OpeningApiView):
 class ConfirmView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        confirmation = opening.opening_confirm(acting=acting_bidder(request), tender_id=tender_id)
+        confirmation = reading.opening_confirm(acting=acting_bidder(request), tender_id=tender_id)
         return Response({"state": "confirmed", "confirmed_at": confirmation.confirmed_at})
 
 
@@ -217,7 +221,7 @@ class ObjectionView(OpeningApiView):
     @extend_schema(request=inline_serializer("OpeningObjectionRaise", {
         "text": serializers.CharField()}), responses={201: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        objection = opening.opening_object(acting=acting_bidder(request), tender_id=tender_id,
+        objection = reading.opening_object(acting=acting_bidder(request), tender_id=tender_id,
                                            text=_text(request, "text"))
         return Response({"state": objection.state, "id": str(objection.pk)},
                         status=status.HTTP_201_CREATED)
@@ -227,8 +231,8 @@ class ObjectionAnswerView(OpeningApiView):
     @extend_schema(request=inline_serializer("OpeningObjectionAnswer", {
         "answer": serializers.CharField()}), responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id, objection_id) -> Response:
-        objection = opening.opening_answer(
-            acting=_person(request), tender_id=tender_id, objection_id=objection_id,
+        objection = reading.opening_answer(
+            acting=acting_from_request(request), tender_id=tender_id, objection_id=objection_id,
             answer=_text(request, "answer"))
         return Response({"state": objection.state, "id": str(objection.pk)})
 
@@ -238,7 +242,7 @@ class FinaliseView(OpeningApiView):
         "state": serializers.CharField(), "outcome": serializers.CharField()}),
         403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
-        session = opening_record.opening_finalise(acting=_person(request), tender_id=tender_id)
+        session = record.opening_finalise(acting=acting_from_request(request), tender_id=tender_id)
         return Response({"state": session.state, "outcome": session.outcome})
 
 
@@ -252,8 +256,8 @@ class RecordView(OpeningApiView):
         "record": serializers.DictField(), "signature": serializers.CharField(),
         "timestamp_token": serializers.CharField()}), 404: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        record = opening_record.opening_record(tender_id=tender_id)
-        if record is None:
+        document = record.opening_record(tender_id=tender_id)
+        if document is None:
             raise Refusal("record_not_found",
                           _("The opening record of this tender is not final yet."), status=404)
-        return Response(record)
+        return Response(document)

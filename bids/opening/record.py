@@ -10,6 +10,8 @@ from uuid import UUID
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.acting import Acting
+from bids.errors import refused
 from bids.models import (
     DecryptionFault,
     DecryptionState,
@@ -17,14 +19,8 @@ from bids.models import (
     OpeningSession,
     OpeningState,
 )
-from bids.opening import (
-    hall_tender,
-    host_actor,
-    reading_session,
-    refusals_logged,
-    refused,
-    require_opening,
-)
+from bids.opening.checks import hall_tender, host_actor, reading_session, require_opening
+from bids.opening.refusals import refusals_logged
 from monitoring.clock import database_now
 from monitoring.transitions import apply_transition
 from signing.canonical import canonical_json
@@ -34,7 +30,6 @@ from trading.law.regimes import policy_for
 from trading.law.rules import MINIMUM_BIDS
 from trading.models import NoticeKind, Tender
 from trading.notices import notice_publish
-from trading.services import Acting
 
 RECORD_VERSION = 1
 

@@ -5,6 +5,7 @@ against the tender's escrow public key, lives only in that call, and opens the r
 Shares are kept wrapped under the platform evaluation key until their round is consumed.
 """
 
+import logging
 from typing import Any
 from uuid import UUID
 
@@ -13,28 +14,28 @@ from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.acting import Acting
+from bids.errors import BidRefused, refused
 from bids.models import BidDecryption, DecryptionState, EscrowShareSubmission, OpeningSession
-from bids.opening import (
+from bids.opening.checks import (
     COMMITTEE_ROLE,
-    accept_checked_key,
     hall_tender,
     host_actor,
     locked_session,
-    logger,
-    refusals_logged,
-    refused,
     require_opening,
     require_window_open,
 )
+from bids.opening.keys import accept_checked_key
+from bids.opening.refusals import refusals_logged
 from bids.sealed_objects import evaluation_unwrap, evaluation_wrap, read_stored_header
-from bids.services import BidRefused
 from monitoring.clock import database_now
 from monitoring.services import record_event
 from signing.envelope import recover_escrow_key, unwrap_data_key
 from signing.envelope.errors import EnvelopeError
 from storage.objects import StorageError
 from trading.models import Tender, TenderEscrow
-from trading.services import Acting
+
+logger = logging.getLogger(__name__)
 
 
 def _tender_escrow(tender: Tender) -> TenderEscrow:

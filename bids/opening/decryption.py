@@ -1,4 +1,4 @@
-"""The decryption job of one bid at the opening (run by a Celery worker, bids.tasks).
+"""The decryption job of one bid at the opening (run by a Celery worker, bids.tasks.bid_decrypt).
 
 claim a lease → unwrap the data key (platform evaluation key) → check the stored header is the
 one the receipt names and the manifest the one verified at the key's hand-over → stream the
@@ -26,7 +26,8 @@ from django.conf import settings
 from django.db import OperationalError, transaction
 
 from bids.models import Bid, BidDecryption, DecryptionState
-from bids.opening import decryption_fail, decryption_lease_seconds, decryption_succeed
+from bids.opening.checks import decryption_lease_seconds
+from bids.opening.results import decryption_fail, decryption_succeed
 from bids.sealed_objects import (
     data_key_purpose,
     evaluation_unwrap,

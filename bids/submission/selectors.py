@@ -1,13 +1,10 @@
-"""Queries of the bids app. Each costs a fixed number of queries whatever the number of rows."""
-
-import datetime as dt
+"""Queries of bid submission. Each costs a fixed number of queries whatever the number of rows."""
 
 from django.db.models import QuerySet
 
 from accounts.models import Organisation, Role, User
 from accounts.selectors import user_has_role
 from bids.models import Bid, BidUpload, ReceiptKind
-from trading.models import Tender
 
 
 def bids_of_bidder(*, organisation: Organisation) -> QuerySet[Bid]:
@@ -52,8 +49,3 @@ def bids_of_user(*, user: User) -> QuerySet[Bid]:
         .distinct()
     )
 
-
-def opening_sign_in_opens_at(*, tender: Tender) -> dt.datetime:
-    """When the opening hall's sign-in opens: `sign_in_opens_minutes_before` the deadline
-    (bids.opening.opening_sign_in enforces it; pages use it to show the way in)."""
-    return tender.bid_deadline - dt.timedelta(minutes=tender.sign_in_opens_minutes_before)

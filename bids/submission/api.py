@@ -11,34 +11,18 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from bids import selectors
+from bids.acting import acting_bidder
+from bids.api_base import ERROR, BidApiView
+from bids.errors import BidRefused
 from bids.models import Bid, BidUpload, ReceiptKind
-from bids.services import (
-    BidderActing,
-    BidRefused,
-    bid_finalize,
-    bid_upload_open,
-    bid_upload_part,
-    bid_upload_status,
-    bid_withdraw,
-    bidder_acting,
-)
-from monitoring.services import client_ip_of
+from bids.submission import selectors
+from bids.submission.finalise import bid_finalise
+from bids.submission.uploads import bid_upload_open, bid_upload_part, bid_upload_status
+from bids.submission.withdrawal import bid_withdraw
 from signing.cms import signed_document_json
 
-CERTIFICATE_SESSION_KEY = "certificate_sha256"  # set by accounts.api at certificate login
 FINGERPRINT_HEADER = "HTTP_X_DEVICE_FINGERPRINT"
-
-
-def acting_bidder(request: Request) -> BidderActing:
-    return bidder_acting(
-        user=request.user,
-        certificate_sha256=request.session.get(CERTIFICATE_SESSION_KEY),
-        client_ip=client_ip_of(request),
-        user_agent=request.META.get("HTTP_USER_AGENT", ""),
-    )
 
 
 def _fingerprint(request: Request) -> dict[str, Any]:
@@ -96,15 +80,6 @@ def bid_json(bid: Bid) -> dict[str, Any]:
     }
 
 
-class BidApiView(APIView):
-    """The base of the bid endpoints; a BidRefused is answered by config.api.error_handler."""
-
-
-ERROR = inline_serializer("BidError", {
-    "error": serializers.CharField(), "message": serializers.CharField(),
-    "field": serializers.CharField(required=False),
-    "retryable": serializers.BooleanField(required=False),
-})
 UPLOAD = inline_serializer("BidUploadStatus", {
     "id": serializers.UUIDField(), "tender": serializers.UUIDField(),
     "state": serializers.CharField(), "size": serializers.IntegerField(),
@@ -199,7 +174,7 @@ class UploadFinaliseView(BidApiView):
         key = request.META.get("HTTP_IDEMPOTENCY_KEY") or serializer.validated_data.get(
             "idempotency_key", ""
         )
-        result = bid_finalize(acting=acting, upload_id=upload_id, idempotency_key=key)
+        result = bid_finalise(acting=acting, upload_id=upload_id, idempotency_key=key)
         body = {"bid": bid_json(result.bid), **receipt_json(result.receipt)}
         return Response(body, status=status.HTTP_201_CREATED if result.created else 200)
 
