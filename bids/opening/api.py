@@ -13,7 +13,7 @@ from rest_framework.response import Response
 
 from accounts.acting import acting_from_request
 from bids.acting import acting_bidder
-from bids.api_base import ERROR, BidApiView
+from bids.api.base import ERROR, BidApiView
 from bids.errors import BidRefused
 from bids.models import BidDecryption
 from bids.opening import escrow, keys, reading, record, sign_in, start

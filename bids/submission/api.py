@@ -13,7 +13,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from bids.acting import acting_bidder
-from bids.api_base import ERROR, BidApiView
+from bids.api.base import ERROR, BidApiView
 from bids.errors import BidRefused
 from bids.models import Bid, BidUpload, ReceiptKind
 from bids.submission import selectors

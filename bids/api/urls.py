@@ -1,4 +1,5 @@
-"""API routes of the bids app (included under /api/v1/ by config/urls.py)."""
+"""API routes of the bids app, paths relative to /api/v1/ (config/urls.py); the names have no
+namespace, as before the convention (docs/architecture.md, "Where code lives")."""
 
 from django.urls import path
 
