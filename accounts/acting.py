@@ -34,6 +34,14 @@ class Acting:
         return Actor(user=self.user, role=self.role if role is None else role,
                      client_ip=self.client_ip)
 
+    @property
+    def acted_for(self) -> Organisation:
+        """The organisation this identity acts for, where a service acts only for one (a bidder
+        built by bids.acting.bidder_acting always has it): an error of the caller otherwise."""
+        if self.organisation is None:
+            raise ValueError("This acting identity acts for no organisation.")
+        return self.organisation
+
     def acting_for(self, *, organisation: Organisation, role: str) -> "Acting":
         """The same person and session acting for `organisation` in `role`: the caller has
         checked that it may (bids: the organisation the login certificate names)."""

@@ -1,8 +1,9 @@
 """Reading the bidder's files, with a one-line error naming the file that cannot be read."""
 
+import io
 import json
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from signing.envelope.errors import InputInvalid
 
@@ -14,7 +15,7 @@ def read_file(path: Path, what: str) -> bytes:
         raise InputInvalid(f"The {what} {str(path)!r} cannot be read: {error.strerror}.") from error
 
 
-def open_sealed(path: Path) -> BinaryIO:
+def open_sealed(path: Path) -> io.BufferedReader:
     try:
         return Path(path).open("rb")
     except OSError as error:

@@ -8,12 +8,14 @@ trusted time the caller passes (`at`, e.g. from an RFC 3161 timestamp or the rec
 
 import base64
 import datetime as dt
+import enum
 import json
 from dataclasses import dataclass
 from typing import Any
 
 from asn1crypto import cms as asn1_cms
 from asn1crypto import core as asn1_core
+from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
@@ -191,10 +193,13 @@ def verify_detached(
         revocation_checked_at=None if at else dt.datetime.now(dt.UTC),
         context=context,
     )
-    if status.trust_problem_indic is not None:
-        raise CertificateUntrusted(
-            f"The signer's certificate was not accepted: {status.trust_problem_indic.name}."
-        )
+    problem = status.trust_problem_indic
+    if problem is not None:
+        # pyHanko's subindications are enum members (AdESFailure, AdESIndeterminate).
+        name = problem.name if isinstance(problem, enum.Enum) else str(problem)
+        raise CertificateUntrusted(f"The signer's certificate was not accepted: {name}.")
+    if status.validation_path is None:  # pyHanko sets a path whenever it reports no problem
+        raise CertificateUntrusted("The signer's certificate was not accepted: no path.")
     # The certificate set is not signed: a copy that is not the signer's own path would be
     # ignored silently, so it is refused, and every byte of the signature stays meaningful.
     path = {item.dump() for item in status.validation_path.iter_certs(include_root=True)}
@@ -298,5 +303,5 @@ def _check_signer_fields(signed_data: asn1_cms.SignedData, signer: x509.Certific
         raise SignatureInvalid(f"The signature names an unexpected algorithm ({algorithm}).")
 
 
-def _to_cryptography(certificate) -> x509.Certificate:
+def _to_cryptography(certificate: asn1_x509.Certificate) -> x509.Certificate:
     return x509.load_der_x509_certificate(certificate.dump())

@@ -73,7 +73,11 @@ def load_pkcs12(data: bytes, password: bytes) -> Credential:
     if not isinstance(loaded.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
         raise CredentialInvalid("Only RSA and elliptic-curve keys are supported.")
     certificate = loaded.cert.certificate
-    if certificate.public_key().public_numbers() != loaded.key.public_key().public_numbers():
+    certificate_key = certificate.public_key()
+    # A certificate for a key of another kind (Ed25519, ...) cannot belong to an RSA or EC key.
+    if not isinstance(
+        certificate_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey
+    ) or certificate_key.public_numbers() != loaded.key.public_key().public_numbers():
         raise CredentialInvalid("The private key does not belong to the certificate.")
     chain = tuple(item.certificate for item in loaded.additional_certs)
     return Credential(private_key=loaded.key, certificate=certificate, chain=chain)

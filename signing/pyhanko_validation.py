@@ -50,9 +50,11 @@ def _register_package_deferred() -> None:
         except KeyError:
             raise AttributeError(f"module {_PACKAGE!r} has no attribute {name!r}") from None
 
-    package.__getattr__ = __getattr__
+    # Written into the modules' namespaces: a module's __getattr__ (PEP 562) and `pyhanko.sign`
+    # are entries of its __dict__, which ModuleType's declared attributes do not cover.
+    vars(package)["__getattr__"] = __getattr__
     sys.modules[_PACKAGE] = package
-    sys.modules["pyhanko"].sign = package  # as the import system does for a loaded submodule
+    vars(sys.modules["pyhanko"])["sign"] = package  # as the import system does for a submodule
 
 
 _register_package_deferred()

@@ -26,12 +26,14 @@ from asn1crypto import crl as asn1_crl
 from asn1crypto import x509 as asn1_x509
 from cryptography import x509
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, mldsa, rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 from signing.errors import SigningError
 
 if TYPE_CHECKING:
     from pyhanko_certvalidator import ValidationContext
+    from pyhanko_certvalidator.path import ValidationPath
 
 PURPOSES = ("signing", "encryption", "timestamping", "login")
 DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
@@ -39,6 +41,18 @@ DOCUMENT_SIGNING = ObjectIdentifier("1.3.6.1.5.5.7.3.36")
 ORGANISATION_IDENTIFIER_PREFIX = "NTRCN-"
 
 ResultType = TypeVar("ResultType")
+
+# The key types that can sign a CRL (cryptography's CertificateIssuerPublicKeyTypes, as classes).
+_ISSUER_KEY_TYPES = (
+    dsa.DSAPublicKey,
+    rsa.RSAPublicKey,
+    ec.EllipticCurvePublicKey,
+    ed25519.Ed25519PublicKey,
+    ed448.Ed448PublicKey,
+    mldsa.MLDSA44PublicKey,
+    mldsa.MLDSA65PublicKey,
+    mldsa.MLDSA87PublicKey,
+)
 
 
 class CertificateError(SigningError):
@@ -168,7 +182,7 @@ class TrustStore:
         )
 
     def validation_context(
-        self, *, at: dt.datetime, extra_certificates=()
+        self, *, at: dt.datetime, extra_certificates: Iterable[x509.Certificate] = ()
     ) -> "ValidationContext":
         """A fresh pyhanko-certvalidator context: offline, CRLs required, point in time `at`."""
         # Imported on the first validation, not at start-up (web process memory).
@@ -319,14 +333,20 @@ def validate_certificate(
     return identify(certificate)
 
 
-def _refuse_revoked_until(path, trust: TrustStore, moment: dt.datetime) -> None:
+def _refuse_revoked_until(
+    path: "ValidationPath", trust: TrustStore, moment: dt.datetime
+) -> None:
     """Refuse a certificate of the validated path listed by its issuer's CRL on or before moment."""
     certificates = [x509.load_der_x509_certificate(item.dump()) for item in path.iter_certs(True)]
     for issuer, certificate in itertools.pairwise(certificates):
         for revocation_list in trust.crls:
             if revocation_list.issuer != issuer.subject:
                 continue
-            if not revocation_list.is_signature_valid(issuer.public_key()):
+            issuer_key = issuer.public_key()
+            # Keys that cannot sign (X25519, ML-KEM, ...) cannot have signed this CRL.
+            if not isinstance(issuer_key, _ISSUER_KEY_TYPES):
+                continue
+            if not revocation_list.is_signature_valid(issuer_key):
                 continue
             entry = revocation_list.get_revoked_certificate_by_serial_number(
                 certificate.serial_number

@@ -105,6 +105,9 @@ def document_obtain(*, acting: Acting, document_id: UUID) -> TenderDocument:
     )
     if membership is None:
         raise PermissionDenied(_("only a bidder obtains tender documents"))
+    # A bidder's membership always names its organisation (the database constraint
+    # role_membership_organisation_matches_role).
+    assert membership.organisation is not None
     now = database_now()
     offered = (
         tender.state == TenderState.PUBLISHED

@@ -40,8 +40,11 @@ def objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> DocumentOb
     )
     if membership is None:
         raise PermissionDenied(_("only a bidder objects to tender documents"))
+    # A bidder's membership always names its organisation (the database constraint
+    # role_membership_organisation_matches_role).
+    assert membership.organisation is not None
     first_download = (
-        DocumentDownload.objects.filter(tender=tender, organisation_id=membership.organisation_id)
+        DocumentDownload.objects.filter(tender=tender, organisation=membership.organisation)
         .order_by("downloaded_at").first()
     )
     if first_download is None:

@@ -206,9 +206,9 @@ def opening_recover_escrow(*, acting: Acting, tender_id: UUID) -> list[BidDecryp
                          object_type="bids.openingsession", object_id=str(session.pk),
                          payload={"tender": str(tender.pk), "round": round_number,
                                   "code": error.code, "message": str(error)})
-            failure = BidRefused(error.code, _("Escrow recovery failed: %(error)s The shares "
-                                               "of this round are discarded; submit them "
-                                               "again.") % {"error": error})
+            failure: BidRefused | None = BidRefused(
+                error.code, _("Escrow recovery failed: %(error)s The shares of this round are "
+                              "discarded; submit them again.") % {"error": error})
         else:
             failure = None
             record_event(actor=actor, action="escrow.recovered",

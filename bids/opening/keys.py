@@ -86,7 +86,7 @@ def opening_submit_key(
     ).exists():
         raise refused("not_your_bid",
                        _("Bid %(bid)s is not a bid of %(bidder)s: a key is accepted only for "
-                         "your own bid.") % {"bid": bid_id, "bidder": acting.organisation.name},
+                         "your own bid.") % {"bid": bid_id, "bidder": acting.acted_for.name},
                        status=403)
     if not isinstance(data_key, bytes) or len(data_key) != DATA_KEY_SIZE:
         raise refused("key_malformed",

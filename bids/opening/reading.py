@@ -63,11 +63,11 @@ def opening_record_fault(*, acting: Acting, tender_id: UUID, bid_id: UUID, fault
 
 
 def _bidder_line(session: OpeningSession, acting: Acting) -> dict[str, Any]:
-    line = next((line for line in session.lines if line["uscc"] == acting.organisation.uscc),
+    line = next((line for line in session.lines if line["uscc"] == acting.acted_for.uscc),
                 None)
     if line is None:
         raise refused("no_bid", _("%(bidder)s has no line in this opening record.")
-                       % {"bidder": acting.organisation.name}, status=403)
+                       % {"bidder": acting.acted_for.name}, status=403)
     if database_now() > session.confirmation_ends_at:
         raise refused("confirmation_closed",
                        _("Confirmations and objections closed at %(ends)s.")
@@ -92,7 +92,7 @@ def opening_confirm(*, acting: Acting, tender_id: UUID) -> OpeningConfirmation:
     record_event(actor=actor, action="opening.line_confirmed",
                  object_type="bids.openingsession", object_id=str(session.pk),
                  payload={"tender": str(tender.pk), "bid": line["bid"],
-                          "bidder_uscc": acting.organisation.uscc})
+                          "bidder_uscc": acting.acted_for.uscc})
     return confirmation
 
 
@@ -113,7 +113,7 @@ def opening_object(*, acting: Acting, tender_id: UUID, text: str) -> OpeningObje
     record_event(actor=actor, action="opening.objection_raised",
                  object_type="bids.openingobjection", object_id=str(objection.pk),
                  to_state=objection.state,
-                 payload={"tender": str(tender.pk), "bidder_uscc": acting.organisation.uscc,
+                 payload={"tender": str(tender.pk), "bidder_uscc": acting.acted_for.uscc,
                           "text": objection.text})
     return objection
 

@@ -52,7 +52,7 @@ def opening_sign_in(*, acting: Acting, tender_id: UUID) -> OpeningSignIn:
         raise refused(
             "no_bid",
             _("%(bidder)s has no submitted bid for tender %(tender)s: only bidders sign in.")
-            % {"bidder": acting.organisation.name, "tender": tender.pk},
+            % {"bidder": acting.acted_for.name, "tender": tender.pk},
             status=403)
     with transaction.atomic():
         session = locked_session(tender)
@@ -63,11 +63,11 @@ def opening_sign_in(*, acting: Acting, tender_id: UUID) -> OpeningSignIn:
         if existing.exists():
             return existing.get()
         sign_in = OpeningSignIn.objects.create(
-            session=session, bidder=acting.organisation, user=acting.user,
+            session=session, bidder=acting.acted_for, user=acting.user,
             certificate_sha256=acting.certificate_sha256, client_ip=acting.client_ip,
             signed_in_at=now,
         )
-        identity = {"bidder_uscc": acting.organisation.uscc,
+        identity = {"bidder_uscc": acting.acted_for.uscc,
                     "certificate_sha256": acting.certificate_sha256}
         if now < tender.bid_deadline:
             # Sign-in opens before the deadline: until then who signs in is sealed and the

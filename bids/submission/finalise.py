@@ -147,21 +147,21 @@ def bid_finalise(
     try:
         verified, file_sha256 = _verify_stored(upload, parts, database_now())
     except (EnvelopeError, SigningError) as error:
-        refusal = BidRefused(getattr(error, "code", "bid_invalid"), str(error))
-        refuse_upload(upload, refusal, actor=actor)
-        raise refusal from None
+        invalid = BidRefused(getattr(error, "code", "bid_invalid"), str(error))
+        refuse_upload(upload, invalid, actor=actor)
+        raise invalid from None
     except StorageError as error:
         raise storage_unavailable(error) from None
-    if verified.signature.identity.uscc != acting.organisation.uscc:
-        refusal = BidRefused(
+    if verified.signature.identity.uscc != acting.acted_for.uscc:
+        signer_refusal = BidRefused(
             "signer_not_bidder",
             _("The sealed bid was signed with the certificate of %(signer)s, not of the bidder "
               "%(bidder)s this session acts for.")
             % {"signer": verified.signature.identity.uscc or verified.signature.identity.name,
-               "bidder": acting.organisation.uscc},
+               "bidder": acting.acted_for.uscc},
         )
-        refuse_upload(upload, refusal, actor=actor)
-        raise refusal
+        refuse_upload(upload, signer_refusal, actor=actor)
+        raise signer_refusal
     try:
         # Checked when part 1 arrived; checked again on what storage holds, before any receipt.
         check_escrow_recipient(upload.tender_id, verified.header)
@@ -206,7 +206,7 @@ def _record_bid(
         raise BidRefused("upload_not_open",
                          _("Upload %(upload)s was ended.") % {"upload": locked.pk}, status=409)
     actor = acting.as_actor()
-    sealed = sealed_identity(tender.pk, acting.organisation)
+    sealed = sealed_identity(tender.pk, acting.acted_for)
     for previous in Bid.objects.filter(
         tender=tender, bidder=acting.organisation, state=BidState.SUBMITTED
     ):
@@ -238,7 +238,7 @@ def _record_bid(
         "kind": ReceiptKind.SUBMISSION.value,
         "bid": str(bid.pk),
         "tender": str(tender.pk),
-        "bidder_uscc": acting.organisation.uscc,
+        "bidder_uscc": acting.acted_for.uscc,
         "header_sha256": bid.header_sha256,
         "ciphertext_sha256": bid.ciphertext_sha256,
         "size": size,

@@ -128,7 +128,7 @@ def bid_upload_open(
             actor=acting.as_actor(), action="bid_upload.opened", object_type="bids.bidupload",
             object_id=str(upload.pk), to_state=UploadState.UPLOADING,
             payload={"size": size, "part_size": part_size},
-            sealed=sealed_identity(tender.pk, acting.organisation),
+            sealed=sealed_identity(tender.pk, acting.acted_for),
         )
     return upload
 

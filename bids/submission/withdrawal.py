@@ -73,12 +73,12 @@ def bid_withdraw(
         raise BidRefused("signature_invalid",
                          _("The signature cannot be read: %(error)s") % {"error": error},
                          field="signature") from None
-    if info.identity.uscc != acting.organisation.uscc:
+    if info.identity.uscc != acting.acted_for.uscc:
         raise BidRefused(
             "signer_not_bidder",
             _("The withdrawal was signed by %(signer)s, not by the bidder %(bidder)s.")
             % {"signer": info.identity.uscc or info.identity.name,
-               "bidder": acting.organisation.uscc},
+               "bidder": acting.acted_for.uscc},
             field="signature",
         )
     signers = Signers.load()
@@ -99,14 +99,14 @@ def bid_withdraw(
             arguments=(withdrawn_at, request, signature),
             changed_fields=["withdrawn_at", "withdrawal_request", "withdrawal_signature"],
             # The signed request names the tender: sealed with it.
-            sealed=sealed_identity(tender.pk, acting.organisation, request=request),
+            sealed=sealed_identity(tender.pk, acting.acted_for, request=request),
         )
         document = {
             "receipt_version": RECEIPT_VERSION,
             "kind": ReceiptKind.WITHDRAWAL.value,
             "bid": str(bid.pk),
             "tender": str(tender.pk),
-            "bidder_uscc": acting.organisation.uscc,
+            "bidder_uscc": acting.acted_for.uscc,
             "submission_number": bid.submission_number,
             "ciphertext_sha256": bid.ciphertext_sha256,
             "request_sha256": hashlib.sha256(canonical_json(request)).hexdigest(),

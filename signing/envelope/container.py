@@ -9,7 +9,6 @@ alone (`verify_sealed_front`) and the digests it found (`check_segments`).
 import hashlib
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -33,6 +32,7 @@ from signing.envelope.format import (
     unpack_preamble,
 )
 from signing.envelope.segments import SegmentHasher, segment_count, segment_range
+from signing.envelope.streams import Source
 from signing.errors import SigningError
 from signing.trust import TrustStore
 
@@ -73,14 +73,14 @@ def describe_part(part: Part, file_name: str | None = None) -> str:
     return f"Part {part.index} (file {part.index + 1})"
 
 
-def _read(source: BinaryIO, size: int, what: str) -> bytes:
+def _read(source: Source, size: int, what: str) -> bytes:
     data = source.read(size) or b""
     if len(data) != size:
         raise Truncated(f"The sealed bid ends inside the {what} ({len(data)} of {size} bytes).")
     return data
 
 
-def read_envelope(source: BinaryIO) -> Envelope:
+def read_envelope(source: Source) -> Envelope:
     """Read the preamble, header, header signature and padding; leave `source` at the parts."""
     preamble = unpack_preamble(source.read(PREAMBLE_SIZE) or b"")
     header_bytes = _read(source, preamble.header_size, "header")
@@ -138,7 +138,7 @@ def check_tender(header: Header, expected_tender_id: str | None) -> None:
 
 
 def verify_sealed_bid(
-    source: BinaryIO,
+    source: Source,
     *,
     trust: TrustStore,
     expected_tender_id: str | None = None,
@@ -181,7 +181,7 @@ def verify_sealed_bid(
 
 
 def verify_sealed_front(
-    source: BinaryIO,
+    source: Source,
     *,
     trust: TrustStore,
     expected_tender_id: str | None = None,
@@ -210,7 +210,7 @@ def check_segments(envelope: Envelope, found: list[str]) -> None:
         )
 
 
-def require_exact_size(source: BinaryIO, envelope: Envelope) -> None:
+def require_exact_size(source: Source, envelope: Envelope) -> None:
     """On a seekable source, refuse a truncated or extended file before decrypting anything."""
     position = source.tell()
     actual = source.seek(0, 2)

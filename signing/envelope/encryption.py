@@ -11,7 +11,7 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, BinaryIO
+from typing import Any
 
 from cryptography.cobblestone import Cobblestone256Decryptor, Cobblestone256Encryptor
 from cryptography.exceptions import InvalidTag
@@ -23,6 +23,7 @@ from signing.envelope.errors import (
     WrongKey,
 )
 from signing.envelope.format import CHUNK_SIZE, TAG_SIZE
+from signing.envelope.streams import Sink, Source
 
 BLOCK_SIZE = 256 << 10
 _MAX_IN_FLIGHT = 2  # blocks queued per lane: bounds memory at about 2 MiB in all
@@ -105,7 +106,7 @@ _CIPHERTEXT_BUFFER_SIZE = BLOCK_SIZE + CHUNK_SIZE + TAG_SIZE * (BLOCK_SIZE // CH
 _PLAINTEXT_BUFFER_SIZE = BLOCK_SIZE + CHUNK_SIZE
 
 
-def _sink_writer(digest: Any, sink: BinaryIO | None) -> Callable[[bytes], None]:
+def _sink_writer(digest: Any, sink: Sink | None) -> Callable[[bytes], None]:
     def consume(data: bytes) -> None:
         digest.update(data)
         if sink is not None:
@@ -114,7 +115,7 @@ def _sink_writer(digest: Any, sink: BinaryIO | None) -> Callable[[bytes], None]:
     return consume
 
 
-def _block_reader(source: BinaryIO) -> Callable[[int], memoryview]:
+def _block_reader(source: Source) -> Callable[[int], memoryview]:
     """Blocks of `source` as views: its own buffer where it lends one (`readview`, as the
     platform's stored-object reader does: no copy), else read into reusable buffers."""
     readview = getattr(source, "readview", None)
@@ -154,8 +155,8 @@ class PartDigests:
 
 
 def encrypt_stream(
-    source: BinaryIO,
-    sink: BinaryIO,
+    source: Source,
+    sink: Sink,
     *,
     key: bytes,
     context: bytes,
@@ -201,8 +202,8 @@ def encrypt_bytes(plaintext: bytes, *, key: bytes, context: bytes) -> bytes:
 
 
 def decrypt_stream(
-    source: BinaryIO,
-    sink: BinaryIO | None,
+    source: Source,
+    sink: Sink | None,
     *,
     key: bytes,
     context: bytes,

@@ -9,6 +9,7 @@ import hashlib
 import os
 import platform
 import socket
+import sys
 import uuid
 from pathlib import Path
 from typing import Any
@@ -29,7 +30,8 @@ def _machine_id() -> str | None:
             continue
         if value:
             return value
-    if platform.system() == "Windows":  # pragma: no cover - bidders on Windows
+    # sys.platform (not platform.system()) so that type checkers skip winreg elsewhere.
+    if sys.platform == "win32":  # pragma: no cover - bidders on Windows
         try:
             import winreg
 

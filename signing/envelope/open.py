@@ -21,7 +21,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 from cryptography.hazmat.primitives.serialization import Encoding
 
@@ -57,6 +57,7 @@ from signing.envelope.manifest import (
     parse_manifest,
 )
 from signing.envelope.segments import SegmentHasher
+from signing.envelope.streams import Sink, Source
 from signing.errors import SigningError
 from signing.trust import TrustStore
 
@@ -105,7 +106,7 @@ def _check_header(envelope: Envelope, trust: TrustStore, at: datetime | None,
     return None  # verified when the bid was received
 
 
-def _read_front(source: BinaryIO, trust: TrustStore, at: datetime | None,
+def _read_front(source: Source, trust: TrustStore, at: datetime | None,
                 expected_tender_id: str | None,
                 received_header_sha256: str | None) -> tuple[Envelope, SignatureInfo | None]:
     """Preamble and header: the expected tender, the header's signature (or that it is the one
@@ -127,7 +128,7 @@ def _context(header: Header, index: int, kind: str) -> bytes:
 
 
 def _open_manifest(
-    source: BinaryIO, envelope: Envelope, data_key: bytes, trust: TrustStore,
+    source: Source, envelope: Envelope, data_key: bytes, trust: TrustStore,
     at: datetime | None = None, verified_manifest_sha256: str | None = None,
     ciphertext: bytearray | None = None,
 ) -> tuple[dict[str, Any], SignatureInfo | None, str]:
@@ -219,11 +220,11 @@ def _segment_check(envelope: Envelope, enabled: bool) -> _SegmentCheck | None:
 
 
 def _decrypt_file_part(
-    source: BinaryIO,
+    source: Source,
     header: Header,
     part: Part,
     data_key: bytes,
-    sink: BinaryIO | None,
+    sink: Sink | None,
     progress: Progress | None,
     check_ciphertext_digests: bool,
     overlap: bool,
@@ -254,7 +255,7 @@ def _check_file(entry: FileEntry, digests: PartDigests) -> None:
 
 
 def _open_in_one_pass(
-    source: BinaryIO, envelope: Envelope, data_key: bytes, trust: TrustStore,
+    source: Source, envelope: Envelope, data_key: bytes, trust: TrustStore,
     at: datetime | None, verified_manifest_sha256: str | None, progress: Progress | None,
     check_ciphertext_digests: bool, overlap: bool,
 ) -> tuple[dict[str, Any], SignatureInfo | None, str]:
@@ -278,7 +279,7 @@ def _open_in_one_pass(
 
 
 def open_sealed_bid(
-    source: BinaryIO,
+    source: Source,
     *,
     trust: TrustStore,
     data_key: bytes | None = None,
@@ -388,7 +389,7 @@ def open_sealed_bid(
 
 
 def open_manifest(
-    source: BinaryIO,
+    source: Source,
     *,
     trust: TrustStore,
     data_key: bytes,

@@ -51,7 +51,7 @@ class SegmentHasher:
         self._current_size = 0
         self._digests: list[str] = []
 
-    def update(self, data: bytes | memoryview) -> None:
+    def update(self, data: bytes | bytearray | memoryview) -> None:
         view = memoryview(data)
         if self._position < self._parts_offset:
             skipped = min(len(view), self._parts_offset - self._position)

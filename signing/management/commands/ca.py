@@ -1,6 +1,7 @@
 """`manage.py ca`: the platform CA for development and demos (init, issue, revoke, crl)."""
 
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
@@ -45,7 +46,7 @@ class Command(BaseCommand):
         revoke.add_argument("--reason", choices=list(REVOCATION_REASONS), default="key_compromise")
         actions.add_parser("crl", help="Publish fresh CRLs and print the issuing CA's CRL path.")
 
-    def handle(self, *args, action: str, **options) -> None:
+    def handle(self, *args: Any, action: str, **options: Any) -> None:
         try:
             getattr(self, f"handle_{action}")(**options)
         except SigningError as error:
@@ -53,7 +54,7 @@ class Command(BaseCommand):
         except OSError as error:
             raise CommandError(f"{error.strerror}: {error.filename}") from error
 
-    def handle_init(self, **options) -> None:
+    def handle_init(self, **options: Any) -> None:
         authority = CertificateAuthority.initialise(
             conf.ca_directory(), passphrase=conf.ca_passphrase()
         )
@@ -71,12 +72,15 @@ class Command(BaseCommand):
         key_type: str,
         out: Path,
         password_file: Path,
-        **options,
+        **options: Any,
     ) -> None:
-        if kind == "organisation" and not uscc:
-            raise CommandError("An organisation certificate needs --uscc.")
-        if kind == "person" and not person_id:
-            raise CommandError("A person certificate needs --person-id.")
+        identifier = uscc if kind == "organisation" else person_id
+        if not identifier:
+            raise CommandError(
+                "An organisation certificate needs --uscc."
+                if kind == "organisation"
+                else "A person certificate needs --person-id."
+            )
         password = password_file.read_bytes().rstrip(b"\r\n")
         if not password:
             raise CommandError(f"The password file {password_file} is empty.")
@@ -84,15 +88,17 @@ class Command(BaseCommand):
             raise CommandError(f"{out} exists already; choose another --out.")
         authority = conf.platform_certificate_authority()
         if kind == "organisation":
-            credential = authority.issue_organisation(name=name, uscc=uscc, key_type=key_type)
+            credential = authority.issue_organisation(name=name, uscc=identifier, key_type=key_type)
         else:
-            credential = authority.issue_person(name=name, person_id=person_id, key_type=key_type)
+            credential = authority.issue_person(
+                name=name, person_id=identifier, key_type=key_type
+            )
         out.write_bytes(dump_pkcs12(credential, password, friendly_name=name))
         out.chmod(0o600)
         serial_number = credential.certificate.serial_number
         self.stdout.write(f"Issued serial {serial_number:#x} to {name}: {out}")
 
-    def handle_revoke(self, *, serial: str, reason: str, **options) -> None:
+    def handle_revoke(self, *, serial: str, reason: str, **options: Any) -> None:
         serial_number = _serial(serial)
         authority = conf.platform_certificate_authority()
         authority.revoke(serial_number=serial_number, reason=reason)
@@ -100,7 +106,7 @@ class Command(BaseCommand):
             f"Revoked serial {serial_number:#x} ({reason}); CRL: {authority.crl_path}"
         )
 
-    def handle_crl(self, **options) -> None:
+    def handle_crl(self, **options: Any) -> None:
         authority = conf.platform_certificate_authority()
         authority.publish_crls()
         self.stdout.write(str(authority.crl_path))
