@@ -3,7 +3,9 @@ that builds it from a request (docs/architecture.md, "Who acts")."""
 
 from dataclasses import dataclass, replace
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, User
 from monitoring.services import Actor, client_ip_of
@@ -48,12 +50,22 @@ class Acting:
         return replace(self, organisation=organisation, role=role)
 
 
+def logged_in_user(request: HttpRequest) -> User:
+    """The request's user, in a view that requires login (login_required, DRF's
+    IsAuthenticated): an anonymous one reaching here is refused, never acted as."""
+    user = request.user
+    if not isinstance(user, User):
+        raise PermissionDenied(_("Log in first: only a logged-in user can do this."))
+    return user
+
+
 def acting_from_request(request: HttpRequest) -> Acting:
-    """Who acts in this request: its user (anonymous where a view allows that), the client's
-    address behind the trusted proxies, the session and its login certificate."""
+    """Who acts in this request: its logged-in user (`logged_in_user`), the client's address
+    behind the trusted proxies, the session and its login certificate. A view open to anyone
+    that only needs the address takes `monitoring.services.client_ip_of`."""
     session = getattr(request, "session", None)
     return Acting(
-        user=request.user,
+        user=logged_in_user(request),
         client_ip=client_ip_of(request),
         session_key=session.session_key if session is not None else None,
         certificate_sha256=session.get(CERTIFICATE_SESSION_KEY, "") if session is not None

@@ -94,10 +94,8 @@ def _sealed_identity_problem(event: Event) -> tuple[str, str, str] | None:
     """Whether the event's sealed identity is there and matches the digest the event holds."""
     named = event.payload.get(SEALED_IDENTITY_DIGEST) if isinstance(event.payload, dict) else None
     identity = getattr(event, "sealed_identity", None)
-    if named is None and identity is None:
-        return None
     if identity is None:
-        return "sealed identity missing", named, "none"
+        return None if named is None else ("sealed identity missing", named, "none")
     found = sealed_identity_digest(identity)
     if named is None:
         return "sealed identity not named by its event", found, "none"

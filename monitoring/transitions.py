@@ -6,6 +6,7 @@ A transition method changes memory only; it never checks its own permission, so 
 """
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
@@ -28,6 +29,24 @@ class TransitionRefused(Refusal):
         super().__init__(message=message)
 
 
+class StateInvariantBroken(RuntimeError):
+    """A row lacks a value its state guarantees (a published tender without its bid deadline):
+    a bug or a row edited by hand, never a user's mistake, so it is not a Refusal."""
+
+
+def moment_set_by_state(instance: models.Model, field: str) -> datetime:
+    """The moment `field` of `instance`, which its state guarantees is set: the transition into
+    the state sets it, or the service checks it before (a published tender's schedule, a
+    decrypting session's window). The model keeps it nullable for the states before."""
+    moment = getattr(instance, field)
+    if not isinstance(moment, datetime):
+        raise StateInvariantBroken(
+            f"{instance._meta.label} {instance.pk} is {getattr(instance, 'state', '')}"
+            f" but has no {field}"
+        )
+    return moment
+
+
 def apply_transition(
     instance: Instance,
     transition: str,
@@ -47,7 +66,7 @@ def apply_transition(
     `sealed` seals the event's identity (see `record_event`).
     """
     model = type(instance)
-    locked = model.objects.select_for_update().get(pk=instance.pk)
+    locked = model._default_manager.select_for_update().get(pk=instance.pk)
     method = getattr(locked, transition)
     from_state = getattr(locked, state_field)
     if not can_proceed(method):

@@ -22,12 +22,13 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 from uuid import UUID
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
@@ -41,10 +42,10 @@ from monitoring.clock import database_now
 from monitoring.models import Event
 from monitoring.transitions import TransitionRefused, apply_transition
 from signing.canonical import canonical_digest, canonical_json
-from signing.cms import sign_detached, verify_detached
+from signing.cms import SignatureInfo, sign_detached, verify_detached
 from signing.conf import platform_credential, platform_timestamp_authority
 from signing.errors import SigningError
-from signing.timestamps import verify_timestamp
+from signing.timestamps import TimestampInfo, verify_timestamp
 from signing.trust import TrustStore
 from storage.objects import get_storage
 from trading.models import (
@@ -95,7 +96,7 @@ class _Writer:
         return self.write_stream(name, iter([data]))
 
 
-def _iso(moment) -> str | None:
+def _iso(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment is not None else None
 
 
@@ -141,7 +142,7 @@ def _tender_record(tender: Tender) -> dict[str, Any]:
     return record
 
 
-def tender_events(tender: Tender):
+def tender_events(tender: Tender) -> QuerySet[Event]:
     """The tender's slice of the event log: events on the tender or on its objects, whose
     payload names it, or whose sealed identity does (bidding events, 办法 第21条)."""
     related_ids = [str(tender.pk)]
@@ -298,10 +299,13 @@ def _digest_of(archive: zipfile.ZipFile, name: str) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
-def _check_signed(data: bytes, signature: bytes, token: bytes, trust: TrustStore):
+def _check_signed(
+    data: bytes, signature: bytes, token: bytes, trust: TrustStore
+) -> tuple[TimestampInfo | None, SignatureInfo | None, str, str]:
     """(stamp, signed, token_error, signature_error): both checked, so that the caller can tell
     which of the three files was changed."""
-    stamp = signed = None
+    stamp: TimestampInfo | None = None
+    signed: SignatureInfo | None = None
     token_error = signature_error = ""
     try:
         stamp = verify_timestamp(token, data, trust=trust)
@@ -336,7 +340,8 @@ def _verify(archive: zipfile.ZipFile, trust: TrustStore, report: ArchiveReport) 
     stamp, signed, token_error, signature_error = _check_signed(
         data, archive.read(MANIFEST_SIGNATURE), archive.read(MANIFEST_TIMESTAMP), trust
     )
-    if token_error or signature_error:
+    # Each of the two is None only with its error set.
+    if token_error or signature_error or stamp is None or signed is None:
         return _fail(report, *_blame(MANIFEST, token_error, signature_error))
     report.checks.append("manifest signature and timestamp")
     report.manifest_signed_by = signed.identity.name

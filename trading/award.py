@@ -188,7 +188,7 @@ def candidate_objection_raise(
     membership = RoleMembership.objects.filter(
         user=acting.user, role=Role.BIDDER, organisation_id__in=organisation_ids
     ).first()
-    if membership is None:
+    if publicity is None or membership is None:  # no publicity: no bidder of it either
         raise PermissionDenied(_("only a bidder of the tender objects to its evaluation result"))
     if not _in_publicity(tender):
         raise TransitionRefused(

@@ -37,8 +37,11 @@ def escrow_create(*, tender: Tender, actor: Actor) -> TenderEscrow | None:
     if not committee:
         return None
     members = [str(member) for member in committee["members"]]
-    certificates = {member: _member_certificate(member) for member in members}
-    missing = [member for member, certificate in certificates.items() if certificate is None]
+    certificates = {
+        member: certificate for member in members
+        if (certificate := _member_certificate(member)) is not None
+    }
+    missing = [member for member in members if member not in certificates]
     if missing:
         raise EscrowUnavailable({
             "opening_committee": _(

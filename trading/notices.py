@@ -154,7 +154,7 @@ def notice_verify(notice: Notice) -> NoticeVerification:
 # Reads (selectors) of notices: each costs one query.
 
 
-def notice_get_public(*, notice_id: object) -> Notice | None:
+def notice_get_public(*, notice_id: uuid.UUID | str) -> Notice | None:
     return (
         Notice.objects.filter(pk=notice_id)
         .select_related("tender", "tender__project", "tender__project__tenderee",
@@ -163,7 +163,7 @@ def notice_get_public(*, notice_id: object) -> Notice | None:
     )
 
 
-def notice_list_for_tender(*, tender_id: object) -> QuerySet[Notice]:
+def notice_list_for_tender(*, tender_id: uuid.UUID | str) -> QuerySet[Notice]:
     return (
         Notice.objects.filter(tender_id=tender_id)
         .only("id", "sequence", "kind", "title", "published_at", "release_sha256", "tender_id")
@@ -183,5 +183,5 @@ def release_feed(*, after: int, limit: int) -> list[tuple[int, dict[str, Any]]]:
     )
 
 
-def release_get(*, release_id: object) -> dict[str, Any] | None:
+def release_get(*, release_id: uuid.UUID | str) -> dict[str, Any] | None:
     return Notice.objects.filter(pk=release_id).values_list("release", flat=True).first()

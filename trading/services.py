@@ -16,7 +16,7 @@ from accounts.selectors import user_has_role
 from config.errors import Refusal
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
-from monitoring.transitions import TransitionRefused, apply_transition
+from monitoring.transitions import TransitionRefused, apply_transition, moment_set_by_state
 from trading.escrow import EscrowUnavailable, escrow_create
 from trading.law.periods import deadline_after_amendment
 from trading.law.rules import Regime
@@ -128,10 +128,11 @@ def _schedule_problems(tender: Tender, published_at: datetime) -> dict[str, str]
     violations = check_schedule(
         tender.project.regime,
         published_at=published_at,
-        documents_from=tender.documents_from,
-        documents_until=tender.documents_until,
-        clarification_cutoff=tender.clarification_cutoff,
-        bid_deadline=tender.bid_deadline,
+        # None of them is None: `missing` above answered that.
+        documents_from=moment_set_by_state(tender, "documents_from"),
+        documents_until=moment_set_by_state(tender, "documents_until"),
+        clarification_cutoff=moment_set_by_state(tender, "clarification_cutoff"),
+        bid_deadline=moment_set_by_state(tender, "bid_deadline"),
         decryption_window_minutes=tender.decryption_window_minutes,
     )
     return {violation.field: violation.message for violation in violations}
@@ -142,7 +143,7 @@ def _schedule_change(tender: Tender, *, bid_deadline: datetime) -> None:
     checks, measured from the original publication and first issue of the documents: an
     amendment cannot shorten what publication had to respect (招标投标法 第二十四条)."""
     tender.bid_deadline = bid_deadline
-    problems = _schedule_problems(tender, tender.published_at)
+    problems = _schedule_problems(tender, moment_set_by_state(tender, "published_at"))
     if problems:
         raise TenderInvalid(problems)
     Tender.objects.filter(pk=tender.pk).update(bid_deadline=bid_deadline)
@@ -169,7 +170,7 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     published = apply_transition(
         tender, "publish", actor=actor, action="tender.published",
         arguments=(now,), changed_fields=["published_at"],
-        payload={"bid_deadline": tender.bid_deadline.isoformat()},
+        payload={"bid_deadline": moment_set_by_state(tender, "bid_deadline").isoformat()},
     )
     try:
         escrow_create(tender=published, actor=actor)
@@ -212,7 +213,7 @@ def tender_amend_deadline(
     effective = deadline_after_amendment(
         tender.project.regime, amended_at=now, bid_deadline=bid_deadline
     )
-    previous = tender.bid_deadline
+    previous = moment_set_by_state(tender, "bid_deadline")
     _schedule_change(tender, bid_deadline=effective)
     actor = acting.as_actor(role)
     record_event(
@@ -246,20 +247,21 @@ def tender_clarify(*, acting: Acting, tender_id: UUID, text: str) -> Tender:
     tender, role = _locked_published_tender(acting, tender_id)
     if not text.strip():
         raise TenderInvalid({"text": _("the clarification has no text")})
+    previous = moment_set_by_state(tender, "bid_deadline")
     effective = deadline_after_amendment(
-        tender.project.regime, amended_at=database_now(), bid_deadline=tender.bid_deadline
+        tender.project.regime, amended_at=database_now(), bid_deadline=previous
     )
     actor = acting.as_actor(role)
     body: dict[str, Any] = {"text": text}
-    if effective != tender.bid_deadline:
+    if effective != previous:
         body["changes"] = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
-            "previous": tender.bid_deadline.isoformat(), "deadline": effective.isoformat()
+            "previous": previous.isoformat(), "deadline": effective.isoformat()
         }
         _schedule_change(tender, bid_deadline=effective)
     record_event(
         actor=actor, action="tender.clarified", object_type="trading.tender",
         object_id=str(tender.pk), from_state=tender.state, to_state=tender.state,
-        payload={"text": text, "bid_deadline": tender.bid_deadline.isoformat()},
+        payload={"text": text, "bid_deadline": effective.isoformat()},
     )
     _publish_and_notify(
         tender, kind=NoticeKind.AMENDMENT, actor=actor, body=body,

@@ -11,13 +11,14 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.acting import CERTIFICATE_SESSION_KEY, acting_from_request
+from accounts.acting import CERTIFICATE_SESSION_KEY
 from accounts.selectors import user_memberships
 from accounts.services import (
     certificate_login,
     login_challenge_issue,
     login_message,
 )
+from monitoring.services import client_ip_of
 
 
 class ChallengeView(APIView):
@@ -79,7 +80,7 @@ class CertificateLoginView(APIView):
         result = certificate_login(
             challenge_id=serializer.validated_data["challenge_id"],
             signature=serializer.validated_data["signature"],
-            client_ip=acting_from_request(request).client_ip,  # nobody is logged in yet
+            client_ip=client_ip_of(request),  # nobody is logged in yet
             expected_username=serializer.validated_data.get("username"),
         )
         login(request._request, result.user, backend="django.contrib.auth.backends.ModelBackend")

@@ -20,7 +20,7 @@ from bids.opening import escrow, keys, reading, record, sign_in, start
 from bids.opening.hall import opening_hall
 from bids.opening.refusals import refusal_record
 from config.errors import Refusal
-from monitoring.services import Actor
+from monitoring.services import Actor, client_ip_of
 from trading.models import Tender
 
 HALL = inline_serializer("OpeningHall", {
@@ -62,7 +62,7 @@ class OpeningApiView(BidApiView):
             request = self.request
             user = request.user if request.user.is_authenticated else None
             refusal_record(
-                exc, actor=Actor(user=user, client_ip=acting_from_request(request).client_ip),
+                exc, actor=Actor(user=user, client_ip=client_ip_of(request)),
                 tender_id=self.kwargs.get("tender_id", ""),
                 step=f"{request.method} {request.path}")
         return super().handle_exception(exc)

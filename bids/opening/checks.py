@@ -19,6 +19,7 @@ from bids.models import (
 )
 from monitoring.clock import database_now
 from monitoring.services import Actor
+from monitoring.transitions import moment_set_by_state
 from trading.models import Tender, TenderState
 from trading.services import manager_role
 
@@ -98,10 +99,12 @@ def require_window_open(session: OpeningSession, now: dt.datetime) -> None:
         raise refused("window_not_open",
                        _("The decryption window has not opened yet: wait for the host to "
                          "start decryption."))
-    if session.state != OpeningState.DECRYPTING or now >= session.decryption_ends_at:
+    # Set when decryption starts, so in every state after sign-in.
+    ends_at = moment_set_by_state(session, "decryption_ends_at")
+    if session.state != OpeningState.DECRYPTING or now >= ends_at:
         raise refused("window_closed",
                        _("The decryption window closed at %(ends)s.")
-                       % {"ends": session.decryption_ends_at.isoformat()})
+                       % {"ends": ends_at.isoformat()})
 
 
 def reading_session(tender: Tender) -> OpeningSession:

@@ -27,6 +27,7 @@ from bids.models import (
     OpeningState,
 )
 from monitoring.clock import database_now
+from monitoring.transitions import moment_set_by_state
 from trading.models import Tender, TenderEscrow, TenderState
 from trading.selectors import user_manages_project
 
@@ -100,7 +101,7 @@ class HallSession:
 
     @property
     def outcome_label(self) -> str:
-        return OpeningOutcome(self.outcome).label if self.outcome else ""
+        return str(OpeningOutcome(self.outcome).label) if self.outcome else ""
 
 
 @dataclass(frozen=True)
@@ -123,7 +124,7 @@ class RowDecryption:
 
     @property
     def fault_label(self) -> str:
-        return DecryptionFault(self.fault).label if self.fault else ""
+        return str(DecryptionFault(self.fault).label) if self.fault else ""
 
 
 @dataclass(frozen=True)
@@ -362,7 +363,7 @@ def opening_hall(*, user: User, tender: Tender) -> Hall:
     return Hall(
         tender=HallTender(id=str(tender.pk), title=tender.title, state=tender.state,
                           state_label=tender.get_state_display(),
-                          bid_deadline=tender.bid_deadline.isoformat(),
+                          bid_deadline=moment_set_by_state(tender, "bid_deadline").isoformat(),
                           minimum_valid_bids=tender.minimum_valid_bids),
         viewer=viewer, now=now, session=hall_session, escrow=escrow, bidders=rows,
         objections=objections,
@@ -378,8 +379,9 @@ def _session(session: OpeningSession, now: dt.datetime, *, started: bool,
         ceiling_price_fen=session.ceiling_price_announced_fen if started else None,
         decryption_started_at=_iso(session.decryption_started_at),
         decryption_ends_at=_iso(session.decryption_ends_at),
-        seconds_left=max(0, int((session.decryption_ends_at - now).total_seconds()))
-        if session.state == OpeningState.DECRYPTING else None,
+        seconds_left=max(0, int(
+            (moment_set_by_state(session, "decryption_ends_at") - now).total_seconds()
+        )) if session.state == OpeningState.DECRYPTING else None,
         reading_started_at=_iso(session.reading_started_at),
         confirmation_ends_at=_iso(session.confirmation_ends_at),
         finalised_at=_iso(session.finalised_at),

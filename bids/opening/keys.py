@@ -141,6 +141,10 @@ def accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source
                          status=409) from None
     except StorageError:
         raise storage_refusal() from None
+    if opened.manifest_signature is None:
+        # check_data_key verifies the manifest's signature itself (it vouches for no digest).
+        raise RuntimeError(f"the manifest of bid {bid.pk} was opened without its signature")
+    manifest_signer = opened.manifest_signature.identity.uscc
     method, wrapped, key_id = evaluation_wrap(data_key, purpose=data_key_purpose(bid))
     with transaction.atomic():
         locked = locked_decryption(decryption.pk)
@@ -155,7 +159,7 @@ def accept_checked_key(decryption: BidDecryption, data_key: bytes, *, key_source
             changed_fields=["key_source", "wrapped_data_key", "wrap_method",
                             "evaluation_key_id", "key_received_at", "manifest_sha256"],
             payload={"tender": str(tender.pk), "bid": str(bid.pk), "source": key_source,
-                     "manifest_signer": opened.manifest_signature.identity.uscc},
+                     "manifest_signer": manifest_signer},
             on_commit=lambda: dispatch_decryption(decryption.pk),
         )
     return accepted

@@ -28,7 +28,7 @@ from bids.opening.checks import (
 from bids.opening.refusals import refusals_logged
 from monitoring.clock import database_now
 from monitoring.services import record_event
-from monitoring.transitions import apply_transition
+from monitoring.transitions import apply_transition, moment_set_by_state
 
 
 @refusals_logged
@@ -68,10 +68,11 @@ def _bidder_line(session: OpeningSession, acting: Acting) -> dict[str, Any]:
     if line is None:
         raise refused("no_bid", _("%(bidder)s has no line in this opening record.")
                        % {"bidder": acting.acted_for.name}, status=403)
-    if database_now() > session.confirmation_ends_at:
+    confirmation_ends_at = moment_set_by_state(session, "confirmation_ends_at")
+    if database_now() > confirmation_ends_at:
         raise refused("confirmation_closed",
                        _("Confirmations and objections closed at %(ends)s.")
-                       % {"ends": session.confirmation_ends_at.isoformat()})
+                       % {"ends": confirmation_ends_at.isoformat()})
     return line
 
 
@@ -87,7 +88,7 @@ def opening_confirm(*, acting: Acting, tender_id: UUID) -> OpeningConfirmation:
     if existing.exists():
         return existing.get()
     confirmation = OpeningConfirmation.objects.create(
-        session=session, bidder=acting.organisation, user=acting.user,
+        session=session, bidder=acting.acted_for, user=acting.user,
         confirmed_at=database_now())
     record_event(actor=actor, action="opening.line_confirmed",
                  object_type="bids.openingsession", object_id=str(session.pk),

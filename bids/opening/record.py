@@ -22,7 +22,7 @@ from bids.models import (
 from bids.opening.checks import hall_tender, host_actor, reading_session, require_opening
 from bids.opening.refusals import refusals_logged
 from monitoring.clock import database_now
-from monitoring.transitions import apply_transition
+from monitoring.transitions import apply_transition, moment_set_by_state
 from signing.canonical import canonical_json
 from signing.cms import signed_document_json
 from trading.law.checks import check_bid_count, required_bids
@@ -57,12 +57,12 @@ def _record_document(session: OpeningSession, tender: Tender, now: dt.datetime,
         "tender": str(tender.pk),
         "title": tender.title,
         "project_code": tender.project.code,
-        "bid_deadline": tender.bid_deadline.isoformat(),
+        "bid_deadline": moment_set_by_state(tender, "bid_deadline").isoformat(),
         "ceiling_price_fen": session.ceiling_price_announced_fen,
         "host": session.host.get_username() if session.host else None,
-        "decryption_started_at": session.decryption_started_at.isoformat(),
-        "decryption_ends_at": session.decryption_ends_at.isoformat(),
-        "reading_started_at": session.reading_started_at.isoformat(),
+        "decryption_started_at": moment_set_by_state(session, "decryption_started_at").isoformat(),
+        "decryption_ends_at": moment_set_by_state(session, "decryption_ends_at").isoformat(),
+        "reading_started_at": moment_set_by_state(session, "reading_started_at").isoformat(),
         "finalised_at": now.isoformat(),
         "sign_ins": [
             {"uscc": item.bidder.uscc, "signed_in_at": item.signed_in_at.isoformat()}
@@ -99,11 +99,12 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
         now = database_now()
         confirmed = set(session.confirmations.values_list("bidder__uscc", flat=True))
         unconfirmed = [line for line in session.lines if line["uscc"] not in confirmed]
-        if unconfirmed and now < session.confirmation_ends_at:
+        confirmation_ends_at = moment_set_by_state(session, "confirmation_ends_at")
+        if unconfirmed and now < confirmation_ends_at:
             raise refused("confirmations_pending",
                            _("%(count)d bidder(s) may still confirm or object until %(ends)s.")
                            % {"count": len(unconfirmed),
-                              "ends": session.confirmation_ends_at.isoformat()})
+                              "ends": confirmation_ends_at.isoformat()})
         if session.objections.filter(answered_at__isnull=True).exists():
             raise refused("objections_unanswered",
                            _("Answer every objection before finalising the record."))

@@ -22,6 +22,7 @@ from bids.opening.refusals import refusals_logged
 from bids.opening.selectors import opening_sign_in_opens_at
 from monitoring.clock import database_now
 from monitoring.services import Sealed, record_event
+from monitoring.transitions import moment_set_by_state
 from trading.models import TenderState
 
 
@@ -69,7 +70,7 @@ def opening_sign_in(*, acting: Acting, tender_id: UUID) -> OpeningSignIn:
         )
         identity = {"bidder_uscc": acting.acted_for.uscc,
                     "certificate_sha256": acting.certificate_sha256}
-        if now < tender.bid_deadline:
+        if now < moment_set_by_state(tender, "bid_deadline"):
             # Sign-in opens before the deadline: until then who signs in is sealed and the
             # event is on the sign-in, not the tender's session (办法 第21条).
             record_event(

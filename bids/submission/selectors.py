@@ -1,10 +1,12 @@
 """Queries of bid submission. Each costs a fixed number of queries whatever the number of rows."""
 
+from uuid import UUID
+
 from django.db.models import QuerySet
 
 from accounts.models import Organisation, Role, User
 from accounts.selectors import user_has_role
-from bids.models import Bid, BidUpload, ReceiptKind
+from bids.models import Bid, BidUpload, Receipt, ReceiptKind
 
 
 def bids_of_bidder(*, organisation: Organisation) -> QuerySet[Bid]:
@@ -16,11 +18,11 @@ def bids_of_bidder(*, organisation: Organisation) -> QuerySet[Bid]:
     )
 
 
-def bid_of_bidder(*, organisation: Organisation, bid_id: object) -> Bid | None:
+def bid_of_bidder(*, organisation: Organisation, bid_id: UUID | str) -> Bid | None:
     return bids_of_bidder(organisation=organisation).filter(pk=bid_id).first()
 
 
-def receipt_of(*, bid: Bid, kind: str = ReceiptKind.SUBMISSION):
+def receipt_of(*, bid: Bid, kind: str = ReceiptKind.SUBMISSION) -> Receipt | None:
     return bid.receipts.filter(kind=kind).first()
 
 

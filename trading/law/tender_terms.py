@@ -3,6 +3,7 @@ periods.py): prices, the scoring scheme, the opening committee. Each problem nam
 all are reported at once."""
 
 import uuid
+from fractions import Fraction
 from typing import Any
 
 from django.utils.translation import gettext as _
@@ -21,7 +22,7 @@ MAX_MINUTES = 366 * 24 * 60
 MAX_SMALL = 32767
 
 
-def _whole(value: Any, low: int, high: int) -> bool:
+def _whole(value: Any, low: int | Fraction, high: int) -> bool:
     """A whole number (not a bool) in low..high."""
     return isinstance(value, int) and not isinstance(value, bool) and low <= value <= high
 
@@ -105,13 +106,17 @@ def check_scoring_scheme(scheme: dict[str, Any]) -> dict[str, str]:
     criteria = scheme.get("criteria")
     if not isinstance(criteria, list) or not criteria:
         return {"scoring_scheme": _("at least one criterion is required")}
-    total = 0
+    total: float = 0  # int or float, as the weights are
     for position, criterion in enumerate(criteria):
         where = f"scoring_scheme.criteria[{position}]"
         if not isinstance(criterion, dict) or not str(criterion.get("name", "")).strip():
             return {where: _("each criterion needs a name")}
         weight, low, high = (criterion.get(key) for key in ("weight", "minimum", "maximum"))
-        if not all(isinstance(value, int | float) for value in (weight, low, high)):
+        if not (
+            isinstance(weight, int | float)
+            and isinstance(low, int | float)
+            and isinstance(high, int | float)
+        ):
             return {where: _("weight, minimum and maximum must be numbers")}
         if weight <= 0:
             return {
