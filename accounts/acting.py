@@ -33,8 +33,9 @@ class Acting:
 
     def as_actor(self, role: str | None = None) -> Actor:
         """The actor an event records: this person in `role` (by default the session's)."""
-        return Actor(user=self.user, role=self.role if role is None else role,
-                     client_ip=self.client_ip)
+        return Actor(
+            user=self.user, role=self.role if role is None else role, client_ip=self.client_ip
+        )
 
     @property
     def acted_for(self) -> Organisation:
@@ -68,7 +69,6 @@ def acting_from_request(request: HttpRequest) -> Acting:
         user=logged_in_user(request),
         client_ip=client_ip_of(request),
         session_key=session.session_key if session is not None else None,
-        certificate_sha256=session.get(CERTIFICATE_SESSION_KEY, "") if session is not None
-        else "",
+        certificate_sha256=session.get(CERTIFICATE_SESSION_KEY, "") if session is not None else "",
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:USER_AGENT_LENGTH],
     )

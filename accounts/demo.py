@@ -34,8 +34,22 @@ ORGANISATIONS = [
     DemoOrganisation("西部安装工程有限公司", "MA7G0007", Role.BIDDER, "bidder5", "赵磊"),
 ]
 EXPERT_NAMES = [
-    "周敏", "吴刚", "郑丽", "孙强", "钱芳", "冯涛", "褚娟", "卫东",
-    "蒋华", "沈杰", "韩雪", "朱峰", "秦岭", "许诺", "何平", "吕红",
+    "周敏",
+    "吴刚",
+    "郑丽",
+    "孙强",
+    "钱芳",
+    "冯涛",
+    "褚娟",
+    "卫东",
+    "蒋华",
+    "沈杰",
+    "韩雪",
+    "朱峰",
+    "秦岭",
+    "许诺",
+    "何平",
+    "吕红",
 ]
 
 
@@ -43,8 +57,10 @@ def demo_uscc(body: str) -> str:
     # 机关 for the tenderee, 企业 for the others; division 110108 (北京市海淀区).
     authority_type = ("1", "1") if body.startswith("MB") else ("9", "1")
     return make_uscc(
-        authority=authority_type[0], organisation_type=authority_type[1],
-        division="110108", body=body,
+        authority=authority_type[0],
+        organisation_type=authority_type[1],
+        division="110108",
+        body=body,
     )
 
 
@@ -53,8 +69,11 @@ def _person(username: str, full_name: str, *, is_staff: bool = False) -> User:
     if existing is not None:
         return existing
     return user_register(
-        username=username, password=DEMO_PASSWORD, full_name=full_name,
-        is_staff=is_staff, actor=PLATFORM,
+        username=username,
+        password=DEMO_PASSWORD,
+        full_name=full_name,
+        is_staff=is_staff,
+        actor=PLATFORM,
     )
 
 
@@ -74,8 +93,12 @@ def load_demo_identities() -> list[tuple[str, str]]:
         username = f"expert{number:02d}"
         role_grant(user=_person(username, name), role=Role.EXPERT, actor=PLATFORM)
         logins.append((username, f"{Role.EXPERT.label}: {name}"))
-    role_grant(user=_person("supervisor", "监督员 孔明"), role=Role.SUPERVISOR, actor=SERVER,
-               reason="demo data (manage.py load_demo)")
+    role_grant(
+        user=_person("supervisor", "监督员 孔明"),
+        role=Role.SUPERVISOR,
+        actor=SERVER,
+        reason="demo data (manage.py load_demo)",
+    )
     logins.append(("supervisor", str(Role.SUPERVISOR.label)))
     operator = _person("operator", "运维 欧阳", is_staff=True)
     if not operator.is_superuser:

@@ -33,9 +33,9 @@ def demo_certificates_issue() -> Path:
     authority = platform_ca_ensure()
     folder = Path(settings.VAR_DIR) / "demo-certificates"
     folder.mkdir(parents=True, exist_ok=True)
-    memberships = RoleMembership.objects.filter(
-        role__in=[Role.BIDDER, Role.EXPERT]
-    ).select_related("user", "organisation")
+    memberships = RoleMembership.objects.filter(role__in=[Role.BIDDER, Role.EXPERT]).select_related(
+        "user", "organisation"
+    )
     for membership in memberships:
         user = membership.user
         path = folder / f"{user.get_username()}.p12"
@@ -43,12 +43,14 @@ def demo_certificates_issue() -> Path:
             continue
         if membership.organisation is not None:
             credential = authority.issue_organisation(
-                name=membership.organisation.name, uscc=membership.organisation.uscc,
+                name=membership.organisation.name,
+                uscc=membership.organisation.uscc,
                 key_type="ec-p256",
             )
         else:
             credential = authority.issue_person(
-                name=user.full_name or user.get_username(), person_id=user.get_username(),
+                name=user.full_name or user.get_username(),
+                person_id=user.get_username(),
                 key_type="ec-p256",
             )
         certificate_bind(user=user, certificate=credential.certificate, actor=PLATFORM)

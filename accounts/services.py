@@ -79,7 +79,11 @@ def user_register(
 
 @transaction.atomic
 def role_grant(
-    *, user: User, role: Role, actor: Actor, organisation: Organisation | None = None,
+    *,
+    user: User,
+    role: Role,
+    actor: Actor,
+    organisation: Organisation | None = None,
     reason: str = "",
 ) -> RoleMembership:
     """Grant `role` to `user` (for `organisation` where the role is an organisation's) and log
@@ -87,10 +91,12 @@ def role_grant(
     in `reason`."""
     if role == Role.SUPERVISOR:
         if actor.role != SERVER.role:
-            raise PermissionDenied(_(
-                "The supervisor role is granted only on the server, with "
-                "`manage.py grant_supervisor`."
-            ))
+            raise PermissionDenied(
+                _(
+                    "The supervisor role is granted only on the server, with "
+                    "`manage.py grant_supervisor`."
+                )
+            )
         if not reason.strip():
             raise IdentityError(_("Name the document that appoints the supervisor."))
     if role in ORGANISATION_ROLES and organisation is None:
@@ -128,8 +134,11 @@ def certificate_bind(*, user: User, certificate: x509.Certificate, actor: Actor)
         acts_for = RoleMembership.objects.filter(user=user, organisation__uscc=identity.uscc)
         if not acts_for.exists():
             raise IdentityError(
-                _("The certificate belongs to the organisation %(uscc)s, for which %(user)s "
-                  "holds no role.") % {"uscc": identity.uscc, "user": user.get_username()}
+                _(
+                    "The certificate belongs to the organisation %(uscc)s, for which %(user)s "
+                    "holds no role."
+                )
+                % {"uscc": identity.uscc, "user": user.get_username()}
             )
     existing = UserCertificate.objects.filter(certificate_sha256=identity.certificate_sha256)
     if existing.exclude(user=user).exists():
@@ -152,8 +161,11 @@ def certificate_bind(*, user: User, certificate: x509.Certificate, actor: Actor)
             action="certificate.bound",
             object_type="accounts.user",
             object_id=str(user.pk),
-            payload={"certificate_sha256": identity.certificate_sha256,
-                     "serial_number": binding.serial_number, "subject": binding.subject},
+            payload={
+                "certificate_sha256": identity.certificate_sha256,
+                "serial_number": binding.serial_number,
+                "subject": binding.subject,
+            },
         )
     return binding
 
@@ -212,7 +224,10 @@ class CertificateLogin:
 
 
 def certificate_login(
-    *, challenge_id: UUID, signature: bytes, client_ip: str | None,
+    *,
+    challenge_id: UUID,
+    signature: bytes,
+    client_ip: str | None,
     expected_username: str | None = None,
 ) -> CertificateLogin:
     """Check a signed challenge and return the user the signing certificate is bound to.
@@ -224,21 +239,27 @@ def certificate_login(
         challenge = _spend_challenge(challenge_id)
         try:
             signature_info = verify_detached(
-                signature, login_message(challenge), trust=platform_trust_store(),
-                purpose="login", at=database_now(),
+                signature,
+                login_message(challenge),
+                trust=platform_trust_store(),
+                purpose="login",
+                at=database_now(),
             )
         except SigningError as error:
             raise LoginRefused(error.code, str(error)) from None
         fingerprint = signature_info.identity.certificate_sha256
         binding = (
             UserCertificate.objects.select_related("user")
-            .filter(certificate_sha256=fingerprint).first()
+            .filter(certificate_sha256=fingerprint)
+            .first()
         )
         if binding is None or not binding.user.is_active:
             raise LoginRefused(
                 "certificate_not_bound",
-                _("The certificate is bound to no user of the platform: ask the operator to "
-                  "register it."),
+                _(
+                    "The certificate is bound to no user of the platform: ask the operator to "
+                    "register it."
+                ),
             )
         if expected_username is not None and binding.user.get_username() != expected_username:
             raise LoginRefused(

@@ -76,8 +76,9 @@ def _prepare(folder: Path, bidders: int):
     tender = tender_publish(acting=Acting(user=tenderee.user), tender_id=draft.pk)
     credentials = []
     for number in range(bidders):
-        uscc = make_uscc(authority="9", organisation_type="1", division="110108",
-                         body=f"BN{number:06d}")
+        uscc = make_uscc(
+            authority="9", organisation_type="1", division="110108", body=f"BN{number:06d}"
+        )
         credential = authority.issue_organisation(
             name=f"压测投标人{number:03d}", uscc=uscc, key_type="ec-p256"
         )
@@ -95,9 +96,14 @@ def _prepare(folder: Path, bidders: int):
 def _seal(credential, tender_id: str, source: Path, output: Path) -> None:
     from signing.envelope import seal_bid
 
-    seal_bid(tender_id=tender_id, credential=credential, files=[source],
-             price_sheet={"total_price_fen": 1, "duration_days": 1, "quality": "合格"},
-             output=output, device_fingerprint={})
+    seal_bid(
+        tender_id=tender_id,
+        credential=credential,
+        files=[source],
+        price_sheet={"total_price_fen": 1, "duration_days": 1, "quality": "合格"},
+        output=output,
+        device_fingerprint={},
+    )
 
 
 def _start_web(folder: Path, environment: dict[str, str]) -> tuple[subprocess.Popen, str]:
@@ -107,9 +113,21 @@ def _start_web(folder: Path, environment: dict[str, str]) -> tuple[subprocess.Po
     # arenas would otherwise keep freed buffers of 8 threads as resident memory.
     environment = {"MALLOC_ARENA_MAX": "2", **environment}
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "config.wsgi", "-w", "1",
-         "--threads", "8", "-b", f"127.0.0.1:{port}", "--timeout", "600"],
-        env=environment, stdout=log, stderr=subprocess.STDOUT,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "config.wsgi",
+            "-w",
+            "1",
+            "--threads",
+            "8",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "600",
+        ],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     url = f"http://127.0.0.1:{port}"
     import urllib.request
@@ -129,8 +147,12 @@ def main() -> None:
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--surge-bidders", type=int, default=20)
     parser.add_argument("--surge-mib", type=int, default=8)
-    parser.add_argument("--rounds", type=int, default=2,
-                        help="submit and plain put each this many times, alternating order")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="submit and plain put each this many times, alternating order",
+    )
     arguments = parser.parse_args()
     base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
 
@@ -138,16 +160,25 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch)
-        server = EmbeddedS3Server(data_dir=folder / "s3", access_key=ACCESS_KEY,
-                                  secret_key=SECRET_KEY, s3_port=free_port())
+        server = EmbeddedS3Server(
+            data_dir=folder / "s3",
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            s3_port=free_port(),
+        )
         server.start()
         database_name = f"bench_bids_{os.getpid()}"
         database_url = create_database(base_url, database_name)
         environment = {
-            **os.environ, "DATABASE_URL": database_url, "S3_ENDPOINT": server.endpoint,
-            "S3_ACCESS_KEY": ACCESS_KEY, "S3_SECRET_KEY": SECRET_KEY,
-            "SIGNING_CA_DIR": str(folder / "ca"), "SIGNING_CA_PASSPHRASE": CA_PASSPHRASE,
-            "DJANGO_SETTINGS_MODULE": "config.settings", "BIDTOOL_HOME": str(folder / "home"),
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "S3_ENDPOINT": server.endpoint,
+            "S3_ACCESS_KEY": ACCESS_KEY,
+            "S3_SECRET_KEY": SECRET_KEY,
+            "SIGNING_CA_DIR": str(folder / "ca"),
+            "SIGNING_CA_PASSPHRASE": CA_PASSPHRASE,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "BIDTOOL_HOME": str(folder / "home"),
         }
         os.environ.update(environment)
         web = None
@@ -157,10 +188,17 @@ def main() -> None:
             get_storage().ensure_buckets()
             tender, credentials, _ = _prepare(folder, 1 + arguments.surge_bidders)
             web, url = _start_web(folder, environment)
-            results = _run(arguments, folder, url, str(tender.pk), credentials, server,
-                           web_peak=lambda: max(map(peak_mib, children(web.pid)), default=0),
-                           web_rss=lambda: max(map(resident_mib, children(web.pid)), default=0),
-                           web_cpu=lambda: _cpu_seconds(children(web.pid)[0]))
+            results = _run(
+                arguments,
+                folder,
+                url,
+                str(tender.pk),
+                credentials,
+                server,
+                web_peak=lambda: max(map(peak_mib, children(web.pid)), default=0),
+                web_rss=lambda: max(map(resident_mib, children(web.pid)), default=0),
+                web_cpu=lambda: _cpu_seconds(children(web.pid)[0]),
+            )
         finally:
             if web is not None:
                 web.terminate()
@@ -201,8 +239,17 @@ def _cpu_seconds(pid: int) -> tuple[float, float]:
     return int(fields[11]) / ticks, int(fields[12]) / ticks
 
 
-def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
-         web_peak, web_rss, web_cpu) -> dict:
+def _run(
+    arguments,
+    folder: Path,
+    url: str,
+    tender_id: str,
+    credentials,
+    server,
+    web_peak,
+    web_rss,
+    web_cpu,
+) -> dict:
     from minio import Minio
 
     from bidtool import cli as bidtool
@@ -217,8 +264,12 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
     sealed_size = sealed.stat().st_size
     web_start_rss = web_rss()  # after start-up and a health check: the floor before any bid
     os.environ["BIDTOOL_HOME"] = str(folder / "home-0")
-    assert bidtool.main(["login", "--server", url, "--cert", str(p12),
-                         "--password-file", str(folder / "pw")]) == 0
+    assert (
+        bidtool.main(
+            ["login", "--server", url, "--cert", str(p12), "--password-file", str(folder / "pw")]
+        )
+        == 0
+    )
     client = Minio(server.endpoint, access_key=ACCESS_KEY, secret_key=SECRET_KEY, secure=False)
     if not client.bucket_exists(bucket_name="bench-plain"):
         client.make_bucket(bucket_name="bench-plain")
@@ -236,8 +287,9 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
     def plain() -> float:
         started = time.perf_counter()
         with sealed.open("rb") as stream:
-            client.put_object(bucket_name="bench-plain", object_name="plain", data=stream,
-                              length=sealed_size)
+            client.put_object(
+                bucket_name="bench-plain", object_name="plain", data=stream, length=sealed_size
+            )
         return time.perf_counter() - started
 
     # Other work on a shared machine drifts: alternate the order (plain, submit, submit,
@@ -250,18 +302,30 @@ def _run(arguments, folder: Path, url: str, tender_id: str, credentials, server,
         else:
             submit_seconds, finalise_seconds = submit()
             plain_seconds = plain()
-        rounds.append({"submit_seconds": submit_seconds, "finalise_seconds": finalise_seconds,
-                       "plain_seconds": plain_seconds})
+        rounds.append(
+            {
+                "submit_seconds": submit_seconds,
+                "finalise_seconds": finalise_seconds,
+                "plain_seconds": plain_seconds,
+            }
+        )
     peak_after_submit = web_peak()
     sealed.unlink()
 
     latencies = _surge(arguments, folder, url, tender_id, credentials[1:])
-    return {"sealed_size": sealed_size, "rounds": rounds,
-            **{key: sum(item[key] for item in rounds)
-               for key in ("submit_seconds", "finalise_seconds", "plain_seconds")},
-            "web_cpu_seconds": web_cpu_seconds, "latencies": latencies,
-            "web_start_rss_mib": web_start_rss,
-            "web_peak_after_submit_mib": peak_after_submit, "web_peak_mib": web_peak()}
+    return {
+        "sealed_size": sealed_size,
+        "rounds": rounds,
+        **{
+            key: sum(item[key] for item in rounds)
+            for key in ("submit_seconds", "finalise_seconds", "plain_seconds")
+        },
+        "web_cpu_seconds": web_cpu_seconds,
+        "latencies": latencies,
+        "web_start_rss_mib": web_start_rss,
+        "web_peak_after_submit_mib": peak_after_submit,
+        "web_peak_mib": web_peak(),
+    }
 
 
 def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> list[float]:
@@ -281,9 +345,14 @@ def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> li
         from signing.cms import sign_detached
 
         signature = sign_detached(base64.b64decode(challenge["message"]), credential=credential)
-        client.request("POST", "/api/v1/auth/certificate-login", json_body={
-            "challenge_id": challenge["challenge_id"],
-            "signature": base64.b64encode(signature).decode()})
+        client.request(
+            "POST",
+            "/api/v1/auth/certificate-login",
+            json_body={
+                "challenge_id": challenge["challenge_id"],
+                "signature": base64.b64encode(signature).decode(),
+            },
+        )
         clients.append(client)
         uploads.append(sealed)
     latencies: list[float] = []
@@ -293,12 +362,12 @@ def _surge(arguments, folder: Path, url: str, tender_id: str, credentials) -> li
     def submit(index: int) -> None:
         client, sealed = clients[index], uploads[index]
         data = sealed.read_bytes()
-        _, upload = client.request("POST", f"/api/v1/tenders/{tender_id}/bid-uploads",
-                                   json_body={"size": len(data)})
+        _, upload = client.request(
+            "POST", f"/api/v1/tenders/{tender_id}/bid-uploads", json_body={"size": len(data)}
+        )
         part = upload["part_size"]
         for number in range(1, upload["part_count"] + 1):
-            send_part(client, upload["id"], number,
-                              data[(number - 1) * part:number * part])
+            send_part(client, upload["id"], number, data[(number - 1) * part : number * part])
         barrier.wait()
         started = time.perf_counter()
         client.request("POST", f"/api/v1/bid-uploads/{upload['id']}/finalise", json_body={})
@@ -319,32 +388,47 @@ def _print(arguments, results: dict) -> None:
     submit = sent / results["submit_seconds"]
     plain = sent / results["plain_seconds"]
     latencies = sorted(results["latencies"])
-    print(f"bid submission, one sealed bid of {mib:,.1f} MiB, SeaweedFS and gunicorn on loopback "
-          f"({len(results['rounds'])} rounds)")
+    print(
+        f"bid submission, one sealed bid of {mib:,.1f} MiB, SeaweedFS and gunicorn on loopback "
+        f"({len(results['rounds'])} rounds)"
+    )
     print(f"{'case':<30}{'MiB/s':>10}{'seconds':>10}")
     for number, item in enumerate(results["rounds"], start=1):
-        for name, key in (("bidtool submit (end to end)", "submit_seconds"),
-                          ("plain put_object", "plain_seconds")):
+        for name, key in (
+            ("bidtool submit (end to end)", "submit_seconds"),
+            ("plain put_object", "plain_seconds"),
+        ):
             print(f"{f'{name} #{number}':<30}{mib / item[key]:>10.1f}{item[key]:>10.1f}")
-    print(f"all rounds: submit {submit:.1f} MiB/s, plain put_object {plain:.1f} MiB/s; "
-          f"ratio submit / plain: {submit / plain:.2f} (goal ≥ 0.8)")
+    print(
+        f"all rounds: submit {submit:.1f} MiB/s, plain put_object {plain:.1f} MiB/s; "
+        f"ratio submit / plain: {submit / plain:.2f} (goal ≥ 0.8)"
+    )
     relay = results["submit_seconds"] - results["finalise_seconds"]
-    print(f"submit, all rounds: open and relay the parts {relay:.1f} s ({sent / relay:.1f} MiB/s), "
-          f"finalise {results['finalise_seconds']:.1f} s "
-          f"({sent / max(results['finalise_seconds'], 1e-9):.1f} MiB/s)")
+    print(
+        f"submit, all rounds: open and relay the parts {relay:.1f} s ({sent / relay:.1f} MiB/s), "
+        f"finalise {results['finalise_seconds']:.1f} s "
+        f"({sent / max(results['finalise_seconds'], 1e-9):.1f} MiB/s)"
+    )
     user, system = (seconds / len(results["rounds"]) for seconds in results["web_cpu_seconds"])
     print(f"web process CPU time per submission: {user:.1f} s user, {system:.1f} s system")
     print(f"web process RSS after start-up (import floor): {results['web_start_rss_mib']:.1f} MiB")
-    print(f"web process peak RSS after the submission: "
-          f"{results['web_peak_after_submit_mib']:.1f} MiB, after the surge: "
-          f"{results['web_peak_mib']:.1f} MiB (goal: flat, < 128 MiB)")
+    print(
+        f"web process peak RSS after the submission: "
+        f"{results['web_peak_after_submit_mib']:.1f} MiB, after the surge: "
+        f"{results['web_peak_mib']:.1f} MiB (goal: flat, < 128 MiB)"
+    )
     if latencies:
         p99 = latencies[min(len(latencies) - 1, round(0.99 * (len(latencies) - 1)))]
-        print(f"surge: {len(latencies)} bidders × {arguments.surge_mib} MiB at once: finalise "
-              f"p50 {statistics.median(latencies):.2f} s, p99 {p99:.2f} s, "
-              f"max {latencies[-1]:.2f} s")
-    print(json.dumps({key: value for key, value in results.items()
-                      if key not in {"latencies", "rounds"}}))
+        print(
+            f"surge: {len(latencies)} bidders × {arguments.surge_mib} MiB at once: finalise "
+            f"p50 {statistics.median(latencies):.2f} s, p99 {p99:.2f} s, "
+            f"max {latencies[-1]:.2f} s"
+        )
+    print(
+        json.dumps(
+            {key: value for key, value in results.items() if key not in {"latencies", "rounds"}}
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -40,8 +40,11 @@ START_SECONDS = 300
 def _start_platform(folder: Path, environment: dict[str, str], url: str) -> subprocess.Popen:
     log = (folder / "run.log").open("wb")
     process = subprocess.Popen(
-        [sys.executable, "-m", "config.run"], env=environment, stdout=log,
-        stderr=subprocess.STDOUT, start_new_session=True,
+        [sys.executable, "-m", "config.run"],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
     )
     deadline = time.monotonic() + START_SECONDS
     while time.monotonic() < deadline:
@@ -74,8 +77,9 @@ def _prepare(folder: Path, bidders: int, logins: int):
     tender = tender_publish(acting=Acting(user=tenderee.user), tender_id=draft.pk)
     credentials = []
     for number in range(bidders + logins):
-        uscc = make_uscc(authority="9", organisation_type="1", division="110108",
-                         body=f"EM{number:06d}")
+        uscc = make_uscc(
+            authority="9", organisation_type="1", division="110108", body=f"EM{number:06d}"
+        )
         name = f"并发投标人{number:03d}"
         credential = authority.issue_organisation(name=name, uscc=uscc, key_type="ec-p256")
         organisation = Organisation.objects.create(name=name, uscc=uscc)
@@ -93,9 +97,14 @@ def _login(client, credential) -> int:
     try:
         _, challenge = client.request("POST", "/api/v1/auth/challenge")
         signature = sign_detached(base64.b64decode(challenge["message"]), credential=credential)
-        status, _ = client.request("POST", "/api/v1/auth/certificate-login", json_body={
-            "challenge_id": challenge["challenge_id"],
-            "signature": base64.b64encode(signature).decode()})
+        status, _ = client.request(
+            "POST",
+            "/api/v1/auth/certificate-login",
+            json_body={
+                "challenge_id": challenge["challenge_id"],
+                "signature": base64.b64encode(signature).decode(),
+            },
+        )
         return status
     except ServerError as error:
         return error.status
@@ -130,17 +139,23 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
     platform = _start_platform(folder, environment, url)
     try:
         os.environ.update(environment)
-        tender_id, bidders, login_credentials = _prepare(folder, arguments.bidders,
-                                                         arguments.logins)
+        tender_id, bidders, login_credentials = _prepare(
+            folder, arguments.bidders, arguments.logins
+        )
         clients, uploads = [], []
         setup_retries = 0
         source = folder / "offer.pdf"
         source.write_bytes(os.urandom(64 * 1024))
         for number, credential in enumerate(bidders):
             sealed = folder / f"bid-{number}.sealed"
-            seal_bid(tender_id=tender_id, credential=credential, files=[source],
-                     price_sheet={"total_price_fen": 1 + number, "duration_days": 1,
-                                  "quality": "合格"}, output=sealed, device_fingerprint={})
+            seal_bid(
+                tender_id=tender_id,
+                credential=credential,
+                files=[source],
+                price_sheet={"total_price_fen": 1 + number, "duration_days": 1, "quality": "合格"},
+                output=sealed,
+                device_fingerprint={},
+            )
             client = Http(url)
             data = sealed.read_bytes()
             # Setting up is not what is measured: on SQLite a step that meets a lock held by
@@ -149,8 +164,10 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
                 try:
                     if _login(client, credential) == 200:
                         _, upload = client.request(
-                            "POST", f"/api/v1/tenders/{tender_id}/bid-uploads",
-                            json_body={"size": len(data)})
+                            "POST",
+                            f"/api/v1/tenders/{tender_id}/bid-uploads",
+                            json_body={"size": len(data)},
+                        )
                         break
                 except ServerError:
                     pass
@@ -160,8 +177,7 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
                 raise RuntimeError(f"bidder {number} could not log in and open an upload")
             part = upload["part_size"]
             for index in range(1, upload["part_count"] + 1):
-                send_part(client, upload["id"], index,
-                                  data[(index - 1) * part:index * part])
+                send_part(client, upload["id"], index, data[(index - 1) * part : index * part])
             clients.append(client)
             uploads.append(upload["id"])
 
@@ -185,7 +201,8 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
             barrier.wait()
             try:
                 status, _ = clients[index].request(
-                    "POST", f"/api/v1/bid-uploads/{uploads[index]}/finalise", json_body={})
+                    "POST", f"/api/v1/bid-uploads/{uploads[index]}/finalise", json_body={}
+                )
                 return status
             except ServerError as error:
                 if error.status == 0:  # never answered: say why (refused, reset, timed out)
@@ -209,17 +226,25 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
             try:
                 value = task.get(timeout=120, propagate=False)
                 failed = task.state != "SUCCESS" or bool(
-                    isinstance(value, dict) and value.get("failed_sweeps"))
+                    isinstance(value, dict) and value.get("failed_sweeps")
+                )
             except Exception:  # a result that never came is a failure too
                 failed = True
             task_states.append(failed)
 
         from bids.models import Bid
 
-        accepted = {str(upload) for upload, status in zip(uploads, finalises, strict=True)
-                    if status in {200, 201}}
-        stored = {str(upload) for upload in
-                  Bid.objects.filter(tender_id=tender_id).values_list("upload_id", flat=True)}
+        accepted = {
+            str(upload)
+            for upload, status in zip(uploads, finalises, strict=True)
+            if status in {200, 201}
+        }
+        stored = {
+            str(upload)
+            for upload in Bid.objects.filter(tender_id=tender_id).values_list(
+                "upload_id", flat=True
+            )
+        }
     finally:
         os.killpg(platform.pid, 2)
         platform.wait(timeout=60)
@@ -227,19 +252,27 @@ def _round(arguments, folder: Path, environment: dict[str, str]) -> dict:
 
         connections.close_all()
     log = (folder / "run.log").read_text(errors="replace")
-    worker_errors = [line for line in log.splitlines()
-                     if line.startswith(("[worker]", "[beat]"))
-                     and re.search(r"ERROR|raised unexpected|database is locked", line)]
+    worker_errors = [
+        line
+        for line in log.splitlines()
+        if line.startswith(("[worker]", "[beat]"))
+        and re.search(r"ERROR|raised unexpected|database is locked", line)
+    ]
     return {
         "finalise_5xx": sum(status >= 500 for status in finalises),
         "finalise_other": sorted({status for status in finalises if status not in {200, 201}}),
         # Lost: accepted but not stored, or stored but refused.
-        "accepted": len(accepted), "stored": len(stored), "lost": len(accepted ^ stored),
-        "finalise_seconds": finalise_seconds, "unanswered": sorted(set(unanswered)),
+        "accepted": len(accepted),
+        "stored": len(stored),
+        "lost": len(accepted ^ stored),
+        "finalise_seconds": finalise_seconds,
+        "unanswered": sorted(set(unanswered)),
         "login_5xx": sum(status >= 500 for status in logins),
         "login_ok": sum(status == 200 for status in logins),
-        "tasks": len(task_states), "tasks_failed": sum(task_states),
-        "worker_error_lines": len(worker_errors), "setup_retries": setup_retries,
+        "tasks": len(task_states),
+        "tasks_failed": sum(task_states),
+        "worker_error_lines": len(worker_errors),
+        "setup_retries": setup_retries,
     }
 
 
@@ -261,8 +294,12 @@ def main() -> None:
         # What config/run.py starts on a bare machine, with its options, on free ports.
         database = EmbeddedPostgreSQL(data_dir=folder / "postgres", port=free_port())
         broker = EmbeddedBroker(data_dir=folder / "broker", port=free_port())
-        s3 = EmbeddedS3Server(data_dir=folder / "s3", access_key=ACCESS_KEY,
-                              secret_key=SECRET_KEY, s3_port=free_port())
+        s3 = EmbeddedS3Server(
+            data_dir=folder / "s3",
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            s3_port=free_port(),
+        )
         servers = [database, broker, s3]
         try:
             for server in servers:
@@ -276,19 +313,34 @@ def main() -> None:
                 round_folder = folder / f"round-{broker_database}"
                 round_folder.mkdir()
                 result = subprocess.run(
-                    [sys.executable, "-m", "bench.bench_embedded", "--one-round", database_url,
-                     "--bidders", str(arguments.bidders), "--logins", str(arguments.logins),
-                     "--rounds-of-tasks", str(arguments.rounds_of_tasks)],
+                    [
+                        sys.executable,
+                        "-m",
+                        "bench.bench_embedded",
+                        "--one-round",
+                        database_url,
+                        "--bidders",
+                        str(arguments.bidders),
+                        "--logins",
+                        str(arguments.logins),
+                        "--rounds-of-tasks",
+                        str(arguments.rounds_of_tasks),
+                    ],
                     env={
-                        **os.environ, "DJANGO_SETTINGS_MODULE": "config.settings",
+                        **os.environ,
+                        "DJANGO_SETTINGS_MODULE": "config.settings",
                         "DATABASE_URL": database_url,
                         "CELERY_BROKER_URL": broker.url(broker_database),
-                        "S3_ENDPOINT": s3.endpoint, "S3_ACCESS_KEY": ACCESS_KEY,
-                        "S3_SECRET_KEY": SECRET_KEY, "CHRONOGRAPH_INTERVAL_SECONDS": "1",
+                        "S3_ENDPOINT": s3.endpoint,
+                        "S3_ACCESS_KEY": ACCESS_KEY,
+                        "S3_SECRET_KEY": SECRET_KEY,
+                        "CHRONOGRAPH_INTERVAL_SECONDS": "1",
                         "BIDTOOL_HOME": str(round_folder / "home"),
                         "PLATFORM_VAR_DIR": str(round_folder / "var"),
                     },
-                    capture_output=True, text=True, check=False,
+                    capture_output=True,
+                    text=True,
+                    check=False,
                 )
                 if result.returncode != 0:
                     print(f"{name}: the round failed:\n{result.stdout}{result.stderr}")
@@ -301,23 +353,33 @@ def main() -> None:
 
 
 def _print(arguments, results: dict) -> None:
-    print(f"{arguments.bidders} finalises at once, {arguments.logins} certificate logins at once, "
-          f"periodic tasks meanwhile; config.run's processes on loopback")
-    header = (f"{'database':<32}{'fin 5xx':>8}{'accepted':>9}{'stored':>7}{'lost':>5}"
-              f"{'fin s':>7}{'login 5xx':>10}{'login ok':>9}{'tasks failed':>13}"
-              f"{'worker errors':>14}")
+    print(
+        f"{arguments.bidders} finalises at once, {arguments.logins} certificate logins at once, "
+        f"periodic tasks meanwhile; config.run's processes on loopback"
+    )
+    header = (
+        f"{'database':<32}{'fin 5xx':>8}{'accepted':>9}{'stored':>7}{'lost':>5}"
+        f"{'fin s':>7}{'login 5xx':>10}{'login ok':>9}{'tasks failed':>13}"
+        f"{'worker errors':>14}"
+    )
     print(header)
     for name, item in results.items():
-        print(f"{name:<32}{item['finalise_5xx']:>8}{item['accepted']:>9}{item['stored']:>7}"
-              f"{item['lost']:>5}{item['finalise_seconds']:>7.1f}{item['login_5xx']:>10}"
-              f"{item['login_ok']:>9}{item['tasks_failed']:>7}/{item['tasks']:<5}"
-              f"{item['worker_error_lines']:>14}")
+        print(
+            f"{name:<32}{item['finalise_5xx']:>8}{item['accepted']:>9}{item['stored']:>7}"
+            f"{item['lost']:>5}{item['finalise_seconds']:>7.1f}{item['login_5xx']:>10}"
+            f"{item['login_ok']:>9}{item['tasks_failed']:>7}/{item['tasks']:<5}"
+            f"{item['worker_error_lines']:>14}"
+        )
         if item["finalise_other"]:
-            print(f"  {name}: finalise answers other than 200/201: {item['finalise_other']} "
-                  f"(0: no answer: {'; '.join(item['unanswered'])})")
+            print(
+                f"  {name}: finalise answers other than 200/201: {item['finalise_other']} "
+                f"(0: no answer: {'; '.join(item['unanswered'])})"
+            )
         if item["setup_retries"]:
-            print(f"  {name}: {item['setup_retries']} login or upload steps of the set-up were "
-                  "tried again after meeting a lock")
+            print(
+                f"  {name}: {item['setup_retries']} login or upload steps of the set-up were "
+                "tried again after meeting a lock"
+            )
 
 
 if __name__ == "__main__":

@@ -86,11 +86,13 @@ def _setup_django() -> None:
 
 # ---- the child processes: reads and the in-process decryption ------------------------------
 
+
 def _stored_bids(tender_id: str, shard: int, shards: int) -> list:
     from bids.models import Bid
 
-    bids = list(Bid.objects.filter(tender_id=tender_id).select_related("upload")
-                .order_by("sequence", "pk"))
+    bids = list(
+        Bid.objects.filter(tender_id=tender_id).select_related("upload").order_by("sequence", "pk")
+    )
     return bids[shard::shards]
 
 
@@ -113,16 +115,22 @@ def _child_read(mode: str, tender_id: str, shard: int, shards: int, start_at: fl
                 for chunk in chunks:
                     total += len(chunk)
         else:
-            with RangedObjectReader(storage, bucket=upload.bucket, key=upload.object_key,
-                                    size=bid.size) as reader:
+            with RangedObjectReader(
+                storage, bucket=upload.bucket, key=upload.object_key, size=bid.size
+            ) as reader:
                 while count := reader.readinto(buffer):
                     total += count
     seconds = time.perf_counter() - started
     expected = sum(bid.size for bid in bids)
     assert total == expected, (total, expected)
-    return {"bytes": total, "seconds": seconds, "started_at": started_at,
-            "ended_at": started_at + seconds, "peak_mib": peak_mib(),
-            "cpu_seconds": time.process_time() - cpu_started}
+    return {
+        "bytes": total,
+        "seconds": seconds,
+        "started_at": started_at,
+        "ended_at": started_at + seconds,
+        "peak_mib": peak_mib(),
+        "cpu_seconds": time.process_time() - cpu_started,
+    }
 
 
 def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dict:
@@ -134,9 +142,11 @@ def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dic
     from signing.conf import platform_trust_store
 
     platform_trust_store()  # loaded before the clock starts, as in a worker after its first job
-    decryptions = list(BidDecryption.objects.filter(bid__tender_id=tender_id)
-                       .select_related("bid", "bid__upload")
-                       .order_by("bid__sequence", "pk"))[shard::shards]
+    decryptions = list(
+        BidDecryption.objects.filter(bid__tender_id=tender_id)
+        .select_related("bid", "bid__upload")
+        .order_by("bid__sequence", "pk")
+    )[shard::shards]
     if start_at:
         time.sleep(max(0.0, start_at - time.time()))
     started_at = time.time()
@@ -144,9 +154,14 @@ def _child_open(tender_id: str, shard: int, shards: int, start_at: float) -> dic
     for decryption in decryptions:
         open_stored_bid(decryption, unwrapped_data_key(decryption))
     seconds = time.perf_counter() - started
-    return {"bytes": sum(item.bid.size for item in decryptions), "seconds": seconds,
-            "started_at": started_at, "ended_at": started_at + seconds,
-            "peak_mib": peak_mib(), "cpu_seconds": time.process_time() - cpu_started}
+    return {
+        "bytes": sum(item.bid.size for item in decryptions),
+        "seconds": seconds,
+        "started_at": started_at,
+        "ended_at": started_at + seconds,
+        "peak_mib": peak_mib(),
+        "cpu_seconds": time.process_time() - cpu_started,
+    }
 
 
 def _child_decrypt(tender_id: str) -> dict:
@@ -156,29 +171,47 @@ def _child_decrypt(tender_id: str) -> dict:
     from signing.conf import platform_trust_store
 
     platform_trust_store()
-    ids = list(BidDecryption.objects.filter(bid__tender_id=tender_id, state="decrypting")
-               .order_by("bid__sequence", "pk").values_list("pk", flat=True))
+    ids = list(
+        BidDecryption.objects.filter(bid__tender_id=tender_id, state="decrypting")
+        .order_by("bid__sequence", "pk")
+        .values_list("pk", flat=True)
+    )
     floor = peak_mib()
     started, cpu_started = time.perf_counter(), time.process_time()
     outcomes = [decrypt_bid(pk) for pk in ids]
     seconds = time.perf_counter() - started
-    return {"jobs": len(ids), "outcomes": outcomes, "seconds": seconds,
-            "floor_mib": floor, "peak_mib": peak_mib(),
-            "cpu_seconds": time.process_time() - cpu_started}
+    return {
+        "jobs": len(ids),
+        "outcomes": outcomes,
+        "seconds": seconds,
+        "floor_mib": floor,
+        "peak_mib": peak_mib(),
+        "cpu_seconds": time.process_time() - cpu_started,
+    }
 
 
 def _child(arguments: list[str]) -> dict:
-    completed = subprocess.run([sys.executable, "-m", "bench.bench_opening", *arguments],
-                               capture_output=True, text=True, check=False)
+    completed = subprocess.run(
+        [sys.executable, "-m", "bench.bench_opening", *arguments],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     if completed.returncode:
         raise RuntimeError(f"child {arguments} failed:\n{completed.stderr[-4000:]}")
     return json.loads(completed.stdout.strip().splitlines()[-1])
 
 
 def _children_at_once(arguments: list[list[str]]) -> list[dict]:
-    processes = [subprocess.Popen([sys.executable, "-m", "bench.bench_opening", *item],
-                                  stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-                 for item in arguments]
+    processes = [
+        subprocess.Popen(
+            [sys.executable, "-m", "bench.bench_opening", *item],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for item in arguments
+    ]
     results = []
     for process in processes:
         stdout, stderr = process.communicate()
@@ -205,22 +238,29 @@ def _prepare(folder: Path, bidders: int) -> list[dict]:
 
     call_command("migrate", verbosity=0)
     authority = CertificateAuthority.initialise(
-        folder / "ca", passphrase=CA_PASSPHRASE.encode(), name="Bench CA")
+        folder / "ca", passphrase=CA_PASSPHRASE.encode(), name="Bench CA"
+    )
     service_credentials_issue(authority)
     authority.publish_crls()
     cast = []
     for number in range(bidders):
         name = f"开标压测投标人{number:03d}"
-        uscc = make_uscc(authority="9", organisation_type="1", division="110108",
-                         body=f"KB{number:06d}")
+        uscc = make_uscc(
+            authority="9", organisation_type="1", division="110108", body=f"KB{number:06d}"
+        )
         credential = authority.issue_organisation(name=name, uscc=uscc, key_type="ec-p256")
         organisation = Organisation.objects.create(name=name, uscc=uscc)
         user = User.objects.create_user(username=f"bench-opening-{number:03d}")
         RoleMembership.objects.create(user=user, role=Role.BIDDER, organisation=organisation)
         binding = certificate_bind(user=user, certificate=credential.certificate, actor=PLATFORM)
-        acting = Acting(user=user, organisation=organisation, role=Role.BIDDER,
-                        certificate_sha256=binding.certificate_sha256,
-                        client_ip="10.9.0.1", user_agent="bench_opening")
+        acting = Acting(
+            user=user,
+            organisation=organisation,
+            role=Role.BIDDER,
+            certificate_sha256=binding.certificate_sha256,
+            client_ip="10.9.0.1",
+            user_agent="bench_opening",
+        )
         cast.append({"credential": credential, "acting": acting})
     return cast
 
@@ -234,10 +274,10 @@ def _data_key(sealed: Path, credential) -> bytes:
     with sealed.open("rb") as source:
         header = read_envelope(source).header
     recipient = next(item for item in header.recipients if item.role == "bidder")
-    info = wrap_info(tender_id=header.tender_id, bidder_uscc=header.bidder_uscc,
-                     role=recipient.role)
-    return unwrap_key(recipient.method, recipient.wrapped_key, credential.private_key,
-                      info=info)
+    info = wrap_info(
+        tender_id=header.tender_id, bidder_uscc=header.bidder_uscc, role=recipient.role
+    )
+    return unwrap_key(recipient.method, recipient.wrapped_key, credential.private_key, info=info)
 
 
 def _submit(acting, tender_id, sealed: Path) -> str:
@@ -245,12 +285,21 @@ def _submit(acting, tender_id, sealed: Path) -> str:
     from bids.submission.uploads import bid_upload_open, bid_upload_part
 
     size = sealed.stat().st_size
-    upload = bid_upload_open(acting=acting, tender_id=tender_id, size=size,
-                             device_fingerprint={"installation_id": "bench"})
+    upload = bid_upload_open(
+        acting=acting,
+        tender_id=tender_id,
+        size=size,
+        device_fingerprint={"installation_id": "bench"},
+    )
     with sealed.open("rb") as source:
         for number in range(1, upload.part_count + 1):
-            bid_upload_part(acting=acting, upload_id=upload.pk, number=number, stream=source,
-                            length=upload.expected_part_size(number))
+            bid_upload_part(
+                acting=acting,
+                upload_id=upload.pk,
+                number=number,
+                stream=source,
+                length=upload.expected_part_size(number),
+            )
     finalised = bid_finalise(acting=acting, upload_id=upload.pk)
     return str(finalised.bid.pk)
 
@@ -274,19 +323,30 @@ def _tender_with_bids(folder: Path, cast: list[dict], size_mib: int):
     keys: dict[str, bytes] = {}
     started = time.perf_counter()
     for number, member in enumerate(cast):
-        seal_bid(tender_id=str(tender.pk), credential=member["credential"], files=[plaintext],
-                 price_sheet={"total_price_fen": 10_000_000_00 + number * 12_345_00,
-                              "duration_days": 200, "quality": "合格"},
-                 output=sealed, device_fingerprint={"installation_id": "bench"})
+        seal_bid(
+            tender_id=str(tender.pk),
+            credential=member["credential"],
+            files=[plaintext],
+            price_sheet={
+                "total_price_fen": 10_000_000_00 + number * 12_345_00,
+                "duration_days": 200,
+                "quality": "合格",
+            },
+            output=sealed,
+            device_fingerprint={"installation_id": "bench"},
+        )
         key = _data_key(sealed, member["credential"])
         keys[_submit(member["acting"], tender.pk, sealed)] = key
         sealed.unlink()
         if (number + 1) % 10 == 0 or number + 1 == len(cast):
-            _log(f"{size_mib} MiB: {number + 1}/{len(cast)} bids sealed and stored "
-                 f"({time.perf_counter() - started:.0f} s)")
+            _log(
+                f"{size_mib} MiB: {number + 1}/{len(cast)} bids sealed and stored "
+                f"({time.perf_counter() - started:.0f} s)"
+            )
     plaintext.unlink()
     Tender.objects.filter(pk=tender.pk).update(
-        bid_deadline=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        bid_deadline=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    )
     tender_sweep_due()
     tender.refresh_from_db()
     assert tender.state == TenderState.OPENING, tender.state
@@ -296,16 +356,37 @@ def _tender_with_bids(folder: Path, cast: list[dict], size_mib: int):
 
 # ---- the worker run --------------------------------------------------------------------------
 
-def _start_worker(folder: Path, environment: dict[str, str], queue: str, concurrency: int,
-                  label: str) -> subprocess.Popen:
+
+def _start_worker(
+    folder: Path, environment: dict[str, str], queue: str, concurrency: int, label: str
+) -> subprocess.Popen:
     log_path = folder / f"worker-{label}.log"
     log = log_path.open("wb")
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", queue,
-         "--concurrency", str(concurrency), "--pool", "prefork", "--loglevel", "INFO",
-         "-n", f"{queue}-{label}@%h", "--without-mingle", "--without-gossip",
-         "--without-heartbeat"],
-        env=environment, stdout=log, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "-Q",
+            queue,
+            "--concurrency",
+            str(concurrency),
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "INFO",
+            "-n",
+            f"{queue}-{label}@%h",
+            "--without-mingle",
+            "--without-gossip",
+            "--without-heartbeat",
+        ],
+        env=environment,
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -327,9 +408,17 @@ def _stop_worker(worker: subprocess.Popen) -> None:
         worker.wait()
 
 
-def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurrency: int,
-                tender, keys: dict[str, bytes], cast: list[dict], label: str,
-                server: "_ServerCpu") -> dict:
+def _run_worker(
+    folder: Path,
+    environment: dict[str, str],
+    queue: str,
+    concurrency: int,
+    tender,
+    keys: dict[str, bytes],
+    cast: list[dict],
+    label: str,
+    server: "_ServerCpu",
+) -> dict:
     from django.db import OperationalError
     from django.db.models import Max, Min
 
@@ -344,16 +433,21 @@ def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurren
         idle = [peak_mib(pid) for pid in pool]
         pool_cpu = sum(cpu_seconds(pid) for pid in pool)
         server_reading = server.reading()  # the hand-over's own use of both is counted too
-        decryptions = list(BidDecryption.objects.filter(bid__tender=tender)
-                           .select_related("bid").order_by("bid__sequence", "pk"))
+        decryptions = list(
+            BidDecryption.objects.filter(bid__tender=tender)
+            .select_related("bid")
+            .order_by("bid__sequence", "pk")
+        )
         started = time.perf_counter()
         handover_deadlocks = 0
         for decryption in decryptions:
             for _attempt in range(10):
                 try:
-                    opening_submit_key(acting=acting_of[str(decryption.bid.bidder_id)],
-                                       tender_id=tender.pk,
-                                       data_key=keys[str(decryption.bid_id)])
+                    opening_submit_key(
+                        acting=acting_of[str(decryption.bid.bidder_id)],
+                        tender_id=tender.pk,
+                        data_key=keys[str(decryption.bid_id)],
+                    )
                     break
                 except OperationalError as error:
                     # What a bidder's client sees as a server error, and sends again.
@@ -384,16 +478,30 @@ def _run_worker(folder: Path, environment: dict[str, str], queue: str, concurren
     span = rows.aggregate(first=Min("key_received_at"), last=Max("decrypted_at"))
     states = sorted(set(rows.values_list("state", flat=True)))
     assert states == ["decrypted"], (states, list(rows.values_list("failure_code", flat=True)))
-    return {"seconds": (span["last"] - span["first"]).total_seconds(), "wall_seconds": wall,
-            "handover_seconds": handed_over, "idle_mib": max(idle), "peak_mib": max(peaks),
-            "parent_peak_mib": parent_peak, "jobs": rows.count(), "cpu_seconds": pool_cpu,
-            "handover_deadlocks": handover_deadlocks,
-            "worker_deadlocks": _aborted_jobs(log),
-            "jobs_run_again": rows.filter(job_runs__gt=1).count()} | server_cpu
+    return {
+        "seconds": (span["last"] - span["first"]).total_seconds(),
+        "wall_seconds": wall,
+        "handover_seconds": handed_over,
+        "idle_mib": max(idle),
+        "peak_mib": max(peaks),
+        "parent_peak_mib": parent_peak,
+        "jobs": rows.count(),
+        "cpu_seconds": pool_cpu,
+        "handover_deadlocks": handover_deadlocks,
+        "worker_deadlocks": _aborted_jobs(log),
+        "jobs_run_again": rows.filter(job_runs__gt=1).count(),
+    } | server_cpu
 
 
-def _run_worker_queued(folder: Path, environment: dict[str, str], queue: str,
-                       concurrency: int, tender, label: str, server: "_ServerCpu") -> dict:
+def _run_worker_queued(
+    folder: Path,
+    environment: dict[str, str],
+    queue: str,
+    concurrency: int,
+    tender,
+    label: str,
+    server: "_ServerCpu",
+) -> dict:
     """Every key already accepted and every job queued before the worker starts: the
     worker's decryption throughput alone, with no key hand-over running beside it."""
     from django.db.models import Max
@@ -424,14 +532,20 @@ def _run_worker_queued(folder: Path, environment: dict[str, str], queue: str,
     last = rows.aggregate(last=Max("decrypted_at"))["last"]
     assert sorted(set(rows.values_list("state", flat=True))) == ["decrypted"]
     log = (folder / f"worker-{label}.log").read_text(errors="replace")
-    return {"seconds": last.timestamp() - ready, "idle_mib": max(idle), "peak_mib": max(peaks),
-            "worker_deadlocks": _aborted_jobs(log), "cpu_seconds": pool_cpu} | server_cpu
+    return {
+        "seconds": last.timestamp() - ready,
+        "idle_mib": max(idle),
+        "peak_mib": max(peaks),
+        "worker_deadlocks": _aborted_jobs(log),
+        "cpu_seconds": pool_cpu,
+    } | server_cpu
 
 
 def _aborted_jobs(log: str) -> int:
     """Jobs the worker logged as failed on a deadlock PostgreSQL broke."""
-    return sum("raised unexpected" in line and "deadlock detected" in line
-               for line in log.splitlines())
+    return sum(
+        "raised unexpected" in line and "deadlock detected" in line for line in log.splitlines()
+    )
 
 
 def _reset(tender) -> None:
@@ -439,12 +553,14 @@ def _reset(tender) -> None:
     from bids.models import Bid, BidDecryption, OpeningSession
 
     BidDecryption.objects.filter(bid__tender=tender).update(
-        state="decrypting", lease_until=None, job_runs=0, bytes_done=0, decrypted_at=None)
+        state="decrypting", lease_until=None, job_runs=0, bytes_done=0, decrypted_at=None
+    )
     Bid.objects.filter(tender=tender).update(state="submitted")
     OpeningSession.objects.filter(tender=tender).update(state="decrypting")
 
 
 # ---- main ------------------------------------------------------------------------------------
+
 
 def _crypto_cpu_per_byte(size: int) -> float:
     """CPU seconds per byte of `decrypt_stream` over a ciphertext held in memory, as the job
@@ -457,9 +573,16 @@ def _crypto_cpu_per_byte(size: int) -> float:
     key, context = generate_data_key(), b"bench: the decryption's own work"
     ciphertext = encrypt_bytes(os.urandom(size), key=key, context=context)
     started = time.thread_time()
-    decrypt_stream(io.BytesIO(ciphertext), None, key=key, context=context,
-                   ciphertext_size=len(ciphertext), expected_ciphertext_sha256=None,
-                   description="bench", overlap=False)
+    decrypt_stream(
+        io.BytesIO(ciphertext),
+        None,
+        key=key,
+        context=context,
+        ciphertext_size=len(ciphertext),
+        expected_ciphertext_sha256=None,
+        description="bench",
+        overlap=False,
+    )
     return (time.thread_time() - started) / len(ciphertext)
 
 
@@ -487,34 +610,60 @@ def _at_once(mode: str, tender_id: str, concurrency: int) -> dict:
     """`concurrency` children of `mode`, each on its share of the bids, started together:
     timed from their common start to the last one's end."""
     start_at = time.time() + 5  # time enough for every process to import and connect
-    parallel = _children_at_once([
-        ["--child", mode, "--tender", tender_id, "--shard", f"{shard}/{concurrency}",
-         "--start-at", str(start_at)]
-        for shard in range(concurrency)])
-    return {"bytes": sum(item["bytes"] for item in parallel),
-            "seconds": max(item["ended_at"] for item in parallel) - start_at,
-            "peak_mib": max(item["peak_mib"] for item in parallel),
-            "cpu_seconds": sum(item["cpu_seconds"] for item in parallel)}
+    parallel = _children_at_once(
+        [
+            [
+                "--child",
+                mode,
+                "--tender",
+                tender_id,
+                "--shard",
+                f"{shard}/{concurrency}",
+                "--start-at",
+                str(start_at),
+            ]
+            for shard in range(concurrency)
+        ]
+    )
+    return {
+        "bytes": sum(item["bytes"] for item in parallel),
+        "seconds": max(item["ended_at"] for item in parallel) - start_at,
+        "peak_mib": max(item["peak_mib"] for item in parallel),
+        "cpu_seconds": sum(item["cpu_seconds"] for item in parallel),
+    }
 
 
-def _measure_size(folder: Path, environment: dict[str, str], queue: str, cast: list[dict],
-                  size_mib: int, concurrency: int, server: _ServerCpu) -> dict:
+def _measure_size(
+    folder: Path,
+    environment: dict[str, str],
+    queue: str,
+    cast: list[dict],
+    size_mib: int,
+    concurrency: int,
+    server: _ServerCpu,
+) -> dict:
     tender, keys = _tender_with_bids(folder, cast, size_mib)
     tender_id = str(tender.pk)
     from bids.models import Bid
 
     total = sum(Bid.objects.filter(tender=tender).values_list("size", flat=True))
-    result: dict = {"size_mib": size_mib, "bids": len(keys), "bytes": total,
-                    "crypto_cpu_seconds": _crypto_cpu_per_byte(size_mib * MIB) * total}
+    result: dict = {
+        "size_mib": size_mib,
+        "bids": len(keys),
+        "bytes": total,
+        "crypto_cpu_seconds": _crypto_cpu_per_byte(size_mib * MIB) * total,
+    }
     _log(f"{size_mib} MiB: reading the stored bids")
     os.sync()
     result["read_plain"] = server.measure(_child, ["--child", "read-plain", "--tender", tender_id])
     result["read_ranged"] = server.measure(
-        _child, ["--child", "read-ranged", "--tender", tender_id])
+        _child, ["--child", "read-ranged", "--tender", tender_id]
+    )
     result["read_parallel"] = server.measure(_at_once, "read-plain", tender_id, concurrency)
     _log(f"{size_mib} MiB: decrypting in the Celery worker")
-    result["worker"] = _run_worker(folder, environment, queue, concurrency, tender, keys, cast,
-                                   f"{size_mib}mib", server)
+    result["worker"] = _run_worker(
+        folder, environment, queue, concurrency, tender, keys, cast, f"{size_mib}mib", server
+    )
     # Once the keys are handed over (by the live run above), wrapped under the evaluation key.
     _log(f"{size_mib} MiB: open_sealed_bid alone in {concurrency} processes")
     result["open_parallel"] = server.measure(_at_once, "open", tender_id, concurrency)
@@ -524,71 +673,91 @@ def _measure_size(folder: Path, environment: dict[str, str], queue: str, cast: l
     assert result["in_process"]["outcomes"] == ["decrypted"] * len(keys), result["in_process"]
     _reset(tender)
     _log(f"{size_mib} MiB: decrypting in a Celery worker started after every job was queued")
-    result["worker_queued"] = _run_worker_queued(folder, environment, queue, concurrency,
-                                                 tender, f"{size_mib}mib-queued", server)
+    result["worker_queued"] = _run_worker_queued(
+        folder, environment, queue, concurrency, tender, f"{size_mib}mib-queued", server
+    )
     return result
 
 
 def _print(results: list[dict], concurrency: int, load: tuple[float, float]) -> None:
-    print(f"opening-hall decryption, SeaweedFS, PostgreSQL and the worker on one machine: "
-          f"{os.cpu_count()} CPU cores (shared), load average {load[0]:.2f} before, "
-          f"{load[1]:.2f} after")
+    print(
+        f"opening-hall decryption, SeaweedFS, PostgreSQL and the worker on one machine: "
+        f"{os.cpu_count()} CPU cores (shared), load average {load[0]:.2f} before, "
+        f"{load[1]:.2f} after"
+    )
     for result in results:
         mib = result["bytes"] / MIB
         read = result["read_plain"]["seconds"]
-        print(f"\n{result['bids']} bids × {result['size_mib']} MiB "
-              f"({mib:,.1f} MiB of sealed bids in all)")
-        print(f"{'case':<46}{'seconds':>9}{'MiB/s':>8}{'× read':>8}{'peak MiB':>10}"
-              f"{'CPU s: own':>12}{'S3':>6}{'PG':>6}")
+        print(
+            f"\n{result['bids']} bids × {result['size_mib']} MiB "
+            f"({mib:,.1f} MiB of sealed bids in all)"
+        )
+        print(
+            f"{'case':<46}{'seconds':>9}{'MiB/s':>8}{'× read':>8}{'peak MiB':>10}"
+            f"{'CPU s: own':>12}{'S3':>6}{'PG':>6}"
+        )
         rows = [
             ("read: storage.open, serial", result["read_plain"]),
             ("read: RangedObjectReader, serial", result["read_ranged"]),
             (f"read: storage.open, {concurrency} processes", result["read_parallel"]),
-            (f"decrypt: open_sealed_bid alone, {concurrency} processes",
-             result["open_parallel"]),
+            (f"decrypt: open_sealed_bid alone, {concurrency} processes", result["open_parallel"]),
             (f"decrypt: Celery worker, concurrency {concurrency}", result["worker"]),
             ("decrypt: the same, jobs queued before start", result["worker_queued"]),
             ("decrypt: in-process decrypt_bid, serial", result["in_process"]),
         ]
         for name, row in rows:
-            print(f"{name:<46}{row['seconds']:>9.1f}{mib / row['seconds']:>8.0f}"
-                  f"{row['seconds'] / read:>8.2f}{row['peak_mib']:>10.1f}"
-                  f"{row['cpu_seconds']:>12.2f}{row['s3_cpu_seconds']:>6.2f}"
-                  f"{row['postgres_cpu_seconds']:>6.2f}")
-        print("CPU s: own = the reading or decrypting processes (the worker's pool processes); "
-              "S3 = the SeaweedFS server; PG = PostgreSQL (every backend)")
+            print(
+                f"{name:<46}{row['seconds']:>9.1f}{mib / row['seconds']:>8.0f}"
+                f"{row['seconds'] / read:>8.2f}{row['peak_mib']:>10.1f}"
+                f"{row['cpu_seconds']:>12.2f}{row['s3_cpu_seconds']:>6.2f}"
+                f"{row['postgres_cpu_seconds']:>6.2f}"
+            )
+        print(
+            "CPU s: own = the reading or decrypting processes (the worker's pool processes); "
+            "S3 = the SeaweedFS server; PG = PostgreSQL (every backend)"
+        )
         plain = result["read_plain"]
-        floor = (plain["cpu_seconds"] + plain["s3_cpu_seconds"]
-                 + result["crypto_cpu_seconds"]) / (os.cpu_count() or 1)
-        print(f"floor on this machine: the serial read's CPU ({plain['cpu_seconds']:.2f} own + "
-              f"{plain['s3_cpu_seconds']:.2f} S3) + decryption and plaintext SHA-256 of the same "
-              f"bytes in memory ({result['crypto_cpu_seconds']:.2f} CPU s), spread over "
-              f"{os.cpu_count()} cores: {floor:.2f} s = {floor / read:.2f}× read; "
-              f"the queued worker took {result['worker_queued']['seconds'] / floor:.2f}× that, "
-              f"open_sealed_bid alone {result['open_parallel']['seconds'] / floor:.2f}×")
+        floor = (plain["cpu_seconds"] + plain["s3_cpu_seconds"] + result["crypto_cpu_seconds"]) / (
+            os.cpu_count() or 1
+        )
+        print(
+            f"floor on this machine: the serial read's CPU ({plain['cpu_seconds']:.2f} own + "
+            f"{plain['s3_cpu_seconds']:.2f} S3) + decryption and plaintext SHA-256 of the same "
+            f"bytes in memory ({result['crypto_cpu_seconds']:.2f} CPU s), spread over "
+            f"{os.cpu_count()} cores: {floor:.2f} s = {floor / read:.2f}× read; "
+            f"the queued worker took {result['worker_queued']['seconds'] / floor:.2f}× that, "
+            f"open_sealed_bid alone {result['open_parallel']['seconds'] / floor:.2f}×"
+        )
         worker = result["worker"]
-        print(f"worker: first key accepted → last decryption recorded (database clock); key "
-              f"hand-over of all {result['bids']} keys took {worker['handover_seconds']:.1f} s; "
-              f"bench wall clock from the first hand-over {worker['wall_seconds']:.1f} s; "
-              f"ratio to {concurrency} parallel reads "
-              f"{worker['seconds'] / result['read_parallel']['seconds']:.2f}×")
-        print(f"deadlocks (PostgreSQL aborted a transaction): key hand-over "
-              f"{worker['handover_deadlocks']} (sent again), worker jobs "
-              f"{worker['worker_deadlocks']}; "
-              f"jobs run more than once (lease lapsed, re-dispatched by the sweep): "
-              f"{worker['jobs_run_again']}")
-        print(f"in-process serial ÷ RangedObjectReader serial read: "
-              f"{result['in_process']['seconds'] / result['read_ranged']['seconds']:.2f}×")
-        print(f"decryption time (worker, jobs queued) ÷ serial read: "
-              f"{result['worker_queued']['seconds'] / read:.2f}× (goal ≤ 1.5); with the keys "
-              f"handed over live beside it: {worker['seconds'] / read:.2f}×")
+        print(
+            f"worker: first key accepted → last decryption recorded (database clock); key "
+            f"hand-over of all {result['bids']} keys took {worker['handover_seconds']:.1f} s; "
+            f"bench wall clock from the first hand-over {worker['wall_seconds']:.1f} s; "
+            f"ratio to {concurrency} parallel reads "
+            f"{worker['seconds'] / result['read_parallel']['seconds']:.2f}×"
+        )
+        print(
+            f"deadlocks (PostgreSQL aborted a transaction): key hand-over "
+            f"{worker['handover_deadlocks']} (sent again), worker jobs "
+            f"{worker['worker_deadlocks']}; "
+            f"jobs run more than once (lease lapsed, re-dispatched by the sweep): "
+            f"{worker['jobs_run_again']}"
+        )
+        print(
+            f"in-process serial ÷ RangedObjectReader serial read: "
+            f"{result['in_process']['seconds'] / result['read_ranged']['seconds']:.2f}×"
+        )
+        print(
+            f"decryption time (worker, jobs queued) ÷ serial read: "
+            f"{result['worker_queued']['seconds'] / read:.2f}× (goal ≤ 1.5); with the keys "
+            f"handed over live beside it: {worker['seconds'] / read:.2f}×"
+        )
     print("\npeak resident memory (VmHWM, MiB) by bid size (goal: flat)")
     print(f"{'process':<46}" + "".join(f"{str(r['size_mib']) + ' MiB':>10}" for r in results))
     lines = [
         ("worker pool process, idle after start-up", lambda r: r["worker"]["idle_mib"]),
         ("worker pool process, after the jobs", lambda r: r["worker"]["peak_mib"]),
-        ("worker pool process, after the queued jobs",
-         lambda r: r["worker_queued"]["peak_mib"]),
+        ("worker pool process, after the queued jobs", lambda r: r["worker_queued"]["peak_mib"]),
         ("worker main process", lambda r: r["worker"]["parent_peak_mib"]),
         ("in-process, before the first job", lambda r: r["in_process"]["floor_mib"]),
         ("in-process, after the last job", lambda r: r["in_process"]["peak_mib"]),
@@ -598,8 +767,10 @@ def _print(results: list[dict], concurrency: int, load: tuple[float, float]) -> 
     ]
     for name, value in lines:
         print(f"{name:<46}" + "".join(f"{value(r):>10.1f}" for r in results))
-    print("goal: decryption by the worker ≤ 1.5 × the serial storage.open read of the same "
-          "ciphertext; worker peak memory flat in the bid size.")
+    print(
+        "goal: decryption by the worker ≤ 1.5 × the serial storage.open read of the same "
+        "ciphertext; worker peak memory flat in the bid size."
+    )
     print(json.dumps(results))
 
 
@@ -607,15 +778,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--bids", type=int, default=50)
     parser.add_argument("--size-mib", type=int, default=64)
-    parser.add_argument("--small-mib", type=int, default=8,
-                        help="a smaller bid size measured first, to show memory is flat "
-                             "(0: skip)")
+    parser.add_argument(
+        "--small-mib",
+        type=int,
+        default=8,
+        help="a smaller bid size measured first, to show memory is flat (0: skip)",
+    )
     parser.add_argument("--concurrency", type=int, default=2)
-    parser.add_argument("--database", default="bench_opening",
-                        help="database created (dropped first) on DATABASE_URL's server")
+    parser.add_argument(
+        "--database",
+        default="bench_opening",
+        help="database created (dropped first) on DATABASE_URL's server",
+    )
     parser.add_argument("--directory", type=Path, help="scratch directory (default: a temp dir)")
-    parser.add_argument("--child", choices=["read-plain", "read-ranged", "decrypt", "open"],
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["read-plain", "read-ranged", "decrypt", "open"], help=argparse.SUPPRESS
+    )
     parser.add_argument("--tender", help=argparse.SUPPRESS)
     parser.add_argument("--shard", default="0/1", help=argparse.SUPPRESS)
     parser.add_argument("--start-at", type=float, default=0.0, help=argparse.SUPPRESS)
@@ -628,8 +806,13 @@ def main() -> None:
         elif arguments.child == "open":
             result = _child_open(arguments.tender, shard, shards, arguments.start_at)
         else:
-            result = _child_read(arguments.child.removeprefix("read-"), arguments.tender,
-                                 shard, shards, arguments.start_at)
+            result = _child_read(
+                arguments.child.removeprefix("read-"),
+                arguments.tender,
+                shard,
+                shards,
+                arguments.start_at,
+            )
         print(json.dumps(result))
         return
 
@@ -642,16 +825,26 @@ def main() -> None:
     results = []
     with tempfile.TemporaryDirectory(dir=arguments.directory, prefix="bench-opening-") as scratch:
         folder = Path(scratch)
-        server = EmbeddedS3Server(data_dir=folder / "s3", access_key=ACCESS_KEY,
-                                  secret_key=SECRET_KEY, s3_port=free_port())
+        server = EmbeddedS3Server(
+            data_dir=folder / "s3",
+            access_key=ACCESS_KEY,
+            secret_key=SECRET_KEY,
+            s3_port=free_port(),
+        )
         server.start()
         database_url = create_database(base_url, arguments.database)
         environment = {
-            **os.environ, "DATABASE_URL": database_url, "S3_ENDPOINT": server.endpoint,
-            "S3_ACCESS_KEY": ACCESS_KEY, "S3_SECRET_KEY": SECRET_KEY,
-            "SIGNING_CA_DIR": str(folder / "ca"), "SIGNING_CA_PASSPHRASE": CA_PASSPHRASE,
-            "DJANGO_SETTINGS_MODULE": "config.settings", "CELERY_BROKER_URL": BROKER,
-            "CELERY_RESULT_BACKEND": BROKER, "CELERY_TASK_DEFAULT_QUEUE": queue,
+            **os.environ,
+            "DATABASE_URL": database_url,
+            "S3_ENDPOINT": server.endpoint,
+            "S3_ACCESS_KEY": ACCESS_KEY,
+            "S3_SECRET_KEY": SECRET_KEY,
+            "SIGNING_CA_DIR": str(folder / "ca"),
+            "SIGNING_CA_PASSPHRASE": CA_PASSPHRASE,
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "CELERY_BROKER_URL": BROKER,
+            "CELERY_RESULT_BACKEND": BROKER,
+            "CELERY_TASK_DEFAULT_QUEUE": queue,
             "BID_DECRYPTION_QUEUE": queue,
         }
         os.environ.update(environment)
@@ -663,9 +856,17 @@ def main() -> None:
             _log(f"set-up: {arguments.bids} bidders with EC P-256 certificates")
             cast = _prepare(folder, arguments.bids)
             for size_mib in sizes:
-                results.append(_measure_size(folder, environment, queue, cast, size_mib,
-                                             arguments.concurrency,
-                                             _ServerCpu(server.process.pid)))
+                results.append(
+                    _measure_size(
+                        folder,
+                        environment,
+                        queue,
+                        cast,
+                        size_mib,
+                        arguments.concurrency,
+                        _ServerCpu(server.process.pid),
+                    )
+                )
         finally:
             server.stop()
             from django.db import connections
@@ -681,8 +882,9 @@ def _purge(queue: str) -> None:
     import redis
 
     with contextlib.suppress(redis.RedisError):
-        redis.Redis.from_url(BROKER).delete(queue, f"_kombu.binding.{queue}",
-                                            f"_kombu.binding_permanent.{queue}")
+        redis.Redis.from_url(BROKER).delete(
+            queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+        )
 
 
 if __name__ == "__main__":

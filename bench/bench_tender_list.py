@@ -48,15 +48,23 @@ def fill(total: int) -> None:
     while have < total:
         size = min(batch, total - have)
         project = Project.objects.create(
-            code=f"BENCH-{have}", name=f"基准项目 {have}", tenderee=tenderee,
-            regime="works", region="110108",
+            code=f"BENCH-{have}",
+            name=f"基准项目 {have}",
+            tenderee=tenderee,
+            regime="works",
+            region="110108",
         )
         Tender.objects.bulk_create(
             Tender(
-                project=project, lot_number=number + 1, title=f"基准标段 {have + number}",
-                category=("works", "goods", "services")[number % 3], method="open",
-                ceiling_price_fen=1_000_000_00, evaluation_method="lowest_evaluated_price",
-                bid_deadline=now + dt.timedelta(days=20), state=TenderState.PUBLISHED,
+                project=project,
+                lot_number=number + 1,
+                title=f"基准标段 {have + number}",
+                category=("works", "goods", "services")[number % 3],
+                method="open",
+                ceiling_price_fen=1_000_000_00,
+                evaluation_method="lowest_evaluated_price",
+                bid_deadline=now + dt.timedelta(days=20),
+                state=TenderState.PUBLISHED,
                 published_at=now - dt.timedelta(seconds=have + number),
             )
             for number in range(size)
@@ -95,12 +103,16 @@ def main() -> None:
             "text search": measure(client, "/tenders/?q=%E6%A0%87%E6%AE%B5%20999"),
         }
     print(f"public tender list, {REQUESTS} requests per case, Django test client, PostgreSQL")
-    print(f"{'case':<16}{'1k p50 ms':>11}{'1k p95 ms':>11}{'100k p50 ms':>13}{'100k p95 ms':>13}"
-          f"{'p95 ratio':>11}")
+    print(
+        f"{'case':<16}{'1k p50 ms':>11}{'1k p95 ms':>11}{'100k p50 ms':>13}{'100k p95 ms':>13}"
+        f"{'p95 ratio':>11}"
+    )
     for case in results[1_000]:
         small, large = results[1_000][case], results[100_000][case]
-        print(f"{case:<16}{small[0]:>11.2f}{small[1]:>11.2f}{large[0]:>13.2f}{large[1]:>13.2f}"
-              f"{large[1] / small[1]:>11.2f}")
+        print(
+            f"{case:<16}{small[0]:>11.2f}{small[1]:>11.2f}{large[0]:>13.2f}{large[1]:>13.2f}"
+            f"{large[1] / small[1]:>11.2f}"
+        )
     print("goal: p95 ratio ≤ 1.5")
 
 

@@ -73,8 +73,7 @@ def postgres_cpu_seconds() -> float:
 
 def children(pid: int) -> list[int]:
     try:
-        return [int(item) for item in
-                Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+        return [int(item) for item in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
     except OSError:
         return []
 

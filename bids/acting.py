@@ -10,7 +10,10 @@ from bids.errors import BidRefused
 
 
 def bidder_acting(
-    *, user: User, certificate_sha256: str | None, client_ip: str | None = None,
+    *,
+    user: User,
+    certificate_sha256: str | None,
+    client_ip: str | None = None,
     user_agent: str = "",
 ) -> Acting:
     """The bidder organisation a certificate-login session acts for, or BidRefused (403).
@@ -21,8 +24,10 @@ def bidder_acting(
     if not certificate_sha256:
         raise BidRefused(
             "certificate_login_required",
-            _("Submitting a bid needs a session opened with the bidder's certificate "
-              "(POST /api/v1/auth/challenge, then /api/v1/auth/certificate-login)."),
+            _(
+                "Submitting a bid needs a session opened with the bidder's certificate "
+                "(POST /api/v1/auth/challenge, then /api/v1/auth/certificate-login)."
+            ),
             status=403,
         )
     certificate = UserCertificate.objects.filter(
@@ -31,8 +36,7 @@ def bidder_acting(
     if certificate is None or not certificate.uscc:
         raise BidRefused(
             "certificate_login_required",
-            _("The session's certificate is not an organisation certificate bound to this "
-              "user."),
+            _("The session's certificate is not an organisation certificate bound to this user."),
             status=403,
         )
     membership = (
@@ -43,13 +47,20 @@ def bidder_acting(
     if membership is None:
         raise BidRefused(
             "not_a_bidder",
-            _("%(user)s does not act as a bidder for the organisation %(uscc)s named by the "
-              "login certificate.") % {"user": user.get_username(), "uscc": certificate.uscc},
+            _(
+                "%(user)s does not act as a bidder for the organisation %(uscc)s named by the "
+                "login certificate."
+            )
+            % {"user": user.get_username(), "uscc": certificate.uscc},
             status=403,
         )
     return Acting(
-        user=user, organisation=membership.organisation, role=Role.BIDDER,
-        certificate_sha256=certificate_sha256, client_ip=client_ip, user_agent=user_agent[:500],
+        user=user,
+        organisation=membership.organisation,
+        role=Role.BIDDER,
+        certificate_sha256=certificate_sha256,
+        client_ip=client_ip,
+        user_agent=user_agent[:500],
     )
 
 
@@ -58,6 +69,8 @@ def acting_bidder(request: Request) -> Acting:
     certificate names (accounts.acting.acting_from_request builds who acts)."""
     acting = acting_from_request(request)
     return bidder_acting(
-        user=acting.user, certificate_sha256=acting.certificate_sha256,
-        client_ip=acting.client_ip, user_agent=acting.user_agent,
+        user=acting.user,
+        certificate_sha256=acting.certificate_sha256,
+        client_ip=acting.client_ip,
+        user_agent=acting.user_agent,
     )

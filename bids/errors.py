@@ -11,7 +11,12 @@ class BidRefused(Refusal):
     status, field); `retryable` means try again."""
 
     def __init__(
-        self, code: str, message: str, *, status: int = 400, field: str | None = None,
+        self,
+        code: str,
+        message: str,
+        *,
+        status: int = 400,
+        field: str | None = None,
         retryable: bool = False,
     ) -> None:
         super().__init__(code, message, status=status, field=field)
@@ -24,8 +29,7 @@ class BidRefused(Refusal):
         return body
 
 
-def refused(code: str, message: str, *, status: int = 409,
-            field: str | None = None) -> BidRefused:
+def refused(code: str, message: str, *, status: int = 409, field: str | None = None) -> BidRefused:
     """A refusal of the opening hall; most say the hall is not in the state the step needs
     (409)."""
     return BidRefused(code, str(message), status=status, field=field)

@@ -41,8 +41,12 @@ class BidUpload(ConcurrentTransitionMixin, models.Model):
     object_key = models.CharField(max_length=200, unique=True)
     storage_upload_id = models.CharField(_("S3 upload id"), max_length=300)
     state = FSMField(
-        _("state"), max_length=20, choices=UploadState.choices, default=UploadState.UPLOADING,
-        protected=True, db_index=True,
+        _("state"),
+        max_length=20,
+        choices=UploadState.choices,
+        default=UploadState.UPLOADING,
+        protected=True,
+        db_index=True,
     )
     assembled = models.BooleanField(_("parts assembled into the object"), default=False)
     refusal_code = models.CharField(max_length=60, blank=True)
@@ -121,8 +125,12 @@ class Bid(ConcurrentTransitionMixin, models.Model):
     submitted_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="bids")
     upload = models.OneToOneField(BidUpload, on_delete=models.PROTECT, related_name="bid")
     state = FSMField(
-        _("state"), max_length=20, choices=BidState.choices, default=BidState.SUBMITTED,
-        protected=True, db_index=True,
+        _("state"),
+        max_length=20,
+        choices=BidState.choices,
+        default=BidState.SUBMITTED,
+        protected=True,
+        db_index=True,
     )
     # Per tender, in the order bids were received (under the tender's row lock). Shown only from
     # the opening: before the deadline it would tell a bidder how many bid before it, which
@@ -150,15 +158,19 @@ class Bid(ConcurrentTransitionMixin, models.Model):
         verbose_name_plural = _("bids")
         constraints = [
             models.UniqueConstraint(fields=["tender", "sequence"], name="bid_sequence_unique"),
-            models.UniqueConstraint(fields=["tender", "bidder", "submission_number"],
-                                    name="bid_submission_number_unique"),
             models.UniqueConstraint(
-                fields=["bidder", "idempotency_key"], name="bid_idempotency_key_unique",
+                fields=["tender", "bidder", "submission_number"],
+                name="bid_submission_number_unique",
+            ),
+            models.UniqueConstraint(
+                fields=["bidder", "idempotency_key"],
+                name="bid_idempotency_key_unique",
                 condition=~models.Q(idempotency_key=""),
             ),
             # At most one live bid per bidder and tender: a new one supersedes the old.
             models.UniqueConstraint(
-                fields=["tender", "bidder"], name="bid_one_submitted_per_bidder",
+                fields=["tender", "bidder"],
+                name="bid_one_submitted_per_bidder",
                 condition=models.Q(state="submitted"),
             ),
         ]
@@ -233,12 +245,20 @@ class OpeningSession(ConcurrentTransitionMixin, models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     tender = models.OneToOneField(Tender, on_delete=models.PROTECT, related_name="opening")
     state = FSMField(
-        _("state"), max_length=20, choices=OpeningState.choices, default=OpeningState.SIGN_IN,
-        protected=True, db_index=True,
+        _("state"),
+        max_length=20,
+        choices=OpeningState.choices,
+        default=OpeningState.SIGN_IN,
+        protected=True,
+        db_index=True,
     )
     created_at = models.DateTimeField(_("created at"))
     host = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
         verbose_name=_("host"),
     )
     ceiling_price_announced_fen = models.BigIntegerField(null=True, blank=True)
@@ -277,15 +297,17 @@ class OpeningSession(ConcurrentTransitionMixin, models.Model):
         self.decryption_ends_at = ends_at
 
     @transition(field=state, source=OpeningState.DECRYPTING, target=OpeningState.READING)
-    def start_reading(self, started_at: datetime, confirmation_ends_at: datetime,
-                      lines: list) -> None:
+    def start_reading(
+        self, started_at: datetime, confirmation_ends_at: datetime, lines: list
+    ) -> None:
         self.reading_started_at = started_at
         self.confirmation_ends_at = confirmation_ends_at
         self.lines = lines
 
     @transition(field=state, source=OpeningState.READING, target=OpeningState.FINALISED)
-    def finalise(self, finalised_at: datetime, outcome: str, document: bytes, signature: bytes,
-                 token: bytes) -> None:
+    def finalise(
+        self, finalised_at: datetime, outcome: str, document: bytes, signature: bytes, token: bytes
+    ) -> None:
         self.finalised_at = finalised_at
         self.outcome = outcome
         self.record_document = document
@@ -339,8 +361,12 @@ class BidDecryption(ConcurrentTransitionMixin, models.Model):
     )
     bid = models.OneToOneField(Bid, on_delete=models.PROTECT, related_name="decryption")
     state = FSMField(
-        _("state"), max_length=20, choices=DecryptionState.choices,
-        default=DecryptionState.WAITING, protected=True, db_index=True,
+        _("state"),
+        max_length=20,
+        choices=DecryptionState.choices,
+        default=DecryptionState.WAITING,
+        protected=True,
+        db_index=True,
     )
     key_source = models.CharField(max_length=20, blank=True)  # "bidder" | "escrow"
     wrapped_data_key = models.BinaryField(blank=True, default=b"")
@@ -377,8 +403,15 @@ class BidDecryption(ConcurrentTransitionMixin, models.Model):
         return f"decryption of {self.bid_id} ({self.state})"
 
     @transition(field=state, source=DecryptionState.WAITING, target=DecryptionState.DECRYPTING)
-    def accept_key(self, key_source: str, wrapped: bytes, method: str, key_id: str,
-                   received_at: datetime, manifest_sha256: str) -> None:
+    def accept_key(
+        self,
+        key_source: str,
+        wrapped: bytes,
+        method: str,
+        key_id: str,
+        received_at: datetime,
+        manifest_sha256: str,
+    ) -> None:
         self.key_source = key_source
         self.manifest_sha256 = manifest_sha256
         self.wrapped_data_key = wrapped
@@ -395,7 +428,8 @@ class BidDecryption(ConcurrentTransitionMixin, models.Model):
         self.lease_until = None
 
     @transition(
-        field=state, source=[DecryptionState.WAITING, DecryptionState.DECRYPTING],
+        field=state,
+        source=[DecryptionState.WAITING, DecryptionState.DECRYPTING],
         target=DecryptionState.FAILED,
     )
     def fail(self, code: str, reason: str, evidence: dict) -> None:
@@ -452,9 +486,7 @@ class OpeningConfirmation(models.Model):
 class OpeningObjection(Objection):
     """An objection raised in the hall (开标异议, 条例 第44条), answered there by the host."""
 
-    session = models.ForeignKey(
-        OpeningSession, on_delete=models.CASCADE, related_name="objections"
-    )
+    session = models.ForeignKey(OpeningSession, on_delete=models.CASCADE, related_name="objections")
 
     class Meta(Objection.Meta):
         verbose_name = _("opening objection")

@@ -19,17 +19,24 @@ from storage.ranged import RangedObjectReader
 HEAD_READ_SIZE = 64 << 10
 
 
-def upload_reader(upload: BidUpload, *, prefetch: bool = True,
-                  in_one_pass: bool = False) -> RangedObjectReader:
+def upload_reader(
+    upload: BidUpload, *, prefetch: bool = True, in_one_pass: bool = False
+) -> RangedObjectReader:
     """`in_one_pass`: for a caller reading the whole file front to back (the opening job),
     one GET from the start to the end, with no bounded first GET for the front."""
-    return RangedObjectReader(get_storage(), bucket=upload.bucket, key=upload.object_key,
-                              size=upload.size, head_size=0 if in_one_pass else HEAD_READ_SIZE,
-                              prefetch=prefetch)
+    return RangedObjectReader(
+        get_storage(),
+        bucket=upload.bucket,
+        key=upload.object_key,
+        size=upload.size,
+        head_size=0 if in_one_pass else HEAD_READ_SIZE,
+        prefetch=prefetch,
+    )
 
 
-def stored_reader(bid: Bid, *, prefetch: bool = True,
-                  in_one_pass: bool = False) -> RangedObjectReader:
+def stored_reader(
+    bid: Bid, *, prefetch: bool = True, in_one_pass: bool = False
+) -> RangedObjectReader:
     return upload_reader(bid.upload, prefetch=prefetch, in_one_pass=in_one_pass)
 
 
@@ -60,9 +67,14 @@ def check_data_key(bid: Bid, data_key: bytes) -> OpenedBid:
     from signing.conf import platform_trust_store
 
     with stored_reader(bid) as source:
-        return open_manifest(source, trust=platform_trust_store(), data_key=data_key,
-                             expected_tender_id=str(bid.tender_id), at=bid.received_at,
-                             received_header_sha256=bid.header_sha256)
+        return open_manifest(
+            source,
+            trust=platform_trust_store(),
+            data_key=data_key,
+            expected_tender_id=str(bid.tender_id),
+            at=bid.received_at,
+            received_header_sha256=bid.header_sha256,
+        )
 
 
 def data_key_purpose(bid: Bid) -> str:

@@ -11,17 +11,27 @@ from bids.submission.housekeeping import bid_upload_expire_stale
 from storage.objects import StorageError
 
 
-@shared_task(name="bids.tasks.bid_uploads_expire", acks_late=True,
-             autoretry_for=(StorageError,), retry_backoff=True, max_retries=5)
+@shared_task(
+    name="bids.tasks.bid_uploads_expire",
+    acks_late=True,
+    autoretry_for=(StorageError,),
+    retry_backoff=True,
+    max_retries=5,
+)
 def bid_uploads_expire() -> int:
     """Abort uploads left unfinished longer than BID_UPLOAD_MAX_AGE_HOURS; drop their parts."""
     return bid_upload_expire_stale()
 
 
 # The outcome is recorded on the BidDecryption row; nothing reads the task's result.
-@shared_task(name="bids.tasks.bid_decrypt", acks_late=True,
-             autoretry_for=(StorageError, OperationalError), retry_backoff=True,
-             max_retries=8, ignore_result=True)
+@shared_task(
+    name="bids.tasks.bid_decrypt",
+    acks_late=True,
+    autoretry_for=(StorageError, OperationalError),
+    retry_backoff=True,
+    max_retries=8,
+    ignore_result=True,
+)
 def bid_decrypt(decryption_id: str) -> str:
     """Decrypt and check one bid at the opening (bids/opening/decryption.py); safe to run
     twice."""

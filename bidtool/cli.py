@@ -90,16 +90,25 @@ def build_parser() -> argparse.ArgumentParser:
     submit.add_argument("--server", required=True, help="the platform's URL")
     submit.add_argument("--receipt", type=Path, help="where to save the receipt")
     submit.add_argument("--retries", type=int, default=SUBMIT_RETRIES)
-    submit.add_argument("--parallel", type=int, default=SUBMIT_PARALLEL,
-                        help="parts sent at once (default %(default)s)")
+    submit.add_argument(
+        "--parallel",
+        type=int,
+        default=SUBMIT_PARALLEL,
+        help="parts sent at once (default %(default)s)",
+    )
     submit.add_argument("sealed", type=Path)
     submit.set_defaults(handler=command_submit)
 
     receipt = commands.add_parser("receipt", help="work with receipts")
     receipt_commands = receipt.add_subparsers(dest="receipt_command", required=True)
     receipt_verify = receipt_commands.add_parser("verify", help="check a receipt offline")
-    receipt_verify.add_argument("--trust-root", action="append", required=True, type=Path,
-                                help="the platform CA's root (and issuing CA) PEM")
+    receipt_verify.add_argument(
+        "--trust-root",
+        action="append",
+        required=True,
+        type=Path,
+        help="the platform CA's root (and issuing CA) PEM",
+    )
     receipt_verify.add_argument("--crl", action="append", default=[], type=Path)
     receipt_verify.add_argument("receipt", type=Path)
     receipt_verify.add_argument("sealed", type=Path, nargs="?")
@@ -120,30 +129,39 @@ def build_parser() -> argparse.ArgumentParser:
 def add_opening_commands(commands: Any) -> None:
     """Register the opening's commands (decrypt, escrow-share, hall, record)."""
     decrypt = commands.add_parser(
-        "decrypt", help="hand over your bid's data key at the opening (unwrapped here)")
+        "decrypt", help="hand over your bid's data key at the opening (unwrapped here)"
+    )
     decrypt.add_argument("--server", required=True, help="the platform's URL")
     decrypt.add_argument("--tender", required=True)
-    decrypt.add_argument("--cert", required=True, type=Path,
-                         help="the PKCS#12 file the bid was sealed with")
+    decrypt.add_argument(
+        "--cert", required=True, type=Path, help="the PKCS#12 file the bid was sealed with"
+    )
     decrypt.add_argument("--password-file", required=True, type=Path)
-    decrypt.add_argument("--no-wait", action="store_true",
-                         help="return once the key is accepted; do not follow the decryption")
+    decrypt.add_argument(
+        "--no-wait",
+        action="store_true",
+        help="return once the key is accepted; do not follow the decryption",
+    )
     decrypt.set_defaults(handler=command_decrypt)
 
     escrow = commands.add_parser(
-        "escrow-share", help="submit your opening-committee escrow share (decrypted here)")
+        "escrow-share", help="submit your opening-committee escrow share (decrypted here)"
+    )
     escrow.add_argument("--server", required=True, help="the platform's URL")
     escrow.add_argument("--tender", required=True)
-    escrow.add_argument("--cert", required=True, type=Path,
-                        help="the committee member's PKCS#12 file")
+    escrow.add_argument(
+        "--cert", required=True, type=Path, help="the committee member's PKCS#12 file"
+    )
     escrow.add_argument("--password-file", required=True, type=Path)
     escrow.set_defaults(handler=command_escrow_share)
 
     hall = commands.add_parser("hall", help="sign in, confirm your line, or object")
     hall_commands = hall.add_subparsers(dest="hall_command", required=True)
-    for action, text in (("sign-in", "sign in to the opening"),
-                         ("confirm", "confirm your line of the opening record"),
-                         ("object", "object to the opening record")):
+    for action, text in (
+        ("sign-in", "sign in to the opening"),
+        ("confirm", "confirm your line of the opening record"),
+        ("object", "object to the opening record"),
+    ):
         step = hall_commands.add_parser(action, help=text)
         step.add_argument("--server", required=True, help="the platform's URL")
         step.add_argument("--tender", required=True)
@@ -159,8 +177,13 @@ def add_opening_commands(commands: Any) -> None:
     get.add_argument("--out", type=Path, help="where to save it (opening-record-ID.json)")
     get.set_defaults(handler=command_record_get)
     verify = record_commands.add_parser("verify", help="check a saved record offline")
-    verify.add_argument("--trust-root", action="append", required=True, type=Path,
-                        help="the platform CA's root (and issuing CA) PEM")
+    verify.add_argument(
+        "--trust-root",
+        action="append",
+        required=True,
+        type=Path,
+        help="the platform CA's root (and issuing CA) PEM",
+    )
     verify.add_argument("--crl", action="append", default=[], type=Path)
     verify.add_argument("--tender", help="refuse a record of another tender")
     verify.add_argument("--json", action="store_true", help="print the verified record as JSON")

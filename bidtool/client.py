@@ -29,9 +29,15 @@ class Http:
         fingerprint = json.dumps(collect_device_fingerprint(), sort_keys=True).encode()
         self.fingerprint = base64.b64encode(fingerprint).decode("ascii")
 
-    def request(self, method: str, path: str, *, json_body: Any = None,
-                data: "bytes | FilePart | None" = None,
-                headers: dict[str, str] | None = None) -> tuple[int, Any]:
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        json_body: Any = None,
+        data: "bytes | FilePart | None" = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         sent = {
             "User-Agent": f"bidtool/{TOOL_VERSION}",
             "Accept": "application/json",
@@ -64,13 +70,17 @@ class Http:
                 body = {}
             raise ServerError(
                 body.get("message") or f"HTTP {error.code} from {self.server}{path}",
-                code=body.get("error") or f"http_{error.code}", status=error.code,
+                code=body.get("error") or f"http_{error.code}",
+                status=error.code,
                 retryable=bool(body.get("retryable")) or error.code in {502, 503, 504},
             ) from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
-            raise ServerError(f"The platform at {self.server} cannot be reached: {reason}",
-                              code="server_unreachable", retryable=True) from None
+            raise ServerError(
+                f"The platform at {self.server} cannot be reached: {reason}",
+                code="server_unreachable",
+                retryable=True,
+            ) from None
 
     def _remember(self, headers: Any) -> None:
         for header in headers.get_all("Set-Cookie") or []:

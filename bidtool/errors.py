@@ -16,8 +16,9 @@ class ServerError(SigningError):
 
     code = "server_error"
 
-    def __init__(self, message: str, *, code: str = "server_error", status: int = 0,
-                 retryable: bool = False) -> None:
+    def __init__(
+        self, message: str, *, code: str = "server_error", status: int = 0, retryable: bool = False
+    ) -> None:
         super().__init__(message)
         self.code = code
         self.status = status

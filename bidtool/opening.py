@@ -58,15 +58,18 @@ def _own_row(hall: dict[str, Any], bid_id: str | None) -> dict[str, Any] | None:
     return rows[0] if rows else None
 
 
-def fetch_data_key(client: Http, tender_id: str, credential: Credential,
-                   cert_path: Path) -> tuple[str, bytes]:
+def fetch_data_key(
+    client: Http, tender_id: str, credential: Credential, cert_path: Path
+) -> tuple[str, bytes]:
     """Fetch the bid's wrapped data key and unwrap it here; returns (bid id, data key)."""
     _, wrapped = client.request("GET", hall_path(tender_id, "wrapped-key"))
     if wrapped.get("tender_id") != tender_id:
         # The wrapping binds the tender: never unwrap a key offered for another one.
-        raise InputInvalid(f"The platform offered the key of a bid for tender "
-                           f"{wrapped.get('tender_id')}, not {tender_id}; nothing was sent.",
-                           code="wrong_tender")
+        raise InputInvalid(
+            f"The platform offered the key of a bid for tender "
+            f"{wrapped.get('tender_id')}, not {tender_id}; nothing was sent.",
+            code="wrong_tender",
+        )
     mine = key_id(credential.certificate.public_key())
     if wrapped.get("key_id") != mine:
         raise WrongKey(
@@ -74,11 +77,18 @@ def fetch_data_key(client: Http, tender_id: str, credential: Credential,
             f"is not the one bid {wrapped.get('bid')} was sealed with: its data key is wrapped "
             f"to key {str(wrapped.get('key_id'))[:16]}…, this certificate holds key "
             f"{mine[:16]}…. Run the command again with the certificate you sealed the bid "
-            "with; nothing was sent.", code="wrong_certificate")
-    info = wrap_info(tender_id=wrapped["tender_id"], bidder_uscc=wrapped["bidder_uscc"],
-                     role=wrapped["role"])
-    key = unwrap_key(wrapped["method"], base64.b64decode(wrapped["wrapped_key"]),
-                     credential.private_key, info=info)
+            "with; nothing was sent.",
+            code="wrong_certificate",
+        )
+    info = wrap_info(
+        tender_id=wrapped["tender_id"], bidder_uscc=wrapped["bidder_uscc"], role=wrapped["role"]
+    )
+    key = unwrap_key(
+        wrapped["method"],
+        base64.b64decode(wrapped["wrapped_key"]),
+        credential.private_key,
+        info=info,
+    )
     return wrapped["bid"], key
 
 
@@ -92,31 +102,38 @@ def wait_for_decryption(client: Http, tender_id: str, bid_id: str) -> int:
             except ServerError as error:
                 if not error.retryable:
                     raise
-                print(f"bidtool: the hall is not answering ({error}); polling on",
-                      file=sys.stderr)
+                print(f"bidtool: the hall is not answering ({error}); polling on", file=sys.stderr)
                 _pause(POLL_SECONDS)
                 continue
             row = _own_row(hall, bid_id)
             if row is None:
-                raise ServerError(f"The opening hall of tender {tender_id} does not list bid "
-                                  f"{bid_id}.", code="bid_not_in_hall")
+                raise ServerError(
+                    f"The opening hall of tender {tender_id} does not list bid {bid_id}.",
+                    code="bid_not_in_hall",
+                )
             state, percent = row["decryption"], int(row.get("progress_percent") or 0)
             if (state, percent) != shown:
                 shown = (state, percent)
                 print(f"bid {bid_id}: {state} {percent}%", file=sys.stderr)
             if state == "decrypted":
-                print(f"Decrypted: bid {bid_id} of tender {tender_id} is open and checked; its "
-                      "prices are read out when every bid is done.")
+                print(
+                    f"Decrypted: bid {bid_id} of tender {tender_id} is open and checked; its "
+                    "prices are read out when every bid is done."
+                )
                 return 0
             if state == "failed":
                 raise ServerError(
                     f"The decryption of bid {bid_id} failed: "
                     f"{row.get('failure') or 'the platform gave no reason'}",
-                    code="decryption_failed")
+                    code="decryption_failed",
+                )
             _pause(POLL_SECONDS)
     except KeyboardInterrupt:
-        print("bidtool: stopped waiting; the key was handed over and the platform goes on "
-              "decrypting: follow it in the opening hall", file=sys.stderr)
+        print(
+            "bidtool: stopped waiting; the key was handed over and the platform goes on "
+            "decrypting: follow it in the opening hall",
+            file=sys.stderr,
+        )
         return EXIT_INTERRUPTED
 
 
@@ -128,21 +145,28 @@ def command_decrypt(arguments: argparse.Namespace) -> int:
     row = _own_row(hall, None)
     if row is not None and row.get("decryption") not in (None, "waiting"):
         # A second run (after a dropped connection, say): the key is in, just report.
-        print(f"The key of bid {row['bid']} was already handed over ({row['decryption']}).",
-              file=sys.stderr)
+        print(
+            f"The key of bid {row['bid']} was already handed over ({row['decryption']}).",
+            file=sys.stderr,
+        )
         bid_id = row["bid"]
     else:
         bid_id, data_key = fetch_data_key(client, tender_id, credential, arguments.cert)
         try:
-            _, accepted = client.request("POST", hall_path(tender_id, "data-key"), json_body={
-                "data_key": base64.b64encode(data_key).decode("ascii"), "bid": bid_id})
+            _, accepted = client.request(
+                "POST",
+                hall_path(tender_id, "data-key"),
+                json_body={"data_key": base64.b64encode(data_key).decode("ascii"), "bid": bid_id},
+            )
         except ServerError as error:
             if error.code != "key_already_accepted":
                 raise  # the platform's message says what to do (wrong_key: you may retry)
             print(f"bidtool: {error}", file=sys.stderr)
         else:
-            print(f"Data key accepted for bid {accepted['bid']} (checked against its manifest); "
-                  "the platform is decrypting it.")
+            print(
+                f"Data key accepted for bid {accepted['bid']} (checked against its manifest); "
+                "the platform is decrypting it."
+            )
     if arguments.no_wait:
         return 0
     return wait_for_decryption(client, tender_id, bid_id)
@@ -158,15 +182,20 @@ def command_escrow_share(arguments: argparse.Namespace) -> int:
         raise WrongKey(
             f"Share {share.member_number} is encrypted to certificate "
             f"{share.member_certificate_sha256[:16]}…, not to the one in "
-            f"{str(arguments.cert)!r}; nothing was sent.", code="wrong_certificate")
+            f"{str(arguments.cert)!r}; nothing was sent.",
+            code="wrong_certificate",
+        )
     escrow_key = serialization.load_pem_public_key(body["escrow_public_key"].encode("ascii"))
     if not isinstance(escrow_key, ec.EllipticCurvePublicKey):
         raise InputInvalid("The tender's escrow public key is not an elliptic-curve key.")
     mnemonic = decrypt_share(share, credential.private_key, escrow_public_key=escrow_key)
-    _, result = client.request("POST", hall_path(tender_id, "escrow-share"),
-                               json_body={"share": mnemonic})
-    print(f"Share {share.member_number} submitted: {result['shares']} of {result['threshold']} "
-          f"shares (round {result['round']}).")
+    _, result = client.request(
+        "POST", hall_path(tender_id, "escrow-share"), json_body={"share": mnemonic}
+    )
+    print(
+        f"Share {share.member_number} submitted: {result['shares']} of {result['threshold']} "
+        f"shares (round {result['round']})."
+    )
     return 0
 
 
@@ -179,8 +208,9 @@ def command_hall(arguments: argparse.Namespace) -> int:
     client = open_session(arguments.server)
     tender_id = tender_id_of(arguments.tender)
     body = {"text": arguments.text} if arguments.hall_command == "object" else {}
-    path = hall_path(tender_id, "objections" if arguments.hall_command == "object"
-                 else arguments.hall_command)
+    path = hall_path(
+        tender_id, "objections" if arguments.hall_command == "object" else arguments.hall_command
+    )
     client.request("POST", path, json_body=body)
     print(f"{HALL_ACTIONS[arguments.hall_command]} in the opening of tender {tender_id}.")
     return 0

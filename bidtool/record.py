@@ -27,9 +27,11 @@ def command_record_get(arguments: argparse.Namespace) -> int:
     saved = {key: body[key] for key in ("record", "signature", "timestamp_token")}
     path.write_text(json.dumps(saved, ensure_ascii=False, indent=2), encoding="utf-8")
     record = body["record"]
-    print(f"Saved the opening record of tender {tender_id} ({record.get('outcome')}, "
-          f"{record.get('valid_bids')} valid bid(s)) to {path}; check it with bidtool record "
-          "verify.")
+    print(
+        f"Saved the opening record of tender {tender_id} ({record.get('outcome')}, "
+        f"{record.get('valid_bids')} valid bid(s)) to {path}; check it with bidtool record "
+        "verify."
+    )
     return 0
 
 
@@ -39,18 +41,22 @@ def _yuan(fen: Any) -> str:
     return f"{fen // 100:,}.{fen % 100:02d} yuan"
 
 
-def verify_record_document(signed: Any, *, trust: TrustStore,
-                           tender_id: str | None = None) -> dict[str, Any]:
+def verify_record_document(
+    signed: Any, *, trust: TrustStore, tender_id: str | None = None
+) -> dict[str, Any]:
     """Check a saved opening record offline; returns the record with "platform" and
     "timestamped_at"."""
-    record, checked = verify_platform_document(signed, key="record", what="opening record",
-                                               trust=trust)
+    record, checked = verify_platform_document(
+        signed, key="record", what="opening record", trust=trust
+    )
     if record.get("kind") != "opening_record":
-        raise InputInvalid(f"The document is a platform-signed {record.get('kind')!r}, not an "
-                           "opening record.")
+        raise InputInvalid(
+            f"The document is a platform-signed {record.get('kind')!r}, not an opening record."
+        )
     if tender_id is not None and record.get("tender") != tender_id:
-        raise InputInvalid(f"The record is of tender {record.get('tender')}, not {tender_id}.",
-                           code="wrong_tender")
+        raise InputInvalid(
+            f"The record is of tender {record.get('tender')}, not {tender_id}.", code="wrong_tender"
+        )
     return {**checked, **record}
 
 
@@ -74,8 +80,10 @@ def _summary(record: dict[str, Any]) -> list[str]:
             offer.append(f"{line['duration_days']} days")
         if line.get("quality"):
             offer.append(str(line["quality"]))
-        lines.append(f"  #{line.get('sequence')} {line.get('bidder')} ({line.get('uscc')}): "
-                     f"{', '.join(offer)} — {', '.join(notes)}")
+        lines.append(
+            f"  #{line.get('sequence')} {line.get('bidder')} ({line.get('uscc')}): "
+            f"{', '.join(offer)} — {', '.join(notes)}"
+        )
     objections = record.get("objections", [])
     if objections:
         answered = sum(1 for item in objections if item.get("answered_at"))
@@ -85,8 +93,9 @@ def _summary(record: dict[str, Any]) -> list[str]:
 
 def command_record_verify(arguments: argparse.Namespace) -> int:
     signed = read_json_file(arguments.record, "opening record")
-    record = verify_record_document(signed, trust=platform_trust(arguments),
-                                    tender_id=arguments.tender)
+    record = verify_record_document(
+        signed, trust=platform_trust(arguments), tender_id=arguments.tender
+    )
     if arguments.json:
         print(json.dumps(record, ensure_ascii=False, indent=2, sort_keys=True))
     else:

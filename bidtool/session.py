@@ -40,8 +40,9 @@ def save_session(server: str, cookies: dict[str, str]) -> None:
 def open_session(server: str) -> Http:
     cookies = _load_sessions().get(server_url(server))
     if not cookies:
-        raise ServerError(f"Not logged in to {server}: run bidtool login first.",
-                          code="not_logged_in")
+        raise ServerError(
+            f"Not logged in to {server}: run bidtool login first.", code="not_logged_in"
+        )
     return Http(server, cookies)
 
 
@@ -50,11 +51,17 @@ def command_login(arguments: argparse.Namespace) -> int:
     client = Http(arguments.server)
     _, challenge = client.request("POST", "/api/v1/auth/challenge")
     signature = sign_detached(base64.b64decode(challenge["message"]), credential=credential)
-    _, result = client.request("POST", "/api/v1/auth/certificate-login", json_body={
-        "challenge_id": challenge["challenge_id"],
-        "signature": base64.b64encode(signature).decode("ascii"),
-    })
+    _, result = client.request(
+        "POST",
+        "/api/v1/auth/certificate-login",
+        json_body={
+            "challenge_id": challenge["challenge_id"],
+            "signature": base64.b64encode(signature).decode("ascii"),
+        },
+    )
     save_session(client.server, client.cookies)
-    print(f"Logged in to {client.server} as {result['username']} "
-          f"(certificate {result['certificate_sha256'][:16]}…)")
+    print(
+        f"Logged in to {client.server} as {result['username']} "
+        f"(certificate {result['certificate_sha256'][:16]}…)"
+    )
     return 0

@@ -30,7 +30,8 @@ def _with_retries(action: Any, *, what: str, retries: int) -> Any:
                     raise ServerError(
                         f"{error} — {what} failed {retries + 1} times; run the same command "
                         "again later: it resumes where it stopped.",
-                        code=error.code, status=error.status,
+                        code=error.code,
+                        status=error.status,
                     ) from None
                 raise
             time.sleep(min(2**attempt, 30))
@@ -59,28 +60,35 @@ def command_submit(arguments: argparse.Namespace) -> int:
             raise
         upload = None
     if upload is None:
-        _, upload = client.request("POST", f"/api/v1/tenders/{tender_id}/bid-uploads",
-                                   json_body={"size": size})
-        state_path.write_text(json.dumps(
-            {"server": client.server, "upload": upload["id"], "size": size}), encoding="utf-8")
+        _, upload = client.request(
+            "POST", f"/api/v1/tenders/{tender_id}/bid-uploads", json_body={"size": size}
+        )
+        state_path.write_text(
+            json.dumps({"server": client.server, "upload": upload["id"], "size": size}),
+            encoding="utf-8",
+        )
     elif upload["missing_parts"]:
-        print(f"Resuming upload {upload['id']}: {len(upload['missing_parts'])} of "
-              f"{upload['part_count']} parts to send", file=sys.stderr)
+        print(
+            f"Resuming upload {upload['id']}: {len(upload['missing_parts'])} of "
+            f"{upload['part_count']} parts to send",
+            file=sys.stderr,
+        )
     part_size = upload["part_size"]
     bar = progress_bar("submitting", size)
     if bar is not None:
-        bar(size - sum(min(part_size, size - (n - 1) * part_size)
-                       for n in upload["missing_parts"]))
+        bar(size - sum(min(part_size, size - (n - 1) * part_size) for n in upload["missing_parts"]))
     progress_lock = threading.Lock()
 
     def send(number: int) -> None:
         # Read from the file as it is sent, 1 MiB at a time (again on a retry): a part
         # (64 MiB by default) is never held whole.
-        data = FilePart(sealed, (number - 1) * part_size,
-                        min(part_size, size - (number - 1) * part_size))
+        data = FilePart(
+            sealed, (number - 1) * part_size, min(part_size, size - (number - 1) * part_size)
+        )
         _with_retries(
             lambda: send_part(client, upload["id"], number, data),
-            what=f"sending part {number}", retries=arguments.retries,
+            what=f"sending part {number}",
+            retries=arguments.retries,
         )
         if bar is not None:
             with progress_lock:
@@ -97,21 +105,32 @@ def command_submit(arguments: argparse.Namespace) -> int:
     if bar is not None:
         bar.finish()
     _, body = _with_retries(
-        lambda: client.request("POST", f"/api/v1/bid-uploads/{upload['id']}/finalise",
-                               json_body={}, headers={"Idempotency-Key": upload["id"]}),
-        what="finalising", retries=arguments.retries,
+        lambda: client.request(
+            "POST",
+            f"/api/v1/bid-uploads/{upload['id']}/finalise",
+            json_body={},
+            headers={"Idempotency-Key": upload["id"]},
+        ),
+        what="finalising",
+        retries=arguments.retries,
     )
     receipt = {key: body[key] for key in ("receipt", "signature", "timestamp_token")}
     receipt_path.write_text(json.dumps(receipt, ensure_ascii=False, indent=2), encoding="utf-8")
     state_path.unlink(missing_ok=True)
     document = body["receipt"]
-    print(f"Submitted: bid {document['bid']} (your submission {document['submission_number']} "
-          f"to this tender), received at "
-          f"{document['received_at']}; receipt saved to {receipt_path}")
+    print(
+        f"Submitted: bid {document['bid']} (your submission {document['submission_number']} "
+        f"to this tender), received at "
+        f"{document['received_at']}; receipt saved to {receipt_path}"
+    )
     return 0
 
 
 def send_part(client: Http, upload_id: str, number: int, data: bytes | FilePart) -> Any:
     """PUT one part (a separate function so that tests can interrupt an upload)."""
-    return client.request("PUT", f"/api/v1/bid-uploads/{upload_id}/parts/{number}", data=data,
-                          headers={"Content-Type": "application/octet-stream"})
+    return client.request(
+        "PUT",
+        f"/api/v1/bid-uploads/{upload_id}/parts/{number}",
+        data=data,
+        headers={"Content-Type": "application/octet-stream"},
+    )

@@ -67,5 +67,6 @@ def platform_trust(arguments: argparse.Namespace) -> TrustStore:
     intermediates = [item for item in roots if item.issuer != item.subject]
     anchors = [item for item in roots if item.issuer == item.subject] or roots
     crls = read_crls(arguments.crl)
-    return TrustStore(roots=anchors, intermediates=intermediates, crls=crls,
-                      check_revocation=bool(crls))
+    return TrustStore(
+        roots=anchors, intermediates=intermediates, crls=crls, check_revocation=bool(crls)
+    )

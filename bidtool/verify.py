@@ -66,36 +66,43 @@ def verify_platform_document(
     # The platform CA also issues bidders' and experts' certificates: only a service
     # certificate (no USCC, no person id) speaks for the platform.
     if verified.identity.kind != "service":
-        raise InputInvalid(f"The {what} is signed by {verified.identity.name} "
-                           f"({verified.identity.kind}), not by the platform.")
+        raise InputInvalid(
+            f"The {what} is signed by {verified.identity.name} "
+            f"({verified.identity.kind}), not by the platform."
+        )
     stamped = verify_timestamp(token, document, trust=trust)
-    return fields, {"platform": verified.identity.name,
-                    "timestamped_at": stamped.generated_at.isoformat()}
+    return fields, {
+        "platform": verified.identity.name,
+        "timestamped_at": stamped.generated_at.isoformat(),
+    }
 
 
 def verify_receipt_document(
     receipt: dict[str, Any], *, trust: TrustStore, sealed: Path | None = None
 ) -> dict[str, Any]:
     """Check a saved receipt offline: platform signature, timestamp, and the local sealed file."""
-    fields, checked = verify_platform_document(receipt, key="receipt", what="receipt",
-                                               trust=trust)
+    fields, checked = verify_platform_document(receipt, key="receipt", what="receipt", trust=trust)
     if sealed is not None:
         with open_sealed(sealed) as source:
             envelope = read_envelope(source)
             source.seek(0)
-            digest = ciphertext_sha256(iter(lambda: source.read(1 << 20), b""),
-                                       envelope.parts_offset)
+            digest = ciphertext_sha256(
+                iter(lambda: source.read(1 << 20), b""), envelope.parts_offset
+            )
         header_digest = hashlib.sha256(envelope.header_bytes).hexdigest()
-        if (digest != fields.get("ciphertext_sha256")
-                or header_digest != fields.get("header_sha256", header_digest)):
-            raise InputInvalid(f"The receipt is not for the sealed bid {str(sealed)!r}: "
-                               "its digests differ.")
+        if digest != fields.get("ciphertext_sha256") or header_digest != fields.get(
+            "header_sha256", header_digest
+        ):
+            raise InputInvalid(
+                f"The receipt is not for the sealed bid {str(sealed)!r}: its digests differ."
+            )
     return {**checked, **fields}
 
 
 def command_receipt_verify(arguments: argparse.Namespace) -> int:
     receipt = read_json_file(arguments.receipt, "receipt")
-    result = verify_receipt_document(receipt, trust=platform_trust(arguments),
-                                     sealed=arguments.sealed)
+    result = verify_receipt_document(
+        receipt, trust=platform_trust(arguments), sealed=arguments.sealed
+    )
     print(json.dumps(result, ensure_ascii=False, indent=2, sort_keys=True))
     return 0

@@ -71,10 +71,13 @@ class GunicornBody:
 
 def _is_gunicorn_length_body(stream: Any) -> bool:
     reader = getattr(stream, "reader", None)
-    return (type(stream).__module__ == "gunicorn.http.body"
-            and type(reader).__name__ == "LengthReader"
-            and hasattr(reader, "length") and hasattr(stream, "buf")
-            and hasattr(getattr(reader, "unreader", None), "buf"))
+    return (
+        type(stream).__module__ == "gunicorn.http.body"
+        and type(reader).__name__ == "LengthReader"
+        and hasattr(reader, "length")
+        and hasattr(stream, "buf")
+        and hasattr(getattr(reader, "unreader", None), "buf")
+    )
 
 
 def use_large_reads(environ: dict[str, Any]) -> None:

@@ -86,8 +86,10 @@ def start_embedded_s3() -> "EmbeddedS3Server | None":
         s3_port=int(port or 8333),
         host=host,
     )
-    print(f"[run] starting the embedded S3 server on {server.endpoint} "
-          f"(data in {settings.EMBEDDED_S3_DATA_DIR})")
+    print(
+        f"[run] starting the embedded S3 server on {server.endpoint} "
+        f"(data in {settings.EMBEDDED_S3_DATA_DIR})"
+    )
     server.start()
     return server
 
@@ -106,11 +108,15 @@ def start_embedded_database() -> "EmbeddedPostgreSQL | None":
     else:
         address = urlparse(url)
         server = EmbeddedPostgreSQL(
-            data_dir=settings.EMBEDDED_DATABASE_DATA_DIR, host=address.hostname,
-            port=address.port or 5432, user=address.username or "postgres",
+            data_dir=settings.EMBEDDED_DATABASE_DATA_DIR,
+            host=address.hostname,
+            port=address.port or 5432,
+            user=address.username or "postgres",
         )
-        print(f"[run] starting the embedded PostgreSQL at {url} "
-              f"(data in {settings.EMBEDDED_DATABASE_DATA_DIR})")
+        print(
+            f"[run] starting the embedded PostgreSQL at {url} "
+            f"(data in {settings.EMBEDDED_DATABASE_DATA_DIR})"
+        )
         server.start()
     ensure_database(url)
     return server
@@ -129,11 +135,14 @@ def start_embedded_broker() -> "EmbeddedBroker | None":
         return None
     address = urlparse(url)
     server = EmbeddedBroker(
-        data_dir=settings.EMBEDDED_BROKER_DATA_DIR, host=address.hostname,
+        data_dir=settings.EMBEDDED_BROKER_DATA_DIR,
+        host=address.hostname,
         port=address.port or 6379,
     )
-    print(f"[run] starting the embedded broker (Valkey) at {url} "
-          f"(data in {settings.EMBEDDED_BROKER_DATA_DIR})")
+    print(
+        f"[run] starting the embedded broker (Valkey) at {url} "
+        f"(data in {settings.EMBEDDED_BROKER_DATA_DIR})"
+    )
     server.start()
     return server
 
@@ -165,18 +174,40 @@ def main() -> int:
         call_command("load_demo_tenders")
         call_command("load_demo_opening")
         bin_dir = Path(python).parent
-        supervisor.spawn("worker", [
-            str(bin_dir / "celery"), "-A", "config", "worker", "--loglevel", "INFO",
-            "--concurrency", "2", "-Q", settings.CELERY_TASK_DEFAULT_QUEUE,
-        ])
-        supervisor.spawn("beat", [
-            str(bin_dir / "celery"), "-A", "config", "beat", "--loglevel", "INFO",
-            "--schedule", str(settings.VAR_DIR / "celerybeat-schedule"),
-        ])
+        supervisor.spawn(
+            "worker",
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "config",
+                "worker",
+                "--loglevel",
+                "INFO",
+                "--concurrency",
+                "2",
+                "-Q",
+                settings.CELERY_TASK_DEFAULT_QUEUE,
+            ],
+        )
+        supervisor.spawn(
+            "beat",
+            [
+                str(bin_dir / "celery"),
+                "-A",
+                "config",
+                "beat",
+                "--loglevel",
+                "INFO",
+                "--schedule",
+                str(settings.VAR_DIR / "celerybeat-schedule"),
+            ],
+        )
         # Django's development server, with a backlog for many bidders at once (devserver.py).
         supervisor.spawn("web", [python, "-m", "config.devserver", address])
-        print(f"[run] the platform is at http://{address}/  (admin: http://{address}/admin/, "
-              f"health: http://{address}/healthz); Ctrl-C stops everything")
+        print(
+            f"[run] the platform is at http://{address}/  (admin: http://{address}/admin/, "
+            f"health: http://{address}/healthz); Ctrl-C stops everything"
+        )
         supervisor.wait()
     except CommandError as error:
         print(f"[run] cannot start: {error}", file=sys.stderr)

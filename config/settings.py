@@ -98,9 +98,7 @@ TEMPLATES = [
 # Database: PostgreSQL on this machine by default, where `make run` starts the embedded one
 # (its cluster in EMBEDDED_DATABASE_DATA_DIR) unless a server already answers there.
 DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/platform")
-EMBEDDED_DATABASE_DATA_DIR = Path(
-    env_str("EMBEDDED_DATABASE_DATA_DIR", str(VAR_DIR / "postgres"))
-)
+EMBEDDED_DATABASE_DATA_DIR = Path(env_str("EMBEDDED_DATABASE_DATA_DIR", str(VAR_DIR / "postgres")))
 # Connections are kept for a minute and checked before reuse: a new PostgreSQL backend costs
 # the server several milliseconds of CPU, which a decryption job or a request would pay each
 # time (docs/opening.md, "Measured"). Workers follow the same rule (config/celery.py).
@@ -229,7 +227,8 @@ LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 
 # Fragments other apps add to trading's tender page (trading cannot import them).
 TENDER_PAGE_PANELS = [
-    "bids.submission.views.my_bid_panel", "bids.opening.views.opening_hall_panel",
+    "bids.submission.views.my_bid_panel",
+    "bids.opening.views.opening_hall_panel",
 ]
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.

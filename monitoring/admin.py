@@ -16,8 +16,16 @@ class EventAdmin(admin.ModelAdmin):
     """
 
     list_display = (
-        "sequence", "occurred_at", "actor_label", "role", "action",
-        "object_type", "object_id", "from_state", "to_state", "client_ip",
+        "sequence",
+        "occurred_at",
+        "actor_label",
+        "role",
+        "action",
+        "object_type",
+        "object_id",
+        "from_state",
+        "to_state",
+        "client_ip",
     )
     list_filter = ("action", "object_type", "role")
     search_fields = ("object_id", "actor_label", "action")

@@ -8,21 +8,41 @@ from monitoring.services import PLATFORM, Actor, record_event
 
 
 def alert_raise(
-    *, kind: str, severity: str, object_type: str, object_id: str, message: str,
-    tender_id: str = "", evidence: dict[str, Any] | None = None, actor: Actor = PLATFORM,
+    *,
+    kind: str,
+    severity: str,
+    object_type: str,
+    object_id: str,
+    message: str,
+    tender_id: str = "",
+    evidence: dict[str, Any] | None = None,
+    actor: Actor = PLATFORM,
 ) -> Alert:
     """Record an alert and its event; call inside the transaction of what discovered it."""
     alert = Alert.objects.create(
-        kind=kind, severity=severity, object_type=object_type, object_id=object_id,
-        tender_id=tender_id, message=message, evidence=evidence or {},
+        kind=kind,
+        severity=severity,
+        object_type=object_type,
+        object_id=object_id,
+        tender_id=tender_id,
+        message=message,
+        evidence=evidence or {},
         raised_at=database_now(),
     )
     record_event(
-        actor=actor, action="alert.raised", object_type="monitoring.alert",
+        actor=actor,
+        action="alert.raised",
+        object_type="monitoring.alert",
         object_id=str(alert.pk),
-        payload={"kind": kind, "severity": severity, "object_type": object_type,
-                 "object_id": object_id, "tender": tender_id, "message": message,
-                 "evidence": evidence or {}},
+        payload={
+            "kind": kind,
+            "severity": severity,
+            "object_type": object_type,
+            "object_id": object_id,
+            "tender": tender_id,
+            "message": message,
+            "evidence": evidence or {},
+        },
     )
     return alert
 

@@ -85,7 +85,8 @@ class BrokenLink:
 
 def _events_in_order() -> Iterator[Event]:
     return (
-        Event.objects.select_related("sealed_identity").order_by("sequence")
+        Event.objects.select_related("sealed_identity")
+        .order_by("sequence")
         .iterator(chunk_size=2000)
     )
 
@@ -112,18 +113,27 @@ def find_broken_link() -> tuple[int, BrokenLink | None]:
     for event in _events_in_order():
         if event.sequence != expected_sequence:
             return checked, BrokenLink(
-                event.pk, event.sequence, "sequence gap (events removed)",
-                str(expected_sequence), str(event.sequence),
+                event.pk,
+                event.sequence,
+                "sequence gap (events removed)",
+                str(expected_sequence),
+                str(event.sequence),
             )
         if event.previous_digest != previous_digest:
             return checked, BrokenLink(
-                event.pk, event.sequence, "previous digest does not link",
-                previous_digest, event.previous_digest,
+                event.pk,
+                event.sequence,
+                "previous digest does not link",
+                previous_digest,
+                event.previous_digest,
             )
         if canonical_digest(event.payload) != event.payload_digest:
             return checked, BrokenLink(
-                event.pk, event.sequence, "payload does not match its digest",
-                canonical_digest(event.payload), event.payload_digest,
+                event.pk,
+                event.sequence,
+                "payload does not match its digest",
+                canonical_digest(event.payload),
+                event.payload_digest,
             )
         sealed_problem = _sealed_identity_problem(event)
         if sealed_problem is not None:
@@ -131,8 +141,11 @@ def find_broken_link() -> tuple[int, BrokenLink | None]:
         recomputed = event_digest(event)
         if recomputed != event.digest:
             return checked, BrokenLink(
-                event.pk, event.sequence, "event digest does not match its fields",
-                recomputed, event.digest,
+                event.pk,
+                event.sequence,
+                "event digest does not match its fields",
+                recomputed,
+                event.digest,
             )
         previous_digest = event.digest
         expected_sequence += 1
@@ -140,7 +153,10 @@ def find_broken_link() -> tuple[int, BrokenLink | None]:
     head = EventChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_sequence, head.last_digest) != (checked, previous_digest):
         return checked, BrokenLink(
-            None, None, "chain head does not match the last event (events removed from the end)",
-            f"{head.last_sequence}/{head.last_digest}", f"{checked}/{previous_digest}",
+            None,
+            None,
+            "chain head does not match the last event (events removed from the end)",
+            f"{head.last_sequence}/{head.last_digest}",
+            f"{checked}/{previous_digest}",
         )
     return checked, None

@@ -57,9 +57,9 @@ def find_broken_checkpoint() -> tuple[int, CheckpointProblem | None]:
     trust = platform_trust_store()
     checked = 0
     events = dict(
-        Event.objects.filter(
-            sequence__in=EventCheckpoint.objects.values("sequence")
-        ).values_list("sequence", "digest")
+        Event.objects.filter(sequence__in=EventCheckpoint.objects.values("sequence")).values_list(
+            "sequence", "digest"
+        )
     )
     for checkpoint in EventCheckpoint.objects.order_by("sequence").iterator():
         statement = checkpoint_statement(sequence=checkpoint.sequence, digest=checkpoint.digest)
@@ -74,8 +74,7 @@ def find_broken_checkpoint() -> tuple[int, CheckpointProblem | None]:
         if found != checkpoint.digest:
             return checked, CheckpointProblem(
                 checkpoint.sequence,
-                f"the chain was rewritten: signed digest {checkpoint.digest}, "
-                f"chain holds {found}",
+                f"the chain was rewritten: signed digest {checkpoint.digest}, chain holds {found}",
             )
         checked += 1
     return checked, None

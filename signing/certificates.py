@@ -259,9 +259,7 @@ class CertificateAuthority:
 
         return cls(
             directory,
-            root_certificate=x509.load_pem_x509_certificate(
-                (directory / "root.pem").read_bytes()
-            ),
+            root_certificate=x509.load_pem_x509_certificate((directory / "root.pem").read_bytes()),
             issuing_certificate=x509.load_pem_x509_certificate(
                 (directory / "issuing.pem").read_bytes()
             ),
@@ -411,9 +409,7 @@ class CertificateAuthority:
                 x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False
             )
             .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_public_key(
-                    self._issuing_key.public_key()
-                ),
+                x509.AuthorityKeyIdentifier.from_issuer_public_key(self._issuing_key.public_key()),
                 critical=False,
             )
             .sign(self._issuing_key, _signature_hash(self._issuing_key))
@@ -481,9 +477,7 @@ class CertificateAuthority:
         self,
     ) -> tuple[x509.CertificateRevocationList, x509.CertificateRevocationList]:
         """Sign and write both CRLs; returns (root CRL, issuing CRL)."""
-        root_crl = _build_crl(
-            issuer=self._root_certificate, key=self._root_key, revoked=()
-        )
+        root_crl = _build_crl(issuer=self._root_certificate, key=self._root_key, revoked=())
         issuing_crl = _build_crl(
             issuer=self._issuing_certificate,
             key=self._issuing_key,

@@ -296,9 +296,11 @@ def _check_signer_fields(signed_data: asn1_cms.SignedData, signer: x509.Certific
             "The signer identifier does not name the signer's certificate byte for byte."
         )
     algorithm = signer_info["signature_algorithm"]["algorithm"].native
-    expected = {"rsassa_pkcs1v15", "sha256_rsa"} if isinstance(
-        signer.public_key(), rsa.RSAPublicKey
-    ) else {"sha256_ecdsa"}
+    expected = (
+        {"rsassa_pkcs1v15", "sha256_rsa"}
+        if isinstance(signer.public_key(), rsa.RSAPublicKey)
+        else {"sha256_ecdsa"}
+    )
     if algorithm not in expected:
         raise SignatureInvalid(f"The signature names an unexpected algorithm ({algorithm}).")
 

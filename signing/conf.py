@@ -78,11 +78,16 @@ def _version(path: Path) -> int:
 
 
 @lru_cache(maxsize=8)
-def _trust_store(roots: tuple[Path, ...], intermediates: tuple[Path, ...],
-                 crl_paths: tuple[Path, ...], versions: tuple[int, ...]) -> TrustStore:
+def _trust_store(
+    roots: tuple[Path, ...],
+    intermediates: tuple[Path, ...],
+    crl_paths: tuple[Path, ...],
+    versions: tuple[int, ...],
+) -> TrustStore:
     """Parsed once per version of the files: a fresh CRL (new mtime) is read at the next call."""
-    return TrustStore.from_pem_files(roots=list(roots), intermediates=list(intermediates),
-                                     crls=list(crl_paths))
+    return TrustStore.from_pem_files(
+        roots=list(roots), intermediates=list(intermediates), crls=list(crl_paths)
+    )
 
 
 def _service_credential_path(kind: str) -> Path:
@@ -117,10 +122,13 @@ def evaluation_key_issue() -> None:
     if path.exists():
         return
     key = ec.generate_private_key(ec.SECP256R1())
-    path.write_bytes(key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-        serialization.BestAvailableEncryption(ca_passphrase()),
-    ))
+    path.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.BestAvailableEncryption(ca_passphrase()),
+        )
+    )
     path.chmod(0o600)
 
 

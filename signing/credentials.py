@@ -65,9 +65,7 @@ def load_pkcs12(data: bytes, password: bytes) -> Credential:
     try:
         loaded = pkcs12.load_pkcs12(data, password)
     except ValueError as error:
-        raise WrongPasswordError(
-            "The password does not open this PKCS#12 credential."
-        ) from error
+        raise WrongPasswordError("The password does not open this PKCS#12 credential.") from error
     if loaded.key is None or loaded.cert is None:
         raise CredentialInvalid("The PKCS#12 file holds no private key or no certificate.")
     if not isinstance(loaded.key, rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey):
@@ -75,9 +73,10 @@ def load_pkcs12(data: bytes, password: bytes) -> Credential:
     certificate = loaded.cert.certificate
     certificate_key = certificate.public_key()
     # A certificate for a key of another kind (Ed25519, ...) cannot belong to an RSA or EC key.
-    if not isinstance(
-        certificate_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey
-    ) or certificate_key.public_numbers() != loaded.key.public_key().public_numbers():
+    if (
+        not isinstance(certificate_key, rsa.RSAPublicKey | ec.EllipticCurvePublicKey)
+        or certificate_key.public_numbers() != loaded.key.public_key().public_numbers()
+    ):
         raise CredentialInvalid("The private key does not belong to the certificate.")
     chain = tuple(item.certificate for item in loaded.additional_certs)
     return Credential(private_key=loaded.key, certificate=certificate, chain=chain)

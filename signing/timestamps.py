@@ -278,9 +278,7 @@ def verify_timestamp(token: bytes, data: bytes, *, trust: TrustStore) -> Timesta
         raise TimestampInvalid(f"The token uses the unaccepted hash algorithm {algorithm}.")
     if not hmac.compare_digest(imprint, HASH_ALGORITHMS[algorithm](data).digest()):
         raise TimestampInvalid("The token's message imprint does not match the data.")
-    context = trust.validation_context(
-        at=generated_at, extra_certificates=intermediates
-    )
+    context = trust.validation_context(at=generated_at, extra_certificates=intermediates)
     try:
         status = run_coroutine(
             validate_tst_signed_data(

@@ -333,9 +333,7 @@ def validate_certificate(
     return identify(certificate)
 
 
-def _refuse_revoked_until(
-    path: "ValidationPath", trust: TrustStore, moment: dt.datetime
-) -> None:
+def _refuse_revoked_until(path: "ValidationPath", trust: TrustStore, moment: dt.datetime) -> None:
     """Refuse a certificate of the validated path listed by its issuer's CRL on or before moment."""
     certificates = [x509.load_der_x509_certificate(item.dump()) for item in path.iter_certs(True)]
     for issuer, certificate in itertools.pairwise(certificates):
@@ -389,9 +387,7 @@ def check_usage(certificate: x509.Certificate, *, purpose: str) -> None:
             f"The certificate {describe(certificate)} is not for {purpose}: its extended key "
             f"usage lists none of {names}."
         )
-    if rule.extended_key_usage_critical and (
-        not extension.critical or len(extension.value) != 1
-    ):
+    if rule.extended_key_usage_critical and (not extension.critical or len(extension.value) != 1):
         raise CertificateUsageMissing(
             f"The certificate {describe(certificate)} is not for {purpose}: its extended key "
             "usage must be critical and hold only that purpose."

@@ -81,8 +81,15 @@ class EmbeddedS3Server:
         return f"{self.host}:{self.s3_port}"
 
     def _ports(self) -> dict[str, int]:
-        names = ("master.port", "master.port.grpc", "volume.port", "volume.port.grpc",
-                 "filer.port", "filer.port.grpc", "s3.port.grpc")
+        names = (
+            "master.port",
+            "master.port.grpc",
+            "volume.port",
+            "volume.port.grpc",
+            "filer.port",
+            "filer.port.grpc",
+            "s3.port.grpc",
+        )
         taken = {self.s3_port}
         ports = {}
         for name in names:
@@ -111,12 +118,16 @@ class EmbeddedS3Server:
     def command(self) -> list[str]:
         port_options = [f"-{name}={port}" for name, port in self._ports().items()]
         return [
-            weed_binary(), "server",
-            f"-ip={self.host}", f"-ip.bind={self.host}",
+            weed_binary(),
+            "server",
+            f"-ip={self.host}",
+            f"-ip.bind={self.host}",
             f"-dir={self.data_dir}",
-            "-filer", "-s3",
+            "-filer",
+            "-s3",
             *port_options,
-            "-s3.port.iceberg=0", "-s3.port.lance=0",
+            "-s3.port.iceberg=0",
+            "-s3.port.lance=0",
             f"-s3.config={self._write_identities()}",
             f"-filer.localSocket={self.data_dir / 'filer.sock'}",
             "-master.telemetry=false",
@@ -139,8 +150,12 @@ class EmbeddedS3Server:
 
     def _wait_until_ready(self) -> None:
         probe = ObjectStorage(
-            endpoint=self.endpoint, access_key=self.access_key, secret_key=self.secret_key,
-            secure=False, region="us-east-1", buckets={},
+            endpoint=self.endpoint,
+            access_key=self.access_key,
+            secret_key=self.secret_key,
+            secure=False,
+            region="us-east-1",
+            buckets={},
         )
         deadline = time.monotonic() + START_TIMEOUT_SECONDS
         last_error = ""

@@ -123,8 +123,9 @@ class _RelayedBody:
     raises StreamEnded, so the connection is dropped and the server never completes the
     request."""
 
-    def __init__(self, stream: BinaryIO, length: int,
-                 observe: Callable[[bytes], None] | None) -> None:
+    def __init__(
+        self, stream: BinaryIO, length: int, observe: Callable[[bytes], None] | None
+    ) -> None:
         self._stream = stream
         self.length = length
         self.sent = 0
@@ -215,8 +216,8 @@ class ObjectStorage:
         self._client = Minio(**options, http_client=_http_client(timeout_seconds=10, retries=3))
         # A relayed stream cannot be sent twice: no retries, and 256 KiB per socket write.
         self._relay_client = _Client(
-            **options, http_client=_http_client(timeout_seconds=10, retries=0,
-                                                blocksize=RELAY_BLOCK_SIZE)
+            **options,
+            http_client=_http_client(timeout_seconds=10, retries=0, blocksize=RELAY_BLOCK_SIZE),
         )
         # Health probes must answer in seconds, not after the SDK's retries and back-off.
         self._probe_client = Minio(
@@ -311,7 +312,10 @@ class ObjectStorage:
                 raise ObjectNotFound(f"object {bucket}/{key} does not exist") from None
             raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
         return ObjectInfo(
-            bucket, key, info.size or 0, info.etag or "",
+            bucket,
+            key,
+            info.size or 0,
+            info.etag or "",
             {name.lower(): value for name, value in (info.metadata or {}).items()},
         )
 
@@ -350,14 +354,25 @@ class ObjectStorage:
             raise StorageError(f"part number {number} is outside 1..10000")
         with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
             etag = self._client._upload_part(
-                bucket_name=bucket, object_name=key, data=data, headers=None,
-                upload_id=upload_id, part_number=number,
+                bucket_name=bucket,
+                object_name=key,
+                data=data,
+                headers=None,
+                upload_id=upload_id,
+                part_number=number,
             )
         return UploadedPart(number, etag.strip('"'), len(data))
 
     def multipart_upload_stream(
-        self, *, bucket: str, key: str, upload_id: str, number: int, stream: BinaryIO,
-        length: int, observe: Callable[[bytes], None] | None = None,
+        self,
+        *,
+        bucket: str,
+        key: str,
+        upload_id: str,
+        number: int,
+        stream: BinaryIO,
+        length: int,
+        observe: Callable[[bytes], None] | None = None,
     ) -> UploadedPart:
         """Store part `number` from `stream`, exactly `length` bytes, relayed as it is read: at
         most RELAY_BLOCK_SIZE of it is held at a time. `observe` sees every block as it is sent,
@@ -375,9 +390,12 @@ class ObjectStorage:
         try:
             with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
                 etag = self._relay_client._upload_part(
-                    bucket_name=bucket, object_name=key, data=body,  # type: ignore[arg-type]
+                    bucket_name=bucket,
+                    object_name=key,
+                    data=body,  # type: ignore[arg-type]
                     headers={_GIVEN_SHA256: "UNSIGNED-PAYLOAD"},
-                    upload_id=upload_id, part_number=number,
+                    upload_id=upload_id,
+                    part_number=number,
                 )
         except StorageError:
             if body.ended:  # the failure was the client's stream, seen through urllib3
@@ -394,7 +412,10 @@ class ObjectStorage:
         with self._s3_errors(bucket=bucket, key=key, upload_id=upload_id):
             while True:
                 result = self._client._list_parts(
-                    bucket_name=bucket, object_name=key, upload_id=upload_id, max_parts=1000,
+                    bucket_name=bucket,
+                    object_name=key,
+                    upload_id=upload_id,
+                    max_parts=1000,
                     part_number_marker=marker,
                 )
                 listed.extend(result.parts)
@@ -404,8 +425,10 @@ class ObjectStorage:
         # A part sent twice may be listed twice until completion (SeaweedFS keeps both, in no
         # set order, with equal times): the caller's record of the ETag it got back decides.
         return sorted(
-            (UploadedPart(part.part_number, (part.etag or "").strip('"'), part.size or 0)
-             for part in listed),
+            (
+                UploadedPart(part.part_number, (part.etag or "").strip('"'), part.size or 0)
+                for part in listed
+            ),
             key=lambda part: part.number,
         )
 
@@ -433,9 +456,7 @@ class ObjectStorage:
         except UploadNotFound:
             return
 
-    def multipart_list_incomplete(
-        self, *, bucket: str, prefix: str = ""
-    ) -> list[IncompleteUpload]:
+    def multipart_list_incomplete(self, *, bucket: str, prefix: str = "") -> list[IncompleteUpload]:
         """Uploads started under `prefix` and neither completed nor aborted.
 
         Parsed here rather than by the SDK: minio 7.2 cannot read the `Initiated` time SeaweedFS
@@ -446,9 +467,14 @@ class ObjectStorage:
         with self._s3_errors(bucket=bucket):
             while True:
                 response = self._client._execute(
-                    "GET", bucket,
-                    query_params={"uploads": "", "prefix": prefix, "max-uploads": "1000",
-                                  **markers},
+                    "GET",
+                    bucket,
+                    query_params={
+                        "uploads": "",
+                        "prefix": prefix,
+                        "max-uploads": "1000",
+                        **markers,
+                    },
                 )
                 # The reply of the configured S3 endpoint, trusted as the SDK trusts it.
                 root = ElementTree.fromstring(response.data)  # noqa: S314
@@ -456,12 +482,14 @@ class ObjectStorage:
                 found = root.findall(f"{namespace}Upload")
                 for element in found:
                     initiated = element.findtext(f"{namespace}Initiated")
-                    uploads.append(IncompleteUpload(
-                        bucket,
-                        element.findtext(f"{namespace}Key") or "",
-                        element.findtext(f"{namespace}UploadId") or "",
-                        _parse_time(initiated) if initiated else None,
-                    ))
+                    uploads.append(
+                        IncompleteUpload(
+                            bucket,
+                            element.findtext(f"{namespace}Key") or "",
+                            element.findtext(f"{namespace}UploadId") or "",
+                            _parse_time(initiated) if initiated else None,
+                        )
+                    )
                 truncated = (root.findtext(f"{namespace}IsTruncated") or "").lower() == "true"
                 if not truncated or not found:
                     break

@@ -92,8 +92,16 @@ class RangedObjectReader(io.RawIOBase):
     (the opening's workers), where hand-offs between threads cost CPU and gain nothing.
     """
 
-    def __init__(self, storage: ObjectStorage, *, bucket: str, key: str, size: int,
-                 head_size: int = 0, prefetch: bool = True) -> None:
+    def __init__(
+        self,
+        storage: ObjectStorage,
+        *,
+        bucket: str,
+        key: str,
+        size: int,
+        head_size: int = 0,
+        prefetch: bool = True,
+    ) -> None:
         super().__init__()
         self._reader = _Prefetch if prefetch else _Direct
         self._head_size = min(head_size, size)
@@ -142,9 +150,14 @@ class RangedObjectReader(io.RawIOBase):
             if self._stream is None:
                 in_head = self._position < self._head_size
                 self.requests += 1
-                self._stream = self._reader(self._storage.open(
-                    bucket=self._bucket, key=self._key, offset=self._position,
-                    length=self._head_size - self._position if in_head else None))
+                self._stream = self._reader(
+                    self._storage.open(
+                        bucket=self._bucket,
+                        key=self._key,
+                        offset=self._position,
+                        length=self._head_size - self._position if in_head else None,
+                    )
+                )
                 self._stream_position = self._position
                 self._stream_end = self._head_size if in_head else self._size
                 self._head_size = 0  # only the first GET is bounded

@@ -61,9 +61,9 @@ class ProjectFactory(factory.django.DjangoModelFactory):
 
     code = factory.Sequence(lambda number: f"SFJ-2026-{number:04d}")
     name = factory.Sequence(lambda number: f"示范市第{number}中学教学楼新建工程")
-    tenderee = factory.SubFactory(OrganisationFactory, name=factory.Sequence(
-        lambda number: f"示范市教育局{number:04d}"
-    ))
+    tenderee = factory.SubFactory(
+        OrganisationFactory, name=factory.Sequence(lambda number: f"示范市教育局{number:04d}")
+    )
     agent = None
     regime = "works"
     region = "110108"

@@ -71,9 +71,7 @@ def shared_database_url() -> str:
     from django.db import connection
 
     database = connection.settings_dict
-    return (
-        f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
-    )
+    return f"postgres://{database['USER']}@{database['HOST']}:{database['PORT']}/{database['NAME']}"
 
 
 @pytest.fixture(autouse=True)

@@ -103,28 +103,53 @@ def _iso(moment: datetime | None) -> str | None:
 def _tender_record(tender: Tender) -> dict[str, Any]:
     project = tender.project
     record: dict[str, Any] = {
-        "id": str(tender.pk), "title": tender.title, "lot_number": tender.lot_number,
-        "project": {"code": project.code, "name": project.name, "regime": project.regime,
-                    "tenderee": {"name": project.tenderee.name, "uscc": project.tenderee.uscc}},
-        "category": tender.category, "method": tender.method,
-        "ceiling_price_fen": tender.ceiling_price_fen, "bid_deadline": _iso(tender.bid_deadline),
-        "published_at": _iso(tender.published_at), "state": tender.state,
+        "id": str(tender.pk),
+        "title": tender.title,
+        "lot_number": tender.lot_number,
+        "project": {
+            "code": project.code,
+            "name": project.name,
+            "regime": project.regime,
+            "tenderee": {"name": project.tenderee.name, "uscc": project.tenderee.uscc},
+        },
+        "category": tender.category,
+        "method": tender.method,
+        "ceiling_price_fen": tender.ceiling_price_fen,
+        "bid_deadline": _iso(tender.bid_deadline),
+        "published_at": _iso(tender.published_at),
+        "state": tender.state,
         "documents": [
-            {"id": str(document.pk), "kind": document.kind, "name": document.name,
-             "size": document.size, "sha256": document.sha256,
-             "signer_certificate_sha256": document.signer_certificate_sha256}
+            {
+                "id": str(document.pk),
+                "kind": document.kind,
+                "name": document.name,
+                "size": document.size,
+                "sha256": document.sha256,
+                "signer_certificate_sha256": document.signer_certificate_sha256,
+            }
             for document in tender.documents.order_by("uploaded_at", "pk")
         ],
         "candidates": [
-            {"rank": candidate.rank, "name": candidate.organisation.name,
-             "uscc": candidate.organisation.uscc, "price_fen": candidate.price_fen}
+            {
+                "rank": candidate.rank,
+                "name": candidate.organisation.name,
+                "uscc": candidate.organisation.uscc,
+                "price_fen": candidate.price_fen,
+            }
             for candidate in Candidate.objects.filter(tender=tender).select_related("organisation")
         ],
         "objections": [
-            {"about": about, "raised_at": _iso(objection.raised_at), "text": objection.text,
-             "answer": objection.answer, "answered_at": _iso(objection.answered_at)}
-            for about, model in (("documents", DocumentObjection),
-                                 ("evaluation_result", CandidateObjection))
+            {
+                "about": about,
+                "raised_at": _iso(objection.raised_at),
+                "text": objection.text,
+                "answer": objection.answer,
+                "answered_at": _iso(objection.answered_at),
+            }
+            for about, model in (
+                ("documents", DocumentObjection),
+                ("evaluation_result", CandidateObjection),
+            )
             for objection in model.objects.filter(tender=tender).order_by("raised_at")
         ],
     }
@@ -132,13 +157,18 @@ def _tender_record(tender: Tender) -> dict[str, Any]:
     if award is not None:
         record["award"] = {
             "winner": {"name": award.winner.name, "uscc": award.winner.uscc},
-            "price_fen": award.price_fen, "reason": award.reason,
-            "decided_at": _iso(award.decided_at), "contract_due": _iso(award.contract_due),
+            "price_fen": award.price_fen,
+            "reason": award.reason,
+            "decided_at": _iso(award.decided_at),
+            "contract_due": _iso(award.contract_due),
         }
     contract = Contract.objects.filter(tender=tender).first()
     if contract is not None:
-        record["contract"] = {"id": str(contract.pk), "value_fen": contract.value_fen,
-                              "signed_at": _iso(contract.signed_at)}
+        record["contract"] = {
+            "id": str(contract.pk),
+            "value_fen": contract.value_fen,
+            "signed_at": _iso(contract.signed_at),
+        }
     return record
 
 
@@ -147,14 +177,20 @@ def tender_events(tender: Tender) -> QuerySet[Event]:
     payload names it, or whose sealed identity does (bidding events, 办法 第21条)."""
     related_ids = [str(tender.pk)]
     for model in (AwardLetter, CandidateObjection, DocumentObjection):
-        related_ids += [str(pk) for pk in model.objects.filter(tender=tender)
-                        .values_list("pk", flat=True)]
+        related_ids += [
+            str(pk) for pk in model.objects.filter(tender=tender).values_list("pk", flat=True)
+        ]
     related_ids += [str(pk) for pk in tender.notices.values_list("pk", flat=True)]
     related_ids += [str(pk) for pk in tender.documents.values_list("pk", flat=True)]
-    return Event.objects.filter(
-        Q(object_id__in=related_ids) | Q(payload__tender=str(tender.pk))
-        | Q(sealed_identity__tender_id=str(tender.pk))
-    ).select_related("sealed_identity").order_by("sequence")
+    return (
+        Event.objects.filter(
+            Q(object_id__in=related_ids)
+            | Q(payload__tender=str(tender.pk))
+            | Q(sealed_identity__tender_id=str(tender.pk))
+        )
+        .select_related("sealed_identity")
+        .order_by("sequence")
+    )
 
 
 def _event_line(event: Event) -> bytes:
@@ -183,13 +219,19 @@ def archive_build(tender: Tender, target: IO[bytes]) -> dict[str, Any]:
     writer.write_bytes("tender.json", canonical_json(_tender_record(tender)))
     for notice in tender.notices.order_by("sequence"):
         _write_signed(
-            writer, f"notices/{notice.sequence:08d}-{notice.kind}.json",
-            notice_release_bytes(notice), notice.platform_signature, notice.timestamp_token,
+            writer,
+            f"notices/{notice.sequence:08d}-{notice.kind}.json",
+            notice_release_bytes(notice),
+            notice.platform_signature,
+            notice.timestamp_token,
         )
     for letter in AwardLetter.objects.filter(tender=tender).select_related("organisation"):
         _write_signed(
-            writer, f"letters/{letter.kind}-{letter.organisation.uscc}.json",
-            canonical_json(letter.content), letter.platform_signature, letter.timestamp_token,
+            writer,
+            f"letters/{letter.kind}-{letter.organisation.uscc}.json",
+            canonical_json(letter.content),
+            letter.platform_signature,
+            letter.timestamp_token,
         )
     bucket = storage.bucket("documents")
     for document in tender.documents.order_by("uploaded_at", "pk"):
@@ -205,8 +247,11 @@ def archive_build(tender: Tender, target: IO[bytes]) -> dict[str, Any]:
         "events.jsonl", (_event_line(event) for event in tender_events(tender).iterator())
     )
     manifest = {
-        "format": FORMAT, "tender": str(tender.pk), "title": tender.title,
-        "created_at": database_now().isoformat(), "files": writer.files,
+        "format": FORMAT,
+        "tender": str(tender.pk),
+        "title": tender.title,
+        "created_at": database_now().isoformat(),
+        "files": writer.files,
     }
     data = canonical_json(manifest)
     writer.zip.writestr(MANIFEST, data)
@@ -232,8 +277,11 @@ def tender_archive(*, acting: Acting, tender_id: UUID) -> ArchivePackage:
     manager_role(acting, tender.project)
     if not can_proceed(tender.archive):
         raise TransitionRefused(
-            _("tender %(id)s is %(state)s: only a contracted, failed or cancelled tender is "
-              "archived") % {"id": tender.pk, "state": tender.state}
+            _(
+                "tender %(id)s is %(state)s: only a contracted, failed or cancelled tender is "
+                "archived"
+            )
+            % {"id": tender.pk, "state": tender.state}
         )
     storage = get_storage()
     key = archive_key(tender.pk)
@@ -241,23 +289,39 @@ def tender_archive(*, acting: Acting, tender_id: UUID) -> ArchivePackage:
         manifest = archive_build(tender, spool)
         spool.seek(0)
         stored = storage.put_stream(
-            bucket=storage.bucket("archive"), key=key, stream=spool,
+            bucket=storage.bucket("archive"),
+            key=key,
+            stream=spool,
             content_type="application/zip",
         )
     with transaction.atomic():
-        tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
-            pk=tender_id
+        tender = (
+            Tender.objects.select_related("project")
+            .select_for_update(of=("self",))
+            .get(pk=tender_id)
         )
         role = manager_role(acting, tender.project)
         manifest_sha256 = hashlib.sha256(canonical_json(manifest)).hexdigest()
         apply_transition(
-            tender, "archive", actor=acting.as_actor(role), action="tender.archived",
-            payload={"bucket": stored.bucket, "key": key, "size": stored.size,
-                     "sha256": stored.sha256, "manifest_sha256": manifest_sha256},
+            tender,
+            "archive",
+            actor=acting.as_actor(role),
+            action="tender.archived",
+            payload={
+                "bucket": stored.bucket,
+                "key": key,
+                "size": stored.size,
+                "sha256": stored.sha256,
+                "manifest_sha256": manifest_sha256,
+            },
         )
         return ArchivePackage.objects.create(
-            tender=tender, object_key=key, size=stored.size, sha256=stored.sha256,
-            manifest_sha256=manifest_sha256, created_by=acting.user,
+            tender=tender,
+            object_key=key,
+            size=stored.size,
+            sha256=stored.sha256,
+            manifest_sha256=manifest_sha256,
+            created_by=acting.user,
             created_at=database_now(),
         )
 
@@ -280,8 +344,10 @@ class ArchiveReport:
 
     def __str__(self) -> str:
         if self.ok:
-            return (f"package of tender {self.tender} verifies: {self.files_checked} files, "
-                    f"signed by {self.manifest_signed_by}, timestamped {self.timestamped_at}")
+            return (
+                f"package of tender {self.tender} verifies: {self.files_checked} files, "
+                f"signed by {self.manifest_signed_by}, timestamped {self.timestamped_at}"
+            )
         return f"package does not verify: {self.member}: {self.problem}"
 
 
@@ -364,17 +430,23 @@ def _verify(archive: zipfile.ZipFile, trust: TrustStore, report: ArchiveReport) 
             # A changed byte inside a deflated member may break the stream before the CRC.
             return _fail(report, name, f"cannot be decompressed: {error}")
         if digest != entry["sha256"] or size != entry["size"]:
-            return _fail(report, name, (
-                f"SHA-256 {digest} (size {size}) does not match the manifest's "
-                f"{entry['sha256']} (size {entry['size']})"
-            ))
+            return _fail(
+                report,
+                name,
+                (
+                    f"SHA-256 {digest} (size {size}) does not match the manifest's "
+                    f"{entry['sha256']} (size {entry['size']})"
+                ),
+            )
         report.files_checked += 1
     report.checks.append("file digests")
     # Each notice and letter also carries its own signature and token, checkable alone.
     for name in sorted(listed):
         if name.startswith(("notices/", "letters/")) and name.endswith(".json"):
             _, _, token_error, signature_error = _check_signed(
-                archive.read(name), archive.read(f"{name}.p7s"), archive.read(f"{name}.tsr"),
+                archive.read(name),
+                archive.read(f"{name}.p7s"),
+                archive.read(f"{name}.tsr"),
                 trust,
             )
             if token_error or signature_error:
@@ -424,6 +496,10 @@ def archive_download(package: ArchivePackage, target: BinaryIO) -> None:
 
 
 __all__ = [
-    "ArchiveError", "ArchiveReport", "archive_build", "archive_download", "archive_verify",
+    "ArchiveError",
+    "ArchiveReport",
+    "archive_build",
+    "archive_download",
+    "archive_verify",
     "tender_archive",
 ]

@@ -55,9 +55,11 @@ OBJECTION = "objection"
 
 
 def _locked_tender(tender_id: UUID) -> Tender:
-    return Tender.objects.select_related("project", "project__tenderee").select_for_update(
-        of=("self",)
-    ).get(pk=tender_id)
+    return (
+        Tender.objects.select_related("project", "project__tenderee")
+        .select_for_update(of=("self",))
+        .get(pk=tender_id)
+    )
 
 
 def _organisation_by_uscc(uscc: str, field: str) -> Organisation:
@@ -128,40 +130,69 @@ def candidates_publicize(
         latest_start, ends_at = publicity_window(regime, report_at=report_at, published_at=now)
         if now >= latest_start:
             rule = policy.rule(CANDIDATE_PUBLICITY_START)
-            raise TenderInvalid({"report_at": _(
-                "the candidates are published within %(number)s days of receiving the "
-                "evaluation report (%(source)s): the last moment was %(latest)s"
-            ) % {"number": rule.number, "source": rule.source,
-                 "latest": local(latest_start).isoformat()}})
+            raise TenderInvalid(
+                {
+                    "report_at": _(
+                        "the candidates are published within %(number)s days of receiving the "
+                        "evaluation report (%(source)s): the last moment was %(latest)s"
+                    )
+                    % {
+                        "number": rule.number,
+                        "source": rule.source,
+                        "latest": local(latest_start).isoformat(),
+                    }
+                }
+            )
     else:
         ends_at = now
     others = [_organisation_by_uscc(uscc, "bidders") for uscc in bidders]
     actor = acting.as_actor(role)
     tender = apply_transition(
-        tender, "publicize_candidates", actor=actor, action="tender.candidates_publicized",
-        payload={"report_at": report_at.isoformat(), "publicity_ends_at": ends_at.isoformat(),
-                 "candidates": [{"rank": rank, "uscc": organisation.uscc, "price_fen": price}
-                                for rank, organisation, price in ranked]},
+        tender,
+        "publicize_candidates",
+        actor=actor,
+        action="tender.candidates_publicized",
+        payload={
+            "report_at": report_at.isoformat(),
+            "publicity_ends_at": ends_at.isoformat(),
+            "candidates": [
+                {"rank": rank, "uscc": organisation.uscc, "price_fen": price}
+                for rank, organisation, price in ranked
+            ],
+        },
     )
-    Candidate.objects.bulk_create([
-        Candidate(tender=tender, rank=rank, organisation=organisation, price_fen=price)
-        for rank, organisation, price in ranked
-    ])
+    Candidate.objects.bulk_create(
+        [
+            Candidate(tender=tender, rank=rank, organisation=organisation, price_fen=price)
+            for rank, organisation, price in ranked
+        ]
+    )
     notice = notice_publish(
-        tender=tender, kind=NoticeKind.CANDIDATE_PUBLICITY, actor=actor,
+        tender=tender,
+        kind=NoticeKind.CANDIDATE_PUBLICITY,
+        actor=actor,
         title=_("Candidate publicity: %(title)s") % {"title": tender.title},
         body={
             "candidates": [
-                {"rank": rank, "name": organisation.name, "uscc": organisation.uscc,
-                 "price_fen": price}
+                {
+                    "rank": rank,
+                    "name": organisation.name,
+                    "uscc": organisation.uscc,
+                    "price_fen": price,
+                }
                 for rank, organisation, price in ranked
             ],
             "text": _("The publicity lasts until %(end)s.") % {"end": local(ends_at).isoformat()},
         },
     )
     publicity = CandidatePublicity.objects.create(
-        tender=tender, report_at=report_at, published_at=now, ends_at=ends_at,
-        state_funded=state_funded, notice=notice, published_by=acting.user,
+        tender=tender,
+        report_at=report_at,
+        published_at=now,
+        ends_at=ends_at,
+        state_funded=state_funded,
+        notice=notice,
+        published_by=acting.user,
     )
     publicity.bidders.set({item[1] for item in ranked} | set(others))
     return publicity
@@ -175,9 +206,7 @@ def _in_publicity(tender: Tender) -> bool:
 
 
 @transaction.atomic
-def candidate_objection_raise(
-    *, acting: Acting, tender_id: UUID, text: str
-) -> CandidateObjection:
+def candidate_objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> CandidateObjection:
     """A bidder of the tender objects to the result during the publicity; the procedure is
     suspended until the tenderee answers (招标投标法实施条例 第五十四条)."""
     tender = _locked_tender(tender_id)
@@ -199,30 +228,45 @@ def candidate_objection_raise(
         raise TenderInvalid({"text": _("the objection has no text")})
     now = database_now()
     if now >= publicity.ends_at:
-        raise TenderInvalid({"raised_at": _(
-            "objections to the evaluation result are taken during the candidate publicity, "
-            "which ended at %(end)s (招标投标法实施条例 第五十四条)"
-        ) % {"end": local(publicity.ends_at).isoformat()}})
+        raise TenderInvalid(
+            {
+                "raised_at": _(
+                    "objections to the evaluation result are taken during the candidate publicity, "
+                    "which ended at %(end)s (招标投标法实施条例 第五十四条)"
+                )
+                % {"end": local(publicity.ends_at).isoformat()}
+            }
+        )
     regime = tender.project.regime
     objection = CandidateObjection.objects.create(
-        tender=tender, organisation_id=membership.organisation_id, raised_by=acting.user,
-        text=text, raised_at=now,
+        tender=tender,
+        organisation_id=membership.organisation_id,
+        raised_by=acting.user,
+        text=text,
+        raised_at=now,
         answer_due=due(regime, CANDIDATE_OBJECTION_ANSWER, start=now),
     )
     record_event(
-        actor=acting.as_actor(Role.BIDDER), action="candidate_objection.raised",
-        object_type="trading.candidateobjection", object_id=str(objection.pk),
+        actor=acting.as_actor(Role.BIDDER),
+        action="candidate_objection.raised",
+        object_type="trading.candidateobjection",
+        object_id=str(objection.pk),
         to_state=ObjectionState.RAISED,
         payload={"tender": str(tender.pk), "answer_due": objection.answer_due.isoformat()},
     )
     # 条例 第五十四条: 作出答复前，应当暂停招标投标活动.
     if tender.state == TenderState.PUBLICIZING:
         apply_transition(
-            tender, "suspend", actor=PLATFORM, action="tender.suspended",
+            tender,
+            "suspend",
+            actor=PLATFORM,
+            action="tender.suspended",
             arguments=(OBJECTION,),
             changed_fields=["state_before_suspension", "suspension_cause"],
-            payload={"reason": "objection to the evaluation result",
-                     "objection": str(objection.pk)},
+            payload={
+                "reason": "objection to the evaluation result",
+                "objection": str(objection.pk),
+            },
         )
     return objection
 
@@ -243,8 +287,11 @@ def candidate_objection_answer(
         raise TenderInvalid({"answer": _("the answer has no text")})
     now = database_now()
     answered = apply_transition(
-        objection, "record_answer", actor=acting.as_actor(role),
-        action="candidate_objection.answered", arguments=(answer, now),
+        objection,
+        "record_answer",
+        actor=acting.as_actor(role),
+        action="candidate_objection.answered",
+        arguments=(answer, now),
         changed_fields=["answer", "answered_at"],
         payload={"tender": str(tender.pk), "late": now >= objection.answer_due},
     )
@@ -258,7 +305,10 @@ def candidate_objection_answer(
         and not still_open.exists()
     ):
         apply_transition(
-            tender, "resume", actor=PLATFORM, action="tender.resumed",
+            tender,
+            "resume",
+            actor=PLATFORM,
+            action="tender.resumed",
             changed_fields=["state_before_suspension", "suspension_cause"],
             payload={"reason": "every objection to the evaluation result is answered"},
         )
@@ -281,24 +331,36 @@ def letter_bytes(letter: AwardLetter) -> bytes:
 
 
 def _issue_letter(
-    *, tender: Tender, kind: str, organisation: Organisation, content: dict[str, Any],
+    *,
+    tender: Tender,
+    kind: str,
+    organisation: Organisation,
+    content: dict[str, Any],
     issued_at: dt.datetime,
 ) -> AwardLetter:
-    letter = AwardLetter(
-        tender=tender, kind=kind, organisation=organisation, issued_at=issued_at
-    )
-    letter.content = {**content, "id": str(letter.id), "kind": kind,
-                      "recipient": {"name": organisation.name, "uscc": organisation.uscc}}
+    letter = AwardLetter(tender=tender, kind=kind, organisation=organisation, issued_at=issued_at)
+    letter.content = {
+        **content,
+        "id": str(letter.id),
+        "kind": kind,
+        "recipient": {"name": organisation.name, "uscc": organisation.uscc},
+    }
     data = letter_bytes(letter)
     letter.content_sha256 = hashlib.sha256(data).hexdigest()
     letter.platform_signature = sign_detached(data, credential=platform_credential())
     letter.timestamp_token = platform_timestamp_authority().timestamp(data)
     letter.save(force_insert=True)
     record_event(
-        actor=PLATFORM, action="award_letter.issued", object_type="trading.awardletter",
+        actor=PLATFORM,
+        action="award_letter.issued",
+        object_type="trading.awardletter",
         object_id=str(letter.pk),
-        payload={"tender": str(tender.pk), "kind": kind, "uscc": organisation.uscc,
-                 "content_sha256": letter.content_sha256},
+        payload={
+            "tender": str(tender.pk),
+            "kind": kind,
+            "uscc": organisation.uscc,
+            "content_sha256": letter.content_sha256,
+        },
     )
     return letter
 
@@ -314,48 +376,81 @@ def tender_award(
     role = manager_role(acting, tender.project)
     if tender.state != TenderState.PUBLICIZING:
         raise TransitionRefused(
-            _("tender %(id)s is %(state)s: only a tender whose candidates were publicized "
-              "can be awarded") % {"id": tender.pk, "state": tender.state}
+            _(
+                "tender %(id)s is %(state)s: only a tender whose candidates were publicized "
+                "can be awarded"
+            )
+            % {"id": tender.pk, "state": tender.state}
         )
     publicity = CandidatePublicity.objects.get(tender=tender)
     regime = tender.project.regime
     now = database_now()
     if now < publicity.ends_at:
-        raise TenderInvalid({"publicity": _(
-            "the candidate publicity lasts until %(end)s (招标投标法实施条例 第五十四条)"
-        ) % {"end": local(publicity.ends_at).isoformat()}})
+        raise TenderInvalid(
+            {
+                "publicity": _(
+                    "the candidate publicity lasts until %(end)s (招标投标法实施条例 第五十四条)"
+                )
+                % {"end": local(publicity.ends_at).isoformat()}
+            }
+        )
     if CandidateObjection.objects.filter(tender=tender, state=ObjectionState.RAISED).exists():
-        raise TenderInvalid({"objections": _(
-            "an objection to the evaluation result is not answered yet "
-            "(招标投标法实施条例 第五十四条)"
-        )})
+        raise TenderInvalid(
+            {
+                "objections": _(
+                    "an objection to the evaluation result is not answered yet "
+                    "(招标投标法实施条例 第五十四条)"
+                )
+            }
+        )
     candidate = (
         Candidate.objects.select_related("organisation")
-        .filter(tender=tender, organisation__uscc=winner_uscc).first()
+        .filter(tender=tender, organisation__uscc=winner_uscc)
+        .first()
     )
     if candidate is None:
-        raise TenderInvalid({"winner_uscc": _(
-            "%(uscc)s is not a candidate of this tender"
-        ) % {"uscc": winner_uscc}})
+        raise TenderInvalid(
+            {"winner_uscc": _("%(uscc)s is not a candidate of this tender") % {"uscc": winner_uscc}}
+        )
     reason = (reason or "").strip()
     source = _first_ranked_rule(regime, publicity)
     if candidate.rank != 1 and source is not None and not reason:
-        raise TenderInvalid({"winner_uscc": _(
-            "the first-ranked candidate wins unless it gives up or fails the conditions "
-            "(%(source)s): give the reason to award the candidate ranked %(rank)s"
-        ) % {"source": source, "rank": candidate.rank}})
+        raise TenderInvalid(
+            {
+                "winner_uscc": _(
+                    "the first-ranked candidate wins unless it gives up or fails the conditions "
+                    "(%(source)s): give the reason to award the candidate ranked %(rank)s"
+                )
+                % {"source": source, "rank": candidate.rank}
+            }
+        )
     winner = candidate.organisation
     actor = acting.as_actor(role)
     tender = apply_transition(
-        tender, "award", actor=actor, action="tender.awarded",
-        payload={"winner": winner.uscc, "rank": candidate.rank,
-                 "price_fen": candidate.price_fen, "reason": reason},
+        tender,
+        "award",
+        actor=actor,
+        action="tender.awarded",
+        payload={
+            "winner": winner.uscc,
+            "rank": candidate.rank,
+            "price_fen": candidate.price_fen,
+            "reason": reason,
+        },
     )
     announcement = notice_publish(
-        tender=tender, kind=NoticeKind.AWARD_ANNOUNCEMENT, actor=actor,
+        tender=tender,
+        kind=NoticeKind.AWARD_ANNOUNCEMENT,
+        actor=actor,
         title=_("Award announcement: %(title)s") % {"title": tender.title},
-        body={"awarded": {"name": winner.name, "uscc": winner.uscc,
-                          "price_fen": candidate.price_fen, "decided_at": now.isoformat()}},
+        body={
+            "awarded": {
+                "name": winner.name,
+                "uscc": winner.uscc,
+                "price_fen": candidate.price_fen,
+                "decided_at": now.isoformat(),
+            }
+        },
     )
     issued_at = database_now()
     due_at = contract_due(regime, award_notice_at=issued_at)
@@ -363,26 +458,42 @@ def tender_award(
     common = {
         "purpose": "tender-award-letter",
         "ocid": ocid_of(tender),
-        "tender": {"id": str(tender.pk), "title": tender.title,
-                   "project_code": tender.project.code},
+        "tender": {
+            "id": str(tender.pk),
+            "title": tender.title,
+            "project_code": tender.project.code,
+        },
         "tenderee": {"name": tenderee.name, "uscc": tenderee.uscc},
         "awarded": {"name": winner.name, "uscc": winner.uscc, "price_fen": candidate.price_fen},
         "issued_at": issued_at.isoformat(),
     }
     _issue_letter(
-        tender=tender, kind=AwardLetterKind.AWARD_NOTICE, organisation=winner, issued_at=issued_at,
+        tender=tender,
+        kind=AwardLetterKind.AWARD_NOTICE,
+        organisation=winner,
+        issued_at=issued_at,
         content={**common, "contract_due": due_at.isoformat()},
     )
     publicity = CandidatePublicity.objects.get(tender=tender)
     for organisation in publicity.bidders.exclude(pk=winner.pk).order_by("uscc"):
         _issue_letter(
-            tender=tender, kind=AwardLetterKind.RESULT_NOTICE, organisation=organisation,
-            issued_at=issued_at, content=common,
+            tender=tender,
+            kind=AwardLetterKind.RESULT_NOTICE,
+            organisation=organisation,
+            issued_at=issued_at,
+            content=common,
         )
     return Award.objects.create(
-        tender=tender, candidate=candidate, winner=winner, price_fen=candidate.price_fen,
-        reason=reason, decided_by=acting.user, decided_at=now, announcement=announcement,
-        award_notice_at=issued_at, contract_due=due_at,
+        tender=tender,
+        candidate=candidate,
+        winner=winner,
+        price_fen=candidate.price_fen,
+        reason=reason,
+        decided_by=acting.user,
+        decided_at=now,
+        announcement=announcement,
+        award_notice_at=issued_at,
+        contract_due=due_at,
     )
 
 
@@ -406,28 +517,50 @@ def contract_register(
     if signed_at.tzinfo is None:
         raise TenderInvalid({"signed_at": _("must be an aware date and time")})
     if signed_at > now or signed_at < award.award_notice_at:
-        raise TenderInvalid({"signed_at": _(
-            "must be between the award notice (%(notice)s) and now"
-        ) % {"notice": local(award.award_notice_at).isoformat()}})
+        raise TenderInvalid(
+            {
+                "signed_at": _("must be between the award notice (%(notice)s) and now")
+                % {"notice": local(award.award_notice_at).isoformat()}
+            }
+        )
     actor = acting.as_actor(role)
     tender = apply_transition(
-        tender, "register_contract", actor=actor, action="tender.contracted",
-        payload={"value_fen": value_fen, "signed_at": signed_at.isoformat(),
-                 "contract_due": award.contract_due.isoformat(),
-                 "late": signed_at >= award.contract_due},
+        tender,
+        "register_contract",
+        actor=actor,
+        action="tender.contracted",
+        payload={
+            "value_fen": value_fen,
+            "signed_at": signed_at.isoformat(),
+            "contract_due": award.contract_due.isoformat(),
+            "late": signed_at >= award.contract_due,
+        },
     )
     contract = Contract.objects.create(
-        tender=tender, supplier=award.winner, value_fen=value_fen, signed_at=signed_at,
-        registered_by=acting.user, registered_at=now,
+        tender=tender,
+        supplier=award.winner,
+        value_fen=value_fen,
+        signed_at=signed_at,
+        registered_by=acting.user,
+        registered_at=now,
     )
     notice_publish(
-        tender=tender, kind=NoticeKind.AWARD_ANNOUNCEMENT, actor=actor,
+        tender=tender,
+        kind=NoticeKind.AWARD_ANNOUNCEMENT,
+        actor=actor,
         title=_("Contract: %(title)s") % {"title": tender.title},
         body={
-            "awarded": {"name": award.winner.name, "uscc": award.winner.uscc,
-                        "price_fen": award.price_fen, "decided_at": award.decided_at.isoformat()},
-            "contract": {"id": str(contract.pk), "value_fen": value_fen,
-                         "signed_at": signed_at.isoformat()},
+            "awarded": {
+                "name": award.winner.name,
+                "uscc": award.winner.uscc,
+                "price_fen": award.price_fen,
+                "decided_at": award.decided_at.isoformat(),
+            },
+            "contract": {
+                "id": str(contract.pk),
+                "value_fen": value_fen,
+                "signed_at": signed_at.isoformat(),
+            },
         },
     )
     return contract
@@ -438,17 +571,25 @@ def _alert_if_overdue(tender_id: UUID) -> bool:
         award = Award.objects.select_for_update().filter(tender_id=tender_id).first()
         now = database_now()
         if (
-            award is None or award.overdue_alerted_at is not None or award.contract_due > now
+            award is None
+            or award.overdue_alerted_at is not None
+            or award.contract_due > now
             or not Tender.objects.filter(pk=tender_id, state=TenderState.AWARDED).exists()
         ):
             return False
         Award.objects.filter(pk=award.pk).update(overdue_alerted_at=now)
         record_event(
-            actor=PLATFORM, action="contract.overdue", object_type="trading.tender",
+            actor=PLATFORM,
+            action="contract.overdue",
+            object_type="trading.tender",
             object_id=str(tender_id),
-            payload={"tender": str(tender_id), "award_notice_at": award.award_notice_at.isoformat(),
-                     "contract_due": award.contract_due.isoformat(), "at": now.isoformat(),
-                     "rule": "招标投标法 第四十六条"},
+            payload={
+                "tender": str(tender_id),
+                "award_notice_at": award.award_notice_at.isoformat(),
+                "contract_due": award.contract_due.isoformat(),
+                "at": now.isoformat(),
+                "rule": "招标投标法 第四十六条",
+            },
         )
     return True
 

@@ -29,14 +29,25 @@ MAXIMUM_NAME_LENGTH = 200
 
 def document_statement(*, tender_id: UUID, kind: str, name: str, size: int, sha256: str) -> bytes:
     """The bytes the tenderee signs for a document: what it is, for which tender, its digest."""
-    return canonical_json({
-        "purpose": "tender-document", "tender_id": str(tender_id), "kind": kind,
-        "name": name, "size": size, "sha256": sha256,
-    })
+    return canonical_json(
+        {
+            "purpose": "tender-document",
+            "tender_id": str(tender_id),
+            "kind": kind,
+            "name": name,
+            "size": size,
+            "sha256": sha256,
+        }
+    )
 
 
 def document_upload(
-    *, acting: Acting, tender_id: UUID, kind: str, name: str, stream: BinaryIO,
+    *,
+    acting: Acting,
+    tender_id: UUID,
+    kind: str,
+    name: str,
+    stream: BinaryIO,
     statement_signature: bytes,
 ) -> TenderDocument:
     """Store the file (streamed), check the tenderee's signed statement, then record it.
@@ -62,7 +73,9 @@ def document_upload(
         )
         try:
             signature = verify_detached(
-                statement_signature, statement, trust=platform_trust_store(),
+                statement_signature,
+                statement,
+                trust=platform_trust_store(),
                 at=database_now(),
             )
         except SigningError as error:
@@ -71,21 +84,40 @@ def document_upload(
         if tender.project.agent_id:
             own.add(tender.project.agent.uscc)
         if signature.identity.uscc not in own:
-            raise TenderInvalid({"signature": _(
-                "the statement is signed by %(signer)s, not by the tenderee or its agent"
-            ) % {"signer": signature.identity.uscc or signature.identity.name}})
+            raise TenderInvalid(
+                {
+                    "signature": _(
+                        "the statement is signed by %(signer)s, not by the tenderee or its agent"
+                    )
+                    % {"signer": signature.identity.uscc or signature.identity.name}
+                }
+            )
         with transaction.atomic():
             document = TenderDocument.objects.create(
-                id=document_id, tender=tender, kind=kind, name=name, size=stored.size,
-                sha256=stored.sha256, object_key=key, statement_signature=statement_signature,
+                id=document_id,
+                tender=tender,
+                kind=kind,
+                name=name,
+                size=stored.size,
+                sha256=stored.sha256,
+                object_key=key,
+                statement_signature=statement_signature,
                 signer_certificate_sha256=signature.identity.certificate_sha256,
-                uploaded_by=acting.user, uploaded_at=database_now(),
+                uploaded_by=acting.user,
+                uploaded_at=database_now(),
             )
             record_event(
-                actor=acting.as_actor(role), action="document.uploaded",
-                object_type="trading.tender", object_id=str(tender.pk),
-                payload={"document": str(document_id), "kind": kind, "name": name,
-                         "size": stored.size, "sha256": stored.sha256},
+                actor=acting.as_actor(role),
+                action="document.uploaded",
+                object_type="trading.tender",
+                object_id=str(tender.pk),
+                payload={
+                    "document": str(document_id),
+                    "kind": kind,
+                    "name": name,
+                    "size": stored.size,
+                    "sha256": stored.sha256,
+                },
             )
     except BaseException:
         storage.delete(bucket=bucket, key=key)
@@ -101,7 +133,8 @@ def document_obtain(*, acting: Acting, document_id: UUID) -> TenderDocument:
     tender = document.tender
     membership = (
         RoleMembership.objects.filter(user=acting.user, role=Role.BIDDER)
-        .select_related("organisation").first()
+        .select_related("organisation")
+        .first()
     )
     if membership is None:
         raise PermissionDenied(_("only a bidder obtains tender documents"))
@@ -111,24 +144,36 @@ def document_obtain(*, acting: Acting, document_id: UUID) -> TenderDocument:
     now = database_now()
     offered = (
         tender.state == TenderState.PUBLISHED
-        and tender.documents_from is not None and tender.documents_from <= now
-        and tender.documents_until is not None and now <= tender.documents_until
+        and tender.documents_from is not None
+        and tender.documents_from <= now
+        and tender.documents_until is not None
+        and now <= tender.documents_until
     )
     if not offered:
         raise PermissionDenied(_("the tender documents are not offered now"))
     with transaction.atomic():
         download = DocumentDownload.objects.create(
-            tender=tender, document=document, organisation=membership.organisation,
-            user=acting.user, downloaded_at=now, client_ip=acting.client_ip,
+            tender=tender,
+            document=document,
+            organisation=membership.organisation,
+            user=acting.user,
+            downloaded_at=now,
+            client_ip=acting.client_ip,
         )
         # Who obtained the documents, and how many did, is secret until the deadline (办法 第21条):
         # the event is on the download, and the tender, document and bidder are sealed.
         record_event(
-            actor=acting.as_actor(Role.BIDDER), action="document.obtained",
-            object_type="trading.documentdownload", object_id=str(download.pk),
-            sealed=Sealed(tender_id=str(tender.pk), fields={
-                "document": str(document.pk), "organisation": membership.organisation.uscc,
-            }),
+            actor=acting.as_actor(Role.BIDDER),
+            action="document.obtained",
+            object_type="trading.documentdownload",
+            object_id=str(download.pk),
+            sealed=Sealed(
+                tender_id=str(tender.pk),
+                fields={
+                    "document": str(document.pk),
+                    "organisation": membership.organisation.uscc,
+                },
+            ),
         )
     return document
 
@@ -146,19 +191,23 @@ def document_downloads_visible(*, acting: Acting, tender: Tender) -> QuerySet[Do
     Before the deadline nobody may learn who obtained them nor how many (办法 第二十一条):
     supervisors see all, a bidder only its own; the tenderee and agent nothing until then.
     """
-    downloads = DocumentDownload.objects.filter(tender=tender).select_related(
-        "organisation", "document"
-    ).order_by("downloaded_at")
+    downloads = (
+        DocumentDownload.objects.filter(tender=tender)
+        .select_related("organisation", "document")
+        .order_by("downloaded_at")
+    )
     user = acting.user
     if user_has_role(user=user, role=Role.SUPERVISOR):
         return downloads
     if user_manages_project(user=user, project=tender.project):
         if tender.bid_deadline is not None and database_now() >= tender.bid_deadline:
             return downloads
-        raise PermissionDenied(_(
-            "who obtained the tender documents stays secret until the bid deadline "
-            "(电子招标投标办法 第二十一条)"
-        ))
+        raise PermissionDenied(
+            _(
+                "who obtained the tender documents stays secret until the bid deadline "
+                "(电子招标投标办法 第二十一条)"
+            )
+        )
     own = RoleMembership.objects.filter(user=user, role=Role.BIDDER).values("organisation")
     if own.exists():
         return downloads.filter(organisation__in=own)

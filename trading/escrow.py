@@ -27,7 +27,8 @@ class EscrowUnavailable(ValueError):
 def _member_certificate(user_id: str) -> UserCertificate | None:
     return (
         UserCertificate.objects.filter(user_id=user_id, not_after__gt=database_now())
-        .order_by("-bound_at").first()
+        .order_by("-bound_at")
+        .first()
     )
 
 
@@ -38,20 +39,28 @@ def escrow_create(*, tender: Tender, actor: Actor) -> TenderEscrow | None:
         return None
     members = [str(member) for member in committee["members"]]
     certificates = {
-        member: certificate for member in members
+        member: certificate
+        for member in members
         if (certificate := _member_certificate(member)) is not None
     }
     missing = [member for member in members if member not in certificates]
     if missing:
-        raise EscrowUnavailable({
-            "opening_committee": _(
-                "committee member %(member)s has no valid certificate bound to receive an "
-                "escrow share") % {"member": missing[0]},
-        })
+        raise EscrowUnavailable(
+            {
+                "opening_committee": _(
+                    "committee member %(member)s has no valid certificate bound to receive an "
+                    "escrow share"
+                )
+                % {"member": missing[0]},
+            }
+        )
     escrow = create_escrow(
-        committee["threshold"], len(members),
-        [x509.load_der_x509_certificate(bytes(certificates[member].certificate_der))
-         for member in members],
+        committee["threshold"],
+        len(members),
+        [
+            x509.load_der_x509_certificate(bytes(certificates[member].certificate_der))
+            for member in members
+        ],
     )
     record = TenderEscrow.objects.create(
         tender=tender,
@@ -65,9 +74,10 @@ def escrow_create(*, tender: Tender, actor: Actor) -> TenderEscrow | None:
         created_at=database_now(),
     )
     record_event(
-        actor=actor, action="tender.escrow_created", object_type="trading.tender",
+        actor=actor,
+        action="tender.escrow_created",
+        object_type="trading.tender",
         object_id=str(tender.pk),
-        payload={"escrow_key_id": escrow.key_id, "threshold": escrow.threshold,
-                 "members": members},
+        payload={"escrow_key_id": escrow.key_id, "threshold": escrow.threshold, "members": members},
     )
     return record

@@ -14,11 +14,13 @@ class DraftForm(forms.Form):
     ceiling_price_fen = forms.IntegerField(label=_("Ceiling price (fen)"))
     bid_security_fen = forms.IntegerField(label=_("Bid security (fen)"), initial=0)
     estimated_price_fen = forms.IntegerField(
-        label=_("Estimated price (估算价) or budget (预算金额), fen"), required=False,
+        label=_("Estimated price (估算价) or budget (预算金额), fen"),
+        required=False,
         help_text=_("required to publish; the bid security's ceiling is a share of it"),
     )
     evaluation_method = forms.ChoiceField(
-        label=_("Evaluation method"), choices=EvaluationMethod.choices,
+        label=_("Evaluation method"),
+        choices=EvaluationMethod.choices,
         initial=EvaluationMethod.LOWEST_EVALUATED_PRICE,
     )
     documents_from = forms.DateTimeField(label=_("Documents available from"))

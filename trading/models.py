@@ -37,7 +37,10 @@ class Project(models.Model):
         Organisation, on_delete=models.PROTECT, related_name="projects_as_tenderee"
     )
     agent = models.ForeignKey(
-        Organisation, on_delete=models.PROTECT, null=True, blank=True,
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="projects_as_agent",
     )
     regime = models.CharField(_("regime"), max_length=30, choices=Regime.choices)
@@ -77,16 +80,25 @@ class TenderState(models.TextChoices):
 
 # A supervisor may suspend a tender in any of these, and resume it to where it was.
 SUSPENDABLE = [
-    TenderState.PUBLISHED, TenderState.BIDDING_CLOSED, TenderState.OPENING, TenderState.OPENED,
-    TenderState.EVALUATING, TenderState.PUBLICIZING, TenderState.AWARDED,
+    TenderState.PUBLISHED,
+    TenderState.BIDDING_CLOSED,
+    TenderState.OPENING,
+    TenderState.OPENED,
+    TenderState.EVALUATING,
+    TenderState.PUBLICIZING,
+    TenderState.AWARDED,
 ]
 # The tenderee may terminate (终止招标, 招标投标法实施条例 第三十一条) until it chooses the winner:
 # once the award notice is issued the result binds both sides (招标投标法 第四十五条), so an
 # awarded, contracted, failed, archived or cancelled tender cannot be cancelled, nor a tender
 # suspended from one of those states.
 CANCELLABLE_ACTIVE = [
-    TenderState.PUBLISHED, TenderState.BIDDING_CLOSED, TenderState.OPENING, TenderState.OPENED,
-    TenderState.EVALUATING, TenderState.PUBLICIZING,
+    TenderState.PUBLISHED,
+    TenderState.BIDDING_CLOSED,
+    TenderState.OPENING,
+    TenderState.OPENED,
+    TenderState.EVALUATING,
+    TenderState.PUBLICIZING,
 ]
 CANCELLABLE = [TenderState.DRAFT, *CANCELLABLE_ACTIVE, TenderState.SUSPENDED]
 
@@ -120,9 +132,7 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     # Schedule (aware datetimes; the bid deadline is also the opening time, 法 第34条).
     documents_from = models.DateTimeField(_("documents available from"), null=True, blank=True)
     documents_until = models.DateTimeField(_("documents available until"), null=True, blank=True)
-    clarification_cutoff = models.DateTimeField(
-        _("clarification cut-off"), null=True, blank=True
-    )
+    clarification_cutoff = models.DateTimeField(_("clarification cut-off"), null=True, blank=True)
     bid_deadline = models.DateTimeField(_("bid deadline"), null=True, blank=True, db_index=True)
     decryption_window_minutes = models.PositiveIntegerField(
         _("decryption window (minutes)"), default=60
@@ -143,8 +153,12 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     opening_committee = models.JSONField(_("opening committee"), default=dict, blank=True)
 
     state = FSMField(
-        _("state"), max_length=20, choices=TenderState.choices, default=TenderState.DRAFT,
-        protected=True, db_index=True,
+        _("state"),
+        max_length=20,
+        choices=TenderState.choices,
+        default=TenderState.DRAFT,
+        protected=True,
+        db_index=True,
     )
     state_before_suspension = models.CharField(max_length=20, blank=True)
     # Who suspended it: "supervisor", or "objection" (条例 第二十二条, lifted by the answers).
@@ -206,8 +220,13 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(
-        field=state, source=[TenderState.BIDDING_CLOSED, TenderState.OPENING,
-                             TenderState.OPENED, TenderState.EVALUATING],
+        field=state,
+        source=[
+            TenderState.BIDDING_CLOSED,
+            TenderState.OPENING,
+            TenderState.OPENED,
+            TenderState.EVALUATING,
+        ],
         target=TenderState.FAILED,
     )
     def fail(self) -> None:
@@ -230,14 +249,17 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(
-        field=state, source=[TenderState.CONTRACTED, TenderState.FAILED, TenderState.CANCELLED],
+        field=state,
+        source=[TenderState.CONTRACTED, TenderState.FAILED, TenderState.CANCELLED],
         target=TenderState.ARCHIVED,
     )
     def archive(self) -> None:
         pass
 
     @transition(
-        field=state, source=CANCELLABLE, target=TenderState.CANCELLED,
+        field=state,
+        source=CANCELLABLE,
+        target=TenderState.CANCELLED,
         conditions=[suspended_before_award],
     )
     def cancel(self) -> None:
@@ -331,9 +353,7 @@ class TenderDocument(models.Model):
     object_key = models.CharField(max_length=200, unique=True)
     statement_signature = models.BinaryField(_("signature of the statement"))
     signer_certificate_sha256 = models.CharField(max_length=64)
-    uploaded_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="+"
-    )
+    uploaded_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField(_("uploaded at"))
 
     class Meta:
@@ -403,8 +423,11 @@ class Objection(ConcurrentTransitionMixin, models.Model):
     answer = models.TextField(_("answer"), blank=True)
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     state = FSMField(
-        _("state"), max_length=20, choices=ObjectionState.choices,
-        default=ObjectionState.RAISED, protected=True,
+        _("state"),
+        max_length=20,
+        choices=ObjectionState.choices,
+        default=ObjectionState.RAISED,
+        protected=True,
     )
 
     class Meta:
@@ -573,9 +596,7 @@ class Contract(models.Model):
     supplier = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     value_fen = models.BigIntegerField(_("value (fen)"))
     signed_at = models.DateTimeField(_("signed at"))
-    registered_by = models.ForeignKey(
-        "accounts.User", on_delete=models.PROTECT, related_name="+"
-    )
+    registered_by = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
     registered_at = models.DateTimeField(_("registered at"))
 
     class Meta:

@@ -157,8 +157,9 @@ def notice_verify(notice: Notice) -> NoticeVerification:
 def notice_get_public(*, notice_id: uuid.UUID | str) -> Notice | None:
     return (
         Notice.objects.filter(pk=notice_id)
-        .select_related("tender", "tender__project", "tender__project__tenderee",
-                        "tender__project__agent")
+        .select_related(
+            "tender", "tender__project", "tender__project__tenderee", "tender__project__agent"
+        )
         .first()
     )
 

@@ -31,12 +31,13 @@ PLATFORM = Actor(role="platform")
 
 @transaction.atomic
 def objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> DocumentObjection:
-    tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
-        pk=tender_id
+    tender = (
+        Tender.objects.select_related("project").select_for_update(of=("self",)).get(pk=tender_id)
     )
     membership = (
         RoleMembership.objects.filter(user=acting.user, role=Role.BIDDER)
-        .select_related("organisation").first()
+        .select_related("organisation")
+        .first()
     )
     if membership is None:
         raise PermissionDenied(_("only a bidder objects to tender documents"))
@@ -45,7 +46,8 @@ def objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> DocumentOb
     assert membership.organisation is not None
     first_download = (
         DocumentDownload.objects.filter(tender=tender, organisation=membership.organisation)
-        .order_by("downloaded_at").first()
+        .order_by("downloaded_at")
+        .first()
     )
     if first_download is None:
         raise PermissionDenied(_("only a bidder that obtained the documents may object to them"))
@@ -55,23 +57,34 @@ def objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> DocumentOb
         raise TenderInvalid({"text": _("the objection has no text")})
     now = database_now()
     if not objection_to_documents_allowed(
-        tender.project.regime, at=now, bid_deadline=tender.bid_deadline,
+        tender.project.regime,
+        at=now,
+        bid_deadline=tender.bid_deadline,
         documents_received_at=first_download.downloaded_at,
     ):
-        raise TenderInvalid({"raised_at": _(
-            "objections to the tender documents are taken until 10 days before the deadline "
-            "(招标投标法实施条例 第二十二条)"
-        )})
+        raise TenderInvalid(
+            {
+                "raised_at": _(
+                    "objections to the tender documents are taken until 10 days before the "
+                    "deadline (招标投标法实施条例 第二十二条)"
+                )
+            }
+        )
     objection = DocumentObjection.objects.create(
-        tender=tender, organisation_id=membership.organisation_id, raised_by=acting.user,
-        text=text, raised_at=now,
+        tender=tender,
+        organisation_id=membership.organisation_id,
+        raised_by=acting.user,
+        text=text,
+        raised_at=now,
         answer_due=objection_answer_due(tender.project.regime, raised_at=now),
     )
     # Only bidders that obtained the documents object: who objected is sealed until the deadline
     # like who obtained them (办法 第21条).
     record_event(
-        actor=acting.as_actor(Role.BIDDER), action="objection.raised",
-        object_type="trading.documentobjection", object_id=str(objection.pk),
+        actor=acting.as_actor(Role.BIDDER),
+        action="objection.raised",
+        object_type="trading.documentobjection",
+        object_id=str(objection.pk),
         to_state=ObjectionState.RAISED,
         payload={"answer_due": objection.answer_due.isoformat()},
         sealed=Sealed(
@@ -82,7 +95,10 @@ def objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> DocumentOb
     # in government procurement a challenge does not suspend it).
     if tender.project.regime == Regime.WORKS and tender.state == TenderState.PUBLISHED:
         apply_transition(
-            tender, "suspend", actor=PLATFORM, action="tender.suspended",
+            tender,
+            "suspend",
+            actor=PLATFORM,
+            action="tender.suspended",
             arguments=("objection",),
             changed_fields=["state_before_suspension", "suspension_cause"],
             payload={"reason": "objection to the tender documents", "objection": str(objection.pk)},
@@ -98,8 +114,12 @@ def objection_answer(*, acting: Acting, objection_id: UUID, answer: str) -> Docu
     if not answer.strip():
         raise TenderInvalid({"answer": _("the answer has no text")})
     answered = apply_transition(
-        objection, "record_answer", actor=acting.as_actor(role), action="objection.answered",
-        arguments=(answer, database_now()), changed_fields=["answer", "answered_at"],
+        objection,
+        "record_answer",
+        actor=acting.as_actor(role),
+        action="objection.answered",
+        arguments=(answer, database_now()),
+        changed_fields=["answer", "answered_at"],
         payload={"tender": str(tender.pk)},
     )
     still_open = DocumentObjection.objects.filter(tender=tender, state=ObjectionState.RAISED)
@@ -107,9 +127,11 @@ def objection_answer(*, acting: Acting, objection_id: UUID, answer: str) -> Docu
     # Lift only a suspension the objections caused, never a supervisor's.
     if tender.suspension_cause == "objection" and not still_open.exists():
         apply_transition(
-            tender, "resume", actor=PLATFORM, action="tender.resumed",
+            tender,
+            "resume",
+            actor=PLATFORM,
+            action="tender.resumed",
             changed_fields=["state_before_suspension", "suspension_cause"],
             payload={"reason": "every objection to the tender documents is answered"},
         )
     return answered
-

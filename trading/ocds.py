@@ -339,9 +339,7 @@ def release_build(
     tender_block = _tender_block(tender, kind, body, released)
     procuring_entity = buyer
     if project.agent_id:
-        procuring_entity = parties.add(
-            project.agent.name, project.agent.uscc, ["procuringEntity"]
-        )
+        procuring_entity = parties.add(project.agent.name, project.agent.uscc, ["procuringEntity"])
     tender_block["procuringEntity"] = procuring_entity
     release: dict[str, Any] = {
         "ocid": ocid_of(tender),
@@ -355,11 +353,13 @@ def release_build(
     }
     if tender.estimated_price_fen is not None:
         # 估算价 / 预算金额: what the buyer set aside, OCDS's planning.budget.amount.
-        release["planning"] = {"budget": {
-            "id": f"{tender.pk}-budget",
-            "description": BUDGET_DESCRIPTIONS.get(project.regime, "估算价"),
-            "amount": ocds_value(tender.estimated_price_fen),
-        }}
+        release["planning"] = {
+            "budget": {
+                "id": f"{tender.pk}-budget",
+                "description": BUDGET_DESCRIPTIONS.get(project.regime, "估算价"),
+                "amount": ocds_value(tender.estimated_price_fen),
+            }
+        }
     if kind == NoticeKind.OPENING_RECORD:
         release["bids"] = _bids_block(tender, body, parties)
     elif kind == NoticeKind.CANDIDATE_PUBLICITY:

@@ -86,9 +86,7 @@ def tenders_managed_by(*, user: User) -> QuerySet[Tender]:
     )
     agent_of = RoleMembership.objects.filter(user=user, role=Role.AGENT).values("organisation")
     return (
-        Tender.objects.filter(
-            Q(project__tenderee__in=tenderee_of) | Q(project__agent__in=agent_of)
-        )
+        Tender.objects.filter(Q(project__tenderee__in=tenderee_of) | Q(project__agent__in=agent_of))
         .select_related("project", "project__tenderee")
         .order_by("-created_at")
     )
@@ -160,9 +158,11 @@ class _Reader:
 
     @classmethod
     def of(cls, user: User) -> "_Reader":
-        memberships = list(RoleMembership.objects.filter(
-            user=user, role__in=(Role.SUPERVISOR, Role.BIDDER)
-        ).values_list("role", "organisation_id"))
+        memberships = list(
+            RoleMembership.objects.filter(
+                user=user, role__in=(Role.SUPERVISOR, Role.BIDDER)
+            ).values_list("role", "organisation_id")
+        )
         return cls(
             supervisor=any(role == Role.SUPERVISOR for role, _ in memberships),
             bidder_of=frozenset(org for role, org in memberships if role == Role.BIDDER),
@@ -176,14 +176,19 @@ class _Reader:
         deadline = objection.tender.bid_deadline
         return (
             (deadline is not None and self.now >= deadline)
-            or self.supervisor or objection.organisation_id in self.bidder_of
+            or self.supervisor
+            or objection.organisation_id in self.bidder_of
         )
 
     def see(self, objection: DocumentObjection) -> ObjectionSeen:
         return ObjectionSeen(
-            id=objection.pk, tender_id=objection.tender_id, text=objection.text,
-            state=objection.state, raised_at=objection.raised_at,
-            answer_due=objection.answer_due, answer=objection.answer,
+            id=objection.pk,
+            tender_id=objection.tender_id,
+            text=objection.text,
+            state=objection.state,
+            raised_at=objection.raised_at,
+            answer_due=objection.answer_due,
+            answer=objection.answer,
             answered_at=objection.answered_at,
             organisation=objection.organisation.name if self.knows_author(objection) else None,
         )
@@ -228,8 +233,11 @@ def workspace_tenders(*, user: User) -> list[WorkspaceTender]:
     return [
         WorkspaceTender(
             tender=tender,
-            actions=[transition.name for transition in tender.get_available_state_transitions()
-                     if transition.name in WORKSPACE_ACTIONS],
+            actions=[
+                transition.name
+                for transition in tender.get_available_state_transitions()
+                if transition.name in WORKSPACE_ACTIONS
+            ],
             objections=objections[tender.pk],
         )
         for tender in tenders

@@ -39,11 +39,24 @@ from trading.selectors import (
 
 # Fields a tenderee fills in a draft; everything else is set by the lifecycle.
 DRAFT_FIELDS = (
-    "title", "category", "method", "ceiling_price_fen", "bid_security_fen",
-    "estimated_price_fen", "documents_from",
-    "documents_until", "clarification_cutoff", "bid_deadline", "decryption_window_minutes",
-    "sign_in_opens_minutes_before", "evaluation_method", "scoring_scheme",
-    "qualification_requirements", "required_files", "minimum_valid_bids", "opening_committee",
+    "title",
+    "category",
+    "method",
+    "ceiling_price_fen",
+    "bid_security_fen",
+    "estimated_price_fen",
+    "documents_from",
+    "documents_until",
+    "clarification_cutoff",
+    "bid_deadline",
+    "decryption_window_minutes",
+    "sign_in_opens_minutes_before",
+    "evaluation_method",
+    "scoring_scheme",
+    "qualification_requirements",
+    "required_files",
+    "minimum_valid_bids",
+    "opening_committee",
 )
 SCHEDULE_FIELDS = ("documents_from", "documents_until", "clarification_cutoff", "bid_deadline")
 
@@ -75,8 +88,14 @@ def manager_role(acting: Acting, project: Project) -> str:
 
 @transaction.atomic
 def project_create(
-    *, acting: Acting, code: str, name: str, tenderee: Organisation,
-    agent: Organisation | None, regime: str, region: str,
+    *,
+    acting: Acting,
+    code: str,
+    name: str,
+    tenderee: Organisation,
+    agent: Organisation | None,
+    regime: str,
+    region: str,
 ) -> Project:
     if regime not in Regime.values:
         raise TenderInvalid({"regime": _("unknown regime %(regime)s") % {"regime": regime}})
@@ -90,8 +109,11 @@ def project_create(
         raise TenderInvalid({"code": _("a project with the code %(code)s exists") % {"code": code}})
     project.save()
     record_event(
-        actor=acting.as_actor(role), action="project.created", object_type="trading.project",
-        object_id=str(project.pk), payload={"code": code, "name": name, "regime": regime},
+        actor=acting.as_actor(role),
+        action="project.created",
+        object_type="trading.project",
+        object_id=str(project.pk),
+        payload={"code": code, "name": name, "regime": regime},
     )
     return project
 
@@ -111,8 +133,11 @@ def tender_create_draft(*, acting: Acting, project: Project, terms: dict[str, An
     lot_number = (project.tenders.aggregate(last=Max("lot_number"))["last"] or 0) + 1
     tender = Tender.objects.create(project=project, lot_number=lot_number, **terms)
     record_event(
-        actor=acting.as_actor(role), action="tender.drafted", object_type="trading.tender",
-        object_id=str(tender.pk), to_state=TenderState.DRAFT,
+        actor=acting.as_actor(role),
+        action="tender.drafted",
+        object_type="trading.tender",
+        object_id=str(tender.pk),
+        to_state=TenderState.DRAFT,
         payload={"title": tender.title, "ceiling_price_fen": tender.ceiling_price_fen},
     )
     return tender
@@ -121,7 +146,8 @@ def tender_create_draft(*, acting: Acting, project: Project, terms: dict[str, An
 def _schedule_problems(tender: Tender, published_at: datetime) -> dict[str, str]:
     missing = {
         field: _("is required before publication")
-        for field in SCHEDULE_FIELDS if getattr(tender, field) is None
+        for field in SCHEDULE_FIELDS
+        if getattr(tender, field) is None
     }
     if missing:
         return missing
@@ -152,8 +178,8 @@ def _schedule_change(tender: Tender, *, bid_deadline: datetime) -> None:
 @transaction.atomic
 def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     """Publish a draft; refused, naming each rule and its source, if the schedule breaks one."""
-    tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
-        pk=tender_id
+    tender = (
+        Tender.objects.select_related("project").select_for_update(of=("self",)).get(pk=tender_id)
     )
     role = manager_role(acting, tender.project)
     now = database_now()
@@ -168,8 +194,12 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
         raise TenderInvalid(problems)
     actor = acting.as_actor(role)
     published = apply_transition(
-        tender, "publish", actor=actor, action="tender.published",
-        arguments=(now,), changed_fields=["published_at"],
+        tender,
+        "publish",
+        actor=actor,
+        action="tender.published",
+        arguments=(now,),
+        changed_fields=["published_at"],
         payload={"bid_deadline": moment_set_by_state(tender, "bid_deadline").isoformat()},
     )
     try:
@@ -177,9 +207,11 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
     except EscrowUnavailable as error:
         raise TenderInvalid(error.problems) from None
     notice_publish(
-        tender=published, kind=NoticeKind.TENDER_NOTICE,
+        tender=published,
+        kind=NoticeKind.TENDER_NOTICE,
         title=_("Tender notice: %(title)s") % {"title": published.title},
-        body={"text": published.qualification_requirements}, actor=actor,
+        body={"text": published.qualification_requirements},
+        actor=actor,
     )
     return published
 
@@ -187,8 +219,8 @@ def tender_publish(*, acting: Acting, tender_id: UUID) -> Tender:
 def _locked_published_tender(acting: Acting, tender_id: UUID) -> tuple[Tender, str]:
     """The tender, locked, with the role its manager acts in; only a published tender changes
     its documents or deadline."""
-    tender = Tender.objects.select_related("project").select_for_update(of=("self",)).get(
-        pk=tender_id
+    tender = (
+        Tender.objects.select_related("project").select_for_update(of=("self",)).get(pk=tender_id)
     )
     role = manager_role(acting, tender.project)
     if tender.state != TenderState.PUBLISHED:
@@ -217,8 +249,12 @@ def tender_amend_deadline(
     _schedule_change(tender, bid_deadline=effective)
     actor = acting.as_actor(role)
     record_event(
-        actor=actor, action="tender.amended", object_type="trading.tender",
-        object_id=str(tender.pk), from_state=tender.state, to_state=tender.state,
+        actor=actor,
+        action="tender.amended",
+        object_type="trading.tender",
+        object_id=str(tender.pk),
+        from_state=tender.state,
+        to_state=tender.state,
         payload={
             "previous_bid_deadline": previous.isoformat(),
             "requested_bid_deadline": bid_deadline.isoformat(),
@@ -227,10 +263,13 @@ def tender_amend_deadline(
         },
     )
     changes = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
-        "previous": previous.isoformat(), "deadline": effective.isoformat()
+        "previous": previous.isoformat(),
+        "deadline": effective.isoformat(),
     }
     _publish_and_notify(
-        tender, kind=NoticeKind.AMENDMENT, actor=actor,
+        tender,
+        kind=NoticeKind.AMENDMENT,
+        actor=actor,
         title=_("Amendment: %(title)s") % {"title": tender.title},
         body={"reason": reason, "changes": changes},
     )
@@ -255,16 +294,24 @@ def tender_clarify(*, acting: Acting, tender_id: UUID, text: str) -> Tender:
     body: dict[str, Any] = {"text": text}
     if effective != previous:
         body["changes"] = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
-            "previous": previous.isoformat(), "deadline": effective.isoformat()
+            "previous": previous.isoformat(),
+            "deadline": effective.isoformat(),
         }
         _schedule_change(tender, bid_deadline=effective)
     record_event(
-        actor=actor, action="tender.clarified", object_type="trading.tender",
-        object_id=str(tender.pk), from_state=tender.state, to_state=tender.state,
+        actor=actor,
+        action="tender.clarified",
+        object_type="trading.tender",
+        object_id=str(tender.pk),
+        from_state=tender.state,
+        to_state=tender.state,
         payload={"text": text, "bid_deadline": effective.isoformat()},
     )
     _publish_and_notify(
-        tender, kind=NoticeKind.AMENDMENT, actor=actor, body=body,
+        tender,
+        kind=NoticeKind.AMENDMENT,
+        actor=actor,
+        body=body,
         title=_("Clarification: %(title)s") % {"title": tender.title},
     )
     return tender
@@ -278,7 +325,8 @@ def _publish_and_notify(
     sent_at = database_now()
     obtained = (
         DocumentDownload.objects.filter(tender=tender)
-        .values_list("organisation_id", flat=True).distinct()
+        .values_list("organisation_id", flat=True)
+        .distinct()
     )
     BidderNotification.objects.bulk_create(
         BidderNotification(organisation_id=organisation_id, notice=notice, created_at=sent_at)
@@ -298,12 +346,19 @@ def tender_cancel(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
         raise TenderInvalid({"reason": _("say why the tender is terminated")})
     actor = acting.as_actor(role)
     cancelled = apply_transition(
-        tender, "cancel", actor=actor, action="tender.cancelled",
-        changed_fields=["state_before_suspension"], payload={"reason": reason},
+        tender,
+        "cancel",
+        actor=actor,
+        action="tender.cancelled",
+        changed_fields=["state_before_suspension"],
+        payload={"reason": reason},
     )
     if tender.published_at is not None:
         _publish_and_notify(
-            cancelled, kind=NoticeKind.TERMINATION, actor=actor, body={"reason": reason},
+            cancelled,
+            kind=NoticeKind.TERMINATION,
+            actor=actor,
+            body={"reason": reason},
             title=_("Termination notice: %(title)s") % {"title": tender.title},
         )
     return cancelled
@@ -320,8 +375,11 @@ def _require_supervisor(acting: Acting) -> None:
 def tender_suspend(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
     _require_supervisor(acting)
     return apply_transition(
-        Tender.objects.get(pk=tender_id), "suspend", actor=acting.as_actor(Role.SUPERVISOR),
-        action="tender.suspended", arguments=("supervisor",),
+        Tender.objects.get(pk=tender_id),
+        "suspend",
+        actor=acting.as_actor(Role.SUPERVISOR),
+        action="tender.suspended",
+        arguments=("supervisor",),
         changed_fields=["state_before_suspension", "suspension_cause"],
         payload={"reason": reason},
     )
@@ -331,8 +389,11 @@ def tender_suspend(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
 def tender_resume(*, acting: Acting, tender_id: UUID, reason: str) -> Tender:
     _require_supervisor(acting)
     return apply_transition(
-        Tender.objects.get(pk=tender_id), "resume", actor=acting.as_actor(Role.SUPERVISOR),
-        action="tender.resumed", changed_fields=["state_before_suspension", "suspension_cause"],
+        Tender.objects.get(pk=tender_id),
+        "resume",
+        actor=acting.as_actor(Role.SUPERVISOR),
+        action="tender.resumed",
+        changed_fields=["state_before_suspension", "suspension_cause"],
         payload={"reason": reason},
     )
 
@@ -348,7 +409,10 @@ def _move_if_due(tender_id: UUID, transition: str, action: str, still_due: str) 
         if tender is None or tender.state != still_due or tender.bid_deadline > now:
             return False
         apply_transition(
-            tender, transition, actor=CHRONOGRAPH, action=action,
+            tender,
+            transition,
+            actor=CHRONOGRAPH,
+            action=action,
             payload={"bid_deadline": tender.bid_deadline.isoformat(), "at": now.isoformat()},
         )
     return True

@@ -9,8 +9,9 @@ tender_urlpatterns = [
     path("<uuid:tender_id>/", portal.tender_detail, name="tender-detail"),
     path("workspace/", workspace.workspace, name="workspace"),
     path("workspace/new/", workspace.draft_create, name="draft-create"),
-    path("workspace/<uuid:tender_id>/<slug:action>/", workspace.tender_action,
-         name="tender-action"),
+    path(
+        "workspace/<uuid:tender_id>/<slug:action>/", workspace.tender_action, name="tender-action"
+    ),
 ]
 
 notice_urlpatterns = [

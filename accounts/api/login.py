@@ -29,11 +29,16 @@ class ChallengeView(APIView):
 
     @extend_schema(
         request=None,
-        responses={201: inline_serializer("Challenge", {
-            "challenge_id": serializers.UUIDField(),
-            "message": serializers.CharField(help_text="base64 of the bytes to sign"),
-            "expires_at": serializers.DateTimeField(),
-        })},
+        responses={
+            201: inline_serializer(
+                "Challenge",
+                {
+                    "challenge_id": serializers.UUIDField(),
+                    "message": serializers.CharField(help_text="base64 of the bytes to sign"),
+                    "expires_at": serializers.DateTimeField(),
+                },
+            )
+        },
     )
     def post(self, request: Request) -> Response:
         challenge = login_challenge_issue()
@@ -67,11 +72,16 @@ class CertificateLoginView(APIView):
 
     @extend_schema(
         request=CertificateLoginSerializer,
-        responses={200: inline_serializer("CertificateLoginResult", {
-            "username": serializers.CharField(),
-            "certificate_sha256": serializers.CharField(),
-            "roles": serializers.ListField(child=serializers.CharField()),
-        })},
+        responses={
+            200: inline_serializer(
+                "CertificateLoginResult",
+                {
+                    "username": serializers.CharField(),
+                    "certificate_sha256": serializers.CharField(),
+                    "roles": serializers.ListField(child=serializers.CharField()),
+                },
+            )
+        },
     )
     def post(self, request: Request) -> Response:
         serializer = CertificateLoginSerializer(data=request.data)
@@ -92,4 +102,3 @@ class CertificateLoginView(APIView):
                 "roles": [str(membership) for membership in user_memberships(user=result.user)],
             }
         )
-

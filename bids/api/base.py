@@ -9,8 +9,12 @@ class BidApiView(APIView):
     """The base of the bid endpoints; a BidRefused is answered by config.api.error_handler."""
 
 
-ERROR = inline_serializer("BidError", {
-    "error": serializers.CharField(), "message": serializers.CharField(),
-    "field": serializers.CharField(required=False),
-    "retryable": serializers.BooleanField(required=False),
-})
+ERROR = inline_serializer(
+    "BidError",
+    {
+        "error": serializers.CharField(),
+        "message": serializers.CharField(),
+        "field": serializers.CharField(required=False),
+        "retryable": serializers.BooleanField(required=False),
+    },
+)

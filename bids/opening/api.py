@@ -23,34 +23,54 @@ from config.errors import Refusal
 from monitoring.services import Actor, client_ip_of
 from trading.models import Tender
 
-HALL = inline_serializer("OpeningHall", {
-    "tender": serializers.DictField(), "viewer": serializers.DictField(),
-    "now": serializers.DateTimeField(), "session": serializers.DictField(allow_null=True),
-    "bidders": serializers.ListField(child=serializers.DictField()),
-    "objections": serializers.ListField(child=serializers.DictField()),
-    "escrow": serializers.DictField(allow_null=True),
-    "controls": serializers.ListField(
-        child=serializers.CharField(),
-        help_text="the controls the caller may use now: sign-in, decrypt-command, confirm, "
-        "object, start, escrow-recovery, finalise, record"),
-})
-DECRYPTION = inline_serializer("BidDecryptionState", {
-    "bid": serializers.UUIDField(), "state": serializers.CharField(),
-    "key_source": serializers.CharField(), "wrong_key_attempts": serializers.IntegerField(),
-})
-WRAPPED_KEY = inline_serializer("WrappedDataKey", {
-    "bid": serializers.UUIDField(), "tender_id": serializers.CharField(),
-    "bidder_uscc": serializers.CharField(), "role": serializers.CharField(),
-    "method": serializers.CharField(), "key_id": serializers.CharField(),
-    "wrapped_key": serializers.CharField(help_text="base64"),
-})
+HALL = inline_serializer(
+    "OpeningHall",
+    {
+        "tender": serializers.DictField(),
+        "viewer": serializers.DictField(),
+        "now": serializers.DateTimeField(),
+        "session": serializers.DictField(allow_null=True),
+        "bidders": serializers.ListField(child=serializers.DictField()),
+        "objections": serializers.ListField(child=serializers.DictField()),
+        "escrow": serializers.DictField(allow_null=True),
+        "controls": serializers.ListField(
+            child=serializers.CharField(),
+            help_text="the controls the caller may use now: sign-in, decrypt-command, confirm, "
+            "object, start, escrow-recovery, finalise, record",
+        ),
+    },
+)
+DECRYPTION = inline_serializer(
+    "BidDecryptionState",
+    {
+        "bid": serializers.UUIDField(),
+        "state": serializers.CharField(),
+        "key_source": serializers.CharField(),
+        "wrong_key_attempts": serializers.IntegerField(),
+    },
+)
+WRAPPED_KEY = inline_serializer(
+    "WrappedDataKey",
+    {
+        "bid": serializers.UUIDField(),
+        "tender_id": serializers.CharField(),
+        "bidder_uscc": serializers.CharField(),
+        "role": serializers.CharField(),
+        "method": serializers.CharField(),
+        "key_id": serializers.CharField(),
+        "wrapped_key": serializers.CharField(help_text="base64"),
+    },
+)
 OK = inline_serializer("OpeningOk", {"state": serializers.CharField()})
 
 
 def _decryption_json(decryption: BidDecryption) -> dict:
-    return {"bid": str(decryption.bid_id), "state": decryption.state,
-            "key_source": decryption.key_source,
-            "wrong_key_attempts": decryption.wrong_key_attempts}
+    return {
+        "bid": str(decryption.bid_id),
+        "state": decryption.state,
+        "key_source": decryption.key_source,
+        "wrong_key_attempts": decryption.wrong_key_attempts,
+    }
 
 
 class OpeningApiView(BidApiView):
@@ -62,23 +82,28 @@ class OpeningApiView(BidApiView):
             request = self.request
             user = request.user if request.user.is_authenticated else None
             refusal_record(
-                exc, actor=Actor(user=user, client_ip=client_ip_of(request)),
+                exc,
+                actor=Actor(user=user, client_ip=client_ip_of(request)),
                 tender_id=self.kwargs.get("tender_id", ""),
-                step=f"{request.method} {request.path}")
+                step=f"{request.method} {request.path}",
+            )
         return super().handle_exception(exc)
 
 
 def _text(request: Request, field: str) -> str:
     """A text field of the JSON body ("" when absent); anything else is a 400 naming it."""
     if not isinstance(request.data, dict):
-        raise BidRefused("body_invalid", _("The request body must be a JSON object."),
-                         status=400)
+        raise BidRefused("body_invalid", _("The request body must be a JSON object."), status=400)
     value = request.data.get(field)
     if value is None:
         return ""
     if not isinstance(value, str):
-        raise BidRefused("field_invalid", _("%(field)s must be text.") % {"field": field},
-                         field=field, status=400)
+        raise BidRefused(
+            "field_invalid",
+            _("%(field)s must be text.") % {"field": field},
+            field=field,
+            status=400,
+        )
     return value
 
 
@@ -86,8 +111,12 @@ def _base64(value: str, field: str) -> bytes:
     try:
         return base64.b64decode(value or "", validate=True)
     except (binascii.Error, ValueError):
-        raise BidRefused("key_malformed", _("%(field)s must be base64.") % {"field": field},
-                         field=field, status=400) from None
+        raise BidRefused(
+            "key_malformed",
+            _("%(field)s must be base64.") % {"field": field},
+            field=field,
+            status=400,
+        ) from None
 
 
 def _uuid(value: object, field: str) -> uuid.UUID | None:
@@ -96,9 +125,12 @@ def _uuid(value: object, field: str) -> uuid.UUID | None:
     try:
         return uuid.UUID(str(value))
     except ValueError:
-        raise BidRefused("bid_invalid",
-                         _("%(field)s must be a bid id (a UUID).") % {"field": field},
-                         field=field, status=400) from None
+        raise BidRefused(
+            "bid_invalid",
+            _("%(field)s must be a bid id (a UUID).") % {"field": field},
+            field=field,
+            status=400,
+        ) from None
 
 
 class HallView(OpeningApiView):
@@ -123,15 +155,15 @@ class StartView(OpeningApiView):
     @extend_schema(request=None, responses={200: OK, 403: ERROR, 409: ERROR})
     def post(self, request: Request, tender_id) -> Response:
         session = start.opening_start(acting=acting_from_request(request), tender_id=tender_id)
-        return Response({"state": session.state,
-                         "decryption_ends_at": session.decryption_ends_at})
+        return Response({"state": session.state, "decryption_ends_at": session.decryption_ends_at})
 
 
 class WrappedKeyView(OpeningApiView):
     @extend_schema(responses={200: WRAPPED_KEY, 403: ERROR, 404: ERROR, 409: ERROR})
     def get(self, request: Request, tender_id) -> Response:
-        return Response(keys.opening_wrapped_key(acting=acting_bidder(request),
-                                                    tender_id=tender_id))
+        return Response(
+            keys.opening_wrapped_key(acting=acting_bidder(request), tender_id=tender_id)
+        )
 
 
 class DataKeySerializer(serializers.Serializer):
@@ -140,12 +172,15 @@ class DataKeySerializer(serializers.Serializer):
 
 
 class DataKeyView(OpeningApiView):
-    @extend_schema(request=DataKeySerializer,
-                   responses={202: DECRYPTION, 400: ERROR, 403: ERROR, 409: ERROR, 422: ERROR})
+    @extend_schema(
+        request=DataKeySerializer,
+        responses={202: DECRYPTION, 400: ERROR, 403: ERROR, 409: ERROR, 422: ERROR},
+    )
     def post(self, request: Request, tender_id) -> Response:
         acting = acting_bidder(request)
         decryption = keys.opening_submit_key(
-            acting=acting, tender_id=tender_id,
+            acting=acting,
+            tender_id=tender_id,
             data_key=_base64(_text(request, "data_key"), "data_key"),
             bid_id=_uuid(_text(request, "bid"), "bid"),
         )
@@ -155,58 +190,113 @@ class DataKeyView(OpeningApiView):
 class EscrowShareView(OpeningApiView):
     """GET: a committee member's encrypted share. POST: its decrypted share (mnemonic)."""
 
-    @extend_schema(responses={200: inline_serializer("EscrowShare", {
-        "escrow_public_key": serializers.CharField(), "escrow_key_id": serializers.CharField(),
-        "threshold": serializers.IntegerField(), "share": serializers.DictField()}),
-        403: ERROR})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "EscrowShare",
+                {
+                    "escrow_public_key": serializers.CharField(),
+                    "escrow_key_id": serializers.CharField(),
+                    "threshold": serializers.IntegerField(),
+                    "share": serializers.DictField(),
+                },
+            ),
+            403: ERROR,
+        }
+    )
     def get(self, request: Request, tender_id) -> Response:
         acting = acting_from_request(request)
-        return Response(escrow.opening_escrow_share(
-            acting=acting, tender_id=tender_id,
-            certificate_sha256=acting.certificate_sha256 or None))
+        return Response(
+            escrow.opening_escrow_share(
+                acting=acting,
+                tender_id=tender_id,
+                certificate_sha256=acting.certificate_sha256 or None,
+            )
+        )
 
-    @extend_schema(request=inline_serializer("EscrowShareSubmit", {
-        "share": serializers.CharField(help_text="the decrypted SLIP-39 mnemonic")}),
-        responses={201: inline_serializer("EscrowShareCount", {
-            "shares": serializers.IntegerField(), "threshold": serializers.IntegerField(),
-            "round": serializers.IntegerField()}), 400: ERROR, 403: ERROR, 409: ERROR})
+    @extend_schema(
+        request=inline_serializer(
+            "EscrowShareSubmit",
+            {"share": serializers.CharField(help_text="the decrypted SLIP-39 mnemonic")},
+        ),
+        responses={
+            201: inline_serializer(
+                "EscrowShareCount",
+                {
+                    "shares": serializers.IntegerField(),
+                    "threshold": serializers.IntegerField(),
+                    "round": serializers.IntegerField(),
+                },
+            ),
+            400: ERROR,
+            403: ERROR,
+            409: ERROR,
+        },
+    )
     def post(self, request: Request, tender_id) -> Response:
         acting = acting_from_request(request)
         result = escrow.opening_submit_share(
-            acting=acting, tender_id=tender_id,
+            acting=acting,
+            tender_id=tender_id,
             certificate_sha256=acting.certificate_sha256 or None,
-            mnemonic=_text(request, "share"))
+            mnemonic=_text(request, "share"),
+        )
         return Response(result, status=status.HTTP_201_CREATED)
 
 
 class EscrowRequestView(OpeningApiView):
-    @extend_schema(request=inline_serializer("EscrowRequest", {
-        "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
+    @extend_schema(
+        request=inline_serializer("EscrowRequest", {"reason": serializers.CharField()}),
+        responses={200: DECRYPTION, 403: ERROR, 409: ERROR},
+    )
     def post(self, request: Request, tender_id, bid_id) -> Response:
         decryption = escrow.opening_request_escrow(
-            acting=acting_from_request(request), tender_id=tender_id, bid_id=bid_id,
-            reason=_text(request, "reason"))
+            acting=acting_from_request(request),
+            tender_id=tender_id,
+            bid_id=bid_id,
+            reason=_text(request, "reason"),
+        )
         return Response(_decryption_json(decryption))
 
 
 class EscrowRecoverView(OpeningApiView):
-    @extend_schema(request=None, responses={200: inline_serializer("EscrowRecovered", {
-        "recovered": serializers.ListField(child=serializers.UUIDField())}),
-        403: ERROR, 409: ERROR})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "EscrowRecovered",
+                {"recovered": serializers.ListField(child=serializers.UUIDField())},
+            ),
+            403: ERROR,
+            409: ERROR,
+        },
+    )
     def post(self, request: Request, tender_id) -> Response:
-        accepted = escrow.opening_recover_escrow(acting=acting_from_request(request),
-                                                         tender_id=tender_id)
+        accepted = escrow.opening_recover_escrow(
+            acting=acting_from_request(request), tender_id=tender_id
+        )
         return Response({"recovered": [str(item.bid_id) for item in accepted]})
 
 
 class FaultView(OpeningApiView):
-    @extend_schema(request=inline_serializer("DecryptionFaultRuling", {
-        "fault": serializers.ChoiceField(choices=["bidder", "other"]),
-        "reason": serializers.CharField()}), responses={200: DECRYPTION, 403: ERROR, 409: ERROR})
+    @extend_schema(
+        request=inline_serializer(
+            "DecryptionFaultRuling",
+            {
+                "fault": serializers.ChoiceField(choices=["bidder", "other"]),
+                "reason": serializers.CharField(),
+            },
+        ),
+        responses={200: DECRYPTION, 403: ERROR, 409: ERROR},
+    )
     def post(self, request: Request, tender_id, bid_id) -> Response:
         decryption = reading.opening_record_fault(
-            acting=acting_from_request(request), tender_id=tender_id, bid_id=bid_id,
-            fault=_text(request, "fault"), reason=_text(request, "reason"))
+            acting=acting_from_request(request),
+            tender_id=tender_id,
+            bid_id=bid_id,
+            fault=_text(request, "fault"),
+            reason=_text(request, "reason"),
+        )
         return Response(_decryption_json(decryption))
 
 
@@ -218,29 +308,46 @@ class ConfirmView(OpeningApiView):
 
 
 class ObjectionView(OpeningApiView):
-    @extend_schema(request=inline_serializer("OpeningObjectionRaise", {
-        "text": serializers.CharField()}), responses={201: OK, 403: ERROR, 409: ERROR})
+    @extend_schema(
+        request=inline_serializer("OpeningObjectionRaise", {"text": serializers.CharField()}),
+        responses={201: OK, 403: ERROR, 409: ERROR},
+    )
     def post(self, request: Request, tender_id) -> Response:
-        objection = reading.opening_object(acting=acting_bidder(request), tender_id=tender_id,
-                                           text=_text(request, "text"))
-        return Response({"state": objection.state, "id": str(objection.pk)},
-                        status=status.HTTP_201_CREATED)
+        objection = reading.opening_object(
+            acting=acting_bidder(request), tender_id=tender_id, text=_text(request, "text")
+        )
+        return Response(
+            {"state": objection.state, "id": str(objection.pk)}, status=status.HTTP_201_CREATED
+        )
 
 
 class ObjectionAnswerView(OpeningApiView):
-    @extend_schema(request=inline_serializer("OpeningObjectionAnswer", {
-        "answer": serializers.CharField()}), responses={200: OK, 403: ERROR, 409: ERROR})
+    @extend_schema(
+        request=inline_serializer("OpeningObjectionAnswer", {"answer": serializers.CharField()}),
+        responses={200: OK, 403: ERROR, 409: ERROR},
+    )
     def post(self, request: Request, tender_id, objection_id) -> Response:
         objection = reading.opening_answer(
-            acting=acting_from_request(request), tender_id=tender_id, objection_id=objection_id,
-            answer=_text(request, "answer"))
+            acting=acting_from_request(request),
+            tender_id=tender_id,
+            objection_id=objection_id,
+            answer=_text(request, "answer"),
+        )
         return Response({"state": objection.state, "id": str(objection.pk)})
 
 
 class FinaliseView(OpeningApiView):
-    @extend_schema(request=None, responses={200: inline_serializer("OpeningFinalised", {
-        "state": serializers.CharField(), "outcome": serializers.CharField()}),
-        403: ERROR, 409: ERROR})
+    @extend_schema(
+        request=None,
+        responses={
+            200: inline_serializer(
+                "OpeningFinalised",
+                {"state": serializers.CharField(), "outcome": serializers.CharField()},
+            ),
+            403: ERROR,
+            409: ERROR,
+        },
+    )
     def post(self, request: Request, tender_id) -> Response:
         session = record.opening_finalise(acting=acting_from_request(request), tender_id=tender_id)
         return Response({"state": session.state, "outcome": session.outcome})
@@ -252,12 +359,25 @@ class RecordView(OpeningApiView):
 
     permission_classes = [AllowAny]
 
-    @extend_schema(responses={200: inline_serializer("OpeningRecord", {
-        "record": serializers.DictField(), "signature": serializers.CharField(),
-        "timestamp_token": serializers.CharField()}), 404: ERROR})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "OpeningRecord",
+                {
+                    "record": serializers.DictField(),
+                    "signature": serializers.CharField(),
+                    "timestamp_token": serializers.CharField(),
+                },
+            ),
+            404: ERROR,
+        }
+    )
     def get(self, request: Request, tender_id) -> Response:
         document = record.opening_record(tender_id=tender_id)
         if document is None:
-            raise Refusal("record_not_found",
-                          _("The opening record of this tender is not final yet."), status=404)
+            raise Refusal(
+                "record_not_found",
+                _("The opening record of this tender is not final yet."),
+                status=404,
+            )
         return Response(document)

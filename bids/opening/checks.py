@@ -40,9 +40,11 @@ def decryption_lease_seconds() -> float:
 def hall_tender(tender_id: UUID) -> Tender:
     tender = Tender.objects.select_related("project").filter(pk=tender_id).first()
     if tender is None:
-        raise BidRefused("tender_not_found",
-                         _("Tender %(tender)s does not exist.") % {"tender": tender_id},
-                         status=404)
+        raise BidRefused(
+            "tender_not_found",
+            _("Tender %(tender)s does not exist.") % {"tender": tender_id},
+            status=404,
+        )
     return tender
 
 
@@ -60,7 +62,8 @@ def require_opening(tender: Tender) -> None:
         raise refused(
             "tender_not_opening",
             _("Tender %(tender)s is %(state)s: the opening hall is not in session.")
-            % {"tender": tender.pk, "state": tender.get_state_display()})
+            % {"tender": tender.pk, "state": tender.get_state_display()},
+        )
 
 
 def locked_session(tender: Tender) -> OpeningSession:
@@ -75,36 +78,45 @@ def locked_decryption(decryption_id: UUID) -> BidDecryption:
     a key being handed over and a worker recording another bid."""
     session_id = BidDecryption.objects.values_list("session_id", flat=True).get(pk=decryption_id)
     session = OpeningSession.objects.select_for_update().get(pk=session_id)
-    decryption = BidDecryption.objects.select_for_update(of=("self",)).select_related(
-        "bid", "bid__bidder").get(pk=decryption_id)
+    decryption = (
+        BidDecryption.objects.select_for_update(of=("self",))
+        .select_related("bid", "bid__bidder")
+        .get(pk=decryption_id)
+    )
     decryption.session = session
     return decryption
 
 
 def own_bid(acting: Acting, tender: Tender, states: tuple[str, ...]) -> Bid | None:
-    return Bid.objects.filter(
-        tender=tender, bidder=acting.organisation, state__in=states
-    ).order_by("-sequence").first()
+    return (
+        Bid.objects.filter(tender=tender, bidder=acting.organisation, state__in=states)
+        .order_by("-sequence")
+        .first()
+    )
 
 
 def storage_refusal() -> BidRefused:
     return BidRefused(
         "storage_unavailable",
         _("The bid storage is not reachable right now; nothing changed. Retry in a moment."),
-        status=503, retryable=True)
+        status=503,
+        retryable=True,
+    )
 
 
 def require_window_open(session: OpeningSession, now: dt.datetime) -> None:
     if session.state == OpeningState.SIGN_IN:
-        raise refused("window_not_open",
-                       _("The decryption window has not opened yet: wait for the host to "
-                         "start decryption."))
+        raise refused(
+            "window_not_open",
+            _("The decryption window has not opened yet: wait for the host to start decryption."),
+        )
     # Set when decryption starts, so in every state after sign-in.
     ends_at = moment_set_by_state(session, "decryption_ends_at")
     if session.state != OpeningState.DECRYPTING or now >= ends_at:
-        raise refused("window_closed",
-                       _("The decryption window closed at %(ends)s.")
-                       % {"ends": ends_at.isoformat()})
+        raise refused(
+            "window_closed",
+            _("The decryption window closed at %(ends)s.") % {"ends": ends_at.isoformat()},
+        )
 
 
 def reading_session(tender: Tender) -> OpeningSession:

@@ -50,8 +50,12 @@ DEFAULT_PROGRESS_MILLISECONDS = 1000
 
 def progress_seconds() -> float:
     """At most a quarter of the lease, so that a live job always renews it in time."""
-    configured = int(getattr(settings, "BID_DECRYPTION_PROGRESS_MILLISECONDS",
-                             DEFAULT_PROGRESS_MILLISECONDS)) / 1000
+    configured = (
+        int(
+            getattr(settings, "BID_DECRYPTION_PROGRESS_MILLISECONDS", DEFAULT_PROGRESS_MILLISECONDS)
+        )
+        / 1000
+    )
     return min(configured, decryption_lease_seconds() / 4)
 
 
@@ -59,9 +63,12 @@ def _claim(decryption_id: UUID) -> BidDecryption | None:
     """Take the job if nobody holds a live lease on it; returns it with this run's number."""
     with transaction.atomic():
         # Only the decryption row is locked; its bid, upload and bidder are read with it.
-        decryption = (BidDecryption.objects.select_for_update(of=("self",))
-                      .select_related("bid", "bid__upload", "bid__bidder")
-                      .filter(pk=decryption_id).first())
+        decryption = (
+            BidDecryption.objects.select_for_update(of=("self",))
+            .select_related("bid", "bid__upload", "bid__bidder")
+            .filter(pk=decryption_id)
+            .first()
+        )
         if decryption is None or decryption.state != DecryptionState.DECRYPTING:
             return None
         now = database_now()
@@ -69,7 +76,8 @@ def _claim(decryption_id: UUID) -> BidDecryption | None:
             return None  # another run is alive; if it dies, its lease lapses and the sweep calls
         decryption.job_runs += 1
         BidDecryption.objects.filter(pk=decryption_id).update(
-            job_runs=decryption.job_runs, bytes_done=0,
+            job_runs=decryption.job_runs,
+            bytes_done=0,
             lease_until=now + dt.timedelta(seconds=decryption_lease_seconds()),
         )
         return decryption
@@ -105,43 +113,59 @@ class _Progress:
 def _summary(opened: OpenedBid) -> dict[str, Any]:
     manifest = opened.manifest
     return {
-        "files": [{"name": entry["name"], "size": entry["size"], "sha256": entry["sha256"]}
-                  for entry in manifest.get("files", [])],
+        "files": [
+            {"name": entry["name"], "size": entry["size"], "sha256": entry["sha256"]}
+            for entry in manifest.get("files", [])
+        ],
         "tool": manifest.get("tool", {}),
         "device_fingerprint": manifest.get("device_fingerprint", {}),
         "created_at": manifest.get("created_at"),
         # Verified at the key's hand-over, and then bound to the header's bidder.
-        "manifest_signer": (opened.manifest_signature.identity.uscc
-                            if opened.manifest_signature else opened.header.bidder_uscc),
+        "manifest_signer": (
+            opened.manifest_signature.identity.uscc
+            if opened.manifest_signature
+            else opened.header.bidder_uscc
+        ),
     }
 
 
 def _failure(bid: Bid, error: Exception, bytes_checked: int) -> tuple[str, dict[str, Any]]:
     """The reason and evidence of a failed bid; a failed chunk is told apart by its digest."""
     reason = str(error)
-    evidence: dict[str, Any] = {"receipt_header_sha256": bid.header_sha256,
-                                "receipt_ciphertext_sha256": bid.ciphertext_sha256,
-                                "size": bid.size, "bytes_checked": bytes_checked}
+    evidence: dict[str, Any] = {
+        "receipt_header_sha256": bid.header_sha256,
+        "receipt_ciphertext_sha256": bid.ciphertext_sha256,
+        "size": bid.size,
+        "bytes_checked": bytes_checked,
+    }
     if isinstance(error, ChunkAuthenticationFailed):
         stored = stored_ciphertext_sha256(bid)
         evidence["stored_ciphertext_sha256"] = stored
         if stored != bid.ciphertext_sha256:
-            reason += (f" The stored bid's ciphertext digest {stored} is not the receipt's "
-                       f"{bid.ciphertext_sha256}: it was changed after it was received.")
+            reason += (
+                f" The stored bid's ciphertext digest {stored} is not the receipt's "
+                f"{bid.ciphertext_sha256}: it was changed after it was received."
+            )
         else:
-            reason += (" The stored bid is the one received (its ciphertext digest is the "
-                       "receipt's): it was sealed damaged.")
+            reason += (
+                " The stored bid is the one received (its ciphertext digest is the "
+                "receipt's): it was sealed damaged."
+            )
     return reason, evidence
 
 
 def unwrapped_data_key(decryption: BidDecryption) -> bytes:
     """The bid's data key, unwrapped with the platform evaluation key (held only in memory)."""
-    return evaluation_unwrap(decryption.wrap_method, bytes(decryption.wrapped_data_key),
-                             purpose=data_key_purpose(decryption.bid))
+    return evaluation_unwrap(
+        decryption.wrap_method,
+        bytes(decryption.wrapped_data_key),
+        purpose=data_key_purpose(decryption.bid),
+    )
 
 
-def open_stored_bid(decryption: BidDecryption, data_key: bytes,
-                    progress: Progress | None = None) -> OpenedBid:
+def open_stored_bid(
+    decryption: BidDecryption, data_key: bytes, progress: Progress | None = None
+) -> OpenedBid:
     """The job's decryption itself, with nothing recorded (`bench_opening` times it alone).
 
     One thread: the worker runs a job per core already. One GET: the file read front to back
@@ -154,11 +178,18 @@ def open_stored_bid(decryption: BidDecryption, data_key: bytes,
     bid = decryption.bid
     with stored_reader(bid, prefetch=False, in_one_pass=True) as source:
         return open_sealed_bid(
-            source, trust=platform_trust_store(), data_key=data_key,
-            expected_tender_id=str(bid.tender_id), at=bid.received_at, progress=progress,
+            source,
+            trust=platform_trust_store(),
+            data_key=data_key,
+            expected_tender_id=str(bid.tender_id),
+            at=bid.received_at,
+            progress=progress,
             received_header_sha256=bid.header_sha256,
             verified_manifest_sha256=decryption.manifest_sha256 or None,
-            check_ciphertext_digests=False, overlap=False, in_one_pass=True)
+            check_ciphertext_digests=False,
+            overlap=False,
+            in_one_pass=True,
+        )
 
 
 def decrypt_bid(decryption_id: UUID) -> str:
@@ -179,21 +210,27 @@ def decrypt_bid(decryption_id: UUID) -> str:
         except StorageError:
             _release(decryption_id, run)  # the evidence pass could not read: run again
             raise
-        decryption_fail(decryption_id, code=getattr(error, "code", "bid_invalid"),
-                        reason=reason, evidence=evidence)
+        decryption_fail(
+            decryption_id,
+            code=getattr(error, "code", "bid_invalid"),
+            reason=reason,
+            evidence=evidence,
+        )
         return "failed"
     except StorageError:
         # Give the lease back so that the task's retry (or the sweep) can run at once.
         _release(decryption_id, run)
         raise
     try:
-        recorded = decryption_succeed(decryption_id, price_sheet=opened.price_sheet,
-                                      summary=_summary(opened))
+        recorded = decryption_succeed(
+            decryption_id, price_sheet=opened.price_sheet, summary=_summary(opened)
+        )
     except OperationalError:
         # Recording lost a lock wait (PostgreSQL aborted it): give the lease back and let the
         # task's retry run again at once rather than after the lease.
         _release(decryption_id, run)
         raise
-    logger.info("decrypted bid %s (%d bytes) in %.2f s", bid.pk, bid.size,
-                time.monotonic() - started)
+    logger.info(
+        "decrypted bid %s (%d bytes) in %.2f s", bid.pk, bid.size, time.monotonic() - started
+    )
     return "decrypted" if recorded else "already_recorded"

@@ -31,17 +31,25 @@ from monitoring.transitions import moment_set_by_state
 from trading.models import Tender, TenderEscrow, TenderState
 from trading.selectors import user_manages_project
 
-REVEALED_STATES = (TenderState.OPENING, TenderState.OPENED, TenderState.FAILED,
-                   TenderState.EVALUATING, TenderState.PUBLICIZING, TenderState.AWARDED,
-                   TenderState.CONTRACTED, TenderState.ARCHIVED)
+REVEALED_STATES = (
+    TenderState.OPENING,
+    TenderState.OPENED,
+    TenderState.FAILED,
+    TenderState.EVALUATING,
+    TenderState.PUBLICIZING,
+    TenderState.AWARDED,
+    TenderState.CONTRACTED,
+    TenderState.ARCHIVED,
+)
 
 
 def bidders_revealed(tender: Tender) -> bool:
     """Whether the opening has begun, so bidders' names (and their number) may be shown; a
     suspended tender counts as the state it was suspended in (a suspension before the deadline
     reveals nothing)."""
-    state = (tender.state_before_suspension if tender.state == TenderState.SUSPENDED
-             else tender.state)
+    state = (
+        tender.state_before_suspension if tender.state == TenderState.SUSPENDED else tender.state
+    )
     return state in REVEALED_STATES
 
 
@@ -64,15 +72,18 @@ def hall_viewer(*, user: User, tender: Tender) -> HallViewer:
     if str(user.pk) in members:
         return HallViewer("committee", frozenset())
     organisations = frozenset(
-        Bid.objects.filter(tender=tender, bidder__memberships__user=user,
-                           bidder__memberships__role=Role.BIDDER)
-        .values_list("bidder_id", flat=True)
+        Bid.objects.filter(
+            tender=tender, bidder__memberships__user=user, bidder__memberships__role=Role.BIDDER
+        ).values_list("bidder_id", flat=True)
     )
     if organisations:
         return HallViewer("bidder", organisations)
     raise PermissionDenied(
-        _("Only the host, supervisors, the opening committee and bidders of this tender may "
-          "enter its opening hall."))
+        _(
+            "Only the host, supervisors, the opening committee and bidders of this tender may "
+            "enter its opening hall."
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -166,9 +177,14 @@ class HallBidderRow:
 
     def as_json(self) -> dict[str, Any]:
         """Flat, as the API has always answered: hidden parts are absent, not null."""
-        row: dict[str, Any] = {"bid": self.bid, "bidder": self.bidder, "uscc": self.uscc,
-                               "own": self.own, "signed_in": self.signed_in,
-                               "decryption": self.decryption}
+        row: dict[str, Any] = {
+            "bid": self.bid,
+            "bidder": self.bidder,
+            "uscc": self.uscc,
+            "own": self.own,
+            "signed_in": self.signed_in,
+            "decryption": self.decryption,
+        }
         for part in (self.detail, self.reasons, self.prices):
             if part is not None:
                 row.update(asdict(part))
@@ -238,19 +254,32 @@ class Hall:
         }
 
 
-def _bidder_row(decryption: BidDecryption, viewer: HallViewer, signed_in: set[Any],
-                confirmed: set[Any], reading: bool) -> HallBidderRow:
+def _bidder_row(
+    decryption: BidDecryption,
+    viewer: HallViewer,
+    signed_in: set[Any],
+    confirmed: set[Any],
+    reading: bool,
+) -> HallBidderRow:
     bid = decryption.bid
     own = bid.bidder_id in viewer.organisation_ids
     sheet = decryption.price_sheet or {}
     return HallBidderRow(
-        bid=str(bid.pk), bidder=bid.bidder.name, uscc=bid.bidder.uscc, own=own,
-        signed_in=bid.bidder_id in signed_in, decryption=decryption.state,
+        bid=str(bid.pk),
+        bidder=bid.bidder.name,
+        uscc=bid.bidder.uscc,
+        own=own,
+        signed_in=bid.bidder_id in signed_in,
+        decryption=decryption.state,
         detail=RowDecryption(
             decryption_label=decryption.get_state_display(),
-            progress_percent=(100 if decryption.state == DecryptionState.DECRYPTED else
-                              int(100 * decryption.bytes_done / decryption.bytes_total)
-                              if decryption.bytes_total else 0),
+            progress_percent=(
+                100
+                if decryption.state == DecryptionState.DECRYPTED
+                else int(100 * decryption.bytes_done / decryption.bytes_total)
+                if decryption.bytes_total
+                else 0
+            ),
             key_source=decryption.key_source or None,
             escrow_requested=decryption.escrow_requested_at is not None,
             fault=decryption.fault or None,
@@ -261,12 +290,16 @@ def _bidder_row(decryption: BidDecryption, viewer: HallViewer, signed_in: set[An
             last_refusal=decryption.last_refusal or None,
             failure=decryption.failure_reason or None,
             fault_reason=decryption.fault_reason or None,
-        ) if own or viewer.role in ("host", "supervisor") else None,
+        )
+        if own or viewer.role in ("host", "supervisor")
+        else None,
         prices=RowPrices(
             total_price_fen=sheet.get("total_price_fen"),
             duration_days=sheet.get("duration_days"),
             quality=sheet.get("quality"),
-        ) if reading else None,
+        )
+        if reading
+        else None,
     )
 
 
@@ -275,26 +308,37 @@ def _row_action(role: str, state: str, escrow: HallEscrow | None, row: HallBidde
     its key (a committee tender, in the window), or rule on a failed decryption (办法 第31条)."""
     if role != "host" or row.detail is None:
         return ""
-    if (state == OpeningState.DECRYPTING and escrow is not None
-            and row.decryption == DecryptionState.WAITING and not row.detail.escrow_requested):
+    if (
+        state == OpeningState.DECRYPTING
+        and escrow is not None
+        and row.decryption == DecryptionState.WAITING
+        and not row.detail.escrow_requested
+    ):
         return ROW_ESCROW_REQUEST
-    if (state in (OpeningState.DECRYPTING, OpeningState.READING)
-            and row.decryption == DecryptionState.FAILED and not row.detail.fault):
+    if (
+        state in (OpeningState.DECRYPTING, OpeningState.READING)
+        and row.decryption == DecryptionState.FAILED
+        and not row.detail.fault
+    ):
         return ROW_FAULT
     return ""
 
 
-def hall_controls(*, role: str, state: str, escrow: HallEscrow | None,
-                  own_rows: list[HallBidderRow]) -> HallControls:
+def hall_controls(
+    *, role: str, state: str, escrow: HallEscrow | None, own_rows: list[HallBidderRow]
+) -> HallControls:
     """Which controls `role` may use in a hall in `state` ("none": no session yet); a bidder's
     depend on its own rows too."""
     bidder, host = role == "bidder", role == "host"
     return HallControls(
-        sign_in=bidder and state in ("none", OpeningState.SIGN_IN, OpeningState.DECRYPTING)
+        sign_in=bidder
+        and state in ("none", OpeningState.SIGN_IN, OpeningState.DECRYPTING)
         and not any(row.signed_in for row in own_rows),
-        decrypt_command=bidder and state == OpeningState.DECRYPTING
+        decrypt_command=bidder
+        and state == OpeningState.DECRYPTING
         and any(row.decryption == DecryptionState.WAITING for row in own_rows),
-        confirm=bidder and state == OpeningState.READING
+        confirm=bidder
+        and state == OpeningState.READING
         and any(not (row.detail and row.detail.confirmed) for row in own_rows),
         object=bidder and state == OpeningState.READING,
         start=host and state in ("none", OpeningState.SIGN_IN),
@@ -311,77 +355,106 @@ def opening_hall(*, user: User, tender: Tender) -> Hall:
     session = OpeningSession.objects.filter(tender=tender).select_related("host").first()
     now = database_now()
     started = session is not None and session.state != OpeningState.SIGN_IN
-    reading = session is not None and session.state in (OpeningState.READING,
-                                                         OpeningState.FINALISED)
+    reading = session is not None and session.state in (
+        OpeningState.READING,
+        OpeningState.FINALISED,
+    )
     state = session.state if session is not None else "none"
     escrow_key = TenderEscrow.objects.filter(tender=tender).first()
     revealed = bidders_revealed(tender)
     signed_in = set(session.sign_ins.values_list("bidder_id", flat=True)) if session else set()
     hall_session = escrow = None
     if session is not None:
-        hall_session = _session(session, now, started=started,
-                                signed_in=signed_in if revealed
-                                else signed_in & viewer.organisation_ids)
+        hall_session = _session(
+            session,
+            now,
+            started=started,
+            signed_in=signed_in if revealed else signed_in & viewer.organisation_ids,
+        )
         if escrow_key is not None:
             escrow = HallEscrow(
-                threshold=escrow_key.threshold, round=session.escrow_round,
+                threshold=escrow_key.threshold,
+                round=session.escrow_round,
                 shares_submitted=EscrowShareSubmission.objects.filter(
-                    session=session, round=session.escrow_round).count(),
+                    session=session, round=session.escrow_round
+                ).count(),
             )
     objections: list[HallObjection] = []
     if started and revealed:
         confirmed = set(session.confirmations.values_list("bidder_id", flat=True))
         rows = [
             _bidder_row(decryption, viewer, signed_in, confirmed, reading)
-            for decryption in session.decryptions.select_related("bid", "bid__bidder")
-            .order_by("bid__sequence")
+            for decryption in session.decryptions.select_related("bid", "bid__bidder").order_by(
+                "bid__sequence"
+            )
         ]
-        rows = [replace(row, action=_row_action(viewer.role, state, escrow, row))
-                for row in rows]
+        rows = [replace(row, action=_row_action(viewer.role, state, escrow, row)) for row in rows]
         objections = [
             HallObjection(
-                id=str(item.pk), bidder=item.organisation.name, text=item.text,
-                raised_at=item.raised_at.isoformat(), answer=item.answer or None,
+                id=str(item.pk),
+                bidder=item.organisation.name,
+                text=item.text,
+                raised_at=item.raised_at.isoformat(),
+                answer=item.answer or None,
                 answered_at=_iso(item.answered_at),
-                answerable=(viewer.role == "host" and state == OpeningState.READING
-                            and not item.answer))
+                answerable=(
+                    viewer.role == "host" and state == OpeningState.READING and not item.answer
+                ),
+            )
             for item in session.objections.select_related("organisation")
         ]
     else:
         # Before decryption starts: after the deadline, every bidder with a submitted bid;
         # before it, a bidder sees only its own (招标投标法 第二十二条: not even how many).
-        bids = tender.bids.filter(state="submitted").select_related("bidder").order_by(
-            "sequence")
+        bids = tender.bids.filter(state="submitted").select_related("bidder").order_by("sequence")
         if not revealed:
             bids = bids.filter(bidder_id__in=viewer.organisation_ids)
         rows = [
-            HallBidderRow(bid=str(bid.pk), bidder=bid.bidder.name, uscc=bid.bidder.uscc,
-                          own=bid.bidder_id in viewer.organisation_ids,
-                          signed_in=bid.bidder_id in signed_in, decryption="waiting")
+            HallBidderRow(
+                bid=str(bid.pk),
+                bidder=bid.bidder.name,
+                uscc=bid.bidder.uscc,
+                own=bid.bidder_id in viewer.organisation_ids,
+                signed_in=bid.bidder_id in signed_in,
+                decryption="waiting",
+            )
             for bid in bids
         ]
     return Hall(
-        tender=HallTender(id=str(tender.pk), title=tender.title, state=tender.state,
-                          state_label=tender.get_state_display(),
-                          bid_deadline=moment_set_by_state(tender, "bid_deadline").isoformat(),
-                          minimum_valid_bids=tender.minimum_valid_bids),
-        viewer=viewer, now=now, session=hall_session, escrow=escrow, bidders=rows,
+        tender=HallTender(
+            id=str(tender.pk),
+            title=tender.title,
+            state=tender.state,
+            state_label=tender.get_state_display(),
+            bid_deadline=moment_set_by_state(tender, "bid_deadline").isoformat(),
+            minimum_valid_bids=tender.minimum_valid_bids,
+        ),
+        viewer=viewer,
+        now=now,
+        session=hall_session,
+        escrow=escrow,
+        bidders=rows,
         objections=objections,
-        controls=hall_controls(role=viewer.role, state=state, escrow=escrow,
-                               own_rows=[row for row in rows if row.own]),
+        controls=hall_controls(
+            role=viewer.role, state=state, escrow=escrow, own_rows=[row for row in rows if row.own]
+        ),
     )
 
 
-def _session(session: OpeningSession, now: dt.datetime, *, started: bool,
-             signed_in: set[Any]) -> HallSession:
+def _session(
+    session: OpeningSession, now: dt.datetime, *, started: bool, signed_in: set[Any]
+) -> HallSession:
     return HallSession(
-        state=session.state, state_label=session.get_state_display(),
+        state=session.state,
+        state_label=session.get_state_display(),
         ceiling_price_fen=session.ceiling_price_announced_fen if started else None,
         decryption_started_at=_iso(session.decryption_started_at),
         decryption_ends_at=_iso(session.decryption_ends_at),
-        seconds_left=max(0, int(
-            (moment_set_by_state(session, "decryption_ends_at") - now).total_seconds()
-        )) if session.state == OpeningState.DECRYPTING else None,
+        seconds_left=max(
+            0, int((moment_set_by_state(session, "decryption_ends_at") - now).total_seconds())
+        )
+        if session.state == OpeningState.DECRYPTING
+        else None,
         reading_started_at=_iso(session.reading_started_at),
         confirmation_ends_at=_iso(session.confirmation_ends_at),
         finalised_at=_iso(session.finalised_at),

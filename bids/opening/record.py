@@ -34,23 +34,39 @@ from trading.notices import notice_publish
 RECORD_VERSION = 1
 
 
-def _record_document(session: OpeningSession, tender: Tender, now: dt.datetime,
-                     valid: int, minimum: int, outcome: str) -> dict[str, Any]:
+def _record_document(
+    session: OpeningSession,
+    tender: Tender,
+    now: dt.datetime,
+    valid: int,
+    minimum: int,
+    outcome: str,
+) -> dict[str, Any]:
     faults = {str(item.bid_id): item for item in session.decryptions.all()}
-    confirmations = {item.bidder.uscc: item.confirmed_at for item in
-                     session.confirmations.select_related("bidder")}
+    confirmations = {
+        item.bidder.uscc: item.confirmed_at
+        for item in session.confirmations.select_related("bidder")
+    }
     lines = []
     for line in session.lines:
         decryption = faults[line["bid"]]
-        lines.append({
-            **line,
-            "decryption": decryption.state,
-            "treated_as": ("revoked" if decryption.fault == DecryptionFault.BIDDER else
-                           "withdrawn" if decryption.fault == DecryptionFault.OTHER else None),
-            "fault_reason": decryption.fault_reason or None,
-            "confirmed_at": confirmations[line["uscc"]].isoformat()
-            if line["uscc"] in confirmations else None,
-        })
+        lines.append(
+            {
+                **line,
+                "decryption": decryption.state,
+                "treated_as": (
+                    "revoked"
+                    if decryption.fault == DecryptionFault.BIDDER
+                    else "withdrawn"
+                    if decryption.fault == DecryptionFault.OTHER
+                    else None
+                ),
+                "fault_reason": decryption.fault_reason or None,
+                "confirmed_at": confirmations[line["uscc"]].isoformat()
+                if line["uscc"] in confirmations
+                else None,
+            }
+        )
     return {
         "record_version": RECORD_VERSION,
         "kind": "opening_record",
@@ -70,9 +86,13 @@ def _record_document(session: OpeningSession, tender: Tender, now: dt.datetime,
         ],
         "lines": lines,
         "objections": [
-            {"uscc": item.organisation.uscc, "text": item.text,
-             "raised_at": item.raised_at.isoformat(), "answer": item.answer,
-             "answered_at": item.answered_at.isoformat() if item.answered_at else None}
+            {
+                "uscc": item.organisation.uscc,
+                "text": item.text,
+                "raised_at": item.raised_at.isoformat(),
+                "answer": item.answer,
+                "answered_at": item.answered_at.isoformat() if item.answered_at else None,
+            }
             for item in session.objections.select_related("organisation")
         ],
         "valid_bids": valid,
@@ -101,19 +121,25 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
         unconfirmed = [line for line in session.lines if line["uscc"] not in confirmed]
         confirmation_ends_at = moment_set_by_state(session, "confirmation_ends_at")
         if unconfirmed and now < confirmation_ends_at:
-            raise refused("confirmations_pending",
-                           _("%(count)d bidder(s) may still confirm or object until %(ends)s.")
-                           % {"count": len(unconfirmed),
-                              "ends": confirmation_ends_at.isoformat()})
+            raise refused(
+                "confirmations_pending",
+                _("%(count)d bidder(s) may still confirm or object until %(ends)s.")
+                % {"count": len(unconfirmed), "ends": confirmation_ends_at.isoformat()},
+            )
         if session.objections.filter(answered_at__isnull=True).exists():
-            raise refused("objections_unanswered",
-                           _("Answer every objection before finalising the record."))
+            raise refused(
+                "objections_unanswered", _("Answer every objection before finalising the record.")
+            )
         unruled = session.decryptions.filter(state=DecryptionState.FAILED, fault="")
         if unruled.exists():
-            raise refused("fault_not_recorded",
-                           _("Record whose fault each failed decryption was (办法 第31条) "
-                             "before finalising: %(count)d bid(s) have no ruling.")
-                           % {"count": unruled.count()})
+            raise refused(
+                "fault_not_recorded",
+                _(
+                    "Record whose fault each failed decryption was (办法 第31条) "
+                    "before finalising: %(count)d bid(s) have no ruling."
+                )
+                % {"count": unruled.count()},
+            )
         valid = session.decryptions.filter(state=DecryptionState.DECRYPTED).count()
         # The law's minimum (trading.law.checks) and the tender's own, whichever is higher.
         regime, own = tender.project.regime, tender.minimum_valid_bids
@@ -125,42 +151,80 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
         signature = sign_detached(document, credential=platform_credential())
         token = platform_timestamp_authority().timestamp(document)
         session = apply_transition(
-            session, "finalise", actor=actor, action="opening.record_finalised",
+            session,
+            "finalise",
+            actor=actor,
+            action="opening.record_finalised",
             arguments=(now, outcome, document, signature, token),
-            changed_fields=["finalised_at", "outcome", "record_document", "record_signature",
-                            "record_timestamp_token"],
-            payload={"tender": str(tender.pk), "outcome": outcome, "valid_bids": valid,
-                     "record_sha256": _sha256(document)},
+            changed_fields=[
+                "finalised_at",
+                "outcome",
+                "record_document",
+                "record_signature",
+                "record_timestamp_token",
+            ],
+            payload={
+                "tender": str(tender.pk),
+                "outcome": outcome,
+                "valid_bids": valid,
+                "record_sha256": _sha256(document),
+            },
         )
         received = dict(session.decryptions.values_list("bid_id", "bid__received_at"))
         notice_publish(
-            tender=tender, kind=NoticeKind.OPENING_RECORD,
+            tender=tender,
+            kind=NoticeKind.OPENING_RECORD,
             title=_("Opening record: %(title)s") % {"title": tender.title},
-            body={"bids": [
-                {"id": line["bid"], "name": line["bidder"], "uscc": line["uscc"],
-                 "received_at": received[UUID(line["bid"])].isoformat(),
-                 **({"price_fen": line["total_price_fen"]}
-                    if line["total_price_fen"] is not None else {}),
-                 "status": "valid" if line["decryption"] == DecryptionState.DECRYPTED
-                 else "invalid"}
-                for line in session.lines
-            ], "text": _("%(valid)d valid bid(s); record SHA-256 %(sha)s.")
-                % {"valid": valid, "sha": _sha256(document)}},
+            body={
+                "bids": [
+                    {
+                        "id": line["bid"],
+                        "name": line["bidder"],
+                        "uscc": line["uscc"],
+                        "received_at": received[UUID(line["bid"])].isoformat(),
+                        **(
+                            {"price_fen": line["total_price_fen"]}
+                            if line["total_price_fen"] is not None
+                            else {}
+                        ),
+                        "status": "valid"
+                        if line["decryption"] == DecryptionState.DECRYPTED
+                        else "invalid",
+                    }
+                    for line in session.lines
+                ],
+                "text": _("%(valid)d valid bid(s); record SHA-256 %(sha)s.")
+                % {"valid": valid, "sha": _sha256(document)},
+            },
             actor=actor,
         )
         if outcome == OpeningOutcome.OPENED:
-            apply_transition(tender, "finish_opening", actor=actor, action="tender.opened",
-                             payload={"valid_bids": valid})
+            apply_transition(
+                tender,
+                "finish_opening",
+                actor=actor,
+                action="tender.opened",
+                payload={"valid_bids": valid},
+            )
         else:
-            apply_transition(tender, "fail", actor=actor, action="tender.failed",
-                             payload={"valid_bids": valid,
-                                      "minimum_valid_bids": minimum})
+            apply_transition(
+                tender,
+                "fail",
+                actor=actor,
+                action="tender.failed",
+                payload={"valid_bids": valid, "minimum_valid_bids": minimum},
+            )
             notice_publish(
-                tender=tender, kind=NoticeKind.FAILED_TENDER,
+                tender=tender,
+                kind=NoticeKind.FAILED_TENDER,
                 title=_("Failed tender: %(title)s") % {"title": tender.title},
-                body={"reason": _("Only %(valid)d valid bid(s) were opened; at least "
-                                  "%(minimum)d are required (%(source)s).")
-                      % {"valid": valid, "minimum": minimum, "source": minimum_rule.source}},
+                body={
+                    "reason": _(
+                        "Only %(valid)d valid bid(s) were opened; at least "
+                        "%(minimum)d are required (%(source)s)."
+                    )
+                    % {"valid": valid, "minimum": minimum, "source": minimum_rule.source}
+                },
                 actor=actor,
             )
     return session
@@ -173,9 +237,13 @@ def _sha256(data: bytes) -> str:
 def opening_record(*, tender_id: UUID) -> dict[str, Any] | None:
     """The finalised record with its signature and token (public, as the notice is)."""
     session = OpeningSession.objects.filter(
-        tender_id=tender_id, state=OpeningState.FINALISED).first()
+        tender_id=tender_id, state=OpeningState.FINALISED
+    ).first()
     if session is None:
         return None
-    return signed_document_json("record", bytes(session.record_document),
-                                bytes(session.record_signature),
-                                bytes(session.record_timestamp_token))
+    return signed_document_json(
+        "record",
+        bytes(session.record_document),
+        bytes(session.record_signature),
+        bytes(session.record_timestamp_token),
+    )

@@ -25,13 +25,18 @@ def refusal_record(refusal: BidRefused, *, actor: Actor, tender_id: object, step
             # A bidder at the hall before the deadline is a bidder of the tender: who, and
             # which tender, is sealed (办法 第21条); the message names the tender.
             record_event(
-                actor=actor, action="opening.refused", object_type="trading.tender",
-                object_id="", payload={"service": step, "code": refusal.code},
+                actor=actor,
+                action="opening.refused",
+                object_type="trading.tender",
+                object_id="",
+                payload={"service": step, "code": refusal.code},
                 sealed=Sealed(tender_id=str(tender_id), fields={"message": refusal.message}),
             )
         else:
             record_event(
-                actor=actor, action="opening.refused", object_type="trading.tender",
+                actor=actor,
+                action="opening.refused",
+                object_type="trading.tender",
                 object_id=str(tender_id),
                 payload={"service": step, "code": refusal.code, "message": refusal.message},
             )
@@ -55,9 +60,15 @@ def refusals_logged(service: Service) -> Service:
             acting = kwargs.get("acting")
             role = getattr(acting, "role", "")  # a bidder session acts as bidder
             refusal_record(
-                refusal, actor=Actor(user=getattr(acting, "user", None), role=role,
-                                     client_ip=getattr(acting, "client_ip", None)),
-                tender_id=kwargs.get("tender_id", ""), step=service.__name__)
+                refusal,
+                actor=Actor(
+                    user=getattr(acting, "user", None),
+                    role=role,
+                    client_ip=getattr(acting, "client_ip", None),
+                ),
+                tender_id=kwargs.get("tender_id", ""),
+                step=service.__name__,
+            )
             raise
 
     return logged  # type: ignore[return-value]

@@ -35,22 +35,34 @@ def opening_start(*, acting: Acting, tender_id: UUID) -> OpeningSession:
     require_opening(tender)
     session = locked_session(tender)
     if session.state != OpeningState.SIGN_IN:
-        raise refused("decryption_already_started",
-                       _("Decryption of tender %(tender)s has already started.")
-                       % {"tender": tender.pk})
+        raise refused(
+            "decryption_already_started",
+            _("Decryption of tender %(tender)s has already started.") % {"tender": tender.pk},
+        )
     now = database_now()
     ends_at = now + dt.timedelta(minutes=tender.decryption_window_minutes)
     bids = list(tender.bids.filter(state=BidState.SUBMITTED).select_related("bidder"))
     for bid in bids:
         BidDecryption.objects.create(session=session, bid=bid, bytes_total=bid.size)
     session = apply_transition(
-        session, "start_decryption", actor=actor, action="opening.decryption_started",
+        session,
+        "start_decryption",
+        actor=actor,
+        action="opening.decryption_started",
         arguments=(acting.user, tender.ceiling_price_fen, now, ends_at),
-        changed_fields=["host", "ceiling_price_announced_fen", "decryption_started_at",
-                        "decryption_ends_at"],
-        payload={"tender": str(tender.pk), "ceiling_price_fen": tender.ceiling_price_fen,
-                 "window_ends_at": ends_at.isoformat(), "bids": len(bids),
-                 "bidders": [bid.bidder.uscc for bid in bids]},
+        changed_fields=[
+            "host",
+            "ceiling_price_announced_fen",
+            "decryption_started_at",
+            "decryption_ends_at",
+        ],
+        payload={
+            "tender": str(tender.pk),
+            "ceiling_price_fen": tender.ceiling_price_fen,
+            "window_ends_at": ends_at.isoformat(),
+            "bids": len(bids),
+            "bidders": [bid.bidder.uscc for bid in bids],
+        },
     )
     if not bids:
         start_reading(session, now)

@@ -23,15 +23,17 @@ def opening_sweep_due() -> int:
     worker vanished (its lease lapsed) to another worker."""
     now = database_now()
     moved = 0
-    for session_id in OpeningSession.objects.filter(
-        state=OpeningState.DECRYPTING).values_list("pk", flat=True):
+    for session_id in OpeningSession.objects.filter(state=OpeningState.DECRYPTING).values_list(
+        "pk", flat=True
+    ):
         with transaction.atomic():
             moved += pause_or_resume_window(session_id, now)
             moved += start_reading_if_due(session_id)
     stale = BidDecryption.objects.filter(state=DecryptionState.DECRYPTING).filter(
         lease_until__lt=now
     ) | BidDecryption.objects.filter(
-        state=DecryptionState.DECRYPTING, lease_until__isnull=True,
+        state=DecryptionState.DECRYPTING,
+        lease_until__isnull=True,
         key_received_at__lt=now - dt.timedelta(seconds=decryption_lease_seconds()),
     )
     for decryption_id in stale.values_list("pk", flat=True):

@@ -81,11 +81,15 @@ def opening_hall_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
     tender = get_object_or_404(Tender.objects.select_related("project"), pk=tender_id)
     context = _hall_context(request, tender)
     text = context["text"]
-    return render(request, "bids/opening_hall.html", {
-        **context,
-        "live_url": reverse("bids:opening-hall-live", kwargs={"tender_id": tender.pk}),
-        "script_text": {word: text[word] for word in SCRIPT_WORDS},
-    })
+    return render(
+        request,
+        "bids/opening_hall.html",
+        {
+            **context,
+            "live_url": reverse("bids:opening-hall-live", kwargs={"tender_id": tender.pk}),
+            "script_text": {word: text[word] for word in SCRIPT_WORDS},
+        },
+    )
 
 
 @login_required
@@ -107,5 +111,6 @@ def opening_hall_panel(request: HttpRequest, tender: Tender) -> str:
         viewer = hall_viewer(user=request.user, tender=tender)
     except PermissionDenied:
         return ""
-    return render_to_string("bids/opening_hall_panel.html",
-                            {"tender": tender, "viewer": viewer}, request=request)
+    return render_to_string(
+        "bids/opening_hall_panel.html", {"tender": tender, "viewer": viewer}, request=request
+    )

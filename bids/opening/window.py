@@ -24,19 +24,32 @@ from monitoring.transitions import apply_transition
 from trading.models import Tender, TenderState
 
 
-def record_failure(decryption: BidDecryption, *, code: str, reason: str,
-                    evidence: dict[str, Any], actor: Actor) -> None:
+def record_failure(
+    decryption: BidDecryption, *, code: str, reason: str, evidence: dict[str, Any], actor: Actor
+) -> None:
     """The decryption fails and its bid becomes decrypt_failed: two transitions, two events."""
     apply_transition(
-        decryption, "fail", actor=actor, action="bid_decryption.failed",
+        decryption,
+        "fail",
+        actor=actor,
+        action="bid_decryption.failed",
         arguments=(code, reason, evidence),
         changed_fields=["failure_code", "failure_reason", "evidence", "lease_until"],
-        payload={"tender": str(decryption.bid.tender_id), "bid": str(decryption.bid_id),
-                 "code": code, "reason": reason, "evidence": evidence},
+        payload={
+            "tender": str(decryption.bid.tender_id),
+            "bid": str(decryption.bid_id),
+            "code": code,
+            "reason": reason,
+            "evidence": evidence,
+        },
     )
-    apply_transition(decryption.bid, "mark_decrypt_failed", actor=actor,
-                     action="bid.decrypt_failed",
-                     payload={"tender": str(decryption.bid.tender_id), "code": code})
+    apply_transition(
+        decryption.bid,
+        "mark_decrypt_failed",
+        actor=actor,
+        action="bid.decrypt_failed",
+        payload={"tender": str(decryption.bid.tender_id), "code": code},
+    )
 
 
 def _line(decryption: BidDecryption) -> dict[str, Any]:
@@ -44,7 +57,9 @@ def _line(decryption: BidDecryption) -> dict[str, Any]:
     sheet = decryption.price_sheet or {}
     other = sheet.get("other") or {}
     return {
-        "bid": str(bid.pk), "bidder": bid.bidder.name, "uscc": bid.bidder.uscc,
+        "bid": str(bid.pk),
+        "bidder": bid.bidder.name,
+        "uscc": bid.bidder.uscc,
         "sequence": bid.sequence,
         "total_price_fen": sheet.get("total_price_fen"),
         "duration_days": sheet.get("duration_days"),
@@ -58,11 +73,15 @@ def _line(decryption: BidDecryption) -> dict[str, Any]:
 
 
 def start_reading(session: OpeningSession, now: dt.datetime) -> OpeningSession:
-    decryptions = list(session.decryptions.select_related("bid", "bid__bidder").order_by(
-        "bid__sequence"))
+    decryptions = list(
+        session.decryptions.select_related("bid", "bid__bidder").order_by("bid__sequence")
+    )
     lines = [_line(decryption) for decryption in decryptions]
     return apply_transition(
-        session, "start_reading", actor=PLATFORM, action="opening.price_reading_started",
+        session,
+        "start_reading",
+        actor=PLATFORM,
+        action="opening.price_reading_started",
         arguments=(now, now + confirmation_period(), lines),
         changed_fields=["reading_started_at", "confirmation_ends_at", "lines"],
         payload={"tender": str(session.tender_id), "lines": lines},
@@ -88,12 +107,18 @@ def start_reading_if_due(session_id: UUID) -> bool:
     for decryption in session.decryptions.select_related("bid").filter(
         state=DecryptionState.WAITING
     ):
-        reason = (_("Escrow recovery was requested but not completed within the window.")
-                  if decryption.escrow_requested_at else
-                  _("No valid key was given within the decryption window."))
-        record_failure(decryption, code="key_not_given", reason=reason,
-                        evidence={"wrong_key_attempts": decryption.wrong_key_attempts},
-                        actor=PLATFORM)
+        reason = (
+            _("Escrow recovery was requested but not completed within the window.")
+            if decryption.escrow_requested_at
+            else _("No valid key was given within the decryption window.")
+        )
+        record_failure(
+            decryption,
+            code="key_not_given",
+            reason=reason,
+            evidence={"wrong_key_attempts": decryption.wrong_key_attempts},
+            actor=PLATFORM,
+        )
     start_reading(session, now)
     return True
 
@@ -102,26 +127,37 @@ def pause_or_resume_window(session_id: UUID, now: dt.datetime) -> bool:
     """A supervisor's suspension stops the decryption clock: the sweep marks when it first saw
     the tender suspended, and on resumption gives the window back the time it was held (to
     within one chronograph interval). Bidders cannot hand over keys while it is held."""
-    session = OpeningSession.objects.select_for_update().select_related("tender").get(
-        pk=session_id)
+    session = OpeningSession.objects.select_for_update().select_related("tender").get(pk=session_id)
     suspended = session.tender.state == TenderState.SUSPENDED
     if suspended and session.window_paused_at is None:
         session.window_paused_at = now
         session.save(update_fields=["window_paused_at"])
-        record_event(actor=PLATFORM, action="opening.window_paused",
-                     object_type="bids.openingsession", object_id=str(session.pk),
-                     payload={"tender": str(session.tender_id),
-                              "window_ends_at": session.decryption_ends_at.isoformat()})
+        record_event(
+            actor=PLATFORM,
+            action="opening.window_paused",
+            object_type="bids.openingsession",
+            object_id=str(session.pk),
+            payload={
+                "tender": str(session.tender_id),
+                "window_ends_at": session.decryption_ends_at.isoformat(),
+            },
+        )
         return True
     if not suspended and session.window_paused_at is not None:
         held = now - session.window_paused_at
         session.decryption_ends_at += held
         session.window_paused_at = None
         session.save(update_fields=["decryption_ends_at", "window_paused_at"])
-        record_event(actor=PLATFORM, action="opening.window_extended",
-                     object_type="bids.openingsession", object_id=str(session.pk),
-                     payload={"tender": str(session.tender_id),
-                              "held_seconds": int(held.total_seconds()),
-                              "window_ends_at": session.decryption_ends_at.isoformat()})
+        record_event(
+            actor=PLATFORM,
+            action="opening.window_extended",
+            object_type="bids.openingsession",
+            object_id=str(session.pk),
+            payload={
+                "tender": str(session.tender_id),
+                "held_seconds": int(held.total_seconds()),
+                "window_ends_at": session.decryption_ends_at.isoformat(),
+            },
+        )
         return True
     return False

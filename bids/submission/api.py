@@ -62,8 +62,9 @@ def upload_json(upload: BidUpload) -> dict[str, Any]:
 def receipt_json(receipt) -> dict[str, Any]:
     """The downloadable receipt: the document, and the platform signature and RFC 3161 token
     over its canonical JSON bytes."""
-    return signed_document_json("receipt", bytes(receipt.document), bytes(receipt.signature),
-                                bytes(receipt.timestamp_token))
+    return signed_document_json(
+        "receipt", bytes(receipt.document), bytes(receipt.signature), bytes(receipt.timestamp_token)
+    )
 
 
 def bid_json(bid: Bid) -> dict[str, Any]:
@@ -80,20 +81,30 @@ def bid_json(bid: Bid) -> dict[str, Any]:
     }
 
 
-UPLOAD = inline_serializer("BidUploadStatus", {
-    "id": serializers.UUIDField(), "tender": serializers.UUIDField(),
-    "state": serializers.CharField(), "size": serializers.IntegerField(),
-    "part_size": serializers.IntegerField(), "part_count": serializers.IntegerField(),
-    "parts": serializers.ListField(child=serializers.DictField()),
-    "missing_parts": serializers.ListField(child=serializers.IntegerField()),
-    "error": serializers.CharField(allow_null=True),
-    "message": serializers.CharField(allow_null=True),
-    "bid": serializers.UUIDField(allow_null=True),
-})
-RECEIPT = inline_serializer("BidReceipt", {
-    "receipt": serializers.DictField(), "signature": serializers.CharField(),
-    "timestamp_token": serializers.CharField(),
-})
+UPLOAD = inline_serializer(
+    "BidUploadStatus",
+    {
+        "id": serializers.UUIDField(),
+        "tender": serializers.UUIDField(),
+        "state": serializers.CharField(),
+        "size": serializers.IntegerField(),
+        "part_size": serializers.IntegerField(),
+        "part_count": serializers.IntegerField(),
+        "parts": serializers.ListField(child=serializers.DictField()),
+        "missing_parts": serializers.ListField(child=serializers.IntegerField()),
+        "error": serializers.CharField(allow_null=True),
+        "message": serializers.CharField(allow_null=True),
+        "bid": serializers.UUIDField(allow_null=True),
+    },
+)
+RECEIPT = inline_serializer(
+    "BidReceipt",
+    {
+        "receipt": serializers.DictField(),
+        "signature": serializers.CharField(),
+        "timestamp_token": serializers.CharField(),
+    },
+)
 
 
 class UploadOpenSerializer(serializers.Serializer):
@@ -103,14 +114,18 @@ class UploadOpenSerializer(serializers.Serializer):
 class UploadOpenView(BidApiView):
     """Open a resumable upload of a sealed bid for a published tender, before its deadline."""
 
-    @extend_schema(request=UploadOpenSerializer, responses={201: UPLOAD, 400: ERROR, 403: ERROR,
-                                                            404: ERROR, 409: ERROR, 413: ERROR})
+    @extend_schema(
+        request=UploadOpenSerializer,
+        responses={201: UPLOAD, 400: ERROR, 403: ERROR, 404: ERROR, 409: ERROR, 413: ERROR},
+    )
     def post(self, request: Request, tender_id) -> Response:
         acting = acting_bidder(request)
         serializer = UploadOpenSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         upload = bid_upload_open(
-            acting=acting, tender_id=tender_id, size=serializer.validated_data["size"],
+            acting=acting,
+            tender_id=tender_id,
+            size=serializer.validated_data["size"],
             device_fingerprint=_fingerprint(request),
         )
         return Response(upload_json(upload), status=status.HTTP_201_CREATED)
@@ -130,10 +145,20 @@ class UploadPartView(BidApiView):
 
     @extend_schema(
         request={"application/octet-stream": {"type": "string", "format": "binary"}},
-        responses={200: inline_serializer("StoredPart", {
-            "number": serializers.IntegerField(), "size": serializers.IntegerField(),
-            "sha256": serializers.CharField(),
-        }), 400: ERROR, 409: ERROR, 411: ERROR, 503: ERROR},
+        responses={
+            200: inline_serializer(
+                "StoredPart",
+                {
+                    "number": serializers.IntegerField(),
+                    "size": serializers.IntegerField(),
+                    "sha256": serializers.CharField(),
+                },
+            ),
+            400: ERROR,
+            409: ERROR,
+            411: ERROR,
+            503: ERROR,
+        },
     )
     def put(self, request: Request, upload_id, number: int) -> Response:
         acting = acting_bidder(request)
@@ -144,7 +169,10 @@ class UploadPartView(BidApiView):
             length = None
         # The Django request itself: read in bounded chunks, never parsed or buffered whole.
         part = bid_upload_part(
-            acting=acting, upload_id=upload_id, number=number, stream=request._request,
+            acting=acting,
+            upload_id=upload_id,
+            number=number,
+            stream=request._request,
             length=length,
         )
         return Response({"number": part.number, "size": part.size, "sha256": part.sha256})
@@ -163,8 +191,9 @@ class UploadFinaliseView(BidApiView):
 
     @extend_schema(
         request=FinaliseSerializer,
-        parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
-                                     required=False)],
+        parameters=[
+            OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER, required=False)
+        ],
         responses={200: RECEIPT, 201: RECEIPT, 400: ERROR, 409: ERROR, 503: ERROR},
     )
     def post(self, request: Request, upload_id) -> Response:
@@ -182,8 +211,13 @@ class UploadFinaliseView(BidApiView):
 class MyBidsView(BidApiView):
     """The bidder's own bids and their states."""
 
-    @extend_schema(responses={200: inline_serializer("BidList", {
-        "bids": serializers.ListField(child=serializers.DictField())})})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "BidList", {"bids": serializers.ListField(child=serializers.DictField())}
+            )
+        }
+    )
     def get(self, request: Request) -> Response:
         acting = acting_bidder(request)
         bids = selectors.bids_of_bidder(organisation=acting.organisation)
@@ -200,10 +234,11 @@ class ReceiptView(BidApiView):
         kind = request.query_params.get("kind", ReceiptKind.SUBMISSION)
         receipt = selectors.receipt_of(bid=bid, kind=kind) if bid else None
         if receipt is None:
-            raise BidRefused("receipt_not_found",
-                             _("No %(kind)s receipt for bid %(bid)s.")
-                             % {"kind": kind, "bid": bid_id},
-                             status=404)
+            raise BidRefused(
+                "receipt_not_found",
+                _("No %(kind)s receipt for bid %(bid)s.") % {"kind": kind, "bid": bid_id},
+                status=404,
+            )
         response = Response(receipt_json(receipt))
         response["Content-Disposition"] = f'attachment; filename="receipt-{bid.pk}-{kind}.json"'
         return response
@@ -212,7 +247,7 @@ class ReceiptView(BidApiView):
 class WithdrawSerializer(serializers.Serializer):
     time = serializers.CharField(help_text="UTC time of the request, as signed")
     signature = serializers.CharField(
-        help_text='base64 DER CMS by the bidder certificate over the canonical JSON '
+        help_text="base64 DER CMS by the bidder certificate over the canonical JSON "
         '{"action":"withdraw","bid":…,"tender":…,"time":…}'
     )
 
@@ -226,14 +261,18 @@ class WithdrawSerializer(serializers.Serializer):
 class WithdrawView(BidApiView):
     """Withdraw a submitted bid before the deadline by a signed request (办法 第27条)."""
 
-    @extend_schema(request=WithdrawSerializer,
-                   responses={200: RECEIPT, 201: RECEIPT, 400: ERROR, 404: ERROR, 409: ERROR})
+    @extend_schema(
+        request=WithdrawSerializer,
+        responses={200: RECEIPT, 201: RECEIPT, 400: ERROR, 404: ERROR, 409: ERROR},
+    )
     def post(self, request: Request, bid_id) -> Response:
         acting = acting_bidder(request)
         serializer = WithdrawSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         result = bid_withdraw(
-            acting=acting, bid_id=bid_id, time=serializer.validated_data["time"],
+            acting=acting,
+            bid_id=bid_id,
+            time=serializer.validated_data["time"],
             signature=serializer.validated_data["signature"],
         )
         body = {"bid": bid_json(result.bid), **receipt_json(result.receipt)}
@@ -243,8 +282,14 @@ class WithdrawView(BidApiView):
 class TenderEvidenceView(BidApiView):
     """Supervisors only: every upload to a tender with address, user agent and device."""
 
-    @extend_schema(responses={200: inline_serializer("BidEvidence", {
-        "uploads": serializers.ListField(child=serializers.DictField())}), 403: ERROR})
+    @extend_schema(
+        responses={
+            200: inline_serializer(
+                "BidEvidence", {"uploads": serializers.ListField(child=serializers.DictField())}
+            ),
+            403: ERROR,
+        }
+    )
     def get(self, request: Request, tender_id) -> Response:
         if not selectors.user_is_supervisor(user=request.user):
             raise PermissionDenied(_("Only supervisors see the evidence of bid uploads."))
@@ -252,18 +297,20 @@ class TenderEvidenceView(BidApiView):
         rows = []
         for upload in uploads:
             bid = getattr(upload, "bid", None)
-            rows.append({
-                "upload": str(upload.pk),
-                "bidder_uscc": upload.bidder.uscc,
-                "bidder": upload.bidder.name,
-                "user": upload.user.get_username(),
-                "state": upload.state,
-                "bid": str(bid.pk) if bid else None,
-                "bid_state": bid.state if bid else None,
-                "client_ip": upload.client_ip,
-                "user_agent": upload.user_agent,
-                "device_fingerprint": upload.device_fingerprint,
-                "created_at": upload.created_at.isoformat(),
-                "error": upload.refusal_code or None,
-            })
+            rows.append(
+                {
+                    "upload": str(upload.pk),
+                    "bidder_uscc": upload.bidder.uscc,
+                    "bidder": upload.bidder.name,
+                    "user": upload.user.get_username(),
+                    "state": upload.state,
+                    "bid": str(bid.pk) if bid else None,
+                    "bid_state": bid.state if bid else None,
+                    "client_ip": upload.client_ip,
+                    "user_agent": upload.user_agent,
+                    "device_fingerprint": upload.device_fingerprint,
+                    "created_at": upload.created_at.isoformat(),
+                    "error": upload.refusal_code or None,
+                }
+            )
         return Response({"uploads": rows})

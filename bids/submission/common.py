@@ -44,10 +44,15 @@ def check_open_for_bids(tender: Tender, now: dt.datetime) -> None:
         # 办法 第27条: a bid received after the deadline is refused.
         raise BidRefused(
             "deadline_passed",
-            _("The bid deadline of tender %(tender)s (%(deadline)s) has passed (platform time "
-              "%(now)s): the bid is refused.")
-            % {"tender": tender.pk, "deadline": tender.bid_deadline.isoformat(),
-               "now": now.isoformat()},
+            _(
+                "The bid deadline of tender %(tender)s (%(deadline)s) has passed (platform time "
+                "%(now)s): the bid is refused."
+            )
+            % {
+                "tender": tender.pk,
+                "deadline": tender.bid_deadline.isoformat(),
+                "now": now.isoformat(),
+            },
             status=409,
         )
 
@@ -62,21 +67,27 @@ def storage_unavailable(error: StorageError) -> BidRefused:
     logger.warning("object storage unavailable: %s", error)
     return BidRefused(
         "storage_unavailable",
-        _("The platform's bid storage is not reachable right now; nothing was lost. Retry in a "
-          "moment: the upload resumes from the last stored part."),
-        status=503, retryable=True,
+        _(
+            "The platform's bid storage is not reachable right now; nothing was lost. Retry in a "
+            "moment: the upload resumes from the last stored part."
+        ),
+        status=503,
+        retryable=True,
     )
 
 
 def own_upload(acting: Acting, upload_id: UUID) -> BidUpload:
     upload = (
         BidUpload.objects.select_related("tender", "bidder")
-        .filter(pk=upload_id, bidder=acting.organisation).first()
+        .filter(pk=upload_id, bidder=acting.organisation)
+        .first()
     )
     if upload is None:
-        raise BidRefused("upload_not_found",
-                         _("Upload %(upload)s does not exist.") % {"upload": upload_id},
-                         status=404)
+        raise BidRefused(
+            "upload_not_found",
+            _("Upload %(upload)s does not exist.") % {"upload": upload_id},
+            status=404,
+        )
     return upload
 
 
@@ -100,7 +111,10 @@ def refuse_upload(upload: BidUpload, refusal: BidRefused, *, actor: Actor) -> No
         if locked.state != UploadState.UPLOADING:
             return
         apply_transition(
-            locked, "abort", actor=actor, action="bid_upload.refused",
+            locked,
+            "abort",
+            actor=actor,
+            action="bid_upload.refused",
             arguments=(database_now(), refusal.code, refusal.message),
             changed_fields=["refusal_code", "refusal_message", "ended_at"],
             # The message may name the tender: sealed with it.

@@ -73,17 +73,18 @@ def _verify_stored(
         # Part 1's front was checked for this when it arrived: the stored one is not that front.
         error = Truncated if verified.envelope.total_size > upload.size else TrailingData
         raise error(
-            _("The stored sealed bid's header accounts for %(size)s bytes, not the %(declared)s "
-              "uploaded.") % {"size": verified.envelope.total_size, "declared": upload.size}
+            _(
+                "The stored sealed bid's header accounts for %(size)s bytes, not the %(declared)s "
+                "uploaded."
+            )
+            % {"size": verified.envelope.total_size, "declared": upload.size}
         )
     digests = [digest for part in parts for digest in part.segment_sha256]
     check_segments(verified.envelope, digests)
     return verified, segment_list_sha256(digests)
 
 
-def bid_finalise(
-    *, acting: Acting, upload_id: UUID, idempotency_key: str = ""
-) -> Finalised:
+def bid_finalise(*, acting: Acting, upload_id: UUID, idempotency_key: str = "") -> Finalised:
     """Verify a fully stored upload and record it as the bidder's submitted bid, with receipt.
 
     Finalising again (same upload, or the same idempotency key) returns the first receipt.
@@ -100,8 +101,11 @@ def bid_finalise(
     if earlier is not None:
         return _existing(earlier)
     if upload.state == UploadState.ABORTED:
-        values = {"upload": upload.pk, "code": upload.refusal_code or "aborted",
-                  "message": upload.refusal_message}
+        values = {
+            "upload": upload.pk,
+            "code": upload.refusal_code or "aborted",
+            "message": upload.refusal_message,
+        }
         raise BidRefused(
             "upload_not_open",
             _("Upload %(upload)s was ended (%(code)s: %(message)s).") % values
@@ -112,7 +116,8 @@ def bid_finalise(
     parts = list(upload.parts.all())
     stored = {part.number: part for part in parts}
     missing = [
-        number for number in range(1, upload.part_count + 1)
+        number
+        for number in range(1, upload.part_count + 1)
         if number not in stored or stored[number].size != upload.expected_part_size(number)
     ]
     if missing:
@@ -121,8 +126,11 @@ def bid_finalise(
             shown += " …"
         raise BidRefused(
             "upload_incomplete",
-            _("The upload is not complete: part(s) %(parts)s of %(count)s are missing. Send "
-              "them, then finalise again.") % {"parts": shown, "count": upload.part_count},
+            _(
+                "The upload is not complete: part(s) %(parts)s of %(count)s are missing. Send "
+                "them, then finalise again."
+            )
+            % {"parts": shown, "count": upload.part_count},
             status=409,
         )
     actor = acting.as_actor()
@@ -135,7 +143,9 @@ def bid_finalise(
     if not upload.assembled:
         try:
             storage.multipart_complete(
-                bucket=upload.bucket, key=upload.object_key, upload_id=upload.storage_upload_id,
+                bucket=upload.bucket,
+                key=upload.object_key,
+                upload_id=upload.storage_upload_id,
                 parts=[UploadedPart(part.number, part.etag, part.size) for part in parts],
             )
         except UploadNotFound:
@@ -155,10 +165,14 @@ def bid_finalise(
     if verified.signature.identity.uscc != acting.acted_for.uscc:
         signer_refusal = BidRefused(
             "signer_not_bidder",
-            _("The sealed bid was signed with the certificate of %(signer)s, not of the bidder "
-              "%(bidder)s this session acts for.")
-            % {"signer": verified.signature.identity.uscc or verified.signature.identity.name,
-               "bidder": acting.acted_for.uscc},
+            _(
+                "The sealed bid was signed with the certificate of %(signer)s, not of the bidder "
+                "%(bidder)s this session acts for."
+            )
+            % {
+                "signer": verified.signature.identity.uscc or verified.signature.identity.name,
+                "bidder": acting.acted_for.uscc,
+            },
         )
         refuse_upload(upload, signer_refusal, actor=actor)
         raise signer_refusal
@@ -170,8 +184,12 @@ def bid_finalise(
         raise
     try:
         return _record_bid(
-            acting=acting, upload=upload, verified=verified, file_sha256=file_sha256,
-            idempotency_key=idempotency_key, signers=Signers.load(),
+            acting=acting,
+            upload=upload,
+            verified=verified,
+            file_sha256=file_sha256,
+            idempotency_key=idempotency_key,
+            signers=Signers.load(),
         )
     except BidRefused as refusal:
         if refusal.code in {"deadline_passed", "tender_not_open"}:
@@ -179,9 +197,12 @@ def bid_finalise(
         raise
     except IntegrityError:
         # A concurrent finalise of the same upload or idempotency key won: answer with its bid.
-        earlier = Bid.objects.filter(upload=upload).first() or Bid.objects.filter(
-            bidder=acting.organisation, idempotency_key=idempotency_key or None
-        ).first()
+        earlier = (
+            Bid.objects.filter(upload=upload).first()
+            or Bid.objects.filter(
+                bidder=acting.organisation, idempotency_key=idempotency_key or None
+            ).first()
+        )
         if earlier is None:
             raise
         return _existing(earlier)
@@ -189,8 +210,13 @@ def bid_finalise(
 
 @transaction.atomic
 def _record_bid(
-    *, acting: Acting, upload: BidUpload, verified: Any, file_sha256: str,
-    idempotency_key: str, signers: Signers,
+    *,
+    acting: Acting,
+    upload: BidUpload,
+    verified: Any,
+    file_sha256: str,
+    idempotency_key: str,
+    signers: Signers,
 ) -> Finalised:
     size = upload.size  # the stored front's header accounts for exactly this (_verify_stored)
     # The deadline is enforced here, under the tender's row lock, against the database clock:
@@ -203,34 +229,50 @@ def _record_bid(
     if earlier is not None:
         return _existing(earlier)
     if locked.state != UploadState.UPLOADING:
-        raise BidRefused("upload_not_open",
-                         _("Upload %(upload)s was ended.") % {"upload": locked.pk}, status=409)
+        raise BidRefused(
+            "upload_not_open", _("Upload %(upload)s was ended.") % {"upload": locked.pk}, status=409
+        )
     actor = acting.as_actor()
     sealed = sealed_identity(tender.pk, acting.acted_for)
     for previous in Bid.objects.filter(
         tender=tender, bidder=acting.organisation, state=BidState.SUBMITTED
     ):
         apply_transition(
-            previous, "supersede", actor=actor, action="bid.superseded",
-            payload={"by_upload": str(locked.pk)}, sealed=sealed,
+            previous,
+            "supersede",
+            actor=actor,
+            action="bid.superseded",
+            payload={"by_upload": str(locked.pk)},
+            sealed=sealed,
         )
     locked = apply_transition(
-        locked, "complete", actor=actor, action="bid_upload.completed",
-        arguments=(received_at,), changed_fields=["ended_at"],
-        payload={"size": size}, sealed=sealed,
+        locked,
+        "complete",
+        actor=actor,
+        action="bid_upload.completed",
+        arguments=(received_at,),
+        changed_fields=["ended_at"],
+        payload={"size": size},
+        sealed=sealed,
     )
     # Both under the tender's row lock, so two finalises cannot take the same number.
     sequence = (tender.bids.aggregate(last=Max("sequence"))["last"] or 0) + 1
     submission_number = tender.bids.filter(bidder=acting.organisation).count() + 1
     header = verified.header
     bid = Bid.objects.create(
-        tender=tender, bidder=acting.organisation, submitted_by=acting.user, upload=locked,
-        sequence=sequence, submission_number=submission_number, received_at=received_at,
+        tender=tender,
+        bidder=acting.organisation,
+        submitted_by=acting.user,
+        upload=locked,
+        sequence=sequence,
+        submission_number=submission_number,
+        received_at=received_at,
         size=size,
         header_sha256=hashlib.sha256(verified.envelope.header_bytes).hexdigest(),
         ciphertext_sha256=file_sha256,
         signer_certificate_sha256=verified.signature.identity.certificate_sha256,
-        sealed_at=header.sealed_at, parts=[part.to_json() for part in header.parts],
+        sealed_at=header.sealed_at,
+        parts=[part.to_json() for part in header.parts],
         idempotency_key=idempotency_key,
     )
     document = {
@@ -248,10 +290,15 @@ def _record_bid(
     }
     receipt = issue_receipt(bid, ReceiptKind.SUBMISSION, document, received_at, signers)
     record_event(
-        actor=actor, action="bid.submitted", object_type="bids.bid", object_id=str(bid.pk),
+        actor=actor,
+        action="bid.submitted",
+        object_type="bids.bid",
+        object_id=str(bid.pk),
         to_state=BidState.SUBMITTED,
-        payload={key: value for key, value in document.items()
-                 if key not in ("tender", "bidder_uscc")} | {"receipt": str(receipt.pk)},
+        payload={
+            key: value for key, value in document.items() if key not in ("tender", "bidder_uscc")
+        }
+        | {"receipt": str(receipt.pk)},
         sealed=sealed,
     )
     return Finalised(bid, receipt, created=True)

@@ -34,9 +34,15 @@ def bid_upload_expire_stale(*, older_than: dt.timedelta | None = None) -> int:
             if upload.state != UploadState.UPLOADING:
                 continue
             apply_transition(
-                upload, "abort", actor=PLATFORM, action="bid_upload.expired",
-                arguments=(database_now(), "upload_expired",
-                           _("Not finalised within %(age)s.") % {"age": age}),
+                upload,
+                "abort",
+                actor=PLATFORM,
+                action="bid_upload.expired",
+                arguments=(
+                    database_now(),
+                    "upload_expired",
+                    _("Not finalised within %(age)s.") % {"age": age},
+                ),
                 changed_fields=["refusal_code", "refusal_message", "ended_at"],
                 payload={"created_at": utc_text(upload.created_at)},
                 sealed=sealed_identity(upload.tender_id, upload.bidder),

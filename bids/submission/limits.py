@@ -21,8 +21,7 @@ def max_bid_size() -> int:
 
 def upload_part_size() -> int:
     """A whole number of segments (each part is checked on its own), at least S3's minimum."""
-    size = max(int(getattr(settings, "BID_UPLOAD_PART_SIZE", DEFAULT_PART_SIZE)),
-               MINIMUM_PART_SIZE)
+    size = max(int(getattr(settings, "BID_UPLOAD_PART_SIZE", DEFAULT_PART_SIZE)), MINIMUM_PART_SIZE)
     return size // SEGMENT_SIZE * SEGMENT_SIZE
 
 

@@ -37,8 +37,10 @@ class Signers:
         """Cached per process for a few minutes: each PKCS#12 costs 100,000 PBKDF2 rounds."""
         from signing.conf import platform_credential, platform_timestamp_authority
 
-        key = tuple(str(getattr(settings, name, "")) for name in (
-            "SIGNING_CA_DIR", "SIGNING_PLATFORM_CREDENTIAL", "SIGNING_TSA_CREDENTIAL"))
+        key = tuple(
+            str(getattr(settings, name, ""))
+            for name in ("SIGNING_CA_DIR", "SIGNING_PLATFORM_CREDENTIAL", "SIGNING_TSA_CREDENTIAL")
+        )
         cached = _SIGNERS_CACHE.get(key)
         if cached is not None and time.monotonic() - cached[0] < SIGNERS_CACHE_SECONDS:
             return cached[1]
@@ -59,7 +61,9 @@ def issue_receipt(
 ) -> Receipt:
     data = canonical_json(document)
     return Receipt.objects.create(
-        bid=bid, kind=kind, document=data,
+        bid=bid,
+        kind=kind,
+        document=data,
         signature=sign_detached(data, credential=signers.credential),
         timestamp_token=signers.authority.timestamp(data),
         issued_at=at,

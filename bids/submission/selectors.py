@@ -11,11 +11,7 @@ from bids.models import Bid, BidUpload, Receipt, ReceiptKind
 
 def bids_of_bidder(*, organisation: Organisation) -> QuerySet[Bid]:
     """A bidder's own bids, newest first; nothing about anyone else's."""
-    return (
-        Bid.objects.filter(bidder=organisation)
-        .select_related("tender")
-        .order_by("-received_at")
-    )
+    return Bid.objects.filter(bidder=organisation).select_related("tender").order_by("-received_at")
 
 
 def bid_of_bidder(*, organisation: Organisation, bid_id: UUID | str) -> Bid | None:
@@ -42,12 +38,9 @@ def upload_evidence_for_tender(*, tender_id: object) -> QuerySet[BidUpload]:
 def bids_of_user(*, user: User) -> QuerySet[Bid]:
     """Bids of every organisation the user acts for as a bidder (the bidder workspace)."""
     return (
-        Bid.objects.filter(
-            bidder__memberships__user=user, bidder__memberships__role=Role.BIDDER
-        )
+        Bid.objects.filter(bidder__memberships__user=user, bidder__memberships__role=Role.BIDDER)
         .select_related("tender", "bidder")
         .prefetch_related("receipts")
         .order_by("-received_at")
         .distinct()
     )
-

@@ -81,42 +81,60 @@ def _clean_fingerprint(value: Any) -> dict[str, Any]:
 
 
 def bid_upload_open(
-    *, acting: Acting, tender_id: UUID, size: int,
+    *,
+    acting: Acting,
+    tender_id: UUID,
+    size: int,
     device_fingerprint: dict[str, Any] | None = None,
 ) -> BidUpload:
     """Open a resumable upload for a sealed file of `size` bytes; nothing is stored yet."""
     tender = Tender.objects.filter(pk=tender_id).first()
     if tender is None:
-        raise BidRefused("tender_not_found",
-                         _("Tender %(tender)s does not exist.") % {"tender": tender_id},
-                         status=404)
+        raise BidRefused(
+            "tender_not_found",
+            _("Tender %(tender)s does not exist.") % {"tender": tender_id},
+            status=404,
+        )
     if not isinstance(size, int) or size <= 0:
-        raise BidRefused("size_invalid", _("The size must be a positive number of bytes."),
-                         field="size")
+        raise BidRefused(
+            "size_invalid", _("The size must be a positive number of bytes."), field="size"
+        )
     limit = max_bid_size()
     if size > limit:
         raise BidRefused(
             "bid_too_large",
             _("The sealed bid is %(size)s bytes; the platform accepts at most %(limit)s bytes.")
             % {"size": size, "limit": limit},
-            status=413, field="size",
+            status=413,
+            field="size",
         )
     check_open_for_bids(tender, database_now())
     part_size = upload_part_size()
     if -(-size // part_size) > 10000:
-        raise BidRefused("bid_too_large", _("The sealed bid needs more than 10000 parts."),
-                         status=413, field="size")
+        raise BidRefused(
+            "bid_too_large",
+            _("The sealed bid needs more than 10000 parts."),
+            status=413,
+            field="size",
+        )
     storage = get_storage()
     upload = BidUpload(
-        tender=tender, bidder=acting.organisation, user=acting.user,
-        certificate_sha256=acting.certificate_sha256, size=size, part_size=part_size,
-        bucket=storage.bucket("bids"), client_ip=acting.client_ip,
-        user_agent=acting.user_agent, device_fingerprint=_clean_fingerprint(device_fingerprint),
+        tender=tender,
+        bidder=acting.organisation,
+        user=acting.user,
+        certificate_sha256=acting.certificate_sha256,
+        size=size,
+        part_size=part_size,
+        bucket=storage.bucket("bids"),
+        client_ip=acting.client_ip,
+        user_agent=acting.user_agent,
+        device_fingerprint=_clean_fingerprint(device_fingerprint),
     )
     upload.object_key = _object_key(upload)
     try:
         upload.storage_upload_id = storage.multipart_create(
-            bucket=upload.bucket, key=upload.object_key,
+            bucket=upload.bucket,
+            key=upload.object_key,
             metadata={"tender": str(tender.pk), "upload": str(upload.pk)},
         )
     except StorageError as error:
@@ -125,8 +143,11 @@ def bid_upload_open(
         upload.created_at = database_now()
         upload.save(force_insert=True)
         record_event(
-            actor=acting.as_actor(), action="bid_upload.opened", object_type="bids.bidupload",
-            object_id=str(upload.pk), to_state=UploadState.UPLOADING,
+            actor=acting.as_actor(),
+            action="bid_upload.opened",
+            object_type="bids.bidupload",
+            object_id=str(upload.pk),
+            to_state=UploadState.UPLOADING,
             payload={"size": size, "part_size": part_size},
             sealed=sealed_identity(tender.pk, acting.acted_for),
         )
@@ -172,8 +193,9 @@ def _read_front(stream: BinaryIO, expected: int) -> tuple[bytes, int]:
         preamble = unpack_preamble(head)
     except EnvelopeError:
         return head, len(head)
-    front_size = (PREAMBLE_SIZE + preamble.header_size + preamble.signature_size
-                  + preamble.padding_size)
+    front_size = (
+        PREAMBLE_SIZE + preamble.header_size + preamble.signature_size + preamble.padding_size
+    )
     wanted = min(expected, front_size)
     return head + _read_bounded(stream, wanted - len(head)), wanted
 
@@ -186,22 +208,30 @@ def check_escrow_recipient(tender_id: UUID, header: Header) -> None:
     if escrow is None:
         return
     wrapped = [recipient for recipient in header.recipients if recipient.role == "escrow"]
-    if any(recipient.key_id == escrow.key_id and recipient.method == WRAP_HPKE_P256
-           for recipient in wrapped):
+    if any(
+        recipient.key_id == escrow.key_id and recipient.method == WRAP_HPKE_P256
+        for recipient in wrapped
+    ):
         return
     values = {"tender": tender_id, "key": escrow.key_id, "prompt": ESCROW_SEAL_PROMPT}
     if wrapped:
         raise BidRefused(
             "escrow_key_wrong",
-            _("The sealed bid wraps its data key to escrow key %(found)s, not to the escrow key "
-              "%(key)s of tender %(tender)s, so its opening committee could not recover it. "
-              "%(prompt)s") % {**values, "found": wrapped[0].key_id},
+            _(
+                "The sealed bid wraps its data key to escrow key %(found)s, not to the escrow key "
+                "%(key)s of tender %(tender)s, so its opening committee could not recover it. "
+                "%(prompt)s"
+            )
+            % {**values, "found": wrapped[0].key_id},
         )
     raise BidRefused(
         "escrow_key_missing",
-        _("Tender %(tender)s has an opening committee, but the sealed bid does not wrap its data "
-          "key to the tender's escrow key %(key)s, so the committee could not recover it. "
-          "%(prompt)s") % values,
+        _(
+            "Tender %(tender)s has an opening committee, but the sealed bid does not wrap its data "
+            "key to the tender's escrow key %(key)s, so the committee could not recover it. "
+            "%(prompt)s"
+        )
+        % values,
     )
 
 
@@ -232,8 +262,11 @@ def _check_front(upload: BidUpload, data: bytes) -> Envelope:
     if envelope.total_size > max_bid_size():
         raise BidRefused(
             "bid_too_large",
-            _("The sealed bid's header accounts for %(size)s bytes; the platform accepts at "
-              "most %(limit)s bytes.") % {"size": envelope.total_size, "limit": max_bid_size()},
+            _(
+                "The sealed bid's header accounts for %(size)s bytes; the platform accepts at "
+                "most %(limit)s bytes."
+            )
+            % {"size": envelope.total_size, "limit": max_bid_size()},
             status=413,
         )
     if envelope.total_size != upload.size:
@@ -241,19 +274,29 @@ def _check_front(upload: BidUpload, data: bytes) -> Envelope:
         if upload.size < envelope.total_size:
             raise BidRefused(
                 Truncated.code,
-                _("The upload declared %(declared)s bytes but the sealed bid's header accounts "
-                  "for %(size)s: the file is truncated.") % sizes,
+                _(
+                    "The upload declared %(declared)s bytes but the sealed bid's header accounts "
+                    "for %(size)s: the file is truncated."
+                )
+                % sizes,
             )
         raise BidRefused(
             TrailingData.code,
-            _("The upload declared %(declared)s bytes but the sealed bid's header accounts for "
-              "%(size)s: the file is extended.") % sizes,
+            _(
+                "The upload declared %(declared)s bytes but the sealed bid's header accounts for "
+                "%(size)s: the file is extended."
+            )
+            % sizes,
         )
     return envelope
 
 
 def bid_upload_part(
-    *, acting: Acting, upload_id: UUID, number: int, stream: BinaryIO,
+    *,
+    acting: Acting,
+    upload_id: UUID,
+    number: int,
+    stream: BinaryIO,
     length: int | None,
 ) -> BidUploadPart:
     """Store part `number` of an upload, relayed from `stream` to S3 as it is read.
@@ -281,8 +324,7 @@ def bid_upload_part(
         )
     expected = upload.expected_part_size(number)
     if length is None:
-        raise BidRefused("length_required", _("Send the part with a Content-Length."),
-                         status=411)
+        raise BidRefused("length_required", _("Send the part with a Content-Length."), status=411)
     if length != expected:
         raise BidRefused(
             "part_size_invalid",
@@ -316,25 +358,35 @@ def bid_upload_part(
         # Relayed to S3 while it is read and hashed: the web process holds a few hundred KiB
         # of a part, never the part (nor the file).
         stored = storage.multipart_upload_stream(
-            bucket=upload.bucket, key=upload.object_key, upload_id=upload.storage_upload_id,
-            number=number, stream=body, length=expected, observe=segments.update,
+            bucket=upload.bucket,
+            key=upload.object_key,
+            upload_id=upload.storage_upload_id,
+            number=number,
+            stream=body,
+            length=expected,
+            observe=segments.update,
         )
     except StreamEnded as ended:
         _forget_part(upload, number)
         raise _part_incomplete(number, ended.received, expected) from None
     except UploadNotFound:
-        raise BidRefused("upload_not_open",
-                         _("Upload %(upload)s was ended.") % {"upload": upload.pk},
-                         status=409) from None
+        raise BidRefused(
+            "upload_not_open", _("Upload %(upload)s was ended.") % {"upload": upload.pk}, status=409
+        ) from None
     except StorageError as error:
         _forget_part(upload, number)
         raise storage_unavailable(error) from None
     digests = segments.hexdigests()
     part, _created = BidUploadPart.objects.update_or_create(
-        upload=upload, number=number,
-        defaults={"size": stored.size, "etag": stored.etag,
-                  "sha256": segment_list_sha256(digests), "segment_sha256": digests,
-                  "stored_at": database_now()},
+        upload=upload,
+        number=number,
+        defaults={
+            "size": stored.size,
+            "etag": stored.etag,
+            "sha256": segment_list_sha256(digests),
+            "segment_sha256": digests,
+            "stored_at": database_now(),
+        },
     )
     return part
 

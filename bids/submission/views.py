@@ -22,8 +22,10 @@ def workspace(request: HttpRequest) -> HttpResponse:
     """My bids and their states; nothing about anyone else's."""
     bids = list(selectors.bids_of_user(user=request.user))
     now = database_now()
-    rows = [{"bid": bid, "hall_open": now >= opening_sign_in_opens_at(
-        tender=bid.tender)} for bid in bids]
+    rows = [
+        {"bid": bid, "hall_open": now >= opening_sign_in_opens_at(tender=bid.tender)}
+        for bid in bids
+    ]
     return render(request, "bids/workspace.html", {"bids": bids, "rows": rows})
 
 
@@ -35,17 +37,16 @@ def receipt_download(request: HttpRequest, bid_id, kind: str) -> HttpResponse:
     receipt = selectors.receipt_of(bid=bid, kind=kind) if bid else None
     if receipt is None:
         raise Http404
-    response = JsonResponse(receipt_json(receipt), json_dumps_params={
-        "ensure_ascii": False, "indent": 2})
+    response = JsonResponse(
+        receipt_json(receipt), json_dumps_params={"ensure_ascii": False, "indent": 2}
+    )
     response["Content-Disposition"] = f'attachment; filename="receipt-{bid.pk}-{kind}.json"'
     return response
 
 
 def my_bid_panel(request: HttpRequest, tender: Tender) -> str:
     """Tells a bidder whether it has a submitted bid for this tender, and nothing about others."""
-    if not request.user.is_authenticated or not user_has_role(
-        user=request.user, role=Role.BIDDER
-    ):
+    if not request.user.is_authenticated or not user_has_role(user=request.user, role=Role.BIDDER):
         return ""
     bid = (
         selectors.bids_of_user(user=request.user)

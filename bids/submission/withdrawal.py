@@ -32,17 +32,16 @@ def withdrawal_request(*, bid: Bid, time: str) -> dict[str, Any]:
     return {"action": "withdraw", "bid": str(bid.pk), "tender": str(bid.tender_id), "time": time}
 
 
-def bid_withdraw(
-    *, acting: Acting, bid_id: UUID, time: str, signature: bytes
-) -> Finalised:
+def bid_withdraw(*, acting: Acting, bid_id: UUID, time: str, signature: bytes) -> Finalised:
     """Withdraw a submitted bid before the deadline by a request signed with the bidder's
     certificate (办法 第27条); answered with a withdrawal receipt. Repeating it is a no-op."""
     from signing.conf import platform_trust_store
 
     bid = Bid.objects.filter(pk=bid_id, bidder=acting.organisation).first()
     if bid is None:
-        raise BidRefused("bid_not_found", _("Bid %(bid)s does not exist.") % {"bid": bid_id},
-                         status=404)
+        raise BidRefused(
+            "bid_not_found", _("Bid %(bid)s does not exist.") % {"bid": bid_id}, status=404
+        )
     request = withdrawal_request(bid=bid, time=time)
     if bid.state == BidState.WITHDRAWN and bid.withdrawal_request == request:
         return Finalised(bid, bid.receipts.get(kind=ReceiptKind.WITHDRAWAL), created=False)
@@ -51,14 +50,18 @@ def bid_withdraw(
         if requested_at.tzinfo is None:
             raise ValueError
     except (ValueError, AttributeError):
-        raise BidRefused("time_invalid", _("time must be an ISO 8601 UTC time."),
-                         field="time") from None
+        raise BidRefused(
+            "time_invalid", _("time must be an ISO 8601 UTC time."), field="time"
+        ) from None
     now = database_now()
     if abs(now - requested_at) > withdrawal_skew():
         raise BidRefused(
             "withdrawal_request_stale",
-            _("The withdrawal request is dated %(time)s, too far from platform time %(now)s: "
-              "sign a fresh one.") % {"time": time, "now": now.isoformat()},
+            _(
+                "The withdrawal request is dated %(time)s, too far from platform time %(now)s: "
+                "sign a fresh one."
+            )
+            % {"time": time, "now": now.isoformat()},
             field="time",
         )
     try:
@@ -70,15 +73,16 @@ def bid_withdraw(
             field="signature",
         ) from None
     except Exception as error:  # a damaged signature can fail anywhere in the ASN.1 parsers
-        raise BidRefused("signature_invalid",
-                         _("The signature cannot be read: %(error)s") % {"error": error},
-                         field="signature") from None
+        raise BidRefused(
+            "signature_invalid",
+            _("The signature cannot be read: %(error)s") % {"error": error},
+            field="signature",
+        ) from None
     if info.identity.uscc != acting.acted_for.uscc:
         raise BidRefused(
             "signer_not_bidder",
             _("The withdrawal was signed by %(signer)s, not by the bidder %(bidder)s.")
-            % {"signer": info.identity.uscc or info.identity.name,
-               "bidder": acting.acted_for.uscc},
+            % {"signer": info.identity.uscc or info.identity.name, "bidder": acting.acted_for.uscc},
             field="signature",
         )
     signers = Signers.load()
@@ -95,7 +99,10 @@ def bid_withdraw(
                 status=409,
             )
         locked = apply_transition(
-            locked, "withdraw", actor=acting.as_actor(), action="bid.withdrawn",
+            locked,
+            "withdraw",
+            actor=acting.as_actor(),
+            action="bid.withdrawn",
             arguments=(withdrawn_at, request, signature),
             changed_fields=["withdrawn_at", "withdrawal_request", "withdrawal_signature"],
             # The signed request names the tender: sealed with it.
@@ -112,6 +119,5 @@ def bid_withdraw(
             "request_sha256": hashlib.sha256(canonical_json(request)).hexdigest(),
             "withdrawn_at": utc_text(withdrawn_at),
         }
-        receipt = issue_receipt(locked, ReceiptKind.WITHDRAWAL, document, withdrawn_at,
-                                 signers)
+        receipt = issue_receipt(locked, ReceiptKind.WITHDRAWAL, document, withdrawn_at, signers)
     return Finalised(locked, receipt, created=True)

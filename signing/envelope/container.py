@@ -149,8 +149,9 @@ def verify_sealed_bid(
     every segment's SHA-256, and nothing after the last part. `source` is read once, front to
     back (a stream will do).
     """
-    verified = verify_sealed_front(source, trust=trust, expected_tender_id=expected_tender_id,
-                                   at=at)
+    verified = verify_sealed_front(
+        source, trust=trust, expected_tender_id=expected_tender_id, at=at
+    )
     envelope = verified.envelope
     segments = SegmentHasher(start=envelope.parts_offset, parts_offset=envelope.parts_offset)
     for part in envelope.header.parts:

@@ -93,8 +93,9 @@ def unwrap_data_key(header: Header, private_key: PrivateKey) -> bytes:
     return unwrap_key(recipient.method, recipient.wrapped_key, private_key, info=info)
 
 
-def _check_header(envelope: Envelope, trust: TrustStore, at: datetime | None,
-                  received_header_sha256: str | None) -> SignatureInfo | None:
+def _check_header(
+    envelope: Envelope, trust: TrustStore, at: datetime | None, received_header_sha256: str | None
+) -> SignatureInfo | None:
     if received_header_sha256 is None:
         return verify_header_signature(envelope, trust=trust, at=at)
     found = hashlib.sha256(envelope.header_bytes).hexdigest()
@@ -106,9 +107,13 @@ def _check_header(envelope: Envelope, trust: TrustStore, at: datetime | None,
     return None  # verified when the bid was received
 
 
-def _read_front(source: Source, trust: TrustStore, at: datetime | None,
-                expected_tender_id: str | None,
-                received_header_sha256: str | None) -> tuple[Envelope, SignatureInfo | None]:
+def _read_front(
+    source: Source,
+    trust: TrustStore,
+    at: datetime | None,
+    expected_tender_id: str | None,
+    received_header_sha256: str | None,
+) -> tuple[Envelope, SignatureInfo | None]:
     """Preamble and header: the expected tender, the header's signature (or that it is the one
     received), and the file's exact size, before anything is decrypted."""
     envelope = read_envelope(source)
@@ -128,8 +133,12 @@ def _context(header: Header, index: int, kind: str) -> bytes:
 
 
 def _open_manifest(
-    source: Source, envelope: Envelope, data_key: bytes, trust: TrustStore,
-    at: datetime | None = None, verified_manifest_sha256: str | None = None,
+    source: Source,
+    envelope: Envelope,
+    data_key: bytes,
+    trust: TrustStore,
+    at: datetime | None = None,
+    verified_manifest_sha256: str | None = None,
     ciphertext: bytearray | None = None,
 ) -> tuple[dict[str, Any], SignatureInfo | None, str]:
     """`ciphertext`: given, the manifest part's ciphertext is appended to it (a few KiB)."""
@@ -178,8 +187,9 @@ def _open_manifest(
     return manifest, info, manifest_sha256
 
 
-def _verify_manifest_signature(header: Header, manifest_bytes: bytes, signature: bytes,
-                               trust: TrustStore, at: datetime | None) -> SignatureInfo:
+def _verify_manifest_signature(
+    header: Header, manifest_bytes: bytes, signature: bytes, trust: TrustStore, at: datetime | None
+) -> SignatureInfo:
     try:
         info = verify_detached(signature, manifest_bytes, trust=trust, at=at)
     except SignatureInvalid as error:
@@ -255,9 +265,15 @@ def _check_file(entry: FileEntry, digests: PartDigests) -> None:
 
 
 def _open_in_one_pass(
-    source: Source, envelope: Envelope, data_key: bytes, trust: TrustStore,
-    at: datetime | None, verified_manifest_sha256: str | None, progress: Progress | None,
-    check_ciphertext_digests: bool, overlap: bool,
+    source: Source,
+    envelope: Envelope,
+    data_key: bytes,
+    trust: TrustStore,
+    at: datetime | None,
+    verified_manifest_sha256: str | None,
+    progress: Progress | None,
+    check_ciphertext_digests: bool,
+    overlap: bool,
 ) -> tuple[dict[str, Any], SignatureInfo | None, str]:
     """The file parts, then the manifest (the file's last part), read in file order; each
     file's plaintext digest is compared once the manifest is open. Nothing is written, so
@@ -265,12 +281,29 @@ def _open_in_one_pass(
     header = envelope.header
     segments = _segment_check(envelope, check_ciphertext_digests)
     source.seek(envelope.parts_offset)
-    found = {part.index: _decrypt_file_part(source, header, part, data_key, None, progress,
-                                            check_ciphertext_digests, overlap, segments)
-             for part in header.file_parts}
+    found = {
+        part.index: _decrypt_file_part(
+            source,
+            header,
+            part,
+            data_key,
+            None,
+            progress,
+            check_ciphertext_digests,
+            overlap,
+            segments,
+        )
+        for part in header.file_parts
+    }
     manifest, signature, manifest_sha256 = _open_manifest(
-        source, envelope, data_key, trust, at, verified_manifest_sha256,
-        segments.manifest_ciphertext if segments else None)
+        source,
+        envelope,
+        data_key,
+        trust,
+        at,
+        verified_manifest_sha256,
+        segments.manifest_ciphertext if segments else None,
+    )
     for entry in manifest_files(manifest):
         _check_file(entry, found[entry.index])
     if segments is not None:
@@ -323,8 +356,9 @@ def open_sealed_bid(
     """
     if (data_key is None) == (private_key is None):
         raise ValueError("Give exactly one of data_key and private_key.")
-    envelope, header_signature = _read_front(source, trust, at, expected_tender_id,
-                                             received_header_sha256)
+    envelope, header_signature = _read_front(
+        source, trust, at, expected_tender_id, received_header_sha256
+    )
     header = envelope.header
     if data_key is None:
         assert private_key is not None  # narrowed by the check above
@@ -333,15 +367,34 @@ def open_sealed_bid(
         if output_directory is not None:
             raise ValueError("in_one_pass checks a bid; it writes no files.")
         manifest, manifest_signature, manifest_sha256 = _open_in_one_pass(
-            source, envelope, data_key, trust, at, verified_manifest_sha256, progress,
-            check_ciphertext_digests, overlap)
-        return OpenedBid(header=header, manifest=manifest, header_signature=header_signature,
-                         manifest_signature=manifest_signature, files=(),
-                         manifest_sha256=manifest_sha256)
+            source,
+            envelope,
+            data_key,
+            trust,
+            at,
+            verified_manifest_sha256,
+            progress,
+            check_ciphertext_digests,
+            overlap,
+        )
+        return OpenedBid(
+            header=header,
+            manifest=manifest,
+            header_signature=header_signature,
+            manifest_signature=manifest_signature,
+            files=(),
+            manifest_sha256=manifest_sha256,
+        )
     segments = _segment_check(envelope, check_ciphertext_digests)
     manifest, manifest_signature, manifest_sha256 = _open_manifest(
-        source, envelope, data_key, trust, at, verified_manifest_sha256,
-        segments.manifest_ciphertext if segments else None)
+        source,
+        envelope,
+        data_key,
+        trust,
+        at,
+        verified_manifest_sha256,
+        segments.manifest_ciphertext if segments else None,
+    )
     entries = manifest_files(manifest)
     targets: list[Path] = []
     if output_directory is not None:
@@ -357,18 +410,42 @@ def open_sealed_bid(
         for entry in entries:
             part = header.parts[entry.index]
             if output_directory is None:
-                _check_file(entry, _decrypt_file_part(
-                    source, header, part, data_key, None, progress, check_ciphertext_digests,
-                    overlap, segments, entry.name))
+                _check_file(
+                    entry,
+                    _decrypt_file_part(
+                        source,
+                        header,
+                        part,
+                        data_key,
+                        None,
+                        progress,
+                        check_ciphertext_digests,
+                        overlap,
+                        segments,
+                        entry.name,
+                    ),
+                )
                 continue
             descriptor, temporary = tempfile.mkstemp(
                 dir=output_directory, prefix=f".{entry.name}.", suffix=".partial"
             )
             temporaries.append(temporary)
             with os.fdopen(descriptor, "wb") as sink:
-                _check_file(entry, _decrypt_file_part(
-                    source, header, part, data_key, sink, progress, check_ciphertext_digests,
-                    overlap, segments, entry.name))
+                _check_file(
+                    entry,
+                    _decrypt_file_part(
+                        source,
+                        header,
+                        part,
+                        data_key,
+                        sink,
+                        progress,
+                        check_ciphertext_digests,
+                        overlap,
+                        segments,
+                        entry.name,
+                    ),
+                )
         if segments is not None:
             segments.finish()
         for temporary, target in zip(temporaries, targets, strict=True):
@@ -402,10 +479,12 @@ def open_manifest(
     Tells a bidder at once whether the key it handed over opens its bid, and gives the price
     sheet, without reading the file parts (open_sealed_bid then checks those).
     """
-    envelope, header_signature = _read_front(source, trust, at, expected_tender_id,
-                                             received_header_sha256)
+    envelope, header_signature = _read_front(
+        source, trust, at, expected_tender_id, received_header_sha256
+    )
     manifest, manifest_signature, manifest_sha256 = _open_manifest(
-        source, envelope, data_key, trust, at)
+        source, envelope, data_key, trust, at
+    )
     return OpenedBid(
         header=envelope.header,
         manifest=manifest,

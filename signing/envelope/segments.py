@@ -42,8 +42,7 @@ class SegmentHasher:
     segment's digest only if the piece ends where the file ends.
     """
 
-    def __init__(self, *, start: int, parts_offset: int,
-                 segment_size: int = SEGMENT_SIZE) -> None:
+    def __init__(self, *, start: int, parts_offset: int, segment_size: int = SEGMENT_SIZE) -> None:
         self._position = start
         self._parts_offset = parts_offset
         self._segment_size = segment_size

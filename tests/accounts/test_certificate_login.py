@@ -17,10 +17,12 @@ from tests.factories import MembershipFactory, OrganisationFactory, UserFactory
 @pytest.fixture
 def bidder_user(platform_ca, bidder_credential):
     organisation = OrganisationFactory(name=BIDDER_NAME, uscc=BIDDER_USCC)
-    membership = MembershipFactory(role=Role.BIDDER, organisation=organisation,
-                                   user=UserFactory(username="bidder-zhang"))
-    certificate_bind(user=membership.user, certificate=bidder_credential.certificate,
-                     actor=PLATFORM)
+    membership = MembershipFactory(
+        role=Role.BIDDER, organisation=organisation, user=UserFactory(username="bidder-zhang")
+    )
+    certificate_bind(
+        user=membership.user, certificate=bidder_credential.certificate, actor=PLATFORM
+    )
     return membership.user
 
 
@@ -138,7 +140,9 @@ def test_a_signature_that_is_not_base64_is_refused(client, bidder_user):
     )
     assert response.status_code == 400
     assert response.json() == {
-        "error": "invalid", "message": "The signature is not valid base64.", "field": "signature",
+        "error": "invalid",
+        "message": "The signature is not valid base64.",
+        "field": "signature",
     }
 
 

@@ -66,8 +66,9 @@ def test_a_bidder_role_needs_an_organisation_and_an_expert_role_refuses_one():
 @pytest.mark.django_db
 def test_the_database_refuses_a_membership_that_breaks_the_role_rule():
     with pytest.raises(IntegrityError), transaction.atomic():
-        RoleMembership.objects.create(user=UserFactory(), role=Role.SUPERVISOR,
-                                      organisation=OrganisationFactory())
+        RoleMembership.objects.create(
+            user=UserFactory(), role=Role.SUPERVISOR, organisation=OrganisationFactory()
+        )
 
 
 @pytest.mark.django_db
@@ -128,9 +129,7 @@ def test_a_wrong_password_is_refused(client):
 
 
 @pytest.mark.django_db
-def test_demo_bidders_and_experts_get_certificates_they_can_log_in_with(
-    client, settings, tmp_path
-):
+def test_demo_bidders_and_experts_get_certificates_they_can_log_in_with(client, settings, tmp_path):
     from accounts.demo_certificates import demo_certificates_issue
     from accounts.models import UserCertificate
     from signing.credentials import load_pkcs12

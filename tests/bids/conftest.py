@@ -38,8 +38,15 @@ FINGERPRINT = {
 PLAINTEXT_MARKER = b"PLAINTEXT-MARKER-of-the-technical-offer"
 
 
-def seal(credential, tender_id, *, contents=(PLAINTEXT_MARKER * 10,), now=None,
-         price_sheet=PRICE_SHEET, escrow_public_key=None) -> bytes:
+def seal(
+    credential,
+    tender_id,
+    *,
+    contents=(PLAINTEXT_MARKER * 10,),
+    now=None,
+    price_sheet=PRICE_SHEET,
+    escrow_public_key=None,
+) -> bytes:
     """A real sealed bid for `tender_id`, as bidtool makes it."""
     with tempfile.TemporaryDirectory() as scratch:
         directory = Path(scratch)
@@ -49,9 +56,16 @@ def seal(credential, tender_id, *, contents=(PLAINTEXT_MARKER * 10,), now=None,
             path.write_bytes(content)
             files.append(path)
         output = directory / "bid.sealed"
-        seal_bid(tender_id=str(tender_id), credential=credential, files=files,
-                 price_sheet=price_sheet, output=output, device_fingerprint=FINGERPRINT, now=now,
-                 escrow_public_key=escrow_public_key)
+        seal_bid(
+            tender_id=str(tender_id),
+            credential=credential,
+            files=files,
+            price_sheet=price_sheet,
+            output=output,
+            device_fingerprint=FINGERPRINT,
+            now=now,
+            escrow_public_key=escrow_public_key,
+        )
         return output.read_bytes()
 
 
@@ -59,7 +73,7 @@ def segment_digests(sealed: bytes, start: int = 0, end: int | None = None) -> by
     """The SHA-256s (32 bytes each, in order) of the 1 MiB segments of the sealed file's parts
     region that lie in sealed[start:end], written from docs/sealed-bid-format.md §2."""
     preamble = sealed[:22]
-    parts_offset = 22 + sum(int.from_bytes(preamble[at:at + 4], "big") for at in (10, 14, 18))
+    parts_offset = 22 + sum(int.from_bytes(preamble[at : at + 4], "big") for at in (10, 14, 18))
     end = len(sealed) if end is None else end
     mib = 1 << 20
     digests = b""
@@ -80,8 +94,10 @@ def certificate_login(client: Client, credential) -> None:
     message = base64.b64decode(challenge["message"])
     response = client.post(
         "/api/v1/auth/certificate-login",
-        {"challenge_id": challenge["challenge_id"],
-         "signature": base64.b64encode(sign_detached(message, credential=credential)).decode()},
+        {
+            "challenge_id": challenge["challenge_id"],
+            "signature": base64.b64encode(sign_detached(message, credential=credential)).decode(),
+        },
         content_type="application/json",
     )
     assert response.status_code == 200, response.json()
@@ -110,30 +126,40 @@ def tender(bid_settings):
     """A published works tender whose deadline is 25 days away."""
     draft = TenderFactory()
     tenderee = MembershipFactory(role=Role.TENDEREE, organisation=draft.project.tenderee)
-    return tender_publish(acting=Acting(user=tenderee.user, client_ip="10.0.0.8"),
-                          tender_id=draft.pk)
+    return tender_publish(
+        acting=Acting(user=tenderee.user, client_ip="10.0.0.8"), tender_id=draft.pk
+    )
 
 
 @pytest.fixture
 def bidder(bid_settings, bidder_credential):
-    return make_bidder(bidder_credential, name=BIDDER_NAME, uscc=BIDDER_USCC,
-                       username="bidder-zhang")
+    return make_bidder(
+        bidder_credential, name=BIDDER_NAME, uscc=BIDDER_USCC, username="bidder-zhang"
+    )
 
 
 @pytest.fixture
 def bidder_client(bidder, bidder_credential) -> Client:
-    client = Client(HTTP_USER_AGENT="bidtool/1.0 (Test OS)", HTTP_ACCEPT_LANGUAGE="en",
-                    HTTP_X_DEVICE_FINGERPRINT=base64.b64encode(
-                        b'{"installation_id":"00000000-0000-4000-8000-000000000001"}').decode(),
-                    REMOTE_ADDR="10.1.2.3")
+    client = Client(
+        HTTP_USER_AGENT="bidtool/1.0 (Test OS)",
+        HTTP_ACCEPT_LANGUAGE="en",
+        HTTP_X_DEVICE_FINGERPRINT=base64.b64encode(
+            b'{"installation_id":"00000000-0000-4000-8000-000000000001"}'
+        ).decode(),
+        REMOTE_ADDR="10.1.2.3",
+    )
     certificate_login(client, bidder_credential)
     return client
 
 
 @pytest.fixture
 def other_bidder_client(bid_settings, other_bidder_credential) -> Client:
-    make_bidder(other_bidder_credential, name=OTHER_BIDDER_NAME, uscc=OTHER_BIDDER_USCC,
-                username="bidder-li")
+    make_bidder(
+        other_bidder_credential,
+        name=OTHER_BIDDER_NAME,
+        uscc=OTHER_BIDDER_USCC,
+        username="bidder-li",
+    )
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     certificate_login(client, other_bidder_credential)
     return client
@@ -146,19 +172,29 @@ class BidClient:
         self.client = client
 
     def open(self, tender_id, size: int):
-        return self.client.post(f"/api/v1/tenders/{tender_id}/bid-uploads", {"size": size},
-                                content_type="application/json")
+        return self.client.post(
+            f"/api/v1/tenders/{tender_id}/bid-uploads",
+            {"size": size},
+            content_type="application/json",
+        )
 
     def put_part(self, upload_id, number: int, data: bytes):
-        return self.client.put(f"/api/v1/bid-uploads/{upload_id}/parts/{number}", data,
-                               content_type="application/octet-stream")
+        return self.client.put(
+            f"/api/v1/bid-uploads/{upload_id}/parts/{number}",
+            data,
+            content_type="application/octet-stream",
+        )
 
     def status(self, upload_id):
         return self.client.get(f"/api/v1/bid-uploads/{upload_id}")
 
     def finalise(self, upload_id, **headers):
-        return self.client.post(f"/api/v1/bid-uploads/{upload_id}/finalise", {},
-                                content_type="application/json", headers=headers)
+        return self.client.post(
+            f"/api/v1/bid-uploads/{upload_id}/finalise",
+            {},
+            content_type="application/json",
+            headers=headers,
+        )
 
     def upload(self, tender_id, sealed: bytes) -> dict:
         """Open and send every part; return the upload's status."""
@@ -167,7 +203,7 @@ class BidClient:
         upload = opened.json()
         part_size = upload["part_size"]
         for number in range(1, upload["part_count"] + 1):
-            data = sealed[(number - 1) * part_size:number * part_size]
+            data = sealed[(number - 1) * part_size : number * part_size]
             response = self.put_part(upload["id"], number, data)
             assert response.status_code == 200, response.json()
         return upload
@@ -177,10 +213,13 @@ class BidClient:
         body sent (to send again) and the response."""
         time = dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         request = {"action": "withdraw", "bid": bid_id, "tender": str(tender_id), "time": time}
-        body = {"time": time,
-                "signature": base64.b64encode(sign_json(request, credential=credential)).decode()}
-        response = self.client.post(f"/api/v1/bids/{bid_id}/withdraw", body,
-                                    content_type="application/json")
+        body = {
+            "time": time,
+            "signature": base64.b64encode(sign_json(request, credential=credential)).decode(),
+        }
+        response = self.client.post(
+            f"/api/v1/bids/{bid_id}/withdraw", body, content_type="application/json"
+        )
         return request, body, response
 
     def submit(self, tender_id, sealed: bytes):

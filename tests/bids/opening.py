@@ -28,8 +28,12 @@ from trading.services import Acting, tender_publish, tender_sweep_due
 
 
 def price_sheet(total_price_fen: int) -> dict:
-    return {"total_price_fen": total_price_fen, "duration_days": 200, "quality": "合格",
-            "other": {"bid_security": "已缴纳"}}
+    return {
+        "total_price_fen": total_price_fen,
+        "duration_days": 200,
+        "quality": "合格",
+        "other": {"bid_security": "已缴纳"},
+    }
 
 
 @dataclass
@@ -45,21 +49,28 @@ class HallBidder:
         return self.client.get(f"/api/v1/tenders/{tender_id}/opening").json()
 
     def post(self, tender_id, action: str, body: dict | None = None):
-        return self.client.post(f"/api/v1/tenders/{tender_id}/opening/{action}", body or {},
-                                content_type="application/json")
+        return self.client.post(
+            f"/api/v1/tenders/{tender_id}/opening/{action}",
+            body or {},
+            content_type="application/json",
+        )
 
     def unwrapped_key(self, tender_id) -> bytes:
         """What `bidtool decrypt` does on the bidder's machine: fetch and unwrap locally."""
         wrapped = self.client.get(f"/api/v1/tenders/{tender_id}/opening/wrapped-key").json()
-        info = wrap_info(tender_id=wrapped["tender_id"], bidder_uscc=wrapped["bidder_uscc"],
-                         role=wrapped["role"])
-        return unwrap_key(wrapped["method"], base64.b64decode(wrapped["wrapped_key"]),
-                          self.credential.private_key, info=info)
+        info = wrap_info(
+            tender_id=wrapped["tender_id"], bidder_uscc=wrapped["bidder_uscc"], role=wrapped["role"]
+        )
+        return unwrap_key(
+            wrapped["method"],
+            base64.b64decode(wrapped["wrapped_key"]),
+            self.credential.private_key,
+            info=info,
+        )
 
     def hand_over_key(self, tender_id, key: bytes | None = None):
         key = self.unwrapped_key(tender_id) if key is None else key
-        return self.post(tender_id, "data-key",
-                         {"data_key": base64.b64encode(key).decode("ascii")})
+        return self.post(tender_id, "data-key", {"data_key": base64.b64encode(key).decode("ascii")})
 
 
 @dataclass
@@ -72,13 +83,19 @@ class CommitteeMember:
         """What `bidtool escrow-share` does: fetch the share and open it locally."""
         body = self.client.get(f"/api/v1/tenders/{tender_id}/opening/escrow-share").json()
         public_key = serialization.load_pem_public_key(body["escrow_public_key"].encode())
-        return decrypt_share(EscrowShare.from_json(body["share"]), self.credential.private_key,
-                             escrow_public_key=public_key)
+        return decrypt_share(
+            EscrowShare.from_json(body["share"]),
+            self.credential.private_key,
+            escrow_public_key=public_key,
+        )
 
     def submit_share(self, tender_id, share: str | None = None):
         share = self.decrypted_share(tender_id) if share is None else share
-        return self.client.post(f"/api/v1/tenders/{tender_id}/opening/escrow-share",
-                                {"share": share}, content_type="application/json")
+        return self.client.post(
+            f"/api/v1/tenders/{tender_id}/opening/escrow-share",
+            {"share": share},
+            content_type="application/json",
+        )
 
 
 @dataclass
@@ -94,8 +111,11 @@ class OpeningStory:
         return str(self.tender.pk)
 
     def host_post(self, action: str, body: dict | None = None):
-        return self.host.post(f"/api/v1/tenders/{self.tender_id}/opening/{action}", body or {},
-                              content_type="application/json")
+        return self.host.post(
+            f"/api/v1/tenders/{self.tender_id}/opening/{action}",
+            body or {},
+            content_type="application/json",
+        )
 
     def refresh(self) -> Tender:
         self.tender.refresh_from_db()
@@ -104,15 +124,19 @@ class OpeningStory:
     def reach_deadline(self) -> None:
         """The deadline passes and the chronograph opens the hall."""
         Tender.objects.filter(pk=self.tender.pk).update(
-            bid_deadline=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+            bid_deadline=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+        )
         tender_sweep_due()
         assert self.refresh().state == TenderState.OPENING
 
     def run_decryptions(self) -> list[str]:
         """The worker's part, run in the test process: every job with an accepted key."""
-        return [decrypt_bid(decryption.pk)
-                for decryption in BidDecryption.objects.filter(
-                    session__tender=self.tender, state="decrypting")]
+        return [
+            decrypt_bid(decryption.pk)
+            for decryption in BidDecryption.objects.filter(
+                session__tender=self.tender, state="decrypting"
+            )
+        ]
 
 
 def _client(credential: Credential) -> Client:
@@ -121,9 +145,15 @@ def _client(credential: Credential) -> Client:
     return client
 
 
-def build_opening(certificate_authority, *, bidders: int, committee: int = 0,
-                  threshold: int = 2, prices: list[int] | None = None,
-                  contents: tuple[bytes, ...] = (b"technical offer " * 64,)) -> OpeningStory:
+def build_opening(
+    certificate_authority,
+    *,
+    bidders: int,
+    committee: int = 0,
+    threshold: int = 2,
+    prices: list[int] | None = None,
+    contents: tuple[bytes, ...] = (b"technical offer " * 64,),
+) -> OpeningStory:
     """A published tender with `bidders` sealed, submitted bids (escrow-sealed when there is a
     committee), before its deadline."""
     draft = TenderFactory()
@@ -131,15 +161,21 @@ def build_opening(certificate_authority, *, bidders: int, committee: int = 0,
     members = []
     for index in range(committee):
         credential = certificate_authority.issue_person(
-            name=f"委员{index}", person_id=f"11010119900101{index:04d}", key_type="ec-p256")
+            name=f"委员{index}", person_id=f"11010119900101{index:04d}", key_type="ec-p256"
+        )
         user = UserFactory(username=f"committee-{draft.pk.hex[:6]}-{index}")
         certificate_bind(user=user, certificate=credential.certificate, actor=PLATFORM)
         members.append(CommitteeMember(user, credential, None))  # type: ignore[arg-type]
     if members:
-        Tender.objects.filter(pk=draft.pk).update(opening_committee={
-            "members": [str(member.user.pk) for member in members], "threshold": threshold})
-    tender = tender_publish(acting=Acting(user=tenderee.user, client_ip="10.0.0.8"),
-                            tender_id=draft.pk)
+        Tender.objects.filter(pk=draft.pk).update(
+            opening_committee={
+                "members": [str(member.user.pk) for member in members],
+                "threshold": threshold,
+            }
+        )
+    tender = tender_publish(
+        acting=Acting(user=tenderee.user, client_ip="10.0.0.8"), tender_id=draft.pk
+    )
     escrow_key = None
     if members:
         escrow_key = serialization.load_pem_public_key(tender.escrow.public_key_pem.encode())
@@ -149,23 +185,35 @@ def build_opening(certificate_authority, *, bidders: int, committee: int = 0,
     prices = prices or [10_000_000_00 + index * 12_345_00 for index in range(bidders)]
     for index in range(bidders):
         name = f"投标人{index}建设有限公司"
-        uscc = make_uscc(authority="9", organisation_type="1", division="310000",
-                         body=f"{draft.lot_number % 100:02d}{index:06d}")
-        credential = certificate_authority.issue_organisation(name=name, uscc=uscc,
-                                                              key_type="ec-p256")
-        organisation = Organisation.objects.filter(uscc=uscc).first() or \
-            Organisation.objects.create(name=name, uscc=uscc)
-        membership = MembershipFactory(role=Role.BIDDER, organisation=organisation,
-                                       user=UserFactory(username=f"bidder-{uscc}"))
-        certificate_bind(user=membership.user, certificate=credential.certificate,
-                         actor=PLATFORM)
+        uscc = make_uscc(
+            authority="9",
+            organisation_type="1",
+            division="310000",
+            body=f"{draft.lot_number % 100:02d}{index:06d}",
+        )
+        credential = certificate_authority.issue_organisation(
+            name=name, uscc=uscc, key_type="ec-p256"
+        )
+        organisation = Organisation.objects.filter(
+            uscc=uscc
+        ).first() or Organisation.objects.create(name=name, uscc=uscc)
+        membership = MembershipFactory(
+            role=Role.BIDDER, organisation=organisation, user=UserFactory(username=f"bidder-{uscc}")
+        )
+        certificate_bind(user=membership.user, certificate=credential.certificate, actor=PLATFORM)
         client = _client(credential)
-        sealed = seal(credential, tender.pk, contents=contents, price_sheet=price_sheet(
-            prices[index]), escrow_public_key=escrow_key)
+        sealed = seal(
+            credential,
+            tender.pk,
+            contents=contents,
+            price_sheet=price_sheet(prices[index]),
+            escrow_public_key=escrow_key,
+        )
         response = BidClient(client).submit(tender.pk, sealed)
         assert response.status_code in (200, 201), response.json()
-        cast.append(HallBidder(name, uscc, credential, client, prices[index],
-                               response.json()["bid"]["id"]))
+        cast.append(
+            HallBidder(name, uscc, credential, client, prices[index], response.json()["bid"]["id"])
+        )
     for member in members:
         member.client = _client(member.credential)
     return OpeningStory(tender, host, tenderee.user, cast, members)

@@ -34,8 +34,9 @@ def free_connections() -> int:
     """How many more PostgreSQL connections this run may open (max_connections is shared with
     whatever else uses the server), keeping a margin for the test itself."""
     with connection.cursor() as cursor:
-        cursor.execute("SELECT current_setting('max_connections')::int, count(*) "
-                       "FROM pg_stat_activity")
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int, count(*) FROM pg_stat_activity"
+        )
         limit, in_use = cursor.fetchone()
     return limit - in_use - 10
 
@@ -46,15 +47,18 @@ def test_a_hundred_bidders_finalising_across_the_deadline_instant(
 ):
     clients, uploads = [], []
     for number in range(BIDDERS):
-        uscc = make_uscc(authority="9", organisation_type="1", division="310000",
-                         body=f"RC{number:06d}")
+        uscc = make_uscc(
+            authority="9", organisation_type="1", division="310000", body=f"RC{number:06d}"
+        )
         credential = certificate_authority.issue_organisation(
             name=f"竞速投标人{number:03d}", uscc=uscc, key_type="ec-p256"
         )
-        make_bidder(credential, name=f"竞速投标人{number:03d}", uscc=uscc,
-                    username=f"race-{number:03d}")
-        client = Client(REMOTE_ADDR=f"10.9.{number // 250}.{number % 250 + 1}",
-                        HTTP_ACCEPT_LANGUAGE="en")
+        make_bidder(
+            credential, name=f"竞速投标人{number:03d}", uscc=uscc, username=f"race-{number:03d}"
+        )
+        client = Client(
+            REMOTE_ADDR=f"10.9.{number // 250}.{number % 250 + 1}", HTTP_ACCEPT_LANGUAGE="en"
+        )
         certificate_login(client, credential)
         clients.append(client)
         uploads.append(BidClient(client).upload(tender.pk, seal(credential, tender.pk)))
@@ -93,28 +97,33 @@ def test_a_hundred_bidders_finalising_across_the_deadline_instant(
     for body in accepted.values():
         received_at = dt.datetime.fromisoformat(body["receipt"]["received_at"])
         assert received_at < deadline
-        verify_detached(base64.b64decode(body["signature"]),
-                        canonical_json(body["receipt"]), trust=trust)
+        verify_detached(
+            base64.b64decode(body["signature"]), canonical_json(body["receipt"]), trust=trust
+        )
     for body in refused.values():
         assert body["error"] == "deadline_passed"
         assert "has passed" in body["message"]
     # None lost: every receipt is a submitted bid, numbered 1..n in the order received.
     bids = list(Bid.objects.filter(tender=tender).order_by("sequence"))
     assert sorted(str(bid.pk) for bid in bids) == sorted(
-        body["bid"]["id"] for body in accepted.values())
+        body["bid"]["id"] for body in accepted.values()
+    )
     assert [bid.sequence for bid in bids] == list(range(1, len(accepted) + 1))
     assert [bid.received_at for bid in bids] == sorted(bid.received_at for bid in bids)
     assert all(bid.received_at < deadline for bid in bids)
-    assert BidUpload.objects.filter(state=UploadState.ABORTED,
-                                    refusal_code="deadline_passed").count() == len(refused)
+    assert BidUpload.objects.filter(
+        state=UploadState.ABORTED, refusal_code="deadline_passed"
+    ).count() == len(refused)
     assert find_broken_link()[1] is None
     print(f"accepted {len(accepted)}, refused {len(refused)}, {workers} in flight at most")
 
 
 def _backends_waiting_on_a_lock() -> int:
     with connection.cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock'")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND wait_event_type = 'Lock'"
+        )
         return cursor.fetchone()[0]
 
 
@@ -180,8 +189,10 @@ def test_a_finalise_caught_by_the_chronograph_closing_the_tender_is_never_record
     ticker.start()
     # The chronograph either closes at once (the fault this test finds: no lock on the tender)
     # or waits for the finalise's lock on the tender.
-    _wait_for(lambda: not ticker.is_alive() or _backends_waiting_on_a_lock() >= 2,
-              what="the chronograph to close or to wait")
+    _wait_for(
+        lambda: not ticker.is_alive() or _backends_waiting_on_a_lock() >= 2,
+        what="the chronograph to close or to wait",
+    )
     release_earlier.set()
     for thread in (holder, finaliser, ticker):
         thread.join(timeout=60)

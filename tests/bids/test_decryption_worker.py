@@ -38,9 +38,25 @@ def _start_worker(settings, queue: str) -> subprocess.Popen:
         "BID_DECRYPTION_PROGRESS_MILLISECONDS": "50",  # so that it is caught half-way
     }
     return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "-Q", queue, "--loglevel", "INFO", "--without-mingle", "--without-gossip"],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
 
 
@@ -56,13 +72,18 @@ def _wait_for(condition, *, timeout: float, what: str):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_worker_killed_mid_decryption_is_replaced_and_the_bid_decrypted_once(
-    bid_settings, certificate_authority, settings,
+    bid_settings,
+    certificate_authority,
+    settings,
 ):
     queue = f"decrypt-{uuid.uuid4().hex[:8]}"
     settings.BID_DECRYPTION_QUEUE = queue
     settings.BID_DECRYPTION_LEASE_SECONDS = LEASE_SECONDS
-    story = build_opening(certificate_authority, bidders=1,
-                          contents=(os.urandom(1024 * 1024) * (BID_SIZE // (1024 * 1024)),))
+    story = build_opening(
+        certificate_authority,
+        bidders=1,
+        contents=(os.urandom(1024 * 1024) * (BID_SIZE // (1024 * 1024)),),
+    )
     story.reach_deadline()
     assert story.host_post("start").status_code == 200
     first = _start_worker(settings, queue)
@@ -70,9 +91,13 @@ def test_a_worker_killed_mid_decryption_is_replaced_and_the_bid_decrypted_once(
     try:
         assert story.bidders[0].hand_over_key(story.tender_id).status_code == 202
         decryption = BidDecryption.objects.get()
-        _wait_for(lambda: BidDecryption.objects.filter(
-            pk=decryption.pk, bytes_done__gt=0, state=DecryptionState.DECRYPTING).exists(),
-            timeout=120, what="the first worker to start decrypting")
+        _wait_for(
+            lambda: BidDecryption.objects.filter(
+                pk=decryption.pk, bytes_done__gt=0, state=DecryptionState.DECRYPTING
+            ).exists(),
+            timeout=120,
+            what="the first worker to start decrypting",
+        )
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
         decryption.refresh_from_db()
@@ -82,9 +107,13 @@ def test_a_worker_killed_mid_decryption_is_replaced_and_the_bid_decrypted_once(
         second = _start_worker(settings, queue)
         time.sleep(LEASE_SECONDS + 0.5)  # the dead worker's lease lapses
         opening_sweep_due()  # the chronograph's tick hands the job over
-        _wait_for(lambda: BidDecryption.objects.filter(
-            pk=decryption.pk, state=DecryptionState.DECRYPTED).exists(),
-            timeout=180, what="the second worker to finish")
+        _wait_for(
+            lambda: BidDecryption.objects.filter(
+                pk=decryption.pk, state=DecryptionState.DECRYPTED
+            ).exists(),
+            timeout=180,
+            what="the second worker to finish",
+        )
     finally:
         for worker in (first, second):
             if worker is not None and worker.poll() is None:

@@ -49,7 +49,9 @@ def test_the_demo_openings_latest_release_gives_the_tenders_own_dates(
     }
     assert block["documents"][0]["datePublished"] == ocds_datetime(tender.documents_from)
     assert (
-        tender.published_at <= tender.documents_from <= tender.documents_until
+        tender.published_at
+        <= tender.documents_from
+        <= tender.documents_until
         <= tender.bid_deadline
     )
     assert tender.clarification_cutoff <= tender.bid_deadline

@@ -32,11 +32,18 @@ def test_a_supervisor_sees_the_evidence_other_bidders_and_the_tenderee_do_not(
     [row] = seen.json()["uploads"]
     bid = Bid.objects.get()
     assert row == {
-        "upload": str(bid.upload_id), "bidder_uscc": bid.bidder.uscc, "bidder": bid.bidder.name,
-        "user": "bidder-zhang", "state": "complete", "bid": str(bid.pk),
-        "bid_state": "submitted", "client_ip": "10.1.2.3", "user_agent": "bidtool/1.0 (Test OS)",
+        "upload": str(bid.upload_id),
+        "bidder_uscc": bid.bidder.uscc,
+        "bidder": bid.bidder.name,
+        "user": "bidder-zhang",
+        "state": "complete",
+        "bid": str(bid.pk),
+        "bid_state": "submitted",
+        "client_ip": "10.1.2.3",
+        "user_agent": "bidtool/1.0 (Test OS)",
         "device_fingerprint": {"installation_id": "00000000-0000-4000-8000-000000000001"},
-        "created_at": bid.upload.created_at.isoformat(), "error": None,
+        "created_at": bid.upload.created_at.isoformat(),
+        "error": None,
     }
     assert by_tenderee.status_code == 403
     assert by_other_bidder.status_code == 403
@@ -51,7 +58,7 @@ def test_unfinished_uploads_are_aborted_after_the_configured_age(
     sealed = seal(bidder_credential, tender.pk, contents=[bytes(range(256)) * 25_000])
     bids = BidClient(bidder_client)
     stale = bids.open(tender.pk, len(sealed)).json()
-    assert bids.put_part(stale["id"], 1, sealed[:stale["part_size"]]).status_code == 200
+    assert bids.put_part(stale["id"], 1, sealed[: stale["part_size"]]).status_code == 200
     fresh = bids.open(tender.pk, len(sealed)).json()
     BidUpload.objects.filter(pk=stale["id"]).update(
         created_at=dt.datetime.now(dt.UTC) - dt.timedelta(hours=25)
@@ -63,18 +70,20 @@ def test_unfinished_uploads_are_aborted_after_the_configured_age(
 
     row.refresh_from_db()
     assert (row.state, row.refusal_code) == (UploadState.ABORTED, "upload_expired")
-    assert get_storage().multipart_list_incomplete(bucket=row.bucket,
-                                                   prefix=row.object_key) == []
+    assert get_storage().multipart_list_incomplete(bucket=row.bucket, prefix=row.object_key) == []
     with pytest.raises(ObjectNotFound):
         get_storage().stat(bucket=row.bucket, key=row.object_key)
     assert BidUpload.objects.get(pk=fresh["id"]).state == UploadState.UPLOADING
     expired = Event.objects.select_related("sealed_identity").get(
-        action="bid_upload.expired", object_id=stale["id"], to_state="aborted")
+        action="bid_upload.expired", object_id=stale["id"], to_state="aborted"
+    )
     # The platform acted, but the event still names neither tender nor bidder (办法 第21条).
     assert set(expired.payload) == {"created_at", "sealed_identity_sha256"}
     assert (expired.sealed_identity.tender_id, expired.sealed_identity.fields) == (
-        str(row.tender_id), {"bidder_uscc": row.bidder.uscc})
-    late = bids.put_part(stale["id"], 2, sealed[stale["part_size"]:])
+        str(row.tender_id),
+        {"bidder_uscc": row.bidder.uscc},
+    )
+    late = bids.put_part(stale["id"], 2, sealed[stale["part_size"] :])
     assert late.status_code == 409
     assert late.json()["error"] == "upload_not_open"
     assert not Bid.objects.exists()

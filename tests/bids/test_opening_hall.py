@@ -43,8 +43,7 @@ def test_five_bidders_one_recovered_by_escrow_one_failing_by_its_own_fault(
         assert response.status_code == 202, response.json()
     # The fourth has lost its key: the committee recovers its bid through escrow.
     lost = story.bidders[3]
-    response = story.host_post(f"bids/{lost.bid_id}/escrow-request",
-                               {"reason": "投标人CA锁损坏"})
+    response = story.host_post(f"bids/{lost.bid_id}/escrow-request", {"reason": "投标人CA锁损坏"})
     assert response.status_code == 200, response.json()
     for member in story.members[:2]:
         response = member.submit_share(tender_id)
@@ -61,26 +60,31 @@ def test_five_bidders_one_recovered_by_escrow_one_failing_by_its_own_fault(
     assert story.run_decryptions() == ["decrypted"] * 4
     # The window ends: the chronograph closes it, failing the bid with no key.
     OpeningSession.objects.filter(tender=story.tender).update(
-        decryption_ends_at=story.tender.bid_deadline)
+        decryption_ends_at=story.tender.bid_deadline
+    )
     from bids.opening.sweep import opening_sweep_due
+
     opening_sweep_due()
     hall = story.bidders[0].hall(tender_id)
     assert hall["session"]["state"] == "reading"
     assert [row["decryption"] for row in hall["bidders"]] == ["decrypted"] * 4 + ["failed"]
     assert [row["total_price_fen"] for row in hall["bidders"][:4]] == [
-        bidder.price_fen for bidder in story.bidders[:4]]
+        bidder.price_fen for bidder in story.bidders[:4]
+    ]
     assert hall["bidders"][3]["key_source"] == "escrow"
 
-    response = story.host_post(f"bids/{careless.bid_id}/fault",
-                               {"fault": "bidder", "reason": "投标人未在解密时限内解密"})
+    response = story.host_post(
+        f"bids/{careless.bid_id}/fault", {"fault": "bidder", "reason": "投标人未在解密时限内解密"}
+    )
     assert response.status_code == 200, response.json()
     objection = story.bidders[1].post(tender_id, "objections", {"text": "请复核报价"})
     assert objection.status_code == 201
     for bidder in story.bidders:
         assert bidder.post(tender_id, "confirm").status_code == 200
     assert story.host_post("finalise").json()["error"] == "objections_unanswered"
-    answer = story.host_post(f"objections/{objection.json()['id']}/answer",
-                             {"answer": "已复核，报价与投标文件一致"})
+    answer = story.host_post(
+        f"objections/{objection.json()['id']}/answer", {"answer": "已复核，报价与投标文件一致"}
+    )
     assert answer.status_code == 200
     finalised = story.host_post("finalise")
     assert finalised.status_code == 200, finalised.json()
@@ -89,20 +93,24 @@ def test_five_bidders_one_recovered_by_escrow_one_failing_by_its_own_fault(
     assert story.refresh().state == TenderState.OPENED
     assert BidDecryption.objects.get(bid_id=careless.bid_id).bid.state == BidState.DECRYPT_FAILED
     record = story.host.get(f"/api/v1/tenders/{tender_id}/opening/record").json()
-    document = json.dumps(record["record"], ensure_ascii=False, sort_keys=True,
-                          separators=(",", ":")).encode()
-    signed = verify_detached(base64.b64decode(record["signature"]), document,
-                             trust=platform_trust_store())
-    verify_timestamp(base64.b64decode(record["timestamp_token"]), document,
-                     trust=platform_trust_store())
+    document = json.dumps(
+        record["record"], ensure_ascii=False, sort_keys=True, separators=(",", ":")
+    ).encode()
+    signed = verify_detached(
+        base64.b64decode(record["signature"]), document, trust=platform_trust_store()
+    )
+    verify_timestamp(
+        base64.b64decode(record["timestamp_token"]), document, trust=platform_trust_store()
+    )
     assert signed.identity.name
     assert record["record"]["valid_bids"] == 4
     assert record["record"]["lines"][4]["treated_as"] == "revoked"
     assert Notice.objects.filter(tender=story.tender, kind=NoticeKind.OPENING_RECORD).count() == 1
 
 
-def test_a_tender_with_two_valid_bids_fails_with_its_notice(bid_settings, certificate_authority,
-                                                            settings):
+def test_a_tender_with_two_valid_bids_fails_with_its_notice(
+    bid_settings, certificate_authority, settings
+):
     settings.OPENING_CONFIRMATION_MINUTES = 0
     story = build_opening(certificate_authority, bidders=2)
     story.reach_deadline()
@@ -118,12 +126,12 @@ def test_a_tender_with_two_valid_bids_fails_with_its_notice(bid_settings, certif
     assert "2" in failed.body["reason"]
 
 
-def test_a_tampered_ciphertext_fails_its_bid_and_alerts_supervisors(bid_settings,
-                                                                   certificate_authority):
+def test_a_tampered_ciphertext_fails_its_bid_and_alerts_supervisors(
+    bid_settings, certificate_authority
+):
     from storage.objects import get_storage
 
-    story = build_opening(certificate_authority, bidders=1,
-                          contents=(b"x" * (3 * 1024 * 1024),))
+    story = build_opening(certificate_authority, bidders=1, contents=(b"x" * (3 * 1024 * 1024),))
     story.reach_deadline()
     story.host_post("start")
     bidder = story.bidders[0]
@@ -150,7 +158,8 @@ def test_a_tampered_ciphertext_fails_its_bid_and_alerts_supervisors(bid_settings
 
 
 def test_after_the_deadline_the_host_sees_every_bidder_before_anyone_signs_in(
-        bid_settings, certificate_authority):
+    bid_settings, certificate_authority
+):
     story = build_opening(certificate_authority, bidders=3)
     story.reach_deadline()
 
@@ -171,8 +180,9 @@ def test_a_committee_member_without_a_certificate_stops_the_publication(bid_sett
     draft = TenderFactory()
     tenderee = MembershipFactory(role=Role.TENDEREE, organisation=draft.project.tenderee)
     members = [UserFactory(), UserFactory()]
-    Tender.objects.filter(pk=draft.pk).update(opening_committee={
-        "members": [str(member.pk) for member in members], "threshold": 2})
+    Tender.objects.filter(pk=draft.pk).update(
+        opening_committee={"members": [str(member.pk) for member in members], "threshold": 2}
+    )
 
     with pytest.raises(TenderInvalid) as refused:
         tender_publish(acting=Acting(user=tenderee.user), tender_id=draft.pk)
@@ -182,7 +192,8 @@ def test_a_committee_member_without_a_certificate_stops_the_publication(bid_sett
 
 
 def test_a_published_tender_with_a_committee_offers_its_escrow_key_to_bidders(
-        bid_settings, certificate_authority):
+    bid_settings, certificate_authority
+):
     story = build_opening(certificate_authority, bidders=0, committee=3, threshold=2)
 
     tender = story.host.get(f"/api/v1/tenders/{story.tender_id}").json()
@@ -194,7 +205,8 @@ def test_a_published_tender_with_a_committee_offers_its_escrow_key_to_bidders(
 
 
 def test_a_bid_replaced_in_storage_by_a_later_sealing_fails_as_tampered(
-        bid_settings, certificate_authority):
+    bid_settings, certificate_authority
+):
 
     from storage.objects import get_storage
     from tests.bids.conftest import seal
@@ -208,8 +220,7 @@ def test_a_bid_replaced_in_storage_by_a_later_sealing_fails_as_tampered(
     # Someone with write access to the store puts a validly signed, later sealing in its place.
     later = seal(bidder.credential, story.tender.pk, price_sheet=price_sheet(1_00))
     upload = BidDecryption.objects.get(bid_id=bidder.bid_id).bid.upload
-    get_storage().put_stream(bucket=upload.bucket, key=upload.object_key,
-                             stream=io.BytesIO(later))
+    get_storage().put_stream(bucket=upload.bucket, key=upload.object_key, stream=io.BytesIO(later))
 
     assert story.run_decryptions() == ["failed"]
 
@@ -219,16 +230,18 @@ def test_a_bid_replaced_in_storage_by_a_later_sealing_fails_as_tampered(
     assert decryption.price_sheet == {}
 
 
-def test_a_tender_suspended_before_its_deadline_still_hides_who_bid(bid_settings,
-                                                                    certificate_authority):
+def test_a_tender_suspended_before_its_deadline_still_hides_who_bid(
+    bid_settings, certificate_authority
+):
     from accounts.models import Role
     from tests.factories import MembershipFactory
     from trading.services import Acting, tender_suspend
 
     story = build_opening(certificate_authority, bidders=2)
     supervisor = MembershipFactory(role=Role.SUPERVISOR, organisation=None).user
-    tender_suspend(acting=Acting(user=supervisor), tender_id=story.tender.pk,
-                   reason="投诉处理期间暂停")
+    tender_suspend(
+        acting=Acting(user=supervisor), tender_id=story.tender.pk, reason="投诉处理期间暂停"
+    )
 
     hall = story.bidders[0].hall(story.tender_id)
 
@@ -236,8 +249,9 @@ def test_a_tender_suspended_before_its_deadline_still_hides_who_bid(bid_settings
     assert [row["bidder"] for row in hall["bidders"]] == [story.bidders[0].name]
 
 
-def test_a_suspension_during_decryption_gives_the_window_back_its_time(bid_settings,
-                                                                      certificate_authority):
+def test_a_suspension_during_decryption_gives_the_window_back_its_time(
+    bid_settings, certificate_authority
+):
     import datetime as dt
 
     from accounts.models import Role
@@ -255,7 +269,8 @@ def test_a_suspension_during_decryption_gives_the_window_back_its_time(bid_setti
     refused = story.bidders[0].hand_over_key(story.tender_id, key=bytes(32))
     # The supervisor holds the tender for 40 minutes (moved back rather than waited for).
     OpeningSession.objects.filter(tender=story.tender).update(
-        window_paused_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=40))
+        window_paused_at=dt.datetime.now(dt.UTC) - dt.timedelta(minutes=40)
+    )
 
     tender_resume(acting=supervisor, tender_id=story.tender.pk, reason="核查完毕")
     opening_sweep_due()
@@ -263,8 +278,9 @@ def test_a_suspension_during_decryption_gives_the_window_back_its_time(bid_setti
     session = OpeningSession.objects.get(tender=story.tender)
     assert refused.json()["error"] == "tender_not_opening"
     assert session.state == "decrypting" and session.window_paused_at is None
-    assert dt.timedelta(minutes=39) < session.decryption_ends_at - ends_at < dt.timedelta(
-        minutes=41)
+    assert (
+        dt.timedelta(minutes=39) < session.decryption_ends_at - ends_at < dt.timedelta(minutes=41)
+    )
     assert Event.objects.filter(action="opening.window_extended").count() == 1
     assert story.bidders[0].hand_over_key(story.tender_id).status_code == 202
 
@@ -298,7 +314,8 @@ class _DamagingEncryptor:
 
 
 def test_a_bid_sealed_damaged_fails_with_the_stored_bytes_matching_the_receipt(
-        bid_settings, certificate_authority, monkeypatch):
+    bid_settings, certificate_authority, monkeypatch
+):
     from signing.envelope import encryption
 
     _DamagingEncryptor.real = encryption.Cobblestone256Encryptor

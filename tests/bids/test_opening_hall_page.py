@@ -28,8 +28,11 @@ def page_of(client: Client, tender_id) -> str:
 
 def shown_controls(page: str) -> set[str]:
     """The controls rendered without `hidden` (the page's script applies the same rules)."""
-    return {name for name, hidden in re.findall(r'data-control="([\w-]+)"(\s+hidden)?>', page)
-            if not hidden}
+    return {
+        name
+        for name, hidden in re.findall(r'data-control="([\w-]+)"(\s+hidden)?>', page)
+        if not hidden
+    }
 
 
 def mentions(page: str, name: str) -> bool:
@@ -40,7 +43,8 @@ def mentions(page: str, name: str) -> bool:
 def sign_in_is_open(story) -> None:
     """Ten minutes before the deadline: sign-in is open (it opens 30 minutes before)."""
     Tender.objects.filter(pk=story.tender.pk).update(
-        bid_deadline=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10))
+        bid_deadline=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    )
     story.refresh()
 
 
@@ -96,7 +100,11 @@ def test_a_bidder_sees_its_own_sign_in_before_the_deadline_and_nobody_else(two_b
     # session (办法 第21条): it is on the sign-in, and who signed in is sealed.
     event = Event.objects.select_related("sealed_identity").get(action="opening.signed_in")
     assert (event.object_type, event.actor_id, event.client_ip, set(event.payload)) == (
-        "bids.openingsignin", None, None, {"sealed_identity_sha256"})
+        "bids.openingsignin",
+        None,
+        None,
+        {"sealed_identity_sha256"},
+    )
     assert event.sealed_identity.tender_id == story.tender_id
     signed_in = page_of(first.client, story.tender_id)
     assert mentions(signed_in, first.name)
@@ -142,13 +150,16 @@ def test_a_failed_decryption_shows_its_reason_to_the_host_and_offers_the_ruling(
     assert diligent.hand_over_key(story.tender_id).status_code == 202
     assert story.run_decryptions() == ["decrypted"]
     OpeningSession.objects.filter(tender=story.tender).update(
-        decryption_ends_at=story.tender.bid_deadline)
+        decryption_ends_at=story.tender.bid_deadline
+    )
     opening_sweep_due()
 
     host_page = page_of(story.host, story.tender_id)
     assert "No valid key was given within the decryption window." in host_page
-    assert f'action="/api/v1/tenders/{story.tender_id}/opening/bids/{absent.bid_id}/fault"' \
+    assert (
+        f'action="/api/v1/tenders/{story.tender_id}/opening/bids/{absent.bid_id}/fault"'
         in host_page
+    )
     assert "The bidder&#x27;s fault: treated as revoked" in host_page
     # Another bidder sees that the bid failed, but not why.
     other_page = page_of(diligent.client, story.tender_id)
@@ -166,16 +177,14 @@ def test_a_user_of_an_unrelated_organisation_is_refused(two_bidders):
 
     response = client.get(f"/bids/opening/{story.tender_id}/")
     assert response.status_code == 403
-    assert not any(mentions(response.content.decode(), bidder.name)
-                   for bidder in story.bidders)
+    assert not any(mentions(response.content.decode(), bidder.name) for bidder in story.bidders)
     assert client.get(f"/api/v1/tenders/{story.tender_id}/opening").status_code == 403
 
 
 def test_an_anonymous_visitor_is_sent_to_log_in(two_bidders, client):
     response = client.get(f"/bids/opening/{two_bidders.tender_id}/")
     assert response.status_code == 302
-    assert response["Location"] == (
-        f"/accounts/login/?next=/bids/opening/{two_bidders.tender_id}/")
+    assert response["Location"] == (f"/accounts/login/?next=/bids/opening/{two_bidders.tender_id}/")
 
 
 def test_the_page_loads_its_script_and_hands_it_the_hall_and_its_words(two_bidders):
@@ -184,18 +193,23 @@ def test_the_page_loads_its_script_and_hands_it_the_hall_and_its_words(two_bidde
     assert story.bidders[0].post(story.tender_id, "sign-in").status_code == 200
     page = page_of(story.host, story.tender_id)
     assert '<script src="/static/js/opening-hall.js" defer></script>' in page
-    state = json.loads(re.search(
-        r'<script id="opening-hall-state" type="application/json">(.*?)</script>', page,
-        re.S).group(1))
+    state = json.loads(
+        re.search(
+            r'<script id="opening-hall-state" type="application/json">(.*?)</script>', page, re.S
+        ).group(1)
+    )
     assert state["viewer"] == {"role": "host"}
     assert [row["bidder"] for row in state["bidders"]] == [b.name for b in story.bidders]
-    words = json.loads(re.search(
-        r'<script id="opening-hall-text" type="application/json">(.*?)</script>', page,
-        re.S).group(1))
+    words = json.loads(
+        re.search(
+            r'<script id="opening-hall-text" type="application/json">(.*?)</script>', page, re.S
+        ).group(1)
+    )
     assert words["offline"] == "The hall cannot be reached; retrying…"
 
-    script = serve(RequestFactory().get("/static/js/opening-hall.js"), "js/opening-hall.js",
-                   insecure=True)
+    script = serve(
+        RequestFactory().get("/static/js/opening-hall.js"), "js/opening-hall.js", insecure=True
+    )
     assert script.status_code == 200
     body = b"".join(script.streaming_content).decode()
     assert '"X-CSRFToken": csrfToken()' in body
@@ -237,8 +251,9 @@ def test_the_page_polls_a_live_fragment_whose_controls_the_server_decides(two_bi
     fragment = live.content.decode()
     assert "<html" not in fragment  # the parts only, for the script to put in place
     assert shown_controls(fragment) == {"start"}
-    assert story.host.get(f"/api/v1/tenders/{story.tender_id}/opening").json()[
-        "controls"] == ["start"]
+    assert story.host.get(f"/api/v1/tenders/{story.tender_id}/opening").json()["controls"] == [
+        "start"
+    ]
     hall = first.hall(story.tender_id)
     assert (hall["controls"], second.hall(story.tender_id)["controls"]) == ([], ["sign-in"])
 

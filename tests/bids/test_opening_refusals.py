@@ -53,9 +53,14 @@ def sealed_refusal_event(code: str, *, tender_id: str, actor: User) -> Event:
     """A bidder's refusal before the deadline says neither who nor which tender (办法 第21条):
     both, and the message naming the tender, are in its sealed identity."""
     event = Event.objects.select_related("sealed_identity").get(
-        action="opening.refused", payload__code=code)
+        action="opening.refused", payload__code=code
+    )
     assert (event.object_type, event.object_id, event.actor, event.client_ip) == (
-        "trading.tender", "", None, None)
+        "trading.tender",
+        "",
+        None,
+        None,
+    )
     assert (event.sealed_identity.actor, event.sealed_identity.tender_id) == (actor, tender_id)
     assert tender_id in event.sealed_identity.fields["message"]
     return event
@@ -68,26 +73,36 @@ def user_of(bidder) -> User:
 def untouched(bid_id: str) -> dict:
     """What a refused key or share must not change in a bid's decryption."""
     decryption = BidDecryption.objects.get(bid_id=bid_id)
-    return {"state": decryption.state, "key_source": decryption.key_source,
-            "wrapped_data_key": bytes(decryption.wrapped_data_key),
-            "key_received_at": decryption.key_received_at,
-            "wrong_key_attempts": decryption.wrong_key_attempts,
-            "escrow_requested_at": decryption.escrow_requested_at}
+    return {
+        "state": decryption.state,
+        "key_source": decryption.key_source,
+        "wrapped_data_key": bytes(decryption.wrapped_data_key),
+        "key_received_at": decryption.key_received_at,
+        "wrong_key_attempts": decryption.wrong_key_attempts,
+        "escrow_requested_at": decryption.escrow_requested_at,
+    }
 
 
-WAITING = {"state": "waiting", "key_source": "", "wrapped_data_key": b"",
-           "key_received_at": None, "wrong_key_attempts": 0, "escrow_requested_at": None}
+WAITING = {
+    "state": "waiting",
+    "key_source": "",
+    "wrapped_data_key": b"",
+    "key_received_at": None,
+    "wrong_key_attempts": 0,
+    "escrow_requested_at": None,
+}
 
 
 def close_window(story) -> None:
     OpeningSession.objects.filter(tender=story.tender).update(
-        decryption_ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1))
+        decryption_ends_at=dt.datetime.now(dt.UTC) - dt.timedelta(seconds=1)
+    )
 
 
 # ---- keys ----------------------------------------------------------------------------------
 
-def test_a_key_before_the_decryption_window_opens_is_refused(bid_settings,
-                                                             certificate_authority):
+
+def test_a_key_before_the_decryption_window_opens_is_refused(bid_settings, certificate_authority):
     story = build_opening(certificate_authority, bidders=1)
     story.reach_deadline()
     bidder = story.bidders[0]
@@ -100,8 +115,7 @@ def test_a_key_before_the_decryption_window_opens_is_refused(bid_settings,
     assert story.refresh().state == TenderState.OPENING
 
 
-def test_a_key_after_the_decryption_window_closes_is_refused(bid_settings,
-                                                             certificate_authority):
+def test_a_key_after_the_decryption_window_closes_is_refused(bid_settings, certificate_authority):
     story = build_opening(certificate_authority, bidders=1)
     story.reach_deadline()
     assert story.host_post("start").status_code == 200
@@ -117,7 +131,8 @@ def test_a_key_after_the_decryption_window_closes_is_refused(bid_settings,
 
 
 def test_a_key_for_another_bidders_bid_is_refused_even_when_it_is_the_right_key(
-    bid_settings, certificate_authority,
+    bid_settings,
+    certificate_authority,
 ):
     story = build_opening(certificate_authority, bidders=2)
     story.reach_deadline()
@@ -172,10 +187,14 @@ def test_a_key_that_is_not_base64_is_on_record(bid_settings, certificate_authori
 
 
 def test_a_key_sent_as_a_number_or_in_a_list_is_refused_naming_what_is_wrong(
-        bid_settings, certificate_authority):
+    bid_settings, certificate_authority
+):
     story, bidder, as_number = hand_over_text(certificate_authority, 12345)
-    in_a_list = bidder.client.post(f"/api/v1/tenders/{story.tender_id}/opening/data-key",
-                                   [A_KEY], content_type="application/json")
+    in_a_list = bidder.client.post(
+        f"/api/v1/tenders/{story.tender_id}/opening/data-key",
+        [A_KEY],
+        content_type="application/json",
+    )
 
     assert refused(as_number, 400, "field_invalid", "data_key")["field"] == "data_key"
     refused(in_a_list, 400, "body_invalid", "JSON object")
@@ -196,19 +215,27 @@ def test_a_key_for_a_tender_not_in_its_opening_is_refused(bid_settings, certific
 
 # ---- escrow shares -------------------------------------------------------------------------
 
-def test_a_share_from_someone_not_on_the_committee_is_refused(bid_settings,
-                                                             certificate_authority):
+
+def test_a_share_from_someone_not_on_the_committee_is_refused(bid_settings, certificate_authority):
     story = build_opening(certificate_authority, bidders=1, committee=2, threshold=2)
     story.reach_deadline()
     assert story.host_post("start").status_code == 200
     outsider = story.bidders[0]
     share = story.members[0].decrypted_share(story.tender_id)
 
-    response = outsider.client.post(f"/api/v1/tenders/{story.tender_id}/opening/escrow-share",
-                                    {"share": share}, content_type="application/json")
+    response = outsider.client.post(
+        f"/api/v1/tenders/{story.tender_id}/opening/escrow-share",
+        {"share": share},
+        content_type="application/json",
+    )
 
-    refused(response, 403, "not_on_committee", user_of(outsider).get_username(),
-            "not a member of the opening committee")
+    refused(
+        response,
+        403,
+        "not_on_committee",
+        user_of(outsider).get_username(),
+        "not a member of the opening committee",
+    )
     refusal_event("not_on_committee", tender_id=story.tender_id, actor=user_of(outsider))
     assert not EscrowShareSubmission.objects.exists()
 
@@ -234,16 +261,19 @@ def test_a_recovery_with_too_few_shares_is_refused(bid_settings, certificate_aut
     story.reach_deadline()
     assert story.host_post("start").status_code == 200
     lost = story.bidders[0]
-    assert story.host_post(f"bids/{lost.bid_id}/escrow-request",
-                           {"reason": "投标人CA锁遗失"}).status_code == 200
+    assert (
+        story.host_post(
+            f"bids/{lost.bid_id}/escrow-request", {"reason": "投标人CA锁遗失"}
+        ).status_code
+        == 200
+    )
     assert story.members[0].submit_share(story.tender_id).status_code == 201
     before = untouched(lost.bid_id)
 
     response = story.host_post("escrow-recovery")
 
     refused(response, 409, "escrow_shares_insufficient", "1 of the 2")
-    refusal_event("escrow_shares_insufficient", tender_id=story.tender_id,
-                  actor=story.host_user)
+    refusal_event("escrow_shares_insufficient", tender_id=story.tender_id, actor=story.host_user)
     assert untouched(lost.bid_id) == before
     assert before["state"] == "waiting"
     assert EscrowShareSubmission.objects.count() == 1
@@ -252,6 +282,7 @@ def test_a_recovery_with_too_few_shares_is_refused(bid_settings, certificate_aut
 
 # ---- sign-in -------------------------------------------------------------------------------
 
+
 def sign_in_with_borrowed_certificate(certificate_authority):
     """The user of one bidder, also the agent of another, signs in with the other's
     certificate."""
@@ -259,20 +290,24 @@ def sign_in_with_borrowed_certificate(certificate_authority):
     story.reach_deadline()
     ours, theirs = story.bidders
     user = user_of(ours)
-    MembershipFactory(role=Role.AGENT, user=user,
-                      organisation=Organisation.objects.get(uscc=theirs.uscc))
-    borrowed = certificate_authority.issue_organisation(name=theirs.name, uscc=theirs.uscc,
-                                                        key_type="ec-p256")
+    MembershipFactory(
+        role=Role.AGENT, user=user, organisation=Organisation.objects.get(uscc=theirs.uscc)
+    )
+    borrowed = certificate_authority.issue_organisation(
+        name=theirs.name, uscc=theirs.uscc, key_type="ec-p256"
+    )
     certificate_bind(user=user, certificate=borrowed.certificate, actor=PLATFORM)
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     certificate_login(client, borrowed)
-    response = client.post(f"/api/v1/tenders/{story.tender_id}/opening/sign-in",
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/tenders/{story.tender_id}/opening/sign-in", content_type="application/json"
+    )
     return story, user, theirs, response
 
 
-def test_a_sign_in_with_another_organisations_certificate_is_refused(bid_settings,
-                                                                    certificate_authority):
+def test_a_sign_in_with_another_organisations_certificate_is_refused(
+    bid_settings, certificate_authority
+):
     story, user, theirs, response = sign_in_with_borrowed_certificate(certificate_authority)
 
     refused(response, 403, "not_a_bidder", user.get_username(), theirs.uscc)
@@ -281,8 +316,9 @@ def test_a_sign_in_with_another_organisations_certificate_is_refused(bid_setting
 
 
 # bids.acting.acting_bidder refuses in the view, before the service and its `refusals_logged`.
-def test_a_sign_in_with_another_organisations_certificate_is_on_record(bid_settings,
-                                                                       certificate_authority):
+def test_a_sign_in_with_another_organisations_certificate_is_on_record(
+    bid_settings, certificate_authority
+):
     story, user, _theirs, response = sign_in_with_borrowed_certificate(certificate_authority)
 
     assert response.status_code == 403
@@ -302,6 +338,7 @@ def test_a_sign_in_before_it_opens_is_refused(bid_settings, certificate_authorit
 
 
 # ---- confirmation and the host's part ------------------------------------------------------
+
 
 def test_a_confirmation_after_its_time_is_refused(bid_settings, certificate_authority):
     story = build_opening(certificate_authority, bidders=1)
@@ -326,11 +363,17 @@ def test_a_bidder_may_not_take_the_hosts_actions(bid_settings, certificate_autho
     story.reach_deadline()
     bidder = story.bidders[0]
 
-    response = bidder.post(story.tender_id, action.format(bid=bidder.bid_id),
-                           {"fault": "other", "reason": "平台故障"})
+    response = bidder.post(
+        story.tender_id, action.format(bid=bidder.bid_id), {"fault": "other", "reason": "平台故障"}
+    )
 
-    refused(response, 403, "not_the_host", user_of(bidder).get_username(),
-            "neither the tenderee nor the agent")
+    refused(
+        response,
+        403,
+        "not_the_host",
+        user_of(bidder).get_username(),
+        "neither the tenderee nor the agent",
+    )
     refusal_event("not_the_host", tender_id=story.tender_id, actor=user_of(bidder))
     assert not OpeningSession.objects.filter(tender=story.tender).exists()
     assert story.refresh().state == TenderState.OPENING
@@ -345,16 +388,20 @@ def test_a_second_start_is_refused(bid_settings, certificate_authority):
     response = story.host_post("start")
 
     refused(response, 409, "decryption_already_started", story.tender_id)
-    refusal_event("decryption_already_started", tender_id=story.tender_id,
-                  actor=story.host_user)
+    refusal_event("decryption_already_started", tender_id=story.tender_id, actor=story.host_user)
     again = OpeningSession.objects.get(tender=story.tender)
     assert (again.state, again.decryption_started_at, again.decryption_ends_at) == (
-        session.state, session.decryption_started_at, session.decryption_ends_at)
+        session.state,
+        session.decryption_started_at,
+        session.decryption_ends_at,
+    )
     assert BidDecryption.objects.filter(session=session).count() == 1
 
 
 def test_finalising_while_a_failed_decryption_has_no_fault_ruling_is_refused(
-    bid_settings, certificate_authority, settings,
+    bid_settings,
+    certificate_authority,
+    settings,
 ):
     settings.OPENING_CONFIRMATION_MINUTES = 0
     story = build_opening(certificate_authority, bidders=1)
@@ -370,14 +417,15 @@ def test_finalising_while_a_failed_decryption_has_no_fault_ruling_is_refused(
     session = OpeningSession.objects.get(tender=story.tender)
     assert (session.state, session.finalised_at, session.outcome) == ("reading", None, "")
     assert story.refresh().state == TenderState.OPENING
-    assert not Notice.objects.filter(tender=story.tender, kind__in=[
-        "opening_record", "failed_tender"]).exists()
+    assert not Notice.objects.filter(
+        tender=story.tender, kind__in=["opening_record", "failed_tender"]
+    ).exists()
 
 
 # ---- what the hall shows -------------------------------------------------------------------
 
-def test_a_bidder_does_not_see_another_bidders_failure_reason(bid_settings,
-                                                             certificate_authority):
+
+def test_a_bidder_does_not_see_another_bidders_failure_reason(bid_settings, certificate_authority):
     story = build_opening(certificate_authority, bidders=2)
     story.reach_deadline()
     assert story.host_post("start").status_code == 200
@@ -404,11 +452,13 @@ def test_a_bidder_does_not_see_another_bidders_failure_reason(bid_settings,
     assert own["failure"] == decryption.failure_reason
 
 
-def test_before_the_deadline_a_bidder_signed_in_sees_only_itself(bid_settings,
-                                                                certificate_authority):
+def test_before_the_deadline_a_bidder_signed_in_sees_only_itself(
+    bid_settings, certificate_authority
+):
     story = build_opening(certificate_authority, bidders=2)
     Tender.objects.filter(pk=story.tender.pk).update(
-        bid_deadline=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10))
+        bid_deadline=dt.datetime.now(dt.UTC) + dt.timedelta(minutes=10)
+    )
     early, other = story.bidders
     assert other.post(story.tender_id, "sign-in").status_code == 200
     assert early.post(story.tender_id, "sign-in").status_code == 200
@@ -419,7 +469,8 @@ def test_before_the_deadline_a_bidder_signed_in_sees_only_itself(bid_settings,
     assert response.status_code == 200
     assert hall["tender"]["state"] == TenderState.PUBLISHED
     assert [(row["bidder"], row["own"], row["signed_in"]) for row in hall["bidders"]] == [
-        (early.name, True, True)]
+        (early.name, True, True)
+    ]
     # 招标投标法 第二十二条: neither the names nor the number of bidders before the deadline.
     assert hall["session"]["signed_in"] == 1
     content = response.content.decode()

@@ -36,13 +36,20 @@ def test_a_part_that_ends_half_way_is_missing_again_and_can_be_sent_again(
     bids = BidClient(bidder_client)
     upload = bids.upload(tender.pk, sealed)
     size = upload["part_size"]
-    acting = bidder_acting(user=User.objects.get(username="bidder-zhang"),
-                           certificate_sha256=certificate_sha256(bidder_credential.certificate))
-    part = sealed[size:2 * size]
+    acting = bidder_acting(
+        user=User.objects.get(username="bidder-zhang"),
+        certificate_sha256=certificate_sha256(bidder_credential.certificate),
+    )
+    part = sealed[size : 2 * size]
 
     with pytest.raises(BidRefused) as refused:
-        bid_upload_part(acting=acting, upload_id=upload["id"], number=2,
-                        stream=EndsEarly(part, stop=1_000_000), length=len(part))
+        bid_upload_part(
+            acting=acting,
+            upload_id=upload["id"],
+            number=2,
+            stream=EndsEarly(part, stop=1_000_000),
+            length=len(part),
+        )
 
     assert (refused.value.code, refused.value.retryable) == ("part_incomplete", True)
     assert f"ended after 1000000 of {len(part)} bytes" in refused.value.message
@@ -60,13 +67,20 @@ def test_a_part_that_ends_half_way_is_missing_again_and_can_be_sent_again(
 def test_part_one_ending_inside_its_front_stores_nothing(tender, bidder_client, bidder_credential):
     sealed = seal(bidder_credential, tender.pk, contents=[bytes(range(256)) * 45_000])
     upload = BidClient(bidder_client).open(tender.pk, len(sealed)).json()
-    acting = bidder_acting(user=User.objects.get(username="bidder-zhang"),
-                           certificate_sha256=certificate_sha256(bidder_credential.certificate))
-    part = sealed[:upload["part_size"]]
+    acting = bidder_acting(
+        user=User.objects.get(username="bidder-zhang"),
+        certificate_sha256=certificate_sha256(bidder_credential.certificate),
+    )
+    part = sealed[: upload["part_size"]]
 
     with pytest.raises(BidRefused) as refused:
-        bid_upload_part(acting=acting, upload_id=upload["id"], number=1,
-                        stream=EndsEarly(part, stop=100), length=len(part))
+        bid_upload_part(
+            acting=acting,
+            upload_id=upload["id"],
+            number=1,
+            stream=EndsEarly(part, stop=100),
+            length=len(part),
+        )
 
     assert refused.value.code == "part_incomplete"
     assert not BidUploadPart.objects.filter(upload_id=upload["id"]).exists()
@@ -85,9 +99,11 @@ def test_part_one_is_checked_after_reading_exactly_its_front(
 
     sealed = seal(bidder_credential, tender.pk, contents=[bytes(range(256)) * 45_000])
     upload = BidClient(bidder_client).open(tender.pk, len(sealed)).json()
-    acting = bidder_acting(user=User.objects.get(username="bidder-zhang"),
-                           certificate_sha256=certificate_sha256(bidder_credential.certificate))
-    part = sealed[:upload["part_size"]]
+    acting = bidder_acting(
+        user=User.objects.get(username="bidder-zhang"),
+        certificate_sha256=certificate_sha256(bidder_credential.certificate),
+    )
+    part = sealed[: upload["part_size"]]
     body = Counted(part)
     seen = []
     check_front = bids.submission.uploads._check_front
@@ -98,8 +114,7 @@ def test_part_one_is_checked_after_reading_exactly_its_front(
 
     monkeypatch.setattr(bids.submission.uploads, "_check_front", watched)
 
-    bid_upload_part(acting=acting, upload_id=upload["id"], number=1, stream=body,
-                    length=len(part))
+    bid_upload_part(acting=acting, upload_id=upload["id"], number=1, stream=body, length=len(part))
 
     parts_offset = read_envelope(io.BytesIO(sealed)).parts_offset
     assert seen == [(parts_offset, parts_offset)]

@@ -24,7 +24,10 @@ def assert_discarded(error: str) -> None:
     assert storage.multipart_list_incomplete(bucket=upload.bucket, prefix=upload.object_key) == []
     event = Event.objects.select_related("sealed_identity").get(action="bid_upload.refused")
     assert (event.from_state, event.to_state, event.payload["error"]) == (
-        "uploading", "aborted", error)
+        "uploading",
+        "aborted",
+        error,
+    )
     # The message may name the tender: it is sealed with the bidder (办法 第21条).
     assert set(event.payload) == {"error", "sealed_identity_sha256"}
     assert event.sealed_identity.fields["message"] == upload.refusal_message
@@ -38,9 +41,7 @@ def move_deadline(tender, *, seconds: float) -> None:
 
 
 @pytest.mark.django_db
-def test_an_unsealed_plain_file_is_refused_at_the_first_bytes_with_a_prompt(
-    tender, bidder_client
-):
+def test_an_unsealed_plain_file_is_refused_at_the_first_bytes_with_a_prompt(tender, bidder_client):
     bids = BidClient(bidder_client)
     plain = b"%PDF-1.7\n" + b"technical offer " * 1000
     upload = bids.open(tender.pk, len(plain)).json()
@@ -64,7 +65,8 @@ def test_a_size_over_the_limit_is_refused_before_any_byte_is_stored(
 
     assert response.status_code == 413
     assert response.json() == {
-        "error": "bid_too_large", "field": "size",
+        "error": "bid_too_large",
+        "field": "size",
         "message": "The sealed bid is 10001 bytes; the platform accepts at most 10000 bytes.",
     }
     assert not BidUpload.objects.exists()
@@ -153,11 +155,14 @@ def test_a_bid_sealed_for_another_tender_is_refused(tender, bidder_client, bidde
     assert_discarded("wrong_tender")
 
 
-@pytest.mark.parametrize(("credential_name", "error"), [
-    ("expired_bidder_credential", "certificate_expired"),
-    ("revoked_bidder_credential", "certificate_revoked"),
-    ("untrusted_bidder_credential", "certificate_untrusted"),
-])
+@pytest.mark.parametrize(
+    ("credential_name", "error"),
+    [
+        ("expired_bidder_credential", "certificate_expired"),
+        ("revoked_bidder_credential", "certificate_revoked"),
+        ("untrusted_bidder_credential", "certificate_untrusted"),
+    ],
+)
 @pytest.mark.django_db
 def test_a_bid_signed_with_a_bad_certificate_is_refused(
     tender, bidder_client, request, credential_name, error
@@ -174,18 +179,21 @@ def test_a_bid_signed_with_a_bad_certificate_is_refused(
     assert_discarded(error)
 
 
-@pytest.mark.parametrize(("where", "error"), [
-    ("header", "header_signature_invalid"),
-    ("part", "part_digest_mismatch"),
-    ("last byte", "part_digest_mismatch"),
-])
+@pytest.mark.parametrize(
+    ("where", "error"),
+    [
+        ("header", "header_signature_invalid"),
+        ("part", "part_digest_mismatch"),
+        ("last byte", "part_digest_mismatch"),
+    ],
+)
 @pytest.mark.django_db
 def test_stored_bytes_that_do_not_match_the_signed_header_are_refused(
     tender, bidder_client, bidder_credential, where, error
 ):
     sealed = bytearray(seal(bidder_credential, tender.pk))
     header_size, signature_size, padding_size = (
-        int.from_bytes(sealed[offset:offset + 4], "big") for offset in (10, 14, 18)
+        int.from_bytes(sealed[offset : offset + 4], "big") for offset in (10, 14, 18)
     )
     parts_offset = 22 + header_size + signature_size + padding_size
     # In the header: the sealing year's first digit, 2 → 3 (still well-formed, no longer signed).
@@ -225,9 +233,13 @@ def test_a_later_part_changed_on_its_way_is_refused_naming_its_bytes(
     assert_discarded("part_digest_mismatch")
 
 
-@pytest.mark.parametrize(("change", "error"), [
-    ("truncated", "sealed_bid_truncated"), ("extended", "sealed_bid_extended"),
-])
+@pytest.mark.parametrize(
+    ("change", "error"),
+    [
+        ("truncated", "sealed_bid_truncated"),
+        ("extended", "sealed_bid_extended"),
+    ],
+)
 @pytest.mark.django_db
 def test_a_truncated_or_extended_file_is_refused(
     tender, bidder_client, bidder_credential, change, error
@@ -257,7 +269,7 @@ def test_a_finalise_of_an_incomplete_upload_is_refused_and_the_upload_kept(
     assert response.json() == {
         "error": "upload_incomplete",
         "message": "The upload is not complete: part(s) 1 of 1 are missing. Send them, then "
-                   "finalise again.",
+        "finalise again.",
     }
     assert BidUpload.objects.get().state == UploadState.UPLOADING
 
@@ -270,8 +282,11 @@ def test_a_part_of_the_wrong_size_is_refused(tender, bidder_client):
     response = bids.put_part(upload["id"], 1, b"x" * 999)
 
     assert response.status_code == 400
-    assert response.json() == {"error": "part_size_invalid", "field": "number",
-                               "message": "Part 1 must be 1000 bytes, not 999."}
+    assert response.json() == {
+        "error": "part_size_invalid",
+        "field": "number",
+        "message": "Part 1 must be 1000 bytes, not 999.",
+    }
 
 
 @pytest.mark.django_db

@@ -19,7 +19,7 @@ def test_an_upload_interrupted_by_a_storage_outage_resumes_when_storage_is_back(
 
     s3_server.stop()
     try:
-        during = bids.put_part(upload["id"], 2, sealed[size:2 * size])
+        during = bids.put_part(upload["id"], 2, sealed[size : 2 * size])
         finalise_during = bids.finalise(upload["id"])
     finally:
         s3_server.start()
@@ -34,7 +34,7 @@ def test_an_upload_interrupted_by_a_storage_outage_resumes_when_storage_is_back(
     assert bids.status(upload["id"]).json()["missing_parts"] == [2, 3]
 
     for number in (2, 3):
-        response = bids.put_part(upload["id"], number, sealed[(number - 1) * size:number * size])
+        response = bids.put_part(upload["id"], number, sealed[(number - 1) * size : number * size])
         assert response.status_code == 200, response.json()
     done = bids.finalise(upload["id"])
 

@@ -45,7 +45,7 @@ def test_a_bidder_submits_a_sealed_bid_and_gets_a_verifiable_receipt(
         "bid": str(bid.pk),
         "tender": str(tender.pk),
         "bidder_uscc": BIDDER_USCC,
-        "header_sha256": hashlib.sha256(sealed[22:22 + header_size]).hexdigest(),
+        "header_sha256": hashlib.sha256(sealed[22 : 22 + header_size]).hexdigest(),
         "ciphertext_sha256": ciphertext_digest(sealed),
         "size": len(sealed),
         "received_at": bid.received_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
@@ -63,17 +63,32 @@ def test_a_bidder_submits_a_sealed_bid_and_gets_a_verifiable_receipt(
     with get_storage().open(bucket=upload.bucket, key=upload.object_key) as chunks:
         assert b"".join(chunks) == sealed
     # The events say what happened; who, from where and on which tender is sealed (办法 第21条).
-    events = Event.objects.filter(object_type__startswith="bids.").select_related(
-        "sealed_identity")
-    assert [(event.action, event.from_state, event.to_state, event.actor_id, event.actor_label,
-             event.client_ip, "tender" in event.payload) for event in events] == [
+    events = Event.objects.filter(object_type__startswith="bids.").select_related("sealed_identity")
+    assert [
+        (
+            event.action,
+            event.from_state,
+            event.to_state,
+            event.actor_id,
+            event.actor_label,
+            event.client_ip,
+            "tender" in event.payload,
+        )
+        for event in events
+    ] == [
         ("bid_upload.opened", "", "uploading", None, "sealed", None, False),
         ("bid_upload.completed", "uploading", "complete", None, "sealed", None, False),
         ("bid.submitted", "", "submitted", None, "sealed", None, False),
     ]
-    assert {(event.sealed_identity.tender_id, event.sealed_identity.client_ip,
-             event.sealed_identity.fields["bidder_uscc"], event.sealed_identity.actor_id)
-            for event in events} == {(str(tender.pk), "10.1.2.3", BIDDER_USCC, bid.submitted_by_id)}
+    assert {
+        (
+            event.sealed_identity.tender_id,
+            event.sealed_identity.client_ip,
+            event.sealed_identity.fields["bidder_uscc"],
+            event.sealed_identity.actor_id,
+        )
+        for event in events
+    } == {(str(tender.pk), "10.1.2.3", BIDDER_USCC, bid.submitted_by_id)}
     assert events.get(action="bid.submitted").payload["submission_number"] == 1
     # The receipt can be downloaded again, identical.
     again = bidder_client.get(f"/api/v1/bids/{bid.pk}/receipt")
@@ -104,23 +119,32 @@ def test_a_new_bid_supersedes_the_earlier_one_which_is_kept(
 ):
     bids = BidClient(bidder_client)
     first = bids.submit(tender.pk, seal(bidder_credential, tender.pk)).json()
-    second = bids.submit(tender.pk, seal(bidder_credential, tender.pk,
-                                         contents=[b"revised offer"])).json()
+    second = bids.submit(
+        tender.pk, seal(bidder_credential, tender.pk, contents=[b"revised offer"])
+    ).json()
 
     assert second["receipt"]["submission_number"] == 2
     states = dict(Bid.objects.values_list("pk", "state"))
     assert {str(pk): state for pk, state in states.items()} == {
-        first["bid"]["id"]: "superseded", second["bid"]["id"]: "submitted",
+        first["bid"]["id"]: "superseded",
+        second["bid"]["id"]: "submitted",
     }
     superseded = Event.objects.select_related("sealed_identity").get(
-        action="bid.superseded", object_id=first["bid"]["id"],
-        from_state="submitted", to_state="superseded")
-    assert (superseded.actor_id, "tender" in superseded.payload,
-            superseded.sealed_identity.tender_id) == (None, False, str(tender.pk))
+        action="bid.superseded",
+        object_id=first["bid"]["id"],
+        from_state="submitted",
+        to_state="superseded",
+    )
+    assert (
+        superseded.actor_id,
+        "tender" in superseded.payload,
+        superseded.sealed_identity.tender_id,
+    ) == (None, False, str(tender.pk))
     # Both files are kept for the record.
     for bid in Bid.objects.all():
-        assert get_storage().stat(bucket=bid.upload.bucket, key=bid.upload.object_key).size == \
-            bid.size
+        assert (
+            get_storage().stat(bucket=bid.upload.bucket, key=bid.upload.object_key).size == bid.size
+        )
 
 
 @pytest.mark.django_db
@@ -132,8 +156,11 @@ def test_a_receipt_tells_a_bidder_nothing_of_how_many_bid_before_it(
     first.submit(tender.pk, seal(bidder_credential, tender.pk))
     first.submit(tender.pk, seal(bidder_credential, tender.pk, contents=[b"revised"]))
 
-    later = BidClient(other_bidder_client).submit(
-        tender.pk, seal(other_bidder_credential, tender.pk)).json()
+    later = (
+        BidClient(other_bidder_client)
+        .submit(tender.pk, seal(other_bidder_credential, tender.pk))
+        .json()
+    )
 
     assert later["receipt"]["submission_number"] == 1
     assert later["bid"]["submission_number"] == 1
@@ -157,7 +184,7 @@ def test_an_interrupted_upload_resumes_from_the_stored_parts(
     size = upload["part_size"]
     assert upload["part_count"] == 3
     bids.put_part(upload["id"], 1, sealed[:size])
-    bids.put_part(upload["id"], 3, sealed[2 * size:])
+    bids.put_part(upload["id"], 3, sealed[2 * size :])
 
     early = bids.finalise(upload["id"])
     status = bids.status(upload["id"]).json()
@@ -166,11 +193,12 @@ def test_an_interrupted_upload_resumes_from_the_stored_parts(
     assert early.json()["error"] == "upload_incomplete"
     assert status["missing_parts"] == [2]
     assert [part["number"] for part in status["parts"]] == [1, 3]
-    assert status["parts"][0]["sha256"] == hashlib.sha256(
-        segment_digests(sealed, 0, size)).hexdigest()
+    assert (
+        status["parts"][0]["sha256"] == hashlib.sha256(segment_digests(sealed, 0, size)).hexdigest()
+    )
     assert not Bid.objects.exists()
 
-    assert bids.put_part(upload["id"], 2, sealed[size:2 * size]).status_code == 200
+    assert bids.put_part(upload["id"], 2, sealed[size : 2 * size]).status_code == 200
     done = bids.finalise(upload["id"])
 
     assert done.status_code == 201, done.json()
@@ -185,8 +213,9 @@ def test_a_withdrawal_signed_by_the_bidder_withdraws_the_bid_with_its_own_receip
     bid_id = bids.submit(tender.pk, seal(bidder_credential, tender.pk)).json()["bid"]["id"]
 
     request, sent, response = bids.withdraw(tender.pk, bid_id, bidder_credential)
-    repeated = bidder_client.post(f"/api/v1/bids/{bid_id}/withdraw", sent,
-                                  content_type="application/json")
+    repeated = bidder_client.post(
+        f"/api/v1/bids/{bid_id}/withdraw", sent, content_type="application/json"
+    )
 
     assert response.status_code == 201, response.json()
     assert repeated.status_code == 200 and repeated.json() == response.json()
@@ -195,20 +224,30 @@ def test_a_withdrawal_signed_by_the_bidder_withdraws_the_bid_with_its_own_receip
     assert bid.state == BidState.WITHDRAWN
     assert bid.withdrawal_request == request
     assert body["receipt"] == {
-        "receipt_version": 2, "kind": "withdrawal", "bid": bid_id, "tender": str(tender.pk),
-        "bidder_uscc": BIDDER_USCC, "submission_number": 1,
+        "receipt_version": 2,
+        "kind": "withdrawal",
+        "bid": bid_id,
+        "tender": str(tender.pk),
+        "bidder_uscc": BIDDER_USCC,
+        "submission_number": 1,
         "ciphertext_sha256": bid.ciphertext_sha256,
         "request_sha256": hashlib.sha256(canonical_json(request)).hexdigest(),
         "withdrawn_at": bid.withdrawn_at.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ"),
     }
     verify_receipt(body)
     withdrawn = Event.objects.select_related("sealed_identity").get(
-        action="bid.withdrawn", from_state="submitted", to_state="withdrawn")
+        action="bid.withdrawn", from_state="submitted", to_state="withdrawn"
+    )
     # The signed request names the tender: it is sealed with the bidder (办法 第21条).
     assert (withdrawn.actor_id, withdrawn.client_ip, set(withdrawn.payload)) == (
-        None, None, {"sealed_identity_sha256"})
+        None,
+        None,
+        {"sealed_identity_sha256"},
+    )
     assert (withdrawn.sealed_identity.tender_id, withdrawn.sealed_identity.fields) == (
-        str(tender.pk), {"bidder_uscc": BIDDER_USCC, "request": request})
+        str(tender.pk),
+        {"bidder_uscc": BIDDER_USCC, "request": request},
+    )
     download = bidder_client.get(f"/api/v1/bids/{bid_id}/receipt?kind=withdrawal")
     assert download.json()["receipt"] == body["receipt"]
 
@@ -264,5 +303,4 @@ def test_refused_bytes_are_discarded(tender, bidder_client):
     assert row.state == UploadState.ABORTED
     with pytest.raises(ObjectNotFound):
         get_storage().stat(bucket=row.bucket, key=row.object_key)
-    assert get_storage().multipart_list_incomplete(bucket=row.bucket,
-                                                   prefix=row.object_key) == []
+    assert get_storage().multipart_list_incomplete(bucket=row.bucket, prefix=row.object_key) == []

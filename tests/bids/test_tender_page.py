@@ -17,8 +17,7 @@ def test_the_tender_page_shows_a_bidder_its_own_submitted_bid(
 
     mine = bidder_client.get(f"/tenders/{tender.pk}/", headers={"accept-language": "en"})
     assert "Your organisation has a submitted bid" in mine.content.decode()
-    theirs = other_bidder_client.get(f"/tenders/{tender.pk}/",
-                                     headers={"accept-language": "en"})
+    theirs = other_bidder_client.get(f"/tenders/{tender.pk}/", headers={"accept-language": "en"})
     assert "has no submitted bid for this tender" in theirs.content.decode()
 
 

@@ -19,7 +19,8 @@ def workspace(tmp_path, monkeypatch, bid_settings, bidder_credential):
     make_bidder(bidder_credential, name=BIDDER_NAME, uscc=BIDDER_USCC, username="bidder-zhang")
     (tmp_path / "pw").write_text("bidder secret\n")
     (tmp_path / "bidder.p12").write_bytes(
-        dump_pkcs12(bidder_credential, b"bidder secret", friendly_name="bidder"))
+        dump_pkcs12(bidder_credential, b"bidder secret", friendly_name="bidder")
+    )
     return tmp_path
 
 
@@ -27,12 +28,17 @@ def test_bidtool_logs_in_submits_with_resume_verifies_the_receipt_and_withdraws(
     live_server, workspace, tender, bidder_credential, platform_ca, monkeypatch, capsys
 ):
     server = live_server.url
-    credential_options = ["--cert", str(workspace / "bidder.p12"),
-                          "--password-file", str(workspace / "pw")]
+    credential_options = [
+        "--cert",
+        str(workspace / "bidder.p12"),
+        "--password-file",
+        str(workspace / "pw"),
+    ]
     assert bidtool.main(["login", "--server", server, *credential_options]) == 0
     sealed_path = workspace / "bid.sealed"
-    sealed_path.write_bytes(seal(bidder_credential, tender.pk,
-                                 contents=[bytes(range(256)) * 45_000]))
+    sealed_path.write_bytes(
+        seal(bidder_credential, tender.pk, contents=[bytes(range(256)) * 45_000])
+    )
 
     # The connection drops while part 2 is on its way.
     sent: list[int] = []
@@ -63,8 +69,12 @@ def test_bidtool_logs_in_submits_with_resume_verifies_the_receipt_and_withdraws(
     assert not (workspace / "bid.sealed.upload.json").exists()
 
     capsys.readouterr()
-    trust = ["--trust-root", str(platform_ca.directory / "root.pem"),
-             "--trust-root", str(platform_ca.directory / "issuing.pem")]
+    trust = [
+        "--trust-root",
+        str(platform_ca.directory / "root.pem"),
+        "--trust-root",
+        str(platform_ca.directory / "issuing.pem"),
+    ]
     assert bidtool.main(["receipt", "verify", *trust, str(receipt_path), str(sealed_path)]) == 0
     verified = json.loads(capsys.readouterr().out)
     assert verified["platform"] == "Trading Platform"
@@ -74,9 +84,21 @@ def test_bidtool_logs_in_submits_with_resume_verifies_the_receipt_and_withdraws(
     assert bidtool.main(["receipt", "verify", *trust, str(receipt_path), str(other)]) == 1
     assert "its digests differ" in capsys.readouterr().err
 
-    assert bidtool.main(["withdraw", "--server", server, "--tender", str(tender.pk),
-                         *credential_options,
-                         "--receipt", str(workspace / "withdrawal.json")]) == 0
+    assert (
+        bidtool.main(
+            [
+                "withdraw",
+                "--server",
+                server,
+                "--tender",
+                str(tender.pk),
+                *credential_options,
+                "--receipt",
+                str(workspace / "withdrawal.json"),
+            ]
+        )
+        == 0
+    )
     bid.refresh_from_db()
     assert bid.state == BidState.WITHDRAWN
     withdrawal = json.loads((workspace / "withdrawal.json").read_text())

@@ -98,8 +98,9 @@ def test_a_bidder_hands_over_its_key_with_bidtool_and_follows_the_decryption(
     assert decryption.wrong_key_attempts == 0
     assert decryption.price_sheet["total_price_fen"] == bidder.price_fen
     # The other bidder has not handed over its key: its bid still waits.
-    assert BidDecryption.objects.get(bid_id=story.bidders[1].bid_id).state == \
-        DecryptionState.WAITING
+    assert (
+        BidDecryption.objects.get(bid_id=story.bidders[1].bid_id).state == DecryptionState.WAITING
+    )
 
     # Run again (a dropped connection, say): nothing is sent twice, the outcome is reported.
     assert bidtool.main(["decrypt", "--server", server, "--tender", tender_id, *options]) == 0
@@ -125,8 +126,7 @@ def test_a_bid_whose_stored_ciphertext_was_altered_fails_and_bidtool_says_why(
         with storage.open(bucket=upload.bucket, key=upload.object_key) as chunks:
             data = bytearray(b"".join(chunks))
         data[-100] ^= 0x01
-        storage.put_stream(bucket=upload.bucket, key=upload.object_key,
-                           stream=io.BytesIO(data))
+        storage.put_stream(bucket=upload.bucket, key=upload.object_key, stream=io.BytesIO(data))
         assert story.run_decryptions() == ["failed"]
 
     monkeypatch.setattr(bidtool_opening, "_pause", altered_then_worker_runs)
@@ -137,7 +137,8 @@ def test_a_bid_whose_stored_ciphertext_was_altered_fails_and_bidtool_says_why(
     error = capsys.readouterr().err
     assert error.splitlines()[-1] == " ".join(
         f"bidtool: decryption_failed: The decryption of bid {bidder.bid_id} failed: "
-        f"{decryption.failure_reason}".split())
+        f"{decryption.failure_reason}".split()
+    )
 
 
 def test_a_wrong_certificate_is_refused_before_anything_is_sent_and_a_refused_key_may_be_retried(
@@ -184,23 +185,24 @@ def test_committee_members_submit_their_escrow_shares_with_bidtool(
     story = opened_hall(certificate_authority, bidders=1, committee=3, threshold=2)
     lost = story.bidders[0]
     server, tender_id = live_server.url, story.tender_id
-    response = story.host_post(f"bids/{lost.bid_id}/escrow-request",
-                               {"reason": "投标人CA锁损坏"})
+    response = story.host_post(f"bids/{lost.bid_id}/escrow-request", {"reason": "投标人CA锁损坏"})
     assert response.status_code == 200, response.json()
 
     for number, member in enumerate(story.members[:2], start=1):
         options = keyholder(workspace, f"member{number}", member.credential)
         assert bidtool.main(["login", "--server", server, *options]) == 0
         capsys.readouterr()
-        assert bidtool.main(["escrow-share", "--server", server, "--tender", tender_id,
-                             *options]) == 0
-        assert capsys.readouterr().out.strip() == \
-            f"Share {number} submitted: {number} of 2 shares (round 1)."
+        assert (
+            bidtool.main(["escrow-share", "--server", server, "--tender", tender_id, *options]) == 0
+        )
+        assert (
+            capsys.readouterr().out.strip()
+            == f"Share {number} submitted: {number} of 2 shares (round 1)."
+        )
     assert sorted(EscrowShareSubmission.objects.values_list("member_number", flat=True)) == [1, 2]
 
     # The second member runs it again: the platform refuses a second share of the same member.
-    assert bidtool.main(["escrow-share", "--server", server, "--tender", tender_id,
-                         *options]) == 1
+    assert bidtool.main(["escrow-share", "--server", server, "--tender", tender_id, *options]) == 1
     assert "duplicate_share: Member 2 has already submitted a share" in capsys.readouterr().err
 
     # The shares submitted with bidtool are what the host recovers the bid with.
@@ -217,8 +219,7 @@ def test_the_signed_record_is_fetched_and_checked_offline_and_a_changed_price_is
     live_server, workspace, certificate_authority, queued, settings, capsys
 ):
     settings.OPENING_CONFIRMATION_MINUTES = 0
-    story = opened_hall(certificate_authority, bidders=2,
-                        prices=[12_345_678_90, 11_111_111_11])
+    story = opened_hall(certificate_authority, bidders=2, prices=[12_345_678_90, 11_111_111_11])
     for bidder in story.bidders:
         assert bidder.hand_over_key(story.tender_id).status_code == 202
     assert story.run_decryptions() == ["decrypted", "decrypted"]
@@ -228,23 +229,44 @@ def test_the_signed_record_is_fetched_and_checked_offline_and_a_changed_price_is
 
     # Anyone may fetch the record: no login.
     path = workspace / "record.json"
-    assert bidtool.main(["record", "get", "--server", live_server.url, "--tender",
-                         story.tender_id, "--out", str(path)]) == 0
+    assert (
+        bidtool.main(
+            [
+                "record",
+                "get",
+                "--server",
+                live_server.url,
+                "--tender",
+                story.tender_id,
+                "--out",
+                str(path),
+            ]
+        )
+        == 0
+    )
     assert f"({outcome}, 2 valid bid(s))" in capsys.readouterr().out
 
-    trust = ["--trust-root", str(certificate_authority.directory / "root.pem"),
-             "--trust-root", str(certificate_authority.directory / "issuing.pem")]
-    assert bidtool.main(["record", "verify", *trust, "--tender", story.tender_id,
-                         str(path)]) == 0
+    trust = [
+        "--trust-root",
+        str(certificate_authority.directory / "root.pem"),
+        "--trust-root",
+        str(certificate_authority.directory / "issuing.pem"),
+    ]
+    assert bidtool.main(["record", "verify", *trust, "--tender", story.tender_id, str(path)]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("Opening record verified: signed by Trading Platform, "
-                               "timestamped at ")
-    assert lines[2].startswith(f"Outcome: {outcome}; 2 valid bid(s), at least "
-                               f"{story.tender.minimum_valid_bids} required")
-    assert lines[3] == (f"  #1 {story.bidders[0].name} ({story.bidders[0].uscc}): "
-                        "12,345,678.90 yuan, 200 days, 合格 — decrypted, not confirmed")
-    assert lines[4].startswith(f"  #2 {story.bidders[1].name} ({story.bidders[1].uscc}): "
-                               "11,111,111.11 yuan")
+    assert lines[0].startswith(
+        "Opening record verified: signed by Trading Platform, timestamped at "
+    )
+    assert lines[2].startswith(
+        f"Outcome: {outcome}; 2 valid bid(s), at least {story.tender.minimum_valid_bids} required"
+    )
+    assert lines[3] == (
+        f"  #1 {story.bidders[0].name} ({story.bidders[0].uscc}): "
+        "12,345,678.90 yuan, 200 days, 合格 — decrypted, not confirmed"
+    )
+    assert lines[4].startswith(
+        f"  #2 {story.bidders[1].name} ({story.bidders[1].uscc}): 11,111,111.11 yuan"
+    )
 
     # One price changed by one yuan: the platform's signature no longer holds.
     signed = json.loads(path.read_text())
@@ -256,16 +278,28 @@ def test_the_signed_record_is_fetched_and_checked_offline_and_a_changed_price_is
 
     # A bidder re-signs the changed record with its own certificate from the same CA: a valid
     # signature, but not the platform's.
-    signed["signature"] = base64.b64encode(sign_detached(
-        canonical_json(signed["record"]), credential=story.bidders[0].credential)).decode()
+    signed["signature"] = base64.b64encode(
+        sign_detached(canonical_json(signed["record"]), credential=story.bidders[0].credential)
+    ).decode()
     changed.write_text(json.dumps(signed, ensure_ascii=False))
     assert bidtool.main(["record", "verify", *trust, str(changed)]) == 1
     error = capsys.readouterr().err
     assert f"signed by {story.bidders[0].name} (organisation), not by the platform" in error
 
     # A genuine record of another tender is refused when the tender is named.
-    assert bidtool.main(["record", "verify", *trust, "--tender",
-                         "00000000-0000-4000-8000-000000000000", str(path)]) == 1
+    assert (
+        bidtool.main(
+            [
+                "record",
+                "verify",
+                *trust,
+                "--tender",
+                "00000000-0000-4000-8000-000000000000",
+                str(path),
+            ]
+        )
+        == 1
+    )
     assert "wrong_tender" in capsys.readouterr().err
 
 
@@ -276,16 +310,36 @@ def test_a_bidder_signs_in_confirms_and_objects_with_bidtool(
     story.reach_deadline()
     bidder = story.bidders[0]
     server, tender_id = live_server.url, story.tender_id
-    assert bidtool.main(["login", "--server", server,
-                         *keyholder(workspace, "bidder", bidder.credential)]) == 0
+    assert (
+        bidtool.main(
+            ["login", "--server", server, *keyholder(workspace, "bidder", bidder.credential)]
+        )
+        == 0
+    )
     assert bidtool.main(["hall", "sign-in", "--server", server, "--tender", tender_id]) == 0
     assert story.host_post("start").status_code == 200
-    assert bidtool.main(["decrypt", "--server", server, "--tender", tender_id,
-                         *keyholder(workspace, "bidder", bidder.credential), "--no-wait"]) == 0
+    assert (
+        bidtool.main(
+            [
+                "decrypt",
+                "--server",
+                server,
+                "--tender",
+                tender_id,
+                *keyholder(workspace, "bidder", bidder.credential),
+                "--no-wait",
+            ]
+        )
+        == 0
+    )
     assert story.run_decryptions() == ["decrypted"]
 
-    assert bidtool.main(["hall", "object", "--server", server, "--tender", tender_id,
-                         "--text", "工期读错了"]) == 0
+    assert (
+        bidtool.main(
+            ["hall", "object", "--server", server, "--tender", tender_id, "--text", "工期读错了"]
+        )
+        == 0
+    )
     assert bidtool.main(["hall", "confirm", "--server", server, "--tender", tender_id]) == 0
 
     hall = bidder.hall(tender_id)

@@ -29,8 +29,14 @@ def application(environ, start_response):
         while data := request.read(256 * 1024):
             digest.update(data)
             size += len(data)
-    answer = json.dumps({"size": size, "sha256": digest.hexdigest(),
-                         "read_by": type(environ["wsgi.input"]).__name__}).encode()
-    start_response("200 OK", [("Content-Type", "application/json"),
-                              ("Content-Length", str(len(answer)))])
+    answer = json.dumps(
+        {
+            "size": size,
+            "sha256": digest.hexdigest(),
+            "read_by": type(environ["wsgi.input"]).__name__,
+        }
+    ).encode()
+    start_response(
+        "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(answer)))]
+    )
     return [answer]

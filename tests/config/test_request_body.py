@@ -21,9 +21,21 @@ ROOT = Path(__file__).resolve().parents[2]
 def gunicorn_port():
     port = free_port()
     process = subprocess.Popen(
-        [str(Path(sys.executable).parent / "gunicorn"), "tests.config.gunicorn_echo",
-         "-w", "1", "--threads", "2", "-b", f"127.0.0.1:{port}", "-c", os.devnull],
-        cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            str(Path(sys.executable).parent / "gunicorn"),
+            "tests.config.gunicorn_echo",
+            "-w",
+            "1",
+            "--threads",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "-c",
+            os.devnull,
+        ],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         for _ in range(150):
@@ -51,8 +63,11 @@ def test_a_large_body_is_read_whole_through_gunicorns_length_reader(gunicorn_por
 
     answer = _put(connection, body)
 
-    assert answer == {"size": len(body), "sha256": hashlib.sha256(body).hexdigest(),
-                      "read_by": "GunicornBody"}
+    assert answer == {
+        "size": len(body),
+        "sha256": hashlib.sha256(body).hexdigest(),
+        "read_by": "GunicornBody",
+    }
 
 
 def test_a_body_read_in_one_call_comes_whole(gunicorn_port):
@@ -72,8 +87,10 @@ def test_two_bodies_on_one_kept_alive_connection_stay_apart(gunicorn_port):
 
     answers = [_put(connection, first), _put(connection, second)]
 
-    assert [answer["sha256"] for answer in answers] == [hashlib.sha256(first).hexdigest(),
-                                                        hashlib.sha256(second).hexdigest()]
+    assert [answer["sha256"] for answer in answers] == [
+        hashlib.sha256(first).hexdigest(),
+        hashlib.sha256(second).hexdigest(),
+    ]
 
 
 def test_a_body_cut_short_by_the_client_yields_only_what_arrived(gunicorn_port):

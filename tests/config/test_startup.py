@@ -16,14 +16,20 @@ PROJECT = Path(__file__).resolve().parents[2]
 
 def manage(*arguments: str, **environment: str) -> subprocess.CompletedProcess:
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": shared_database_url(),
-        **environment,
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DATABASE_URL": shared_database_url(),
+            **environment,
+        }
+    )
     return subprocess.run(
         [sys.executable, "manage.py", *arguments],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -86,7 +92,9 @@ def one_line(text: str) -> str:
 @pytest.mark.django_db
 def test_wrong_s3_keys_stop_start_up_with_one_line(s3_server):
     result = manage(
-        "preflight", S3_ENDPOINT=s3_server.endpoint, S3_ACCESS_KEY="wrong",
+        "preflight",
+        S3_ENDPOINT=s3_server.endpoint,
+        S3_ACCESS_KEY="wrong",
         S3_SECRET_KEY="wrong-secret",
     )
     assert result.returncode == 1
@@ -98,8 +106,11 @@ def test_wrong_s3_keys_stop_start_up_with_one_line(s3_server):
 @pytest.mark.django_db
 def test_a_bucket_name_s3_refuses_stops_start_up_with_one_line(s3_server):
     result = manage(
-        "preflight", S3_ENDPOINT=s3_server.endpoint, S3_ACCESS_KEY=s3_server.access_key,
-        S3_SECRET_KEY=s3_server.secret_key, S3_BUCKET_BIDS="Bids_Not_Allowed",
+        "preflight",
+        S3_ENDPOINT=s3_server.endpoint,
+        S3_ACCESS_KEY=s3_server.access_key,
+        S3_SECRET_KEY=s3_server.secret_key,
+        S3_BUCKET_BIDS="Bids_Not_Allowed",
     )
     assert result.returncode == 1
     assert one_line(result.stderr).startswith(
@@ -110,10 +121,16 @@ def test_a_bucket_name_s3_refuses_stops_start_up_with_one_line(s3_server):
 @pytest.mark.parametrize(
     ("variable", "value", "expected"),
     [
-        ("DATABASE_URL", "postgres://postgres@127.0.0.1:{port}/platform",
-         "CommandError: database is not usable: DATABASE_URL: "),
-        ("CELERY_BROKER_URL", "redis://127.0.0.1:{port}/0",
-         "CommandError: broker is not usable: CELERY_BROKER_URL: "),
+        (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:{port}/platform",
+            "CommandError: database is not usable: DATABASE_URL: ",
+        ),
+        (
+            "CELERY_BROKER_URL",
+            "redis://127.0.0.1:{port}/0",
+            "CommandError: broker is not usable: CELERY_BROKER_URL: ",
+        ),
     ],
 )
 @pytest.mark.django_db
@@ -129,11 +146,18 @@ def test_the_web_starts_without_pyhanko():
     env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DATABASE_URL": shared_database_url()})
     result = subprocess.run(
-        [sys.executable, "-c",
-         "import sys, config.wsgi, config.urls\n"
-         "print(sorted({m.split('.')[0] for m in sys.modules} & {'pyhanko', "
-         "'pyhanko_certvalidator', 'aiohttp'}))"],
-        cwd=PROJECT, env=env, capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-c",
+            "import sys, config.wsgi, config.urls\n"
+            "print(sorted({m.split('.')[0] for m in sys.modules} & {'pyhanko', "
+            "'pyhanko_certvalidator', 'aiohttp'}))",
+        ],
+        cwd=PROJECT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"

@@ -17,17 +17,27 @@ PROJECT = Path(__file__).resolve().parents[2]
 @pytest.mark.parametrize(
     ("variable", "url", "message"),
     [
-        ("DATABASE_URL", "postgres://postgres@127.0.0.1:{port}/platform",
-         "PostgreSQL is not reachable at postgres://postgres@127.0.0.1:{port}/platform: start it"),
-        ("CELERY_BROKER_URL", "redis://127.0.0.1:{port}/15",
-         "Redis is not reachable at redis://127.0.0.1:{port}/15: start it"),
+        (
+            "DATABASE_URL",
+            "postgres://postgres@127.0.0.1:{port}/platform",
+            "PostgreSQL is not reachable at postgres://postgres@127.0.0.1:{port}/platform: "
+            "start it",
+        ),
+        (
+            "CELERY_BROKER_URL",
+            "redis://127.0.0.1:{port}/15",
+            "Redis is not reachable at redis://127.0.0.1:{port}/15: start it",
+        ),
     ],
 )
 def test_an_unreachable_part_stops_the_run_before_any_test(variable, url, message):
     port = free_port()
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "tests/accounts/test_uscc.py"],
-        cwd=PROJECT, capture_output=True, text=True, timeout=120,
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=120,
         env={**os.environ, variable: url.format(port=port)},
     )
     assert result.returncode == 3
@@ -38,12 +48,24 @@ def test_an_unreachable_part_stops_the_run_before_any_test(variable, url, messag
 def test_a_run_without_servers_starts_throw_away_ones_and_removes_them():
     """A machine with nothing running (PLATFORM_TEST_SERVERS=throw-away stands in for it where
     PostgreSQL and Redis do answer): the run starts both, passes, and leaves nothing behind."""
-    env = {key: value for key, value in os.environ.items()
-           if key not in {"DATABASE_URL", "CELERY_BROKER_URL"}}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"DATABASE_URL", "CELERY_BROKER_URL"}
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider",
-         "tests/monitoring/test_chronograph.py"],
-        cwd=PROJECT, capture_output=True, text=True, timeout=300,
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-p",
+            "no:cacheprovider",
+            "tests/monitoring/test_chronograph.py",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**env, "PLATFORM_TEST_SERVERS": "throw-away"},
     )
     output = result.stdout + result.stderr

@@ -64,8 +64,10 @@ def test_a_forged_checkpoint_is_caught():
         record(number)
     checkpoint = checkpoint_create()
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE monitoring_eventcheckpoint SET digest = %s WHERE id = %s",
-                       ["f" * 64, checkpoint.pk])
+        cursor.execute(
+            "UPDATE monitoring_eventcheckpoint SET digest = %s WHERE id = %s",
+            ["f" * 64, checkpoint.pk],
+        )
     checked, problem = find_broken_checkpoint()
     assert checked == 0
     assert problem.sequence == 2 and problem.problem.startswith("not signed")

@@ -67,9 +67,25 @@ def test_a_real_worker_runs_the_chronograph_tick(settings):
         "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
     }
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "solo",
-         "-Q", queue, "--loglevel", "WARNING", "--without-mingle", "--without-gossip"],
-        env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "config",
+            "worker",
+            "--pool",
+            "solo",
+            "-Q",
+            queue,
+            "--loglevel",
+            "WARNING",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
     )
     try:
         result = chronograph_tick.apply_async(queue=queue).get(timeout=60)

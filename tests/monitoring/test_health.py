@@ -10,7 +10,9 @@ from storage.objects import get_storage
 def own_s3_server(tmp_path, settings, s3_server):
     """A second S3 server this test may stop without disturbing the rest of the run."""
     server = EmbeddedS3Server(
-        data_dir=tmp_path / "s3", access_key="health-access", secret_key="health-secret-key",
+        data_dir=tmp_path / "s3",
+        access_key="health-access",
+        secret_key="health-secret-key",
         s3_port=free_port(),
     )
     server.start()
@@ -30,7 +32,9 @@ def test_health_turns_503_when_the_s3_server_is_stopped(client, own_s3_server):
     assert healthy.status_code == 200
     assert healthy.json()["status"] == "ok"
     assert {name: part["state"] for name, part in healthy.json()["parts"].items()} == {
-        "database": "up", "broker": "up", "object_storage": "up",
+        "database": "up",
+        "broker": "up",
+        "object_storage": "up",
     }
 
     own_s3_server.stop()

@@ -126,7 +126,7 @@ def _independent_seal(credential, tender_id: str, files: dict[str, bytes], price
     signature = sign_detached(longest, credential=credential)
     front_size = -(-(22 + len(longest) + len(signature) + 64) // 4096) * 4096
     segments = [
-        hashlib.sha256(parts_region[max(start - front_size, 0):end - front_size]).hexdigest()
+        hashlib.sha256(parts_region[max(start - front_size, 0) : end - front_size]).hexdigest()
         for start, end in _segment_bounds(front_size, front_size + len(parts_region))
     ]
     header = header_with(segments)

@@ -34,16 +34,22 @@ def test_in_one_pass_the_bid_opens_to_what_the_manifest_first_order_gives(
     usual = open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key)
 
     for hashed in (True, False):
-        opened = open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key,
-                            check_ciphertext_digests=hashed, in_one_pass=True)
+        opened = open_bytes(
+            sealed,
+            trust=trust_store,
+            private_key=bidder_credential.private_key,
+            check_ciphertext_digests=hashed,
+            in_one_pass=True,
+        )
         assert opened.manifest == usual.manifest
         assert opened.manifest_sha256 == usual.manifest_sha256
         assert opened.price_sheet == usual.price_sheet
         assert opened.files == ()
 
 
-def test_in_one_pass_a_file_unlike_its_manifest_is_refused(bidder_credential, trust_store,
-                                                          monkeypatch):
+def test_in_one_pass_a_file_unlike_its_manifest_is_refused(
+    bidder_credential, trust_store, monkeypatch
+):
     # A faulty sealer: the signed manifest gives the second file another digest.
     def skewed_manifest(**fields):
         document = build(**fields)
@@ -56,8 +62,13 @@ def test_in_one_pass_a_file_unlike_its_manifest_is_refused(bidder_credential, tr
     monkeypatch.undo()
 
     with pytest.raises(FileDigestMismatch, match=r"File 'file-1\.bin' decrypts to 6 bytes"):
-        open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key,
-                   check_ciphertext_digests=False, in_one_pass=True)
+        open_bytes(
+            sealed,
+            trust=trust_store,
+            private_key=bidder_credential.private_key,
+            check_ciphertext_digests=False,
+            in_one_pass=True,
+        )
 
 
 def test_in_one_pass_a_changed_file_part_is_refused(sealed, bidder_credential, trust_store):
@@ -66,11 +77,20 @@ def test_in_one_pass_a_changed_file_part_is_refused(sealed, bidder_credential, t
     changed[envelope.parts_offset + MIB] ^= 1  # inside the first file's ciphertext
 
     with pytest.raises(ChunkAuthenticationFailed, match=r"Part 0 \(file 1\), chunk"):
-        open_bytes(bytes(changed), trust=trust_store, private_key=bidder_credential.private_key,
-                   check_ciphertext_digests=False, in_one_pass=True)
+        open_bytes(
+            bytes(changed),
+            trust=trust_store,
+            private_key=bidder_credential.private_key,
+            check_ciphertext_digests=False,
+            in_one_pass=True,
+        )
     with pytest.raises((ChunkAuthenticationFailed, PartDigestMismatch)):
-        open_bytes(bytes(changed), trust=trust_store, private_key=bidder_credential.private_key,
-                   in_one_pass=True)
+        open_bytes(
+            bytes(changed),
+            trust=trust_store,
+            private_key=bidder_credential.private_key,
+            in_one_pass=True,
+        )
 
 
 def test_in_one_pass_a_manifest_other_than_the_one_verified_is_refused(
@@ -79,14 +99,24 @@ def test_in_one_pass_a_manifest_other_than_the_one_verified_is_refused(
     data_key = unwrap_data_key(envelope_of(sealed).header, bidder_credential.private_key)
 
     with pytest.raises(ManifestChanged, match="not the one verified when its key was handed"):
-        open_bytes(sealed, trust=trust_store, data_key=data_key, in_one_pass=True,
-                   verified_manifest_sha256="0" * 64)
+        open_bytes(
+            sealed,
+            trust=trust_store,
+            data_key=data_key,
+            in_one_pass=True,
+            verified_manifest_sha256="0" * 64,
+        )
 
 
 def test_in_one_pass_writes_no_files(sealed, bidder_credential, trust_store, tmp_path):
     with pytest.raises(ValueError, match="writes no files"):
-        open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key,
-                   output_directory=tmp_path, in_one_pass=True)
+        open_bytes(
+            sealed,
+            trust=trust_store,
+            private_key=bidder_credential.private_key,
+            output_directory=tmp_path,
+            in_one_pass=True,
+        )
     assert list(tmp_path.iterdir()) == []
 
 
@@ -110,7 +140,8 @@ def test_the_bytes_are_read_once_in_file_order(sealed, bidder_credential, trust_
             return data
 
     source = Recorded(sealed)
-    open_sealed_bid(source, trust=trust_store, private_key=bidder_credential.private_key,
-                    in_one_pass=True)
+    open_sealed_bid(
+        source, trust=trust_store, private_key=bidder_credential.private_key, in_one_pass=True
+    )
     assert source.jumps == 0
     assert source.last_end == len(sealed)

@@ -152,8 +152,13 @@ def test_a_bid_opens_the_same_on_one_thread_as_with_overlapping_threads(
     results = []
     for overlap in (True, False):
         with tempfile.TemporaryDirectory() as output:
-            opened = open_bytes(sealed, trust=trust_store, output_directory=Path(output),
-                                private_key=bidder_credential.private_key, overlap=overlap)
+            opened = open_bytes(
+                sealed,
+                trust=trust_store,
+                output_directory=Path(output),
+                private_key=bidder_credential.private_key,
+                overlap=overlap,
+            )
             results.append([path.read_bytes() for path in opened.files])
     assert results == [contents, contents]
 
@@ -186,8 +191,7 @@ def test_opening_refuses_to_overwrite_an_existing_file(bidder_credential, trust_
     assert sorted(path.name for path in tmp_path.iterdir()) == ["file-0.bin"]
 
 
-def test_a_manifest_verified_at_the_hand_over_is_not_verified_again(bidder_credential,
-                                                                     trust_store):
+def test_a_manifest_verified_at_the_hand_over_is_not_verified_again(bidder_credential, trust_store):
     from signing.envelope import open_manifest, unwrap_data_key
 
     sealed = seal_contents(bidder_credential, [b"vouched for"])
@@ -195,9 +199,13 @@ def test_a_manifest_verified_at_the_hand_over_is_not_verified_again(bidder_crede
     checked = open_manifest(io.BytesIO(sealed), trust=trust_store, data_key=data_key)
     assert len(checked.manifest_sha256) == 64
 
-    opened = open_bytes(sealed, trust=trust_store, data_key=data_key,
-                        verified_manifest_sha256=checked.manifest_sha256,
-                        check_ciphertext_digests=False)
+    opened = open_bytes(
+        sealed,
+        trust=trust_store,
+        data_key=data_key,
+        verified_manifest_sha256=checked.manifest_sha256,
+        check_ciphertext_digests=False,
+    )
 
     assert opened.manifest_signature is None
     assert opened.manifest == checked.manifest
@@ -210,5 +218,4 @@ def test_a_manifest_other_than_the_one_verified_is_refused(bidder_credential, tr
     sealed = seal_contents(bidder_credential, [b"vouched for"])
     data_key = unwrap_data_key(envelope_of(sealed).header, bidder_credential.private_key)
     with pytest.raises(ManifestChanged, match="not the one verified when its key was handed"):
-        open_bytes(sealed, trust=trust_store, data_key=data_key,
-                   verified_manifest_sha256="0" * 64)
+        open_bytes(sealed, trust=trust_store, data_key=data_key, verified_manifest_sha256="0" * 64)

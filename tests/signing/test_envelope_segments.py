@@ -36,10 +36,13 @@ def test_the_file_is_cut_every_mebibyte_from_its_start_and_the_front_is_left_out
 def test_pieces_hashed_apart_give_the_digests_of_the_whole_file():
     data = os.urandom(3 * MIB + 12345)
     parts_offset = 4096
-    expected = [hashlib.sha256(data[start:end]).hexdigest() for start, end in (
-        segment_range(number, parts_offset, len(data))
-        for number in range(segment_count(parts_offset, len(data)))
-    )]
+    expected = [
+        hashlib.sha256(data[start:end]).hexdigest()
+        for start, end in (
+            segment_range(number, parts_offset, len(data))
+            for number in range(segment_count(parts_offset, len(data)))
+        )
+    ]
 
     whole = SegmentHasher(start=0, parts_offset=parts_offset)
     whole.update(data)
@@ -47,16 +50,18 @@ def test_pieces_hashed_apart_give_the_digests_of_the_whole_file():
     for start in (2 * MIB, 0, MIB):  # any order, as upload parts arrive
         hasher = SegmentHasher(start=start, parts_offset=parts_offset)
         for offset in range(start, min(start + MIB, len(data)), 9999):  # in odd-sized reads
-            hasher.update(data[offset:min(offset + 9999, start + MIB)])
+            hasher.update(data[offset : min(offset + 9999, start + MIB)])
         pieces.append((start, hasher.hexdigests()))
     last = SegmentHasher(start=3 * MIB, parts_offset=parts_offset)
-    last.update(memoryview(data)[3 * MIB:])
+    last.update(memoryview(data)[3 * MIB :])
     pieces.append((3 * MIB, last.hexdigests()))
 
     assert whole.hexdigests() == expected
     assert [digest for _, found in sorted(pieces) for digest in found] == expected
-    assert ciphertext_sha256([data[:100], data[100:]], parts_offset) == hashlib.sha256(
-        b"".join(bytes.fromhex(digest) for digest in expected)).hexdigest()
+    assert (
+        ciphertext_sha256([data[:100], data[100:]], parts_offset)
+        == hashlib.sha256(b"".join(bytes.fromhex(digest) for digest in expected)).hexdigest()
+    )
     assert segment_list_sha256(expected) == ciphertext_sha256([data], parts_offset)
 
 
@@ -100,6 +105,10 @@ def test_a_bid_whose_header_lists_a_wrong_segment_fails_the_bidders_own_check(
         verify_bytes(sealed, trust=trust_store)
     # The platform's own opening skips the ciphertext digests (checked at receipt) and so
     # never meets the list; the bid decrypts.
-    opened = open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key,
-                        check_ciphertext_digests=False)
+    opened = open_bytes(
+        sealed,
+        trust=trust_store,
+        private_key=bidder_credential.private_key,
+        check_ciphertext_digests=False,
+    )
     assert len(opened.manifest["files"]) == 2

@@ -224,12 +224,20 @@ def test_a_header_other_than_the_received_one_is_refused_even_if_validly_signed(
     received = hashlib.sha256(envelope_of(sealed).header_bytes).hexdigest()
     resealed = seal_contents(bidder_credential, [b"a better offer, sealed late"])
 
-    opened = open_bytes(sealed, trust=trust_store, private_key=bidder_credential.private_key,
-                        received_header_sha256=received)
+    opened = open_bytes(
+        sealed,
+        trust=trust_store,
+        private_key=bidder_credential.private_key,
+        received_header_sha256=received,
+    )
     assert opened.header_signature is None  # verified when received; not again
     with pytest.raises(HeaderChanged, match="not the one received"):
-        open_bytes(resealed, trust=trust_store, private_key=bidder_credential.private_key,
-                   received_header_sha256=received)
+        open_bytes(
+            resealed,
+            trust=trust_store,
+            private_key=bidder_credential.private_key,
+            received_header_sha256=received,
+        )
 
 
 def test_without_ciphertext_digests_a_flipped_bit_still_fails_its_chunk(
@@ -240,7 +248,13 @@ def test_without_ciphertext_digests_a_flipped_bit_still_fails_its_chunk(
     envelope = envelope_of(sealed)
     second_part = envelope.parts_offset + envelope.header.parts[0].size
     changed = flip_bit(sealed, (second_part + 56 + 10) * 8)
-    with pytest.raises(ChunkAuthenticationFailed,
-                       match=r"chunk 0 failed authentication: its ciphertext was changed"):
-        open_bytes(changed, trust=trust_store, private_key=bidder_credential.private_key,
-                   check_ciphertext_digests=False)
+    with pytest.raises(
+        ChunkAuthenticationFailed,
+        match=r"chunk 0 failed authentication: its ciphertext was changed",
+    ):
+        open_bytes(
+            changed,
+            trust=trust_store,
+            private_key=bidder_credential.private_key,
+            check_ciphertext_digests=False,
+        )

@@ -19,14 +19,12 @@ def test_a_client_gets_a_token_that_verifies_offline(client, platform_ca, tmp_pa
     document.write_bytes("招标公告 第1号".encode())
     query = tmp_path / "query.tsq"
     subprocess.run(
-        ["openssl", "ts", "-query", "-data", str(document), "-sha256", "-cert",
-         "-out", str(query)],
-        check=True, capture_output=True,
+        ["openssl", "ts", "-query", "-data", str(document), "-sha256", "-cert", "-out", str(query)],
+        check=True,
+        capture_output=True,
     )
 
-    response = client.post(
-        "/tsa", query.read_bytes(), content_type="application/timestamp-query"
-    )
+    response = client.post("/tsa", query.read_bytes(), content_type="application/timestamp-query")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/timestamp-reply"
@@ -36,10 +34,21 @@ def test_a_client_gets_a_token_that_verifies_offline(client, platform_ca, tmp_pa
     reply = tmp_path / "reply.tsr"
     reply.write_bytes(response.content)
     verified = subprocess.run(
-        ["openssl", "ts", "-verify", "-queryfile", str(query), "-in", str(reply),
-         "-CAfile", str(platform_ca.directory / "root.pem"),
-         "-untrusted", str(platform_ca.directory / "issuing.pem")],
-        capture_output=True, text=True,
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-queryfile",
+            str(query),
+            "-in",
+            str(reply),
+            "-CAfile",
+            str(platform_ca.directory / "root.pem"),
+            "-untrusted",
+            str(platform_ca.directory / "issuing.pem"),
+        ],
+        capture_output=True,
+        text=True,
     )
     assert verified.returncode == 0, verified.stdout + verified.stderr
     assert "Verification: OK" in verified.stdout

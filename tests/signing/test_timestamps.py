@@ -61,9 +61,7 @@ def test_tampered_token_is_refused(timestamp_authority, trust_store):
     assert str(refusal.value) == "The token's signature is not valid: the token was changed."
 
 
-def test_token_signed_without_the_time_stamping_usage_is_refused(
-    platform_credential, trust_store
-):
+def test_token_signed_without_the_time_stamping_usage_is_refused(platform_credential, trust_store):
     token = TimestampAuthority(platform_credential).timestamp(RECEIPT)
 
     with pytest.raises(CertificateUsageMissing):
@@ -163,7 +161,9 @@ def test_openssl_refuses_a_token_for_other_data(
     timestamp_authority, certificate_authority, tmp_path
 ):
     result = openssl_ts_verify(
-        tmp_path, certificate_authority, data=RECEIPT + b"!",
+        tmp_path,
+        certificate_authority,
+        data=RECEIPT + b"!",
         token=timestamp_authority.timestamp(RECEIPT),
     )
     assert result.returncode != 0

@@ -16,8 +16,9 @@ def test_a_free_port_lies_below_the_ephemeral_range_and_can_be_listened_on():
 
 
 def test_a_server_gets_a_different_port_for_each_of_its_listeners(tmp_path):
-    server = EmbeddedS3Server(data_dir=tmp_path, access_key="a", secret_key="b",
-                              s3_port=free_port())
+    server = EmbeddedS3Server(
+        data_dir=tmp_path, access_key="a", secret_key="b", s3_port=free_port()
+    )
 
     ports = server._ports()
 

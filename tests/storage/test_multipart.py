@@ -28,10 +28,13 @@ def test_parts_sent_one_by_one_assemble_into_the_object(object_storage):
     ]
     listed = object_storage.multipart_list_parts(bucket=bucket, key=key, upload_id=upload_id)
     assert [(part.number, part.size, part.etag) for part in listed] == [
-        (1, len(first), stored[0].etag), (2, len(second), stored[1].etag)
+        (1, len(first), stored[0].etag),
+        (2, len(second), stored[1].etag),
     ]
-    assert [upload.upload_id for upload in object_storage.multipart_list_incomplete(
-        bucket=bucket, prefix=key)] == [upload_id]
+    assert [
+        upload.upload_id
+        for upload in object_storage.multipart_list_incomplete(bucket=bucket, prefix=key)
+    ] == [upload_id]
 
     object_storage.multipart_complete(bucket=bucket, key=key, upload_id=upload_id, parts=listed)
 

@@ -56,7 +56,9 @@ def test_a_multipart_stream_of_unknown_length_comes_back_byte_for_byte(object_st
     bucket = storage.bucket("bids")
 
     stored = storage.put_stream(
-        bucket=bucket, key="tests/multipart", stream=TrickleStream(data, step=65536),
+        bucket=bucket,
+        key="tests/multipart",
+        stream=TrickleStream(data, step=65536),
         metadata={"purpose": "test"},
     )
 
@@ -84,8 +86,12 @@ def test_a_deleted_object_is_gone(object_storage):
 
 def test_wrong_keys_are_named_in_one_line(s3_server):
     storage = ObjectStorage(
-        endpoint=s3_server.endpoint, access_key="intruder", secret_key="guess",
-        secure=False, region="us-east-1", buckets={"bids": "platform-bids"},
+        endpoint=s3_server.endpoint,
+        access_key="intruder",
+        secret_key="guess",
+        secure=False,
+        region="us-east-1",
+        buckets={"bids": "platform-bids"},
     )
     with pytest.raises(StorageError) as refused:
         storage.ensure_buckets()
@@ -109,8 +115,11 @@ def test_anonymous_requests_are_refused(object_storage):
 
 def test_a_bucket_name_s3_refuses_is_named(s3_server):
     storage = ObjectStorage(
-        endpoint=s3_server.endpoint, access_key=s3_server.access_key,
-        secret_key=s3_server.secret_key, secure=False, region="us-east-1",
+        endpoint=s3_server.endpoint,
+        access_key=s3_server.access_key,
+        secret_key=s3_server.secret_key,
+        secure=False,
+        region="us-east-1",
         buckets={"bids": "Bad_Bucket"},
     )
     with pytest.raises(StorageError, match=r"^S3_BUCKET_BIDS='Bad_Bucket' is refused"):
@@ -121,8 +130,12 @@ def test_an_unreachable_endpoint_is_named(s3_server):
     from storage.embedded import free_port
 
     storage = ObjectStorage(
-        endpoint=f"127.0.0.1:{free_port()}", access_key="a", secret_key="b",
-        secure=False, region="us-east-1", buckets={"bids": "platform-bids"},
+        endpoint=f"127.0.0.1:{free_port()}",
+        access_key="a",
+        secret_key="b",
+        secure=False,
+        region="us-east-1",
+        buckets={"bids": "platform-bids"},
     )
     with pytest.raises(StorageError, match=r"^S3_ENDPOINT='127\.0\.0\.1:\d+' cannot be reached"):
         storage.ping()
@@ -131,9 +144,7 @@ def test_an_unreachable_endpoint_is_named(s3_server):
 def test_the_embedded_server_listens_on_loopback_only(s3_server):
     import subprocess
 
-    listening = subprocess.run(
-        ["ss", "-ltnpH"], capture_output=True, text=True, check=True
-    ).stdout
+    listening = subprocess.run(["ss", "-ltnpH"], capture_output=True, text=True, check=True).stdout
     owner = f"pid={s3_server.process.pid},"
     weed_lines = [line for line in listening.splitlines() if owner in line]
     assert len(weed_lines) >= 8  # master, volume, filer and S3, each with its gRPC port

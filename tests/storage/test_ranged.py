@@ -44,8 +44,9 @@ def test_reading_the_header_fetches_only_the_head_then_the_rest_in_one_get(objec
     bucket = _stored(object_storage, data, "tests/ranged-head")
     counter = GetCounter(object_storage)
 
-    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-head", size=len(data),
-                            head_size=HEAD) as reader:
+    with RangedObjectReader(
+        counter, bucket=bucket, key="tests/ranged-head", size=len(data), head_size=HEAD
+    ) as reader:
         assert reader.read(100) == data[:100]
         assert _read_all(reader) == data[100:]
 
@@ -58,13 +59,19 @@ def test_a_seek_past_the_head_reads_from_there_to_the_end(object_storage, prefet
     bucket = _stored(object_storage, data, "tests/ranged-seek")
     counter = GetCounter(object_storage)
 
-    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-seek", size=len(data),
-                            head_size=HEAD, prefetch=prefetch) as reader:
+    with RangedObjectReader(
+        counter,
+        bucket=bucket,
+        key="tests/ranged-seek",
+        size=len(data),
+        head_size=HEAD,
+        prefetch=prefetch,
+    ) as reader:
         assert reader.read(10) == data[:10]
         reader.seek(400_000)
         assert _read_all(reader) == data[400_000:]
         reader.seek(20)
-        assert reader.read(HEAD) == data[20:20 + HEAD]
+        assert reader.read(HEAD) == data[20 : 20 + HEAD]
 
     assert counter.gets == [(0, HEAD), (400_000, None), (20, None)]
 
@@ -75,8 +82,14 @@ def test_views_lent_by_the_reader_hold_the_bytes_without_a_copy(object_storage, 
     bucket = _stored(object_storage, data, "tests/ranged-views")
     counter = GetCounter(object_storage)
 
-    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-views", size=len(data),
-                            head_size=HEAD, prefetch=prefetch) as reader:
+    with RangedObjectReader(
+        counter,
+        bucket=bucket,
+        key="tests/ranged-views",
+        size=len(data),
+        head_size=HEAD,
+        prefetch=prefetch,
+    ) as reader:
         first = reader.readview(10)
         views = [first]
         while view := reader.readview(300 * 1024):
@@ -94,8 +107,9 @@ def test_asking_the_size_by_seeking_to_the_end_and_back_costs_no_get(object_stor
     bucket = _stored(object_storage, data, "tests/ranged-size")
     counter = GetCounter(object_storage)
 
-    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-size", size=len(data),
-                            head_size=HEAD) as reader:
+    with RangedObjectReader(
+        counter, bucket=bucket, key="tests/ranged-size", size=len(data), head_size=HEAD
+    ) as reader:
         assert reader.read(10) == data[:10]
         position = reader.tell()
         assert reader.seek(0, io.SEEK_END) == len(data)
@@ -109,14 +123,20 @@ def test_an_object_shorter_than_its_expected_size_ends_the_read_early(object_sto
     data = os.urandom(100 * 1024)
     bucket = _stored(object_storage, data, "tests/ranged-short")
 
-    with RangedObjectReader(object_storage, bucket=bucket, key="tests/ranged-short",
-                            size=len(data) + 5000, head_size=HEAD) as reader:
+    with RangedObjectReader(
+        object_storage,
+        bucket=bucket,
+        key="tests/ranged-short",
+        size=len(data) + 5000,
+        head_size=HEAD,
+    ) as reader:
         assert _read_all(reader) == data
         assert reader.tell() == len(data)
 
 
-def test_a_sealed_bid_opened_in_one_pass_costs_one_get(object_storage, bidder_credential,
-                                                        trust_store):
+def test_a_sealed_bid_opened_in_one_pass_costs_one_get(
+    object_storage, bidder_credential, trust_store
+):
     from signing.envelope import open_sealed_bid
     from tests.signing.envelope_helpers import seal_contents
 
@@ -125,15 +145,22 @@ def test_a_sealed_bid_opened_in_one_pass_costs_one_get(object_storage, bidder_cr
     counter = GetCounter(object_storage)
 
     # The opening job's way: from the start to the end, in file order.
-    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-sealed",
-                            size=len(sealed), prefetch=False) as reader:
-        open_sealed_bid(reader, trust=trust_store, private_key=bidder_credential.private_key,
-                        overlap=False, in_one_pass=True)
+    with RangedObjectReader(
+        counter, bucket=bucket, key="tests/ranged-sealed", size=len(sealed), prefetch=False
+    ) as reader:
+        open_sealed_bid(
+            reader,
+            trust=trust_store,
+            private_key=bidder_credential.private_key,
+            overlap=False,
+            in_one_pass=True,
+        )
     assert counter.gets == [(0, None)]
 
     # The manifest first (the file's last part), then back to the files: three.
     counter.gets.clear()
-    with RangedObjectReader(counter, bucket=bucket, key="tests/ranged-sealed",
-                            size=len(sealed), head_size=HEAD) as reader:
+    with RangedObjectReader(
+        counter, bucket=bucket, key="tests/ranged-sealed", size=len(sealed), head_size=HEAD
+    ) as reader:
         open_sealed_bid(reader, trust=trust_store, private_key=bidder_credential.private_key)
     assert len(counter.gets) == 3

@@ -41,8 +41,12 @@ def test_a_part_relayed_from_a_stream_is_stored_whole_and_observed_on_the_way(ob
     try:
         stored = [
             object_storage.multipart_upload_stream(
-                bucket=bucket, key=key, upload_id=upload_id, number=number,
-                stream=TrickleStream(data, step=9000), length=len(data),
+                bucket=bucket,
+                key=key,
+                upload_id=upload_id,
+                number=number,
+                stream=TrickleStream(data, step=9000),
+                length=len(data),
                 observe=digests[number - 1].update,
             )
             for number, data in ((1, first), (2, second))
@@ -51,16 +55,17 @@ def test_a_part_relayed_from_a_stream_is_stored_whole_and_observed_on_the_way(ob
         object_storage._relay_client.trace_off()
 
     assert [(part.number, part.size) for part in stored] == [(1, len(first)), (2, len(second))]
-    assert [digest.hexdigest() for digest in digests] == [hashlib.sha256(first).hexdigest(),
-                                                          hashlib.sha256(second).hexdigest()]
+    assert [digest.hexdigest() for digest in digests] == [
+        hashlib.sha256(first).hexdigest(),
+        hashlib.sha256(second).hexdigest(),
+    ]
     # The request is signed; the payload, sent before it could be hashed, is not.
     headers = trace.getvalue().lower()
     assert "x-amz-content-sha256: unsigned-payload" in headers
     assert f"content-length: {len(first)}" in headers
     assert "authorization: aws4-hmac-sha256" in headers
     assert "x-platform-given-sha256" not in headers
-    object_storage.multipart_complete(bucket=bucket, key=key, upload_id=upload_id,
-                                      parts=stored)
+    object_storage.multipart_complete(bucket=bucket, key=key, upload_id=upload_id, parts=stored)
     with object_storage.open(bucket=bucket, key=key) as chunks:
         assert b"".join(chunks) == first + second
     object_storage.delete(bucket=bucket, key=key)
@@ -73,15 +78,23 @@ def test_a_stream_that_ends_early_stores_nothing_and_the_part_can_be_sent_again(
 
     with pytest.raises(StreamEnded) as ended:
         object_storage.multipart_upload_stream(
-            bucket=bucket, key=key, upload_id=upload_id, number=1,
-            stream=TrickleStream(data, step=65536, stop=1_000_000), length=len(data),
+            bucket=bucket,
+            key=key,
+            upload_id=upload_id,
+            number=1,
+            stream=TrickleStream(data, step=65536, stop=1_000_000),
+            length=len(data),
         )
 
     assert (ended.value.received, ended.value.expected) == (1_000_000, len(data))
     assert object_storage.multipart_list_parts(bucket=bucket, key=key, upload_id=upload_id) == []
     part = object_storage.multipart_upload_stream(
-        bucket=bucket, key=key, upload_id=upload_id, number=1,
-        stream=io.BytesIO(data), length=len(data),
+        bucket=bucket,
+        key=key,
+        upload_id=upload_id,
+        number=1,
+        stream=io.BytesIO(data),
+        length=len(data),
     )
     object_storage.multipart_complete(bucket=bucket, key=key, upload_id=upload_id, parts=[part])
     with object_storage.open(bucket=bucket, key=key) as chunks:

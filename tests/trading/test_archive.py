@@ -24,12 +24,19 @@ DOCUMENT = "第一章 招标公告\n".encode() * 50_000  # 1.2 MB: several chunk
 
 def stored_document(tender, storage) -> TenderDocument:
     key = f"tenders/{tender.pk}/documents/test"
-    stored = storage.put_stream(bucket=storage.bucket("documents"), key=key,
-                                stream=io.BytesIO(DOCUMENT))
+    stored = storage.put_stream(
+        bucket=storage.bucket("documents"), key=key, stream=io.BytesIO(DOCUMENT)
+    )
     return TenderDocument.objects.create(
-        tender=tender, kind="tender_documents", name="招标文件.pdf", size=stored.size,
-        sha256=stored.sha256, object_key=key, statement_signature=b"",
-        signer_certificate_sha256="0" * 64, uploaded_by=tender.acting.user,
+        tender=tender,
+        kind="tender_documents",
+        name="招标文件.pdf",
+        size=stored.size,
+        sha256=stored.sha256,
+        object_key=key,
+        statement_signature=b"",
+        signer_certificate_sha256="0" * 64,
+        uploaded_by=tender.acting.user,
         uploaded_at=days_from_now(-20),
     )
 
@@ -40,8 +47,12 @@ def contracted_tender(storage):
     publicize(tender)
     end_publicity(tender)
     tender_award(acting=tender.acting, tender_id=tender.pk, winner_uscc=tender.bidders[0].uscc)
-    contract_register(acting=tender.acting, tender_id=tender.pk, value_fen=10_001_000_00,
-                      signed_at=days_from_now(0))
+    contract_register(
+        acting=tender.acting,
+        tender_id=tender.pk,
+        value_fen=10_001_000_00,
+        signed_at=days_from_now(0),
+    )
     return tender
 
 
@@ -59,7 +70,7 @@ def with_member_changed(package: bytes, name: str) -> bytes:
             data = source.read(info.filename)
             if info.filename == name:
                 middle = len(data) // 2
-                data = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1:]
+                data = data[:middle] + bytes([data[middle] ^ 0x01]) + data[middle + 1 :]
             rewritten.writestr(info.filename, data)
     return target.getvalue()
 
@@ -83,10 +94,11 @@ def test_archiving_stores_one_package_with_every_record(archived):
     kinds = [name.split("-", 1)[1].split(".")[0] for name in notices if name.endswith(".json")]
     assert kinds == ["candidate_publicity", "award_announcement", "award_announcement"]
     assert len(notices) == 9  # release, signature and token of each
-    assert sorted(name.split("/")[1].split("-")[0] for name in names
-                  if name.startswith("letters/") and name.endswith(".json")) == [
-        "award_notice", "result_notice", "result_notice", "result_notice"
-    ]
+    assert sorted(
+        name.split("/")[1].split("-")[0]
+        for name in names
+        if name.startswith("letters/") and name.endswith(".json")
+    ) == ["award_notice", "result_notice", "result_notice", "result_notice"]
     archive = zipfile.ZipFile(io.BytesIO(data))
     assert archive.read(f"documents/{tender.document.pk}/招标文件.pdf") == DOCUMENT
     assert names[-3:] == ["manifest.json", "manifest.json.p7s", "manifest.json.tsr"]
@@ -95,9 +107,13 @@ def test_archiving_stores_one_package_with_every_record(archived):
     events = [json.loads(line) for line in archive.read("events.jsonl").splitlines()]
     actions = [event["action"] for event in events]
     assert actions == [
-        "tender.candidates_publicized", "notice.published",
-        "tender.awarded", "notice.published", *["award_letter.issued"] * 4,
-        "tender.contracted", "notice.published",
+        "tender.candidates_publicized",
+        "notice.published",
+        "tender.awarded",
+        "notice.published",
+        *["award_letter.issued"] * 4,
+        "tender.contracted",
+        "notice.published",
     ]
     assert [event["sequence"] for event in events] == sorted(event["sequence"] for event in events)
     record = json.loads(archive.read("tender.json"))
@@ -115,8 +131,12 @@ def test_the_package_verifies_offline(archived, tmp_path):
     assert report.problem == ""
     assert report.files_checked == len(zipfile.ZipFile(path).namelist()) - 3
     assert report.manifest_signed_by == "Trading Platform"
-    assert report.checks == ["manifest signature and timestamp", "file digests",
-                             "notice and letter signatures", "event digests"]
+    assert report.checks == [
+        "manifest signature and timestamp",
+        "file digests",
+        "notice and letter signatures",
+        "event digests",
+    ]
 
 
 @pytest.mark.django_db
@@ -136,7 +156,7 @@ def test_a_corrupted_member_without_a_matching_crc_is_named(archived):
     # Flip a byte inside the stored (deflated) bytes of the member, leaving its CRC-32 as it was.
     start = info.header_offset + 30 + len(info.filename.encode()) + len(info.extra)
     position = start + info.compress_size // 2
-    corrupted = data[:position] + bytes([data[position] ^ 0xFF]) + data[position + 1:]
+    corrupted = data[:position] + bytes([data[position] ^ 0xFF]) + data[position + 1 :]
     report = archive_verify(io.BytesIO(corrupted), trust=platform_trust_store())
     assert (report.ok, report.member) == (False, "events.jsonl"), str(report)
 
@@ -149,7 +169,9 @@ def test_an_added_member_is_named(archived):
         archive.writestr("documents/extra.pdf", b"not in the manifest")
     report = archive_verify(io.BytesIO(target.getvalue()), trust=platform_trust_store())
     assert (report.ok, report.member, report.problem) == (
-        False, "documents/extra.pdf", "not listed in the manifest"
+        False,
+        "documents/extra.pdf",
+        "not listed in the manifest",
     )
 
 
@@ -182,19 +204,27 @@ def test_the_package_carries_the_tenders_sealed_events_with_their_identities(obj
     bidder = tender.bidders[0]
     with transaction.atomic():
         record_event(
-            actor=Actor(role="bidder", client_ip="10.5.5.5"), action="document.obtained",
-            object_type="trading.documentdownload", object_id="7",
+            actor=Actor(role="bidder", client_ip="10.5.5.5"),
+            action="document.obtained",
+            object_type="trading.documentdownload",
+            object_id="7",
             sealed=Sealed(tender_id=str(tender.pk), fields={"organisation": bidder.uscc}),
         )
     package = tender_archive(acting=tender.acting, tender_id=tender.pk)
     data = downloaded(package)
 
-    lines = [json.loads(line) for line in zipfile.ZipFile(io.BytesIO(data)).read(
-        "events.jsonl").splitlines()]
+    lines = [
+        json.loads(line)
+        for line in zipfile.ZipFile(io.BytesIO(data)).read("events.jsonl").splitlines()
+    ]
     [obtained] = [line for line in lines if line["action"] == "document.obtained"]
-    assert (obtained["sealed_identity"]["tender_id"], obtained["sealed_identity"]["client_ip"],
-            obtained["sealed_identity"]["fields"]) == (
-        str(tender.pk), "10.5.5.5", {"organisation": bidder.uscc})
-    assert canonical_digest(obtained["sealed_identity"]) == obtained["payload"][
-        "sealed_identity_sha256"]
+    assert (
+        obtained["sealed_identity"]["tender_id"],
+        obtained["sealed_identity"]["client_ip"],
+        obtained["sealed_identity"]["fields"],
+    ) == (str(tender.pk), "10.5.5.5", {"organisation": bidder.uscc})
+    assert (
+        canonical_digest(obtained["sealed_identity"])
+        == obtained["payload"]["sealed_identity_sha256"]
+    )
     assert archive_verify(io.BytesIO(data), trust=platform_trust_store()).ok

@@ -59,16 +59,23 @@ def evaluated_tender(regime: str = "works"):
 
 def report(tender, count: int = 3) -> list[dict]:
     return [
-        {"rank": rank, "name": organisation.name, "uscc": organisation.uscc,
-         "price_fen": 10_000_000_00 + rank * 1_000_00}
+        {
+            "rank": rank,
+            "name": organisation.name,
+            "uscc": organisation.uscc,
+            "price_fen": 10_000_000_00 + rank * 1_000_00,
+        }
         for rank, organisation in enumerate(tender.bidders[:count], start=1)
     ]
 
 
 def publicize(tender, **overrides):
     arguments = {
-        "acting": tender.acting, "tender_id": tender.pk, "candidates": report(tender),
-        "report_at": days_from_now(-1), "bidders": [tender.bidders[3].uscc],
+        "acting": tender.acting,
+        "tender_id": tender.pk,
+        "candidates": report(tender),
+        "report_at": days_from_now(-1),
+        "bidders": [tender.bidders[3].uscc],
     }
     return candidates_publicize(**{**arguments, **overrides})
 
@@ -114,9 +121,10 @@ def test_the_publicity_starts_within_3_days_of_the_report(tender, days_after_rep
     else:
         with pytest.raises(TenderInvalid) as refused:
             publicize(tender, report_at=report_at)
-        assert "within 3 days of receiving the evaluation report" in refused.value.problems[
-            "report_at"
-        ]
+        assert (
+            "within 3 days of receiving the evaluation report"
+            in refused.value.problems["report_at"]
+        )
         assert "招标投标法实施条例 第五十四条" in refused.value.problems["report_at"]
         tender.refresh_from_db()
         assert tender.state == TenderState.EVALUATING
@@ -183,8 +191,8 @@ def test_award_before_the_publicity_ends_is_refused(tender):
         tender_award(acting=tender.acting, tender_id=tender.pk, winner_uscc=tender.bidders[0].uscc)
     assert refused.value.problems == {
         "publicity": "the candidate publicity lasts until "
-                     f"{publicity.ends_at.astimezone(SHANGHAI).isoformat()} "
-                     "(招标投标法实施条例 第五十四条)"
+        f"{publicity.ends_at.astimezone(SHANGHAI).isoformat()} "
+        "(招标投标法实施条例 第五十四条)"
     }
     tender.refresh_from_db()
     assert tender.state == TenderState.PUBLICIZING
@@ -208,20 +216,27 @@ def test_a_state_funded_works_tender_awards_the_first_ranked_unless_a_reason_is_
     end_publicity(tender)
     with pytest.raises(TenderInvalid) as refused:
         tender_award(acting=tender.acting, tender_id=tender.pk, winner_uscc=tender.bidders[1].uscc)
-    assert refused.value.problems == {"winner_uscc": (
-        "the first-ranked candidate wins unless it gives up or fails the conditions "
-        "(招标投标法实施条例 第五十五条): give the reason to award the candidate ranked 2"
-    )}
+    assert refused.value.problems == {
+        "winner_uscc": (
+            "the first-ranked candidate wins unless it gives up or fails the conditions "
+            "(招标投标法实施条例 第五十五条): give the reason to award the candidate ranked 2"
+        )
+    }
     award = tender_award(
-        acting=tender.acting, tender_id=tender.pk, winner_uscc=tender.bidders[1].uscc,
+        acting=tender.acting,
+        tender_id=tender.pk,
+        winner_uscc=tender.bidders[1].uscc,
         reason="排名第一的中标候选人书面放弃中标",
     )
     assert (award.winner, award.candidate.rank, award.price_fen) == (
-        tender.bidders[1], 2, 10_002_000_00
+        tender.bidders[1],
+        2,
+        10_002_000_00,
     )
-    assert Event.objects.get(object_id=str(tender.pk), action="tender.awarded").payload[
-        "reason"
-    ] == "排名第一的中标候选人书面放弃中标"
+    assert (
+        Event.objects.get(object_id=str(tender.pk), action="tender.awarded").payload["reason"]
+        == "排名第一的中标候选人书面放弃中标"
+    )
 
 
 @pytest.mark.django_db
@@ -273,7 +288,8 @@ def test_the_award_issues_signed_award_and_result_notices_that_verify(tender):
         assert signed.identity.kind == "service"
         assert letter.content["recipient"]["uscc"] == organisation.uscc
         assert letter.content["awarded"] == {
-            "name": tender.bidders[0].name, "uscc": tender.bidders[0].uscc,
+            "name": tender.bidders[0].name,
+            "uscc": tender.bidders[0].uscc,
             "price_fen": 10_001_000_00,
         }
     award_notice = letters[tender.bidders[0]]
@@ -292,8 +308,9 @@ def test_a_changed_award_notice_no_longer_verifies(tender):
     letter = AwardLetter.objects.get(tender=tender, kind=AwardLetterKind.AWARD_NOTICE)
     letter.content["awarded"]["price_fen"] += 1
     with pytest.raises(TimestampInvalid, match="message imprint does not match"):
-        verify_timestamp(bytes(letter.timestamp_token), letter_bytes(letter),
-                         trust=platform_trust_store())
+        verify_timestamp(
+            bytes(letter.timestamp_token), letter_bytes(letter), trust=platform_trust_store()
+        )
 
 
 @pytest.mark.django_db
@@ -310,14 +327,18 @@ def test_registering_the_contract_moves_the_tender_and_publishes_a_contract_rele
     tender.refresh_from_db()
     assert tender.state == TenderState.CONTRACTED
     assert (contract.supplier, contract.value_fen, contract.signed_at) == (
-        tender.bidders[0], 10_001_000_00, signed_at
+        tender.bidders[0],
+        10_001_000_00,
+        signed_at,
     )
     release = Notice.objects.filter(tender=tender).last().release
     assert "contract" in release["tag"]
     assert release["contracts"][0]["value"] == {"amount": 10_001_000.0, "currency": "CNY"}
     event = Event.objects.get(object_id=str(tender.pk), action="tender.contracted")
     assert (event.from_state, event.to_state, event.payload["late"]) == (
-        "awarded", "contracted", False
+        "awarded",
+        "contracted",
+        False,
     )
 
 
@@ -327,8 +348,9 @@ def test_a_contract_before_the_award_is_refused(tender):
     from monitoring.transitions import TransitionRefused
 
     with pytest.raises(TransitionRefused, match="a contract is registered after the award"):
-        contract_register(acting=tender.acting, tender_id=tender.pk, value_fen=1,
-                          signed_at=days_from_now(0))
+        contract_register(
+            acting=tender.acting, tender_id=tender.pk, value_fen=1, signed_at=days_from_now(0)
+        )
 
 
 @pytest.mark.django_db
@@ -355,8 +377,9 @@ def test_a_registered_contract_is_never_overdue(tender):
     publicize(tender)
     end_publicity(tender)
     tender_award(acting=tender.acting, tender_id=tender.pk, winner_uscc=tender.bidders[0].uscc)
-    contract_register(acting=tender.acting, tender_id=tender.pk, value_fen=5,
-                      signed_at=days_from_now(0))
+    contract_register(
+        acting=tender.acting, tender_id=tender.pk, value_fen=5, signed_at=days_from_now(0)
+    )
     Award.objects.filter(tender=tender).update(contract_due=days_from_now(-0.01))
     assert award_sweep_overdue() == 0
 

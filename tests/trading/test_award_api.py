@@ -12,26 +12,42 @@ def test_a_tenderee_client_takes_a_tender_from_evaluation_to_the_archive(client,
     tender = evaluated_tender()
     client.force_login(tender.acting.user)
 
-    publicized = client.post(f"/api/v1/tenders/{tender.pk}/candidates", {
-        "candidates": [{key: row[key] for key in ("rank", "uscc", "price_fen")}
-                       for row in report(tender)],
-        "report_at": days_from_now(-1).isoformat(), "bidders": [tender.bidders[3].uscc],
-    }, content_type="application/json")
+    publicized = client.post(
+        f"/api/v1/tenders/{tender.pk}/candidates",
+        {
+            "candidates": [
+                {key: row[key] for key in ("rank", "uscc", "price_fen")} for row in report(tender)
+            ],
+            "report_at": days_from_now(-1).isoformat(),
+            "bidders": [tender.bidders[3].uscc],
+        },
+        content_type="application/json",
+    )
     assert publicized.status_code == 200, publicized.json()
     assert publicized.json()["state"] == TenderState.PUBLICIZING
 
-    early = client.post(f"/api/v1/tenders/{tender.pk}/award",
-                        {"winner_uscc": tender.bidders[0].uscc}, content_type="application/json")
+    early = client.post(
+        f"/api/v1/tenders/{tender.pk}/award",
+        {"winner_uscc": tender.bidders[0].uscc},
+        content_type="application/json",
+    )
     assert early.status_code == 400
     end_publicity(tender)
-    awarded = client.post(f"/api/v1/tenders/{tender.pk}/award",
-                          {"winner_uscc": tender.bidders[0].uscc},
-                          content_type="application/json")
+    awarded = client.post(
+        f"/api/v1/tenders/{tender.pk}/award",
+        {"winner_uscc": tender.bidders[0].uscc},
+        content_type="application/json",
+    )
     assert awarded.json()["state"] == TenderState.AWARDED
 
-    contracted = client.post(f"/api/v1/tenders/{tender.pk}/contract", {
-        "value_fen": report(tender)[0]["price_fen"], "signed_at": days_from_now(0).isoformat(),
-    }, content_type="application/json")
+    contracted = client.post(
+        f"/api/v1/tenders/{tender.pk}/contract",
+        {
+            "value_fen": report(tender)[0]["price_fen"],
+            "signed_at": days_from_now(0).isoformat(),
+        },
+        content_type="application/json",
+    )
     assert contracted.json()["state"] == TenderState.CONTRACTED
 
     archived = client.post(f"/api/v1/tenders/{tender.pk}/archive")
@@ -43,7 +59,9 @@ def test_a_tenderee_client_takes_a_tender_from_evaluation_to_the_archive(client,
 def test_a_bidder_cannot_award(client):
     tender = evaluated_tender()
     client.force_login(tender.bidder_acting[0].user)
-    response = client.post(f"/api/v1/tenders/{tender.pk}/award",
-                           {"winner_uscc": tender.bidders[0].uscc},
-                           content_type="application/json")
+    response = client.post(
+        f"/api/v1/tenders/{tender.pk}/award",
+        {"winner_uscc": tender.bidders[0].uscc},
+        content_type="application/json",
+    )
     assert response.status_code == 403

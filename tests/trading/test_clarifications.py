@@ -48,7 +48,10 @@ def obtained_by(tender, count: int) -> list:
         user = MembershipFactory(role=Role.BIDDER, organisation=organisation).user
         for _twice in range(2):  # downloading twice is one bidder, told once
             DocumentDownload.objects.create(
-                tender=tender, document=document, organisation=organisation, user=user,
+                tender=tender,
+                document=document,
+                organisation=organisation,
+                user=user,
                 downloaded_at=days_from_now(0),
             )
         organisations.append(organisation)
@@ -72,8 +75,9 @@ def test_a_clarification_reaches_every_bidder_that_obtained_the_documents(client
     tender_clarify(acting=tender.acting, tender_id=tender.pk, text=correction)
 
     notice = Notice.objects.get(tender=tender, kind=NoticeKind.AMENDMENT)
-    told = set(BidderNotification.objects.filter(notice=notice).values_list(
-        "organisation_id", flat=True))
+    told = set(
+        BidderNotification.objects.filter(notice=notice).values_list("organisation_id", flat=True)
+    )
     assert told == {organisation.pk for organisation in bidders}
     reader = bidders[0].memberships.get().user
     client.force_login(reader)
@@ -106,8 +110,12 @@ def test_an_early_clarification_keeps_the_deadline(tender):
 @pytest.mark.django_db
 def test_an_amendment_is_published_and_sent(tender):
     bidders = obtained_by(tender, 2)
-    tender_amend_deadline(acting=tender.acting, tender_id=tender.pk,
-                          bid_deadline=days_from_now(30), reason="延长投标截止时间")
+    tender_amend_deadline(
+        acting=tender.acting,
+        tender_id=tender.pk,
+        bid_deadline=days_from_now(30),
+        reason="延长投标截止时间",
+    )
     notice = Notice.objects.get(kind=NoticeKind.AMENDMENT)
     assert notice.release["tender"]["amendments"][0]["rationale"] == "延长投标截止时间"
     assert BidderNotification.objects.filter(notice=notice).count() == len(bidders)

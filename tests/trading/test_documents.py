@@ -37,21 +37,29 @@ def tenderee_credential(certificate_authority, tender):
     )
 
 
-def upload(client, tender, user, credential, *, name="招标文件.pdf", content=CONTENT,
-           signed_content=None):
+def upload(
+    client, tender, user, credential, *, name="招标文件.pdf", content=CONTENT, signed_content=None
+):
     signed = signed_content or content
     statement = document_statement(
-        tender_id=tender.pk, kind="tender_documents", name=name, size=len(signed),
+        tender_id=tender.pk,
+        kind="tender_documents",
+        name=name,
+        size=len(signed),
         sha256=hashlib.sha256(signed).hexdigest(),
     )
     client.force_login(user)
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    return client.post(f"/api/v1/tenders/{tender.pk}/documents", {
-        "kind": "tender_documents", "name": name,
-        "file": SimpleUploadedFile(name, content),
-        "signature": base64.b64encode(sign_detached(statement, credential=credential)).decode(),
-    })
+    return client.post(
+        f"/api/v1/tenders/{tender.pk}/documents",
+        {
+            "kind": "tender_documents",
+            "name": name,
+            "file": SimpleUploadedFile(name, content),
+            "signature": base64.b64encode(sign_detached(statement, credential=credential)).decode(),
+        },
+    )
 
 
 @pytest.mark.django_db
@@ -80,8 +88,9 @@ def test_documents_signed_by_another_organisation_are_refused(
 
 @pytest.mark.django_db
 def test_a_statement_that_does_not_match_the_bytes_is_refused(client, tender, tenderee_credential):
-    response = upload(client, tender, tender.tenderee_user, tenderee_credential,
-                      signed_content=b"another file")
+    response = upload(
+        client, tender, tender.tenderee_user, tenderee_credential, signed_content=b"another file"
+    )
     assert response.status_code == 400
     assert response.json()["field"] == "signature"
     assert TenderDocument.objects.count() == 0
@@ -165,9 +174,7 @@ def test_a_supervisor_sees_every_download_at_any_time(client, tender, obtained):
 
 
 @pytest.mark.django_db
-def test_after_the_deadline_the_tenderee_sees_who_obtained_the_documents(
-    client, tender, obtained
-):
+def test_after_the_deadline_the_tenderee_sees_who_obtained_the_documents(client, tender, obtained):
     Tender.objects.filter(pk=tender.pk).update(bid_deadline=days_from_now(-0.01))
     client.force_login(tender.tenderee_user)
     assert len(client.get(f"/api/v1/tenders/{tender.pk}/downloads").json()) == 2
@@ -189,7 +196,9 @@ def test_the_download_event_names_neither_the_bidder_nor_the_tender(client, tend
         assert set(event.payload) == {"sealed_identity_sha256"}
         identity = event.sealed_identity
         assert (identity.actor_id, identity.client_ip, identity.tender_id, identity.fields) == (
-            download.user_id, "127.0.0.1", str(tender.pk),
+            download.user_id,
+            "127.0.0.1",
+            str(tender.pk),
             {"document": str(download.document_id), "organisation": download.organisation.uscc},
         )
     assert not Event.objects.filter(object_id=str(tender.pk), action="document.obtained")

@@ -25,10 +25,18 @@ from trading.ocds import ReleaseInvalid
 FEED = "/api/v1/ocds/releases"
 ENGLISH = {"HTTP_ACCEPT_LANGUAGE": "en"}
 CANDIDATES = [
-    {"rank": 1, "name": "北京示例建设工程有限公司", "uscc": "91110000100000016D",
-     "price_fen": 11_500_000_00},
-    {"rank": 2, "name": "天津样本路桥有限公司", "uscc": "91120000200000027E",
-     "price_fen": 11_650_000_50},
+    {
+        "rank": 1,
+        "name": "北京示例建设工程有限公司",
+        "uscc": "91110000100000016D",
+        "price_fen": 11_500_000_00,
+    },
+    {
+        "rank": 2,
+        "name": "天津样本路桥有限公司",
+        "uscc": "91120000200000027E",
+        "price_fen": 11_650_000_50,
+    },
 ]
 
 
@@ -46,11 +54,19 @@ def tenderee_actor(tender: Tender) -> Actor:
     return Actor(user=membership.user, role="tenderee", client_ip="10.2.3.4")
 
 
-def publish(tender: Tender, *, kind=NoticeKind.TENDER_NOTICE, title="招标公告", body=None,
-            actor: Actor | None = None) -> Notice:
+def publish(
+    tender: Tender,
+    *,
+    kind=NoticeKind.TENDER_NOTICE,
+    title="招标公告",
+    body=None,
+    actor: Actor | None = None,
+) -> Notice:
     with transaction.atomic():
         return notice_publish(
-            tender=tender, kind=kind, title=title,
+            tender=tender,
+            kind=kind,
+            title=title,
             body=body if body is not None else {"text": "现对该项目进行公开招标。"},
             actor=actor or Actor(role="platform"),
         )
@@ -79,7 +95,11 @@ def test_publishing_a_notice_stores_the_signed_release_and_logs_it(platform_ca, 
     assert notice.release_sha256 == hashlib.sha256(data).hexdigest()
     event = Event.objects.get(action="notice.published")
     assert (event.object_type, event.object_id, event.role, event.actor_id, event.client_ip) == (
-        "trading.notice", str(notice.pk), "tenderee", actor.user.pk, "10.2.3.4",
+        "trading.notice",
+        str(notice.pk),
+        "tenderee",
+        actor.user.pk,
+        "10.2.3.4",
     )
     assert event.payload == {
         "tender": str(tender.pk),
@@ -118,9 +138,16 @@ def test_notice_verify_reports_the_digest_signature_and_timestamp_it_checked(pla
 @pytest.mark.django_db
 def test_a_changed_release_is_caught_by_notice_verify(platform_ca):
     notice = publish(published_tender())
-    changed = dict(notice.release, tender=dict(notice.release["tender"], value={
-        "amount": 1.0, "currency": "CNY",
-    }))
+    changed = dict(
+        notice.release,
+        tender=dict(
+            notice.release["tender"],
+            value={
+                "amount": 1.0,
+                "currency": "CNY",
+            },
+        ),
+    )
     Notice.objects.filter(pk=notice.pk).update(release=changed)
     notice.refresh_from_db()
     with pytest.raises(NoticeInvalid) as caught:
@@ -135,9 +162,7 @@ def test_a_changed_release_with_its_digest_recomputed_fails_the_timestamp(platfo
     changed = dict(notice.release, date="2020-01-01T00:00:00+08:00")
     Notice.objects.filter(pk=notice.pk).update(
         release=changed,
-        release_sha256=hashlib.sha256(
-            notice_release_bytes(Notice(release=changed))
-        ).hexdigest(),
+        release_sha256=hashlib.sha256(notice_release_bytes(Notice(release=changed))).hexdigest(),
     )
     notice.refresh_from_db()
     with pytest.raises(NoticeInvalid) as caught:
@@ -179,8 +204,10 @@ def test_a_release_moved_to_another_notice_is_caught(platform_ca):
     tender = published_tender()
     first, second = publish(tender), publish(tender, title="补充公告")
     Notice.objects.filter(pk=second.pk).update(
-        release=first.release, release_sha256=first.release_sha256,
-        platform_signature=first.platform_signature, timestamp_token=first.timestamp_token,
+        release=first.release,
+        release_sha256=first.release_sha256,
+        platform_signature=first.platform_signature,
+        timestamp_token=first.timestamp_token,
     )
     second.refresh_from_db()
     with pytest.raises(NoticeInvalid) as caught:
@@ -192,8 +219,9 @@ def test_a_release_moved_to_another_notice_is_caught(platform_ca):
 def test_a_rolled_back_notice_leaves_no_gap_in_the_sequence(platform_ca):
     tender = published_tender()
     with pytest.raises(ZeroDivisionError), transaction.atomic():
-        notice_publish(tender=tender, kind="tender_notice", title="作废", body={},
-                       actor=Actor(role="platform"))
+        notice_publish(
+            tender=tender, kind="tender_notice", title="作废", body={}, actor=Actor(role="platform")
+        )
         1 / 0  # noqa: B018 — the caller's change fails after the notice was written
     assert not Notice.objects.exists()
     assert publish(tender).sequence == 1
@@ -215,8 +243,9 @@ def test_an_unknown_kind_or_an_empty_title_is_refused(platform_ca):
 def test_notice_publish_refuses_to_run_outside_a_transaction(platform_ca):
     tender = published_tender()
     with pytest.raises(RuntimeError, match="inside the caller's transaction"):
-        notice_publish(tender=tender, kind="tender_notice", title="公告", body={},
-                       actor=Actor(role="platform"))
+        notice_publish(
+            tender=tender, kind="tender_notice", title="公告", body={}, actor=Actor(role="platform")
+        )
     assert not Notice.objects.exists()
 
 
@@ -229,7 +258,8 @@ def test_the_feed_pages_by_after_and_limit_in_sequence_order(client, platform_ca
     notices = [publish(tender, title=f"公告 {number}") for number in range(5)]
     first = client.get(FEED, {"limit": 2}).json()
     assert [release["id"] for release in first["releases"]] == [
-        str(notices[0].pk), str(notices[1].pk),
+        str(notices[0].pk),
+        str(notices[1].pk),
     ]
     assert first["releases"][0] == Notice.objects.get(pk=notices[0].pk).release
     assert (first["version"], first["publisher"]) == ("1.1", {"name": "公共资源交易平台"})
@@ -240,7 +270,8 @@ def test_the_feed_pages_by_after_and_limit_in_sequence_order(client, platform_ca
     assert "extensions" not in first
     second = client.get(first["next"]).json()
     assert [release["id"] for release in second["releases"]] == [
-        str(notices[2].pk), str(notices[3].pk),
+        str(notices[2].pk),
+        str(notices[3].pk),
     ]
     third = client.get(second["next"]).json()
     assert [release["id"] for release in third["releases"]] == [str(notices[4].pk)]
@@ -264,8 +295,7 @@ def test_a_page_of_the_feed_costs_one_query(client, platform_ca):
 @pytest.mark.django_db
 def test_an_opening_record_in_the_page_declares_the_bid_extension(client, platform_ca):
     tender = published_tender()
-    publish(tender, kind=NoticeKind.OPENING_RECORD, title="开标记录",
-            body={"bids": CANDIDATES})
+    publish(tender, kind=NoticeKind.OPENING_RECORD, title="开标记录", body={"bids": CANDIDATES})
     page = client.get(FEED).json()
     assert page["extensions"] == [
         "https://raw.githubusercontent.com/open-contracting-extensions/ocds_bid_extension/"
@@ -274,13 +304,16 @@ def test_an_opening_record_in_the_page_declares_the_bid_extension(client, platfo
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("query", "field", "message"), [
-    ({"limit": "0"}, "limit", "Ensure this value is greater than or equal to 1."),
-    ({"limit": "501"}, "limit", "Ensure this value is less than or equal to 500."),
-    ({"limit": "many"}, "limit", "A valid integer is required."),
-    ({"after": "-1"}, "after", "Ensure this value is greater than or equal to 0."),
-    ({"after": "2026-01-01"}, "after", "A valid integer is required."),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "message"),
+    [
+        ({"limit": "0"}, "limit", "Ensure this value is greater than or equal to 1."),
+        ({"limit": "501"}, "limit", "Ensure this value is less than or equal to 500."),
+        ({"limit": "many"}, "limit", "A valid integer is required."),
+        ({"after": "-1"}, "after", "Ensure this value is greater than or equal to 0."),
+        ({"after": "2026-01-01"}, "after", "A valid integer is required."),
+    ],
+)
 def test_a_bad_after_or_limit_gets_a_400_naming_the_field(client, query, field, message):
     response = client.get(FEED, query, **ENGLISH)
     assert response.status_code == 400
@@ -298,7 +331,8 @@ def test_one_release_by_its_id_and_a_json_404_for_an_unknown_one(client, platfor
         missing = client.get(f"{FEED}/{unknown}", **ENGLISH)
         assert missing.status_code == 404
         assert missing.json() == {
-            "error": "not_found", "message": f"No release has the id '{unknown}'.",
+            "error": "not_found",
+            "message": f"No release has the id '{unknown}'.",
         }
 
 
@@ -346,9 +380,7 @@ def test_the_feed_returns_every_release_exactly_once_under_concurrent_writes(cli
     assert sorted(sequences[uuid.UUID(item)] for item in seen) == list(
         range(1, writers * per_writer + 1)
     )
-    assert [sequences[uuid.UUID(item)] for item in seen] == list(
-        range(1, writers * per_writer + 1)
-    )
+    assert [sequences[uuid.UUID(item)] for item in seen] == list(range(1, writers * per_writer + 1))
     assert pages_during_writes > 1
     assert Event.objects.filter(action="notice.published").count() == writers * per_writer
 
@@ -359,8 +391,12 @@ def test_the_feed_returns_every_release_exactly_once_under_concurrent_writes(cli
 @pytest.mark.django_db
 def test_the_notice_page_shows_content_time_in_beijing_digest_and_proof_links(client, platform_ca):
     tender = published_tender(title="示范中学教学楼新建工程 第1标段")
-    notice = publish(tender, kind=NoticeKind.CANDIDATE_PUBLICITY, title="中标候选人公示",
-                     body={"text": "公示期三日。", "candidates": CANDIDATES})
+    notice = publish(
+        tender,
+        kind=NoticeKind.CANDIDATE_PUBLICITY,
+        title="中标候选人公示",
+        body={"text": "公示期三日。", "candidates": CANDIDATES},
+    )
     notice.refresh_from_db()
     with CaptureQueriesContext(connection) as captured:
         response = client.get(f"/notices/{notice.pk}/")
@@ -405,17 +441,49 @@ def test_openssl_alone_verifies_a_downloaded_notice(client, platform_ca, tmp_pat
         (tmp_path / name).write_bytes(client.get(f"/notices/{notice.pk}/{name}").content)
     root, issuing = platform_ca.directory / "root.pem", platform_ca.directory / "issuing.pem"
     cms = subprocess.run(
-        ["openssl", "cms", "-verify", "-binary", "-inform", "DER", "-in", "signature.p7s",
-         "-content", "release.json", "-CAfile", str(root), "-purpose", "any", "-out",
-         "/dev/null"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        [
+            "openssl",
+            "cms",
+            "-verify",
+            "-binary",
+            "-inform",
+            "DER",
+            "-in",
+            "signature.p7s",
+            "-content",
+            "release.json",
+            "-CAfile",
+            str(root),
+            "-purpose",
+            "any",
+            "-out",
+            "/dev/null",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert cms.returncode == 0, cms.stderr
     assert "Verification successful" in cms.stderr
     ts = subprocess.run(
-        ["openssl", "ts", "-verify", "-data", "release.json", "-in", "timestamp.tsr",
-         "-CAfile", str(root), "-untrusted", str(issuing)],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            "release.json",
+            "-in",
+            "timestamp.tsr",
+            "-CAfile",
+            str(root),
+            "-untrusted",
+            str(issuing),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert ts.returncode == 0, ts.stderr
     assert "Verification: OK" in ts.stdout
@@ -423,9 +491,23 @@ def test_openssl_alone_verifies_a_downloaded_notice(client, platform_ca, tmp_pat
         (tmp_path / "release.json").read_bytes().replace(b'"CNY"', b'"USD"')
     )
     changed = subprocess.run(
-        ["openssl", "ts", "-verify", "-data", "release.json", "-in", "timestamp.tsr",
-         "-CAfile", str(root), "-untrusted", str(issuing)],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
+        [
+            "openssl",
+            "ts",
+            "-verify",
+            "-data",
+            "release.json",
+            "-in",
+            "timestamp.tsr",
+            "-CAfile",
+            str(root),
+            "-untrusted",
+            str(issuing),
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert changed.returncode != 0
 
@@ -435,8 +517,7 @@ def test_a_tenders_notice_list_is_in_publication_order_at_one_query(client, plat
     tender, other = published_tender(), published_tender()
     publish(tender, title="招标公告")
     publish(other, title="别的标段的公告")
-    publish(tender, kind=NoticeKind.AMENDMENT, title="澄清与修改公告",
-            body={"reason": "图纸更正"})
+    publish(tender, kind=NoticeKind.AMENDMENT, title="澄清与修改公告", body={"reason": "图纸更正"})
     with CaptureQueriesContext(connection) as captured:
         page = client.get(f"/notices/tender/{tender.pk}/").content.decode()
     assert len(captured) == 1

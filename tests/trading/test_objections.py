@@ -1,7 +1,6 @@
 """Objections to the tender documents: until 10 days before the deadline, the procedure
 suspended until the tenderee answers (招标投标法实施条例 第二十二条)."""
 
-
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -36,9 +35,13 @@ def tender():
 def bidder_who_obtained(tender) -> Acting:
     organisation = OrganisationFactory()
     user = MembershipFactory(role=Role.BIDDER, organisation=organisation).user
-    DocumentDownload.objects.create(tender=tender, document=tender.document,
-                                    organisation=organisation, user=user,
-                                    downloaded_at=days_from_now(0))
+    DocumentDownload.objects.create(
+        tender=tender,
+        document=tender.document,
+        organisation=organisation,
+        user=user,
+        downloaded_at=days_from_now(0),
+    )
     return Acting(user=user)
 
 
@@ -48,15 +51,17 @@ def deadline_in(tender, days: int) -> None:
 
 @pytest.mark.django_db
 def test_an_objection_suspends_the_tender_until_it_is_answered(tender):
-    objection = objection_raise(acting=bidder_who_obtained(tender), tender_id=tender.pk,
-                                text="资格条件排斥潜在投标人")
+    objection = objection_raise(
+        acting=bidder_who_obtained(tender), tender_id=tender.pk, text="资格条件排斥潜在投标人"
+    )
     tender.refresh_from_db()
     assert tender.state == TenderState.SUSPENDED
     # 条例 第二十二条: answered within 3 days.
     assert objection.answer_due == end_of_third_day_after(objection.raised_at)
 
-    answered = objection_answer(acting=tender.acting, objection_id=objection.pk,
-                                answer="已删除该资格条件，见澄清第1号")
+    answered = objection_answer(
+        acting=tender.acting, objection_id=objection.pk, answer="已删除该资格条件，见澄清第1号"
+    )
 
     tender.refresh_from_db()
     assert answered.state == ObjectionState.ANSWERED
@@ -100,8 +105,9 @@ def test_the_tender_resumes_only_when_every_objection_is_answered(tender):
 def test_answering_never_lifts_a_supervisors_suspension(tender):
     supervisor = MembershipFactory(role=Role.SUPERVISOR, organisation=None).user
     tender_suspend(acting=Acting(user=supervisor), tender_id=tender.pk, reason="投诉处理")
-    objection = objection_raise(acting=bidder_who_obtained(tender), tender_id=tender.pk,
-                                text="异议")
+    objection = objection_raise(
+        acting=bidder_who_obtained(tender), tender_id=tender.pk, text="异议"
+    )
     objection_answer(acting=tender.acting, objection_id=objection.pk, answer="答复")
     tender.refresh_from_db()
     assert tender.state == TenderState.SUSPENDED
@@ -112,16 +118,25 @@ def test_answering_never_lifts_a_supervisors_suspension(tender):
 def test_a_bidder_objects_through_the_api_and_the_tenderee_answers(client, tender):
     acting = bidder_who_obtained(tender)
     client.force_login(acting.user)
-    raised = client.post(f"/api/v1/tenders/{tender.pk}/objections", {"text": "评分标准不明确"},
-                         content_type="application/json")
+    raised = client.post(
+        f"/api/v1/tenders/{tender.pk}/objections",
+        {"text": "评分标准不明确"},
+        content_type="application/json",
+    )
     assert raised.status_code == 201, raised.json()
     client.force_login(tender.acting.user)
-    answered = client.post(f"/api/v1/objections/{raised.json()['id']}/answer",
-                           {"text": "已澄清"}, content_type="application/json")
+    answered = client.post(
+        f"/api/v1/objections/{raised.json()['id']}/answer",
+        {"text": "已澄清"},
+        content_type="application/json",
+    )
     assert answered.status_code == 200
     assert answered.json()["state"] == "answered"
-    again = client.post(f"/api/v1/objections/{raised.json()['id']}/answer",
-                        {"text": "再答"}, content_type="application/json")
+    again = client.post(
+        f"/api/v1/objections/{raised.json()['id']}/answer",
+        {"text": "再答"},
+        content_type="application/json",
+    )
     assert again.status_code == 409
 
 
@@ -139,8 +154,11 @@ def test_the_tenderee_answers_an_objection_without_learning_who_raised_it(client
     objection = objection_raise(acting=acting, tender_id=tender.pk, text="评分标准第3项不明确")
 
     page = workspace_objections(client, tender)
-    answered = client.post(f"/api/v1/objections/{objection.pk}/answer", {"text": "已澄清"},
-                           content_type="application/json")
+    answered = client.post(
+        f"/api/v1/objections/{objection.pk}/answer",
+        {"text": "已澄清"},
+        content_type="application/json",
+    )
 
     # The text reaches the tenderee; the author stays secret until the deadline (办法 第21条).
     assert "评分标准第3项不明确" in page
@@ -150,8 +168,11 @@ def test_the_tenderee_answers_an_objection_without_learning_who_raised_it(client
     assert organisation.name not in answered.content.decode()
     # The objector itself is told its own name back.
     client.force_login(acting.user)
-    again = client.post(f"/api/v1/tenders/{tender.pk}/objections", {"text": "第二项"},
-                        content_type="application/json")
+    again = client.post(
+        f"/api/v1/tenders/{tender.pk}/objections",
+        {"text": "第二项"},
+        content_type="application/json",
+    )
     assert again.json()["organisation"] == organisation.name
 
 
@@ -172,9 +193,18 @@ def test_the_objection_event_names_neither_the_objector_nor_the_tender(tender):
 
     event = Event.objects.select_related("sealed_identity").get(action="objection.raised")
     assert (event.object_id, event.actor_id, event.client_ip, event.actor_label) == (
-        str(objection.pk), None, None, "sealed")
+        str(objection.pk),
+        None,
+        None,
+        "sealed",
+    )
     assert set(event.payload) == {"answer_due", "sealed_identity_sha256"}
-    assert (event.sealed_identity.actor_id, event.sealed_identity.tender_id,
-            event.sealed_identity.fields) == (
-        acting.user.pk, str(tender.pk),
-        {"organisation": acting.user.memberships.get().organisation.uscc})
+    assert (
+        event.sealed_identity.actor_id,
+        event.sealed_identity.tender_id,
+        event.sealed_identity.fields,
+    ) == (
+        acting.user.pk,
+        str(tender.pk),
+        {"organisation": acting.user.memberships.get().organisation.uscc},
+    )

@@ -422,8 +422,9 @@ def test_two_bids_are_too_few_and_three_or_four_are_enough(regime):
 def test_a_tender_asking_more_bids_than_the_law_needs_its_own_number_never_fewer():
     source = "招标投标法 第二十八条; 招标投标法实施条例 第四十四条"
     assert check_bid_count(WORKS, valid_bids=4, tender_minimum=5) == [
-        Violation("bids", "minimum_bids", f"bids: at least 5 are needed ({source}); there are 4",
-                  source)
+        Violation(
+            "bids", "minimum_bids", f"bids: at least 5 are needed ({source}); there are 4", source
+        )
     ]
     assert check_bid_count(WORKS, valid_bids=5, tender_minimum=5) == []
     assert check_bid_count(WORKS, valid_bids=2, tender_minimum=1) != []

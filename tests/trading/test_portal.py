@@ -21,10 +21,15 @@ def bulk_published(count: int) -> None:
     template = TenderFactory.build(project=project)
     Tender.objects.bulk_create(
         Tender(
-            project=project, lot_number=number + 100, title=f"批量标段 {number}",
-            category=template.category, method=template.method,
-            ceiling_price_fen=template.ceiling_price_fen, bid_deadline=template.bid_deadline,
-            evaluation_method=template.evaluation_method, state=TenderState.PUBLISHED,
+            project=project,
+            lot_number=number + 100,
+            title=f"批量标段 {number}",
+            category=template.category,
+            method=template.method,
+            ceiling_price_fen=template.ceiling_price_fen,
+            bid_deadline=template.bid_deadline,
+            evaluation_method=template.evaluation_method,
+            state=TenderState.PUBLISHED,
             published_at=days_from_now(-number / 1000),
         )
         for number in range(count)

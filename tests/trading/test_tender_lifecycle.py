@@ -55,14 +55,24 @@ def tender_events(tender) -> list[tuple[str, str, str]]:
 def test_a_tenderee_drafts_and_publishes_a_tender():
     project = ProjectFactory()
     acting = tenderee_of(project)
-    draft = tender_create_draft(acting=acting, project=project, terms={
-        "title": "教学楼新建工程施工", "category": "works", "method": "open",
-        "ceiling_price_fen": 8_500_000_00, "estimated_price_fen": 9_000_000_00,
-        "bid_security_fen": 180_000_00, "evaluation_method": "comprehensive_scoring",
-        "scoring_scheme": comprehensive_scoring_scheme(),
-        "documents_from": days_from_now(0.01), "documents_until": days_from_now(12),
-        "clarification_cutoff": days_from_now(9), "bid_deadline": days_from_now(25),
-    })
+    draft = tender_create_draft(
+        acting=acting,
+        project=project,
+        terms={
+            "title": "教学楼新建工程施工",
+            "category": "works",
+            "method": "open",
+            "ceiling_price_fen": 8_500_000_00,
+            "estimated_price_fen": 9_000_000_00,
+            "bid_security_fen": 180_000_00,
+            "evaluation_method": "comprehensive_scoring",
+            "scoring_scheme": comprehensive_scoring_scheme(),
+            "documents_from": days_from_now(0.01),
+            "documents_until": days_from_now(12),
+            "clarification_cutoff": days_from_now(9),
+            "bid_deadline": days_from_now(25),
+        },
+    )
 
     published = tender_publish(acting=acting, tender_id=draft.pk)
 
@@ -97,12 +107,26 @@ def test_a_schedule_shorter_than_the_law_is_refused_naming_rule_and_source():
     [
         ({"ceiling_price_fen": 0}, "ceiling_price_fen", "greater than 0"),
         ({"ceiling_price_fen": 100.5}, "ceiling_price_fen", "whole number of fen"),
-        ({"scoring_scheme": {**comprehensive_scoring_scheme(), "criteria": [
-            {"name": "技术", "weight": 90, "minimum": 0, "maximum": 90}]}},
-         "scoring_scheme", "must sum to 100, not 90"),
-        ({"scoring_scheme": {**comprehensive_scoring_scheme(), "criteria": [
-            {"name": "技术", "weight": 100, "minimum": 50, "maximum": 10}]}},
-         "scoring_scheme.criteria[0]", "upside down (50 > 10)"),
+        (
+            {
+                "scoring_scheme": {
+                    **comprehensive_scoring_scheme(),
+                    "criteria": [{"name": "技术", "weight": 90, "minimum": 0, "maximum": 90}],
+                }
+            },
+            "scoring_scheme",
+            "must sum to 100, not 90",
+        ),
+        (
+            {
+                "scoring_scheme": {
+                    **comprehensive_scoring_scheme(),
+                    "criteria": [{"name": "技术", "weight": 100, "minimum": 50, "maximum": 10}],
+                }
+            },
+            "scoring_scheme.criteria[0]",
+            "upside down (50 > 10)",
+        ),
         ({"minimum_valid_bids": 2}, "minimum_valid_bids", "at least 3"),
         ({"colour": "red"}, "colour", "is not a term of a tender"),
     ],
@@ -111,8 +135,11 @@ def test_bad_terms_are_refused_with_the_field_named_and_nothing_saved(terms, fie
     project = ProjectFactory()
     acting = tenderee_of(project)
     base = {
-        "title": "道路工程", "category": "works", "method": "open",
-        "ceiling_price_fen": 1_000_000, "evaluation_method": "comprehensive_scoring",
+        "title": "道路工程",
+        "category": "works",
+        "method": "open",
+        "ceiling_price_fen": 1_000_000,
+        "evaluation_method": "comprehensive_scoring",
         "scoring_scheme": comprehensive_scoring_scheme(),
     }
     with pytest.raises(TenderInvalid) as refused:
@@ -207,7 +234,10 @@ def test_an_amendment_cannot_bring_the_deadline_within_20_days_of_the_first_issu
     # 16 days: more than the 15 an amendment needs, fewer than the 20 from the first issue.
     with pytest.raises(TenderInvalid) as refused:
         tender_amend_deadline(
-            acting=acting, tender_id=tender.pk, bid_deadline=deadline, reason="压缩工期",
+            acting=acting,
+            tender_id=tender.pk,
+            bid_deadline=deadline,
+            reason="压缩工期",
         )
 
     assert set(refused.value.problems) == {"bid_deadline", "clarification_cutoff"}
@@ -227,7 +257,9 @@ def test_an_amendment_cannot_leave_the_clarification_cutoff_within_15_days_of_th
 
     with pytest.raises(TenderInvalid) as refused:
         tender_amend_deadline(
-            acting=acting, tender_id=tender.pk, bid_deadline=days_from_now(22),
+            acting=acting,
+            tender_id=tender.pk,
+            bid_deadline=days_from_now(22),
             reason="提前开标",
         )
 
@@ -323,12 +355,14 @@ def test_the_chronograph_task_runs_the_tender_sweep():
 def test_terms_of_the_wrong_kind_are_refused_not_crashed_on(terms, field):
     project = ProjectFactory()
     base = {
-        "title": "道路工程", "category": "works", "method": "open",
-        "ceiling_price_fen": 1_000_000, "evaluation_method": "comprehensive_scoring",
+        "title": "道路工程",
+        "category": "works",
+        "method": "open",
+        "ceiling_price_fen": 1_000_000,
+        "evaluation_method": "comprehensive_scoring",
         "scoring_scheme": comprehensive_scoring_scheme(),
     }
     with pytest.raises(TenderInvalid) as refused:
-        tender_create_draft(acting=tenderee_of(project), project=project,
-                            terms={**base, **terms})
+        tender_create_draft(acting=tenderee_of(project), project=project, terms={**base, **terms})
     assert field in refused.value.problems
     assert Tender.objects.count() == 0

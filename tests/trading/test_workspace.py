@@ -34,13 +34,23 @@ def tenderee(client, project):
 
 @pytest.mark.django_db
 def test_a_tenderee_drafts_a_tender_in_the_browser_and_publishes_it(client, project, tenderee):
-    response = client.post("/tenders/workspace/new/", {
-        "project": str(project.pk), "title": "体育馆维修工程", "category": "works",
-        "method": "open", "ceiling_price_fen": 500_000_00, "bid_security_fen": 10_000_00,
-        "estimated_price_fen": 520_000_00,
-        "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
-        "documents_until": local(12), "clarification_cutoff": local(9), "bid_deadline": local(25),
-    })
+    response = client.post(
+        "/tenders/workspace/new/",
+        {
+            "project": str(project.pk),
+            "title": "体育馆维修工程",
+            "category": "works",
+            "method": "open",
+            "ceiling_price_fen": 500_000_00,
+            "bid_security_fen": 10_000_00,
+            "estimated_price_fen": 520_000_00,
+            "evaluation_method": "lowest_evaluated_price",
+            "documents_from": local(0.02),
+            "documents_until": local(12),
+            "clarification_cutoff": local(9),
+            "bid_deadline": local(25),
+        },
+    )
     assert response.status_code == 302
     tender = Tender.objects.get()
     assert (tender.estimated_price_fen, tender.bid_security_fen) == (520_000_00, 10_000_00)
@@ -52,18 +62,30 @@ def test_a_tenderee_drafts_a_tender_in_the_browser_and_publishes_it(client, proj
 
     tender.refresh_from_db()
     assert tender.state == TenderState.PUBLISHED
-    assert f"/tenders/workspace/{tender.pk}/publish/" not in client.get(
-        "/tenders/workspace/").content.decode()
+    assert (
+        f"/tenders/workspace/{tender.pk}/publish/"
+        not in client.get("/tenders/workspace/").content.decode()
+    )
 
 
 @pytest.mark.django_db
 def test_a_draft_with_a_bad_price_shows_the_problem(client, project, tenderee):
-    response = client.post("/tenders/workspace/new/", {
-        "project": str(project.pk), "title": "x", "category": "works", "method": "open",
-        "ceiling_price_fen": 0, "bid_security_fen": 0,
-        "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
-        "documents_until": local(12), "clarification_cutoff": local(9), "bid_deadline": local(25),
-    })
+    response = client.post(
+        "/tenders/workspace/new/",
+        {
+            "project": str(project.pk),
+            "title": "x",
+            "category": "works",
+            "method": "open",
+            "ceiling_price_fen": 0,
+            "bid_security_fen": 0,
+            "evaluation_method": "lowest_evaluated_price",
+            "documents_from": local(0.02),
+            "documents_until": local(12),
+            "clarification_cutoff": local(9),
+            "bid_deadline": local(25),
+        },
+    )
     assert response.status_code == 200
     assert "ceiling_price_fen" in response.context["form"].errors
     assert Tender.objects.count() == 0
@@ -103,16 +125,23 @@ def test_a_tenderee_clarifies_and_answers_an_objection_in_the_browser(client, pr
 
     document = TenderDocumentFactory(tender=tender, uploaded_by=tenderee)
     bidder = MembershipFactory(role=Role.BIDDER)
-    DocumentDownload.objects.create(tender=tender, document=document,
-                                    organisation=bidder.organisation, user=bidder.user,
-                                    downloaded_at=days_from_now(0))
-    objection = objection_raise(acting=Acting(user=bidder.user), tender_id=tender.pk,
-                                text="工期要求不合理")
+    DocumentDownload.objects.create(
+        tender=tender,
+        document=document,
+        organisation=bidder.organisation,
+        user=bidder.user,
+        downloaded_at=days_from_now(0),
+    )
+    objection = objection_raise(
+        acting=Acting(user=bidder.user), tender_id=tender.pk, text="工期要求不合理"
+    )
     page = client.get("/tenders/workspace/").content.decode()
     assert "工期要求不合理" in page
 
-    client.post(f"/tenders/workspace/{tender.pk}/answer/",
-                {"objection": str(objection.pk), "text": "工期已调整"})
+    client.post(
+        f"/tenders/workspace/{tender.pk}/answer/",
+        {"objection": str(objection.pk), "text": "工期已调整"},
+    )
 
     objection.refresh_from_db()
     tender.refresh_from_db()
@@ -123,13 +152,23 @@ def test_a_tenderee_clarifies_and_answers_an_objection_in_the_browser(client, pr
 
 @pytest.mark.django_db
 def test_a_draft_whose_bid_security_exceeds_two_percent_shows_the_rule(client, project, tenderee):
-    response = client.post("/tenders/workspace/new/", {
-        "project": str(project.pk), "title": "体育馆维修工程", "category": "works",
-        "method": "open", "ceiling_price_fen": 500_000_00, "bid_security_fen": 10_400_01,
-        "estimated_price_fen": 520_000_00,
-        "evaluation_method": "lowest_evaluated_price", "documents_from": local(0.02),
-        "documents_until": local(7), "clarification_cutoff": local(9), "bid_deadline": local(25),
-    })
+    response = client.post(
+        "/tenders/workspace/new/",
+        {
+            "project": str(project.pk),
+            "title": "体育馆维修工程",
+            "category": "works",
+            "method": "open",
+            "ceiling_price_fen": 500_000_00,
+            "bid_security_fen": 10_400_01,
+            "estimated_price_fen": 520_000_00,
+            "evaluation_method": "lowest_evaluated_price",
+            "documents_from": local(0.02),
+            "documents_until": local(7),
+            "clarification_cutoff": local(9),
+            "bid_deadline": local(25),
+        },
+    )
     assert response.status_code == 200
     assert response.context["form"].errors["bid_security_fen"] == [
         "bid_security_fen: bid security must not exceed 2% of the estimated price "

@@ -73,8 +73,11 @@ class CandidatePublicityView(_Post):
 
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
         publicity = candidates_publicize(
-            acting=acting_from_request(request), tender_id=tender_id, candidates=data["candidates"],
-            report_at=data["report_at"], bidders=data.get("bidders", ()),
+            acting=acting_from_request(request),
+            tender_id=tender_id,
+            candidates=data["candidates"],
+            report_at=data["report_at"],
+            bidders=data.get("bidders", ()),
         )
         return _tender_done(publicity.tender_id)
 
@@ -107,8 +110,10 @@ class AwardView(_Post):
 
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
         award = tender_award(
-            acting=acting_from_request(request), tender_id=tender_id,
-            winner_uscc=data["winner_uscc"], reason=data.get("reason") or None,
+            acting=acting_from_request(request),
+            tender_id=tender_id,
+            winner_uscc=data["winner_uscc"],
+            reason=data.get("reason") or None,
         )
         return _tender_done(award.tender_id)
 
@@ -119,7 +124,9 @@ class ContractView(_Post):
 
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
         contract = contract_register(
-            acting=acting_from_request(request), tender_id=tender_id, value_fen=data["value_fen"],
+            acting=acting_from_request(request),
+            tender_id=tender_id,
+            value_fen=data["value_fen"],
             signed_at=data["signed_at"],
         )
         return _tender_done(contract.tender_id)

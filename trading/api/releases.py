@@ -33,40 +33,54 @@ def publisher() -> dict[str, str]:
 
 class ReleaseFeedQuery(serializers.Serializer):
     after = serializers.IntegerField(
-        required=False, default=0, min_value=0,
+        required=False,
+        default=0,
+        min_value=0,
         help_text="the sequence of the last release already read (0 for the first page)",
     )
     limit = serializers.IntegerField(
-        required=False, default=DEFAULT_LIMIT, min_value=1, max_value=MAX_LIMIT,
+        required=False,
+        default=DEFAULT_LIMIT,
+        min_value=1,
+        max_value=MAX_LIMIT,
         help_text=f"releases per page, 1 to {MAX_LIMIT}",
     )
 
 
-ERROR = inline_serializer("Error", {
-    "error": serializers.CharField(),
-    "message": serializers.CharField(),
-    "field": serializers.CharField(required=False),
-})
+ERROR = inline_serializer(
+    "Error",
+    {
+        "error": serializers.CharField(),
+        "message": serializers.CharField(),
+        "field": serializers.CharField(required=False),
+    },
+)
 
-RELEASE_PACKAGE = inline_serializer("OcdsReleasePackage", {
-    "uri": serializers.URLField(),
-    "version": serializers.CharField(help_text='"1.1"'),
-    "publishedDate": serializers.DateTimeField(),
-    "publisher": inline_serializer("OcdsPublisher", {"name": serializers.CharField()}),
-    "extensions": serializers.ListField(child=serializers.URLField(), required=False),
-    "releases": serializers.ListField(
-        child=serializers.JSONField(), help_text="OCDS 1.1 releases, exactly as signed"
-    ),
-    "cursor": serializers.IntegerField(
-        help_text="the sequence to pass as `after` to read on from the end of this page"
-    ),
-    "next": serializers.URLField(
-        allow_null=True, help_text="the next page, or null when nothing more was published yet"
-    ),
-    "links": inline_serializer("OcdsLinks", {
-        "next": serializers.URLField(allow_null=True),
-    }),
-})
+RELEASE_PACKAGE = inline_serializer(
+    "OcdsReleasePackage",
+    {
+        "uri": serializers.URLField(),
+        "version": serializers.CharField(help_text='"1.1"'),
+        "publishedDate": serializers.DateTimeField(),
+        "publisher": inline_serializer("OcdsPublisher", {"name": serializers.CharField()}),
+        "extensions": serializers.ListField(child=serializers.URLField(), required=False),
+        "releases": serializers.ListField(
+            child=serializers.JSONField(), help_text="OCDS 1.1 releases, exactly as signed"
+        ),
+        "cursor": serializers.IntegerField(
+            help_text="the sequence to pass as `after` to read on from the end of this page"
+        ),
+        "next": serializers.URLField(
+            allow_null=True, help_text="the next page, or null when nothing more was published yet"
+        ),
+        "links": inline_serializer(
+            "OcdsLinks",
+            {
+                "next": serializers.URLField(allow_null=True),
+            },
+        ),
+    },
+)
 
 
 def _page_url(request: Request, *, after: int, limit: int) -> str:

@@ -56,12 +56,29 @@ class TenderSerializer(serializers.ModelSerializer):
     class Meta:
         model = Tender
         fields = [
-            "id", "title", "project_code", "tenderee", "tenderee_uscc", "regime", "region",
-            "category", "method", "state", "ceiling_price_fen", "estimated_price_fen",
+            "id",
+            "title",
+            "project_code",
+            "tenderee",
+            "tenderee_uscc",
+            "regime",
+            "region",
+            "category",
+            "method",
+            "state",
+            "ceiling_price_fen",
+            "estimated_price_fen",
             "bid_security_fen",
-            "published_at", "documents_from", "documents_until", "clarification_cutoff",
-            "bid_deadline", "decryption_window_minutes", "evaluation_method", "scoring_scheme",
-            "required_files", "minimum_valid_bids",
+            "published_at",
+            "documents_from",
+            "documents_until",
+            "clarification_cutoff",
+            "bid_deadline",
+            "decryption_window_minutes",
+            "evaluation_method",
+            "scoring_scheme",
+            "required_files",
+            "minimum_valid_bids",
         ]
 
 
@@ -109,7 +126,8 @@ class TenderListView(APIView):
             category=request.query_params.get("category", ""),
             region=request.query_params.get("region", ""),
             state=request.query_params.get("state", "")
-            if request.query_params.get("state") in PUBLIC_STATES else "",
+            if request.query_params.get("state") in PUBLIC_STATES
+            else "",
         )[:100]
         return Response(TenderSerializer(tenders, many=True).data)
 
@@ -159,8 +177,12 @@ class TenderDocumentsView(APIView):
         get_object_or_404(Tender, pk=tender_id)
         with data["file"].open("rb") as stream:
             document = document_upload(
-                acting=acting_from_request(request), tender_id=tender_id, kind=data["kind"],
-                name=data["name"], stream=stream, statement_signature=data["signature"],
+                acting=acting_from_request(request),
+                tender_id=tender_id,
+                kind=data["kind"],
+                name=data["name"],
+                stream=stream,
+                statement_signature=data["signature"],
             )
         return Response(DocumentSerializer(document).data, status=201)
 
@@ -230,8 +252,13 @@ class ProjectCreateView(APIView):
         tenderee = _organisation(data["tenderee_uscc"], "tenderee_uscc")
         agent = _organisation(data["agent_uscc"], "agent_uscc") if data.get("agent_uscc") else None
         project = project_create(
-            acting=acting_from_request(request), code=data["code"], name=data["name"],
-            tenderee=tenderee, agent=agent, regime=data["regime"], region=data["region"],
+            acting=acting_from_request(request),
+            code=data["code"],
+            name=data["name"],
+            tenderee=tenderee,
+            agent=agent,
+            regime=data["regime"],
+            region=data["region"],
         )
         return Response(ProjectSerializer(project).data, status=201)
 
@@ -288,26 +315,49 @@ class TenderActionView(APIView):
 
     permission_classes = [IsAuthenticated]
     actions = {
-        "publish": (None, lambda acting, tender_id, data: tender_publish(
-            acting=acting, tender_id=tender_id)),
-        "amend": (AmendSerializer, lambda acting, tender_id, data: tender_amend_deadline(
-            acting=acting, tender_id=tender_id, bid_deadline=data["bid_deadline"],
-            reason=data["reason"])),
-        "clarify": (TextSerializer, lambda acting, tender_id, data: tender_clarify(
-            acting=acting, tender_id=tender_id, text=data["text"])),
-        "cancel": (ReasonSerializer, lambda acting, tender_id, data: tender_cancel(
-            acting=acting, tender_id=tender_id, reason=data["reason"])),
-        "suspend": (ReasonSerializer, lambda acting, tender_id, data: tender_suspend(
-            acting=acting, tender_id=tender_id, reason=data["reason"])),
-        "resume": (ReasonSerializer, lambda acting, tender_id, data: tender_resume(
-            acting=acting, tender_id=tender_id, reason=data["reason"])),
+        "publish": (
+            None,
+            lambda acting, tender_id, data: tender_publish(acting=acting, tender_id=tender_id),
+        ),
+        "amend": (
+            AmendSerializer,
+            lambda acting, tender_id, data: tender_amend_deadline(
+                acting=acting,
+                tender_id=tender_id,
+                bid_deadline=data["bid_deadline"],
+                reason=data["reason"],
+            ),
+        ),
+        "clarify": (
+            TextSerializer,
+            lambda acting, tender_id, data: tender_clarify(
+                acting=acting, tender_id=tender_id, text=data["text"]
+            ),
+        ),
+        "cancel": (
+            ReasonSerializer,
+            lambda acting, tender_id, data: tender_cancel(
+                acting=acting, tender_id=tender_id, reason=data["reason"]
+            ),
+        ),
+        "suspend": (
+            ReasonSerializer,
+            lambda acting, tender_id, data: tender_suspend(
+                acting=acting, tender_id=tender_id, reason=data["reason"]
+            ),
+        ),
+        "resume": (
+            ReasonSerializer,
+            lambda acting, tender_id, data: tender_resume(
+                acting=acting, tender_id=tender_id, reason=data["reason"]
+            ),
+        ),
     }
 
     @extend_schema(request=AmendSerializer, responses=TenderSerializer)
     def post(self, request: Request, tender_id: str, action: str) -> Response:
         if action not in self.actions:
-            raise Refusal("not_found", _("No action %(action)s.") % {"action": action},
-                          status=404)
+            raise Refusal("not_found", _("No action %(action)s.") % {"action": action}, status=404)
         get_object_or_404(Tender, pk=tender_id)
         serializer_class, call = self.actions[action]
         data = {}
@@ -367,7 +417,8 @@ class ObjectionRaiseView(APIView):
         serializer.is_valid(raise_exception=True)
         get_object_or_404(Tender, pk=tender_id)
         objection = objection_raise(
-            acting=acting_from_request(request), tender_id=tender_id,
+            acting=acting_from_request(request),
+            tender_id=tender_id,
             text=serializer.validated_data["text"],
         )
         return Response(_objection_data(request, objection), status=201)
@@ -382,7 +433,8 @@ class ObjectionAnswerView(APIView):
         serializer.is_valid(raise_exception=True)
         get_object_or_404(DocumentObjection, pk=objection_id)
         objection = objection_answer(
-            acting=acting_from_request(request), objection_id=objection_id,
+            acting=acting_from_request(request),
+            objection_id=objection_id,
             answer=serializer.validated_data["text"],
         )
         return Response(_objection_data(request, objection))

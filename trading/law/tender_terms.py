@@ -34,12 +34,12 @@ def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
     if "title" in terms and (not isinstance(title, str) or not title.strip() or len(title) > 200):
         problems["title"] = _("a title of 1 to 200 characters is required")
     for field, choices in (
-        ("category", Category), ("method", Method), ("evaluation_method", EvaluationMethod),
+        ("category", Category),
+        ("method", Method),
+        ("evaluation_method", EvaluationMethod),
     ):
         if terms.get(field) not in choices.values:
-            problems[field] = _("must be one of %(values)s") % {
-                "values": ", ".join(choices.values)
-            }
+            problems[field] = _("must be one of %(values)s") % {"values": ", ".join(choices.values)}
     if not _whole(terms.get("ceiling_price_fen"), 1, MAX_FEN):
         problems["ceiling_price_fen"] = _("must be a whole number of fen greater than 0")
     if not _whole(terms.get("bid_security_fen", 0), 0, MAX_FEN):
@@ -63,7 +63,8 @@ def check_terms(terms: dict[str, Any], *, regime: str) -> dict[str, str]:
     minimum = terms.get("minimum_valid_bids", rule.number)
     if not _whole(minimum, rule.number, MAX_SMALL):
         problems["minimum_valid_bids"] = _("must be at least %(number)s (%(source)s)") % {
-            "number": rule.number, "source": rule.source
+            "number": rule.number,
+            "source": rule.source,
         }
     scheme, committee = terms.get("scoring_scheme") or {}, terms.get("opening_committee") or {}
     if not isinstance(scheme, dict):
@@ -90,10 +91,13 @@ def _check_estimated_price(terms: dict[str, Any], *, regime: str, security: Any)
         return {}
     rule = policy_for(regime).rule(BID_SECURITY_MAXIMUM)
     if estimate is None:
-        return {"estimated_price_fen": _(
-            "is required when a bid security is asked: the security may not exceed "
-            "%(number)s%% of it (%(source)s)"
-        ) % {"number": rule.number, "source": rule.source}}
+        return {
+            "estimated_price_fen": _(
+                "is required when a bid security is asked: the security may not exceed "
+                "%(number)s%% of it (%(source)s)"
+            )
+            % {"number": rule.number, "source": rule.source}
+        }
     return {
         violation.field: violation.message
         for violation in check_bid_security(

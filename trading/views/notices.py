@@ -59,13 +59,15 @@ def _organisations(entries: Any, price_key: str = "price_fen") -> list[NoticePar
     for index, entry in enumerate(entries if isinstance(entries, list) else [], start=1):
         if not isinstance(entry, dict):
             continue
-        rows.append(NoticeParty(
-            rank=str(entry.get("rank", index)),
-            name=str(entry.get("name", "")),
-            uscc=str(entry.get("uscc", "")),
-            price=yuan(entry[price_key]) if price_key in entry else "",
-            status=str(entry.get("status", "")),
-        ))
+        rows.append(
+            NoticeParty(
+                rank=str(entry.get("rank", index)),
+                name=str(entry.get("name", "")),
+                uscc=str(entry.get("uscc", "")),
+                price=yuan(entry[price_key]) if price_key in entry else "",
+                status=str(entry.get("status", "")),
+            )
+        )
     return rows
 
 
@@ -83,7 +85,9 @@ def notice_content(body: dict[str, Any]) -> NoticeContent:
         contract=NoticeContract(
             value=yuan(contract.get("value_fen")),
             signed_at=str(contract.get("signed_at") or ""),
-        ) if contract else None,
+        )
+        if contract
+        else None,
     )
 
 
@@ -91,11 +95,15 @@ def notice_detail(request: HttpRequest, notice_id: str) -> HttpResponse:
     notice = notice_get_public(notice_id=notice_id)
     if notice is None:
         raise Http404
-    return render(request, "trading/notice_detail.html", {
-        "notice": notice,
-        "tender": notice.tender,
-        "content": notice_content(notice.body),
-    })
+    return render(
+        request,
+        "trading/notice_detail.html",
+        {
+            "notice": notice,
+            "tender": notice.tender,
+            "content": notice_content(notice.body),
+        },
+    )
 
 
 def _stored(notice_id: str, field: str) -> Any:
@@ -128,16 +136,22 @@ def notice_signature(request: HttpRequest, notice_id: str) -> HttpResponse:
 def notice_timestamp(request: HttpRequest, notice_id: str) -> HttpResponse:
     """The RFC 3161 token over release.json, as a granted TimeStampResp (`openssl ts -reply`)."""
     token = bytes(_stored(notice_id, "timestamp_token"))
-    reply = TimeStampResponse({
-        "status": {"status": "granted"},
-        "time_stamp_token": asn1_cms.ContentInfo.load(token),
-    }).dump()
+    reply = TimeStampResponse(
+        {
+            "status": {"status": "granted"},
+            "time_stamp_token": asn1_cms.ContentInfo.load(token),
+        }
+    ).dump()
     return _download(reply, "application/timestamp-reply", f"notice-{notice_id}.tsr")
 
 
 def tender_notices(request: HttpRequest, tender_id: str) -> HttpResponse:
     """The tender's notices in publication order: a fragment for the tender page (HTMX)."""
-    return render(request, "trading/notice_list.html", {
-        "notices": list(notice_list_for_tender(tender_id=tender_id)),
-        "empty_message": _("No notice has been published for this tender yet."),
-    })
+    return render(
+        request,
+        "trading/notice_list.html",
+        {
+            "notices": list(notice_list_for_tender(tender_id=tender_id)),
+            "empty_message": _("No notice has been published for this tender yet."),
+        },
+    )

@@ -38,8 +38,7 @@ class TenderFilters:
     def from_query(cls, query: QueryDict) -> "TenderFilters":
         return cls(
             search=query.get("q", "").strip()[:100],
-            category=query.get("category", "") if query.get("category") in Category.values
-            else "",
+            category=query.get("category", "") if query.get("category") in Category.values else "",
             region=query.get("region", "").strip()[:6],
             state=query.get("state", "") if query.get("state") in PUBLIC_STATES else "",
         )
@@ -50,19 +49,25 @@ def tender_list(request: HttpRequest) -> HttpResponse:
     number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
     number = max(number, 1)
     # One query per page whatever the table's size: no COUNT(*), one row more tells "next".
-    tenders = tender_list_public(search=filters.search, category=filters.category,
-                                 region=filters.region, state=filters.state)
+    tenders = tender_list_public(
+        search=filters.search, category=filters.category, region=filters.region, state=filters.state
+    )
     rows = list(tenders[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
-    return render(request, "trading/tender_list.html", {
-        "tenders": rows[:PAGE_SIZE],
-        "page_number": number,
-        "has_previous": number > 1,
-        "has_next": len(rows) > PAGE_SIZE,
-        "filters": filters,
-        "categories": Category.choices,
-        "states": [(value, label) for value, label in TenderState.choices
-                   if value in PUBLIC_STATES],
-    })
+    return render(
+        request,
+        "trading/tender_list.html",
+        {
+            "tenders": rows[:PAGE_SIZE],
+            "page_number": number,
+            "has_previous": number > 1,
+            "has_next": len(rows) > PAGE_SIZE,
+            "filters": filters,
+            "categories": Category.choices,
+            "states": [
+                (value, label) for value, label in TenderState.choices if value in PUBLIC_STATES
+            ],
+        },
+    )
 
 
 def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
@@ -72,15 +77,19 @@ def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
     downloads = None  # None: this visitor may not know who obtained the documents
     if request.user.is_authenticated:
         try:
-            downloads = list(document_downloads_visible(
-                acting=acting_from_request(request), tender=tender
-            ))
+            downloads = list(
+                document_downloads_visible(acting=acting_from_request(request), tender=tender)
+            )
         except PermissionDenied:
             downloads = None
-    return render(request, "trading/tender_detail.html", {
-        "tender": tender,
-        "panels": [mark_safe(panel(request, tender)) for panel in _tender_page_panels()],  # noqa: S308 - our own templates
-        "documents": tender.documents.all(),
-        "notices": notice_list_for_tender(tender_id=tender.pk),
-        "downloads": downloads,
-    })
+    return render(
+        request,
+        "trading/tender_detail.html",
+        {
+            "tender": tender,
+            "panels": [mark_safe(panel(request, tender)) for panel in _tender_page_panels()],  # noqa: S308 - our own templates
+            "documents": tender.documents.all(),
+            "notices": notice_list_for_tender(tender_id=tender.pk),
+            "downloads": downloads,
+        },
+    )

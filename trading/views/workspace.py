@@ -30,11 +30,15 @@ from trading.services import (
 
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
-    return render(request, "trading/workspace.html", {
-        "tenders": workspace_tenders(user=request.user),
-        "amend_form": AmendForm(),
-        "cancel_form": CancelForm(),
-    })
+    return render(
+        request,
+        "trading/workspace.html",
+        {
+            "tenders": workspace_tenders(user=request.user),
+            "amend_form": AmendForm(),
+            "cancel_form": CancelForm(),
+        },
+    )
 
 
 @login_required
@@ -66,26 +70,26 @@ def tender_action(request: HttpRequest, tender_id: str, action: str) -> HttpResp
             form = TextForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({"text": _("the clarification has no text")})
-            tender_clarify(acting=acting, tender_id=tender_id,
-                           text=form.cleaned_data["text"])
+            tender_clarify(acting=acting, tender_id=tender_id, text=form.cleaned_data["text"])
         elif action == "answer":
             form = AnswerForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({"text": _("the answer has no text")})
-            objection_answer(acting=acting, objection_id=form.cleaned_data["objection"],
-                             answer=form.cleaned_data["text"])
+            objection_answer(
+                acting=acting,
+                objection_id=form.cleaned_data["objection"],
+                answer=form.cleaned_data["text"],
+            )
         elif action == "amend":
             form = AmendForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
-            tender_amend_deadline(acting=acting, tender_id=tender_id,
-                                  **form.cleaned_data)
+            tender_amend_deadline(acting=acting, tender_id=tender_id, **form.cleaned_data)
         elif action == "cancel":
             form = CancelForm(request.POST)
             if not form.is_valid():
                 raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
-            tender_cancel(acting=acting, tender_id=tender_id,
-                          reason=form.cleaned_data["reason"])
+            tender_cancel(acting=acting, tender_id=tender_id, reason=form.cleaned_data["reason"])
         elif action == "publish":
             tender_publish(acting=acting, tender_id=tender_id)
         else:

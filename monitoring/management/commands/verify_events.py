@@ -14,6 +14,8 @@ class Command(BaseCommand):
         checkpoints, problem = find_broken_checkpoint()
         if problem is not None:
             raise CommandError(f"{problem} (after {checkpoints} good checkpoints)")
-        self.stdout.write(self.style.SUCCESS(
-            f"event chain intact: {checked} events, {checkpoints} signed checkpoints"
-        ))
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"event chain intact: {checked} events, {checkpoints} signed checkpoints"
+            )
+        )

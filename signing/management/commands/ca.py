@@ -90,9 +90,7 @@ class Command(BaseCommand):
         if kind == "organisation":
             credential = authority.issue_organisation(name=name, uscc=identifier, key_type=key_type)
         else:
-            credential = authority.issue_person(
-                name=name, person_id=identifier, key_type=key_type
-            )
+            credential = authority.issue_person(name=name, person_id=identifier, key_type=key_type)
         out.write_bytes(dump_pkcs12(credential, password, friendly_name=name))
         out.chmod(0o600)
         serial_number = credential.certificate.serial_number
