@@ -29,8 +29,12 @@ test: install
 bench: install
 	$(BIN)/python -m bench
 
+# What CI checks before the tests (.ci/run): the tree formatted, lint-clean and typed (the files
+# of [tool.mypy] in pyproject.toml), and every model change in a committed migration.
 lint: install
+	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 # The committed OpenAPI document; tests/config/test_openapi.py fails when it is stale.
