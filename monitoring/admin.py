@@ -12,7 +12,7 @@ class EventAdmin(admin.ModelAdmin):
     Sealed events (obtaining documents, bidding, objections: 办法 第21条) are not listed at all:
     their rows hold no identity, but even their number per action would tell an operator how
     many obtained the documents or bid. Their sealed identities are never registered here;
-    supervisors read them through `trading.supervision.sealed_identities_read`.
+    supervisors read them through `supervision.services.sealed_identities_read`.
     """
 
     list_display = (

@@ -23,7 +23,7 @@ def sealed_identities_of(*, tender_id: str) -> QuerySet[SealedIdentity]:
     """Every sealed identity of a tender's events, in chain order, with its event.
 
     Unchecked: callers are the use cases that check the reader is a supervisor and log the read
-    (`trading.supervision.sealed_identities_read`) and the archive, made after the award."""
+    (`supervision.services.sealed_identities_read`) and the archive, made after the award."""
     return (
         SealedIdentity.objects.filter(tender_id=str(tender_id))
         .select_related("event", "actor")

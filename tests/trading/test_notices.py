@@ -466,49 +466,35 @@ def test_openssl_alone_verifies_a_downloaded_notice(client, platform_ca, tmp_pat
     )
     assert cms.returncode == 0, cms.stderr
     assert "Verification successful" in cms.stderr
-    ts = subprocess.run(
-        [
-            "openssl",
-            "ts",
-            "-verify",
-            "-data",
-            "release.json",
-            "-in",
-            "timestamp.tsr",
-            "-CAfile",
-            str(root),
-            "-untrusted",
-            str(issuing),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+
+    def openssl_ts_verify() -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [
+                "openssl",
+                "ts",
+                "-verify",
+                "-data",
+                "release.json",
+                "-in",
+                "timestamp.tsr",
+                "-CAfile",
+                str(root),
+                "-untrusted",
+                str(issuing),
+            ],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+
+    ts = openssl_ts_verify()
     assert ts.returncode == 0, ts.stderr
     assert "Verification: OK" in ts.stdout
     (tmp_path / "release.json").write_bytes(
         (tmp_path / "release.json").read_bytes().replace(b'"CNY"', b'"USD"')
     )
-    changed = subprocess.run(
-        [
-            "openssl",
-            "ts",
-            "-verify",
-            "-data",
-            "release.json",
-            "-in",
-            "timestamp.tsr",
-            "-CAfile",
-            str(root),
-            "-untrusted",
-            str(issuing),
-        ],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    changed = openssl_ts_verify()
     assert changed.returncode != 0
 
 

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 
 from accounts.models import Role
 from monitoring.models import Event
+from supervision.services import sealed_identities_read
 from tests.factories import (
     MembershipFactory,
     TenderDocumentFactory,
@@ -17,7 +18,6 @@ from trading.documents import document_obtain
 from trading.models import Tender
 from trading.objections import objection_raise
 from trading.services import Acting, tender_publish
-from trading.supervision import sealed_identities_read
 
 
 @pytest.fixture

@@ -15,12 +15,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from accounts.acting import Acting
 from accounts.models import Role
 from accounts.selectors import user_has_role
 from monitoring.selectors import sealed_identities_of
 from monitoring.services import record_event
 from trading.models import Tender
-from trading.services import Acting
 
 
 @dataclass(frozen=True)
