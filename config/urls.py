@@ -11,11 +11,13 @@ urlpatterns = [
     path("", include("signing.urls")),
     path("", include("trading.urls")),
     path("", include("bids.urls")),
+    path("", include("evaluation.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("bids.api.urls")),
     path("api/v1/", include("trading.api.urls")),
+    path("api/v1/", include("evaluation.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
