@@ -206,6 +206,14 @@ BID_DECRYPTION_PROGRESS_MILLISECONDS = env_int("BID_DECRYPTION_PROGRESS_MILLISEC
 # The Celery queue of decryption jobs (default: the platform's queue, served by every worker).
 BID_DECRYPTION_QUEUE = env_str("BID_DECRYPTION_QUEUE", "")
 
+# The closed evaluation's thresholds where the law names no number (docs/evaluation.md): a price
+# more than this share below the mean of the others needs its written explanation (令87 第六十条);
+# a score further than this share of the criterion's maximum from the panel's mean is flagged
+# and must be confirmed or changed with a reason (令87 第六十四条). A tender's scheme may set
+# its own (`abnormally_low_share`, `outlier_share`).
+EVALUATION_ABNORMALLY_LOW_SHARE = env_str("EVALUATION_ABNORMALLY_LOW_SHARE", "0.20")
+EVALUATION_OUTLIER_SHARE = env_str("EVALUATION_OUTLIER_SHARE", "0.20")
+
 # Signing: the platform CA (development, demo and tests), trusted roots of other recognised CAs
 # and their CRLs (mutual recognition). See docs/signing.md.
 SIGNING_CA_DIR = Path(env_str("SIGNING_CA_DIR", str(VAR_DIR / "ca")))

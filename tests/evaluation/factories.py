@@ -20,6 +20,9 @@ REGION = "110108"
 class ExpertUserFactory(UserFactory):
     """A person holding the expert role."""
 
+    class Meta:
+        skip_postgeneration_save = True
+
     username = factory.Sequence(lambda number: f"expert{number:05d}")
     membership = factory.RelatedFactory(
         MembershipFactory, factory_related_name="user", role=Role.EXPERT, organisation=None

@@ -1,0 +1,85 @@
+"""What every step of the session needs: the locked session, the caller's seat, the members
+whose conclusions count, the criteria of the tender's scheme."""
+
+from uuid import UUID
+
+from django.utils.translation import gettext as _
+
+from accounts.acting import Acting
+from evaluation.errors import EvaluationRefused, NotOnPanel
+from evaluation.models import EvaluationSession, PanelSeat, SeatState, SessionState
+from monitoring.services import Actor, Sealed
+
+
+def locked_session(tender_id: UUID | str) -> EvaluationSession:
+    session = (
+        EvaluationSession.objects.select_for_update(of=("self",))
+        .select_related("tender", "tender__project", "panel")
+        .filter(tender_id=tender_id)
+        .first()
+    )
+    if session is None:
+        raise NotOnPanel(message=_("no evaluation session of tender %(id)s") % {"id": tender_id})
+    return session
+
+
+def counted_seats(session: EvaluationSession) -> list[PanelSeat]:
+    """The members whose conclusions count: confirmed seats. A recused member's conclusions
+    are void (条例 第四十八条), so its seat state removes them from every count."""
+    return list(
+        PanelSeat.objects.filter(panel_id=session.panel_id, state=SeatState.CONFIRMED)
+        .select_related("user")
+        .order_by("user__username")
+    )
+
+
+def member_seat(acting: Acting, session: EvaluationSession) -> PanelSeat:
+    """The caller's confirmed seat on the session's panel; anyone else is told nothing exists."""
+    seat = PanelSeat.objects.filter(
+        panel_id=session.panel_id, user=acting.user, state=SeatState.CONFIRMED
+    ).first()
+    if seat is None:
+        raise NotOnPanel(
+            message=_("no evaluation session of tender %(id)s") % {"id": session.tender_id}
+        )
+    return seat
+
+
+def leader_seat(acting: Acting, session: EvaluationSession) -> PanelSeat:
+    seat = member_seat(acting, session)
+    if session.leader_id != seat.pk:
+        raise EvaluationRefused(
+            message=_("only the panel's leader moves the session on"), status=403
+        )
+    return seat
+
+
+def require_state(session: EvaluationSession, *states: str) -> None:
+    if session.state not in states:
+        raise EvaluationRefused(
+            "conflict",
+            _("the evaluation is at %(state)s: this step belongs to %(expected)s")
+            % {
+                "state": SessionState(session.state).label,
+                "expected": ", ".join(str(SessionState(state).label) for state in states),
+            },
+            status=409,
+        )
+
+
+# Experts and the tenderee's representatives act alike on the panel.
+PANEL_MEMBER = "panel_member"
+
+
+def member_actor(acting: Acting) -> Actor:
+    return acting.as_actor(role=PANEL_MEMBER)
+
+
+def sealed_for(session: EvaluationSession, **fields: object) -> Sealed:
+    """Who did what in the closed area stays sealed until the result is published."""
+    return Sealed(tender_id=str(session.tender_id), fields=dict(fields))
+
+
+def scheme_of(session: EvaluationSession) -> dict:
+    scheme = session.tender.scoring_scheme
+    return scheme if isinstance(scheme, dict) else {}
