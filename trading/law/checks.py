@@ -1,8 +1,9 @@
-"""Checks of numbers against the law: bids, candidates, the evaluation panel, bid security. Each
-returns every `Violation` it finds."""
+"""Checks of numbers against the law: bids, candidates, the evaluation panel, bid security, the
+price score's scheme. Each returns every `Violation` it finds."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from fractions import Fraction
 
 from django.utils.translation import gettext
@@ -18,6 +19,10 @@ from trading.law.rules import (
     PANEL_EXPERT_SHARE,
     PANEL_MINIMUM,
     PANEL_MINIMUM_LARGE,
+    PRICE_DROPS,
+    PRICE_LOWEST_BENCHMARK,
+    PRICE_WEIGHT_GOODS,
+    PRICE_WEIGHT_SERVICES,
     Regime,
     Violation,
     platform_violation,
@@ -207,3 +212,80 @@ def check_bid_security(
             rule.source,
         )
     ]
+
+
+# The price weight's rule by category; a category not listed (works) has no minimum here.
+PRICE_WEIGHT_RULES = {"goods": PRICE_WEIGHT_GOODS, "services": PRICE_WEIGHT_SERVICES}
+LOWEST_PRICE_BENCHMARK = "lowest_price_benchmark"  # the formula's name in a tender's scheme
+
+
+def _shown(number: int | Fraction | Decimal) -> str:
+    """A weight as a page shows it: 30, 29.5, or 33.3333 for a third of a hundred."""
+    if isinstance(number, Fraction):
+        if number.denominator == 1:
+            return str(number.numerator)
+        number = Decimal(number.numerator) / Decimal(number.denominator)
+        return f"{number:.4f}".rstrip("0").rstrip(".")
+    return str(number)
+
+
+def check_price_scheme(
+    regime: Regime | str,
+    *,
+    category: str,
+    method: str,
+    price_weight_percent: int | Fraction | Decimal,
+    drops: bool,
+) -> list[Violation]:
+    """The price score's scheme in comprehensive scoring: its weight (a percent of the total
+    score), its method (``lowest_price_benchmark`` or ``mean_benchmark``) and whether it drops
+    the highest and lowest prices (``drops``). Works tendering sets none of these."""
+    policy = policy_for(regime)
+    violations: list[Violation] = []
+    weight_code = PRICE_WEIGHT_RULES.get(category)
+    if weight_code and policy.has(weight_code):
+        rule = policy.rule(weight_code)
+        if price_weight_percent < rule.number:
+            violations.append(
+                Violation(
+                    "price_weight",
+                    rule.code,
+                    gettext(
+                        "price_weight: the price must be at least %(number)s%% of the total "
+                        "score for %(category)s (%(source)s); it is %(actual)s%%"
+                    )
+                    % {
+                        "number": rule.number,
+                        "category": category,
+                        "source": rule.source,
+                        "actual": _shown(price_weight_percent),
+                    },
+                    rule.source,
+                )
+            )
+    if drops and policy.has(PRICE_DROPS):
+        rule = policy.rule(PRICE_DROPS)
+        violations.append(
+            Violation(
+                "drops",
+                rule.code,
+                gettext("drops: the highest and the lowest prices may not be dropped (%(source)s)")
+                % {"source": rule.source},
+                rule.source,
+            )
+        )
+    if method != LOWEST_PRICE_BENCHMARK and policy.has(PRICE_LOWEST_BENCHMARK):
+        rule = policy.rule(PRICE_LOWEST_BENCHMARK)
+        violations.append(
+            Violation(
+                "method",
+                rule.code,
+                gettext(
+                    "method: the price score must take the lowest valid price as its "
+                    "benchmark (%(source)s); it is %(actual)s"
+                )
+                % {"source": rule.source, "actual": method},
+                rule.source,
+            )
+        )
+    return violations

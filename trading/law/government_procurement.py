@@ -24,6 +24,10 @@ from trading.law.rules import (
     PANEL_EXPERT_SHARE,
     PANEL_MINIMUM,
     PANEL_MINIMUM_LARGE,
+    PRICE_DROPS,
+    PRICE_LOWEST_BENCHMARK,
+    PRICE_WEIGHT_GOODS,
+    PRICE_WEIGHT_SERVICES,
     RESULT_ANNOUNCEMENT_DURATION,
     RESULT_ANNOUNCEMENT_START,
     UNSUCCESSFUL_BID_SECURITY_REFUND,
@@ -130,6 +134,43 @@ GOVERNMENT_PROCUREMENT_RULES = rule_table(
         "财政部令第87号 第四十七条",
         _("the budget from which the panel needs 7 members"),
         "采购预算金额在1000万元以上",
+    ),
+    Rule(
+        PRICE_WEIGHT_GOODS,
+        30,
+        Unit.PERCENT,
+        "财政部令第87号 第五十五条",
+        # xgettext:no-python-format
+        _("in comprehensive scoring of goods the price is at least 30% of the total score"),
+        "货物项目的价格分值占总分值的比重不得低于30%",
+    ),
+    Rule(
+        PRICE_WEIGHT_SERVICES,
+        10,
+        Unit.PERCENT,
+        "财政部令第87号 第五十五条",
+        # xgettext:no-python-format
+        _("in comprehensive scoring of services the price is at least 10% of the total score"),
+        "服务项目的价格分值占总分值的比重不得低于10%",
+    ),
+    Rule(
+        PRICE_LOWEST_BENCHMARK,
+        100,
+        Unit.POINTS,
+        "财政部令第87号 第五十五条",
+        _(
+            "the price score is computed from the lowest valid price as benchmark: "
+            "benchmark / price × 100 (低价优先法)"
+        ),
+        "价格分应当采用低价优先法计算……投标报价得分=(评标基准价／投标报价)×100",
+    ),
+    Rule(
+        PRICE_DROPS,
+        0,
+        Unit.COUNT,
+        "财政部令第87号 第五十五条",
+        _("neither the highest nor the lowest price is dropped"),
+        "项目评审过程中，不得去掉报价中的最高报价和最低报价",
     ),
     Rule(
         AWARD_DECISION,

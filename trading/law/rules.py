@@ -30,6 +30,7 @@ class Unit(models.TextChoices):
     PERCENT = "percent", _("percent")
     FRACTION = "fraction", _("fraction")
     YUAN = "yuan", _("yuan")
+    POINTS = "points", _("points")
 
 
 # Rule codes: the same code means the same rule in both regimes, with its own number and source.
@@ -62,6 +63,10 @@ BID_SECURITY_MAXIMUM = "bid_security_maximum"
 BID_SECURITY_REFUND = "bid_security_refund"
 UNSUCCESSFUL_BID_SECURITY_REFUND = "unsuccessful_bid_security_refund"
 WITHDRAWN_BID_SECURITY_REFUND = "withdrawn_bid_security_refund"
+PRICE_WEIGHT_GOODS = "price_weight_goods"
+PRICE_WEIGHT_SERVICES = "price_weight_services"
+PRICE_LOWEST_BENCHMARK = "price_lowest_benchmark"
+PRICE_DROPS = "price_drops"
 
 # Consistency of a schedule (not a statute): named so a page can show it like the others.
 SCHEDULE_ORDER = "schedule_order"
