@@ -38,6 +38,7 @@ from bidtool.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
 from bidtool.inspection import command_inspect
 from bidtool.opening import command_decrypt, command_escrow_share, command_hall
 from bidtool.record import command_record_get, command_record_verify
+from bidtool.report import add_report_commands
 from bidtool.seal import command_seal
 from bidtool.session import command_login
 from bidtool.submit import SUBMIT_PARALLEL, SUBMIT_RETRIES, command_submit
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     withdraw.set_defaults(handler=command_withdraw)
 
     add_opening_commands(commands)
+    add_report_commands(commands)
     return parser
 
 

@@ -237,6 +237,7 @@ LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 TENDER_PAGE_PANELS = [
     "bids.submission.views.my_bid_panel",
     "bids.opening.views.opening_hall_panel",
+    "evaluation.session.views.evaluation_panel",
 ]
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.

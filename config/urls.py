@@ -16,8 +16,9 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("accounts.api.urls")),
     path("api/v1/", include("bids.api.urls")),
-    path("api/v1/", include("trading.api.urls")),
+    # Before trading: its tenders/<id>/<action> route would take tenders/<id>/evaluation.
     path("api/v1/", include("evaluation.api.urls")),
+    path("api/v1/", include("trading.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/v1/docs", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]

@@ -329,7 +329,7 @@ class EvaluationSession(ConcurrentTransitionMixin, models.Model):
         pass
 
     @transition(field=state, source=SessionState.SIGNING, target=SessionState.REPORTED)
-    def report(self, reported_at: datetime) -> None:
+    def close_with_report(self, reported_at: datetime) -> None:
         self.reported_at = reported_at
 
 

@@ -128,14 +128,6 @@ def test_no_project_body_reaches_a_500(tenderee_client, tender):
         ("amend", {"reason": "工期调整", "bid_deadline": "2027-02-01T09:30:00+08:00"}),
         ("clarify", {"text": "第3章第2节的工期以本澄清为准"}),
         ("objections", {"text": "资格条件排斥潜在投标人"}),
-        (
-            "candidates",
-            {
-                "candidates": [{"rank": 1, "uscc": "91110108MA0000001X", "price_fen": 100}],
-                "report_at": "2027-01-01T09:00:00+08:00",
-                "bidders": ["x"],
-            },
-        ),
         ("contract", {"value_fen": 100, "signed_at": "2027-01-01T09:00:00+08:00"}),
     ],
 )

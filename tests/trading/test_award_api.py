@@ -3,7 +3,7 @@
 import pytest
 
 from tests.factories import days_from_now
-from tests.trading.test_award import end_publicity, evaluated_tender, report
+from tests.trading.test_award import end_publicity, evaluated_tender, publicize, report
 from trading.models import TenderState
 
 
@@ -12,19 +12,10 @@ def test_a_tenderee_client_takes_a_tender_from_evaluation_to_the_archive(client,
     tender = evaluated_tender()
     client.force_login(tender.acting.user)
 
-    publicized = client.post(
-        f"/api/v1/tenders/{tender.pk}/candidates",
-        {
-            "candidates": [
-                {key: row[key] for key in ("rank", "uscc", "price_fen")} for row in report(tender)
-            ],
-            "report_at": days_from_now(-1).isoformat(),
-            "bidders": [tender.bidders[3].uscc],
-        },
-        content_type="application/json",
-    )
-    assert publicized.status_code == 200, publicized.json()
-    assert publicized.json()["state"] == TenderState.PUBLICIZING
+    # The candidates come from the signed evaluation report (tests/evaluation): published here
+    # through the service the report's publication calls.
+    publicized = publicize(tender, report_at=days_from_now(-1), bidders=[tender.bidders[3].uscc])
+    assert publicized.tender.state == TenderState.PUBLICIZING
 
     early = client.post(
         f"/api/v1/tenders/{tender.pk}/award",

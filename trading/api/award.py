@@ -1,4 +1,5 @@
-"""After evaluation over the API: candidate publicity, objections, award, contract, archive."""
+"""After evaluation over the API: objections to the candidates, award, contract, archive. The
+candidates are published from the signed evaluation report (evaluation.session.api)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -13,23 +14,10 @@ from trading.archive import tender_archive
 from trading.award import (
     candidate_objection_answer,
     candidate_objection_raise,
-    candidates_publicize,
     contract_register,
     tender_award,
 )
 from trading.models import Tender
-
-
-class CandidateInputSerializer(serializers.Serializer):
-    rank = serializers.IntegerField(min_value=1)
-    uscc = serializers.CharField(max_length=18)
-    price_fen = serializers.IntegerField(min_value=1)
-
-
-class PublicitySerializer(serializers.Serializer):
-    candidates = CandidateInputSerializer(many=True)
-    report_at = serializers.DateTimeField()
-    bidders = serializers.ListField(child=serializers.CharField(max_length=18), required=False)
 
 
 class AwardSerializer(serializers.Serializer):
@@ -65,21 +53,6 @@ class _Post(APIView):
         serializer = self.serializer_class(data=request.data)
         serializer.is_valid(raise_exception=True)
         return self.act(request, serializer.validated_data, **kwargs)
-
-
-@extend_schema(request=PublicitySerializer, responses=DoneSerializer)
-class CandidatePublicityView(_Post):
-    serializer_class = PublicitySerializer
-
-    def act(self, request: Request, data: dict, tender_id: str) -> Response:
-        publicity = candidates_publicize(
-            acting=acting_from_request(request),
-            tender_id=tender_id,
-            candidates=data["candidates"],
-            report_at=data["report_at"],
-            bidders=data.get("bidders", ()),
-        )
-        return _tender_done(publicity.tender_id)
 
 
 @extend_schema(request=TextSerializer, responses=DoneSerializer)

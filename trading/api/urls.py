@@ -36,11 +36,6 @@ tender_urlpatterns = [
         name="document-download",
     ),
     path(
-        "tenders/<uuid:tender_id>/candidates",
-        award.CandidatePublicityView.as_view(),
-        name="candidate-publicity",
-    ),
-    path(
         "tenders/<uuid:tender_id>/candidate-objections",
         award.CandidateObjectionView.as_view(),
         name="candidate-objection",

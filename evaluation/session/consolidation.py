@@ -1,0 +1,294 @@
+"""Closing the scoring and consolidating (汇总): the price score computed from the tender's
+scheme, every expert's scores checked, outliers and disagreements on objective criteria
+flagged; each flagged score confirmed or changed with its reason (令87 第六十四条); then the
+totals, the ranking and the report. The arithmetic is evaluation.scoring's; this module reads
+and writes the rows."""
+
+from decimal import Decimal
+from typing import Any
+from uuid import UUID
+
+from django.conf import settings
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from accounts.acting import Acting
+from evaluation.errors import EvaluationRefused
+from evaluation.models import BidEvaluation, BidOutcome, EvaluationSession, Score, SessionState
+from evaluation.refusals import refusals_logged
+from evaluation.report.services import report_generate
+from evaluation.scoring.consolidation import Consolidation, consolidate
+from evaluation.scoring.criteria import Criterion, CriterionKind, OutlierRule
+from evaluation.scoring.evaluated_price import rank_by_evaluated_price
+from evaluation.scoring.flags import FlagKind
+from evaluation.scoring.prices import price_scores
+from evaluation.scoring.schemes import PriceScheme
+from evaluation.session.common import (
+    counted_seats,
+    leader_seat,
+    locked_session,
+    member_actor,
+    member_seat,
+    require_state,
+    scheme_of,
+    sealed_for,
+)
+from evaluation.session.scheme import price_parameters, price_points, scored_criteria
+from evaluation.session.scores import points_of
+from monitoring.clock import database_now
+from monitoring.services import record_event
+from monitoring.transitions import apply_transition
+
+Key = tuple[str, str, str]  # (seat, bid, criterion)
+
+
+def _qualified(session: EvaluationSession) -> list[BidEvaluation]:
+    return list(
+        BidEvaluation.objects.filter(session=session, outcome=BidOutcome.QUALIFIED)
+        .select_related("bid")
+        .order_by("code")
+    )
+
+
+def _criteria(session: EvaluationSession) -> list[Criterion[str]]:
+    return [
+        Criterion(
+            key=item.code,
+            minimum=item.minimum,
+            maximum=item.maximum,
+            kind=CriterionKind.OBJECTIVE if item.objective else CriterionKind.SUBJECTIVE,
+            name=item.name,
+        )
+        for item in scored_criteria(session.tender)
+    ]
+
+
+def _price_result(session: EvaluationSession, bids: list[BidEvaluation]) -> Any:
+    tender = session.tender
+    scheme = PriceScheme.from_mapping(price_parameters(tender), full_points=price_points(tender))
+    total = sum((item.maximum for item in scored_criteria(tender)), price_points(tender))
+    return price_scores(
+        scheme,
+        {str(item.bid_id): item.price_fen for item in bids},
+        regime=tender.project.regime,
+        category=tender.category,
+        total_points=total,
+    )
+
+
+def _outlier_rule(session: EvaluationSession) -> OutlierRule:
+    share = scheme_of(session).get("outlier_share", settings.EVALUATION_OUTLIER_SHARE)
+    return OutlierRule(share=Decimal(str(share)))
+
+
+def _consolidation(
+    session: EvaluationSession, bids: list[BidEvaluation]
+) -> tuple[Consolidation[str, str, str], Any]:
+    """Run the arithmetic on the counted members' scores; refused while one is missing."""
+    seats = counted_seats(session)
+    criteria = _criteria(session)
+    scores: dict[str, dict[str, dict[str, Decimal]]] = {str(seat.pk): {} for seat in seats}
+    rows = Score.objects.filter(
+        session=session, seat__in=seats, bid__in=[item.bid_id for item in bids]
+    )
+    for row in rows:
+        scores[str(row.seat_id)].setdefault(str(row.bid_id), {})[row.criterion] = row.points
+    expected = len(seats) * len(bids) * len(criteria)
+    found = sum(len(by_criterion) for by_bid in scores.values() for by_criterion in by_bid.values())
+    if found != expected:
+        raise EvaluationRefused(
+            "conflict",
+            _("%(missing)s of %(expected)s scores are missing: every member scores every bid")
+            % {"missing": expected - found, "expected": expected},
+            status=409,
+        )
+    prices = _price_result(session, bids)
+    result = consolidate(
+        criteria=criteria,
+        scores=scores,
+        price_scores={bid: score.score for bid, score in prices.scores.items()},
+        prices={str(item.bid_id): item.price_fen for item in bids},
+        sequence={str(item.bid_id): item.bid.sequence for item in bids},
+        outlier=_outlier_rule(session),
+    )
+    return result, prices
+
+
+def _flagged_keys(result: Consolidation[str, str, str]) -> dict[Key, str]:
+    """(seat, bid, criterion) → the flag's kind, for every score a flag concerns."""
+    keys: dict[Key, str] = {}
+    for flag in result.flags:
+        experts = [flag.expert] if flag.expert is not None else list(flag.scores)
+        for expert in experts:
+            keys[(str(expert), str(flag.bid), str(flag.criterion.key))] = flag.kind
+    return keys
+
+
+@refusals_logged
+@transaction.atomic
+def scoring_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
+    """The leader closes scoring once every score is in: outliers and disagreements on
+    objective criteria are flagged for their members."""
+    session = locked_session(tender_id)
+    leader_seat(acting, session)
+    require_state(session, SessionState.SCORING)
+    bids = _qualified(session)
+    flagged: dict[Key, str] = {}
+    if _criteria(session) and bids:
+        result, _prices = _consolidation(session, bids)
+        flagged = _flagged_keys(result)
+        for seat, bid, criterion in flagged:
+            Score.objects.filter(seat_id=UUID(seat), bid_id=UUID(bid), criterion=criterion).update(
+                flagged=True
+            )
+    return apply_transition(
+        session,
+        "consolidate",
+        actor=member_actor(acting),
+        action="evaluation.scoring_closed",
+        payload={"flagged_scores": len(flagged)},
+        sealed=sealed_for(session),
+    )
+
+
+@refusals_logged
+@transaction.atomic
+def score_revise(
+    *,
+    acting: Acting,
+    tender_id: UUID,
+    bid_id: UUID,
+    criterion: str,
+    reason: str,
+    points: object = None,
+) -> Score:
+    """A member confirms (no points) or changes its flagged score, with the reason either way
+    (令87 第六十四条: 评审因素的客观分不一致或评分畸高、畸低的, 应当复核并书面说明理由)."""
+    session = locked_session(tender_id)
+    seat = member_seat(acting, session)
+    require_state(session, SessionState.CONSOLIDATION)
+    score = (
+        Score.objects.select_for_update()
+        .filter(session=session, seat=seat, bid_id=bid_id, criterion=criterion)
+        .first()
+    )
+    if score is None or not score.flagged:
+        raise EvaluationRefused(
+            message=_("this score is not flagged: only flagged scores are reviewed"),
+            field="criterion",
+        )
+    if not reason.strip():
+        raise EvaluationRefused(message=_("the review needs its reason"), field="reason")
+    before = score.points
+    if points is not None:
+        value = points_of(points)
+        ranges = {item.code: item for item in scored_criteria(session.tender)}
+        if not ranges[criterion].minimum <= value <= ranges[criterion].maximum:
+            raise EvaluationRefused(
+                message=_("%(value)s is outside the range %(low)s to %(high)s")
+                % {
+                    "value": value,
+                    "low": ranges[criterion].minimum,
+                    "high": ranges[criterion].maximum,
+                },
+                field="points",
+            )
+        score.points = value
+    score.flag_reason = reason.strip()[:2000]
+    score.recorded_at = database_now()
+    score.save(update_fields=["points", "flag_reason", "recorded_at"])
+    record_event(
+        actor=member_actor(acting),
+        action="evaluation.score_reviewed",
+        object_type="evaluation.evaluationsession",
+        object_id=str(session.pk),
+        payload={"criterion": criterion, "changed": score.points != before},
+        sealed=sealed_for(
+            session,
+            seat=str(seat.pk),
+            bid=str(bid_id),
+            before=str(before),
+            after=str(score.points),
+            reason=score.flag_reason,
+        ),
+    )
+    return score
+
+
+def _unresolved(session: EvaluationSession, result: Consolidation[str, str, str]) -> list[str]:
+    """What still stops consolidation: objective criteria on which the members disagree (they
+    must agree), and outlying scores neither confirmed nor changed with a reason."""
+    problems = []
+    reasons = {
+        (str(row.seat_id), str(row.bid_id), row.criterion): row.flag_reason
+        for row in Score.objects.filter(session=session, flagged=True)
+    }
+    codes = dict(BidEvaluation.objects.filter(session=session).values_list("bid_id", "code"))
+    for flag in result.flags:
+        code = codes.get(UUID(str(flag.bid)), str(flag.bid))
+        if flag.kind == FlagKind.OBJECTIVE_DISAGREEMENT:
+            problems.append(
+                _("%(code)s / %(criterion)s: the members disagree on an objective criterion")
+                % {"code": code, "criterion": flag.criterion.label}
+            )
+        elif not reasons.get((str(flag.expert), str(flag.bid), str(flag.criterion.key))):
+            problems.append(
+                _("%(code)s / %(criterion)s: an outlying score awaits its member's review")
+                % {"code": code, "criterion": flag.criterion.label}
+            )
+    return problems
+
+
+def _working(score: Any) -> dict[str, Any]:
+    return {
+        "benchmark_fen": score.benchmark_fen,
+        "deviation_percent": str(score.deviation_percent),
+        "score": str(score.score),
+        "method": str(score.scheme.method),
+    }
+
+
+@refusals_logged
+@transaction.atomic
+def consolidation_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
+    """The leader closes consolidation: totals and ranks are written, the report generated,
+    and the session moves to signing."""
+    session = locked_session(tender_id)
+    leader_seat(acting, session)
+    require_state(session, SessionState.CONSOLIDATION)
+    bids = _qualified(session)
+    if not bids:
+        raise EvaluationRefused(
+            "conflict", _("no bid passed the review: there is nothing to rank"), status=409
+        )
+    by_bid = {str(item.bid_id): item for item in bids}
+    if _criteria(session):
+        result, prices = _consolidation(session, bids)
+        problems = _unresolved(session, result)
+        if problems:
+            raise EvaluationRefused("conflict", "; ".join(problems), status=409)
+        for entry in result.ranking:
+            item = by_bid[str(entry.bid)]
+            item.price_score = entry.price_score
+            item.price_working = _working(prices.scores[entry.bid])
+            item.total_score = entry.total
+            item.rank = entry.position
+    else:
+        for ranked in rank_by_evaluated_price(
+            prices={bid: item.price_fen for bid, item in by_bid.items()},
+            sequence={bid: item.bid.sequence for bid, item in by_bid.items()},
+        ):
+            item = by_bid[str(ranked.bid)]
+            item.price_working = {"evaluated_fen": ranked.evaluated_fen}
+            item.rank = ranked.position
+    BidEvaluation.objects.bulk_update(bids, ["price_score", "price_working", "total_score", "rank"])
+    session = apply_transition(
+        session,
+        "start_signing",
+        actor=member_actor(acting),
+        action="evaluation.consolidated",
+        payload={"ranked": len(bids)},
+        sealed=sealed_for(session),
+    )
+    report_generate(session, acting=acting)
+    return session
