@@ -74,15 +74,18 @@ def report_document(session: EvaluationSession) -> dict[str, Any]:
     )
     scores: dict[str, list[dict[str, Any]]] = defaultdict(list)
     codes = {item.bid_id: item.code for item in bids}
-    for score in Score.objects.filter(session=session, seat__state=SeatState.CONFIRMED).order_by(
-        "seat__user__username", "bid_id", "criterion"
-    ):
-        scores[str(score.seat_id)].append(
+    rows = (
+        Score.objects.filter(session=session, seat__state=SeatState.CONFIRMED)
+        .order_by("seat__user__username", "bid_id", "criterion")
+        .values_list("seat_id", "bid_id", "criterion", "points", "flag_reason")
+    )
+    for seat_id, bid_id, criterion, points, flag_reason in rows.iterator(chunk_size=5000):
+        scores[str(seat_id)].append(
             {
-                "bid": codes[score.bid_id],
-                "criterion": score.criterion,
-                "points": str(score.points),
-                "flag_reason": score.flag_reason,
+                "bid": codes[bid_id],
+                "criterion": criterion,
+                "points": str(points),
+                "flag_reason": flag_reason,
             }
         )
     ranked = [item for item in bids if item.outcome == BidOutcome.QUALIFIED and item.rank]

@@ -210,5 +210,6 @@ def step_view(step: str) -> Callable[..., Any]:
     """The view of one step, with its own request schema in the OpenAPI document."""
     serializer_class = STEPS[step][0]
     name = "".join(part.capitalize() for part in step.replace("/", "-").split("-"))
-    view = type(f"{name}StepView", (StepView,), {"step": step})
-    return extend_schema(request=serializer_class, responses=OpenApiTypes.OBJECT)(view).as_view()
+    view: type[StepView] = type(f"{name}StepView", (StepView,), {"step": step})
+    extend_schema(request=serializer_class, responses=OpenApiTypes.OBJECT)(view)
+    return view.as_view()

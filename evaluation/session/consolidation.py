@@ -40,6 +40,7 @@ from monitoring.services import record_event
 from monitoring.transitions import apply_transition
 
 Key = tuple[str, str, str]  # (seat, bid, criterion)
+SHOWN_PROBLEMS = 10  # a refusal names the first ten; the page lists each member's own
 
 
 def _qualified(session: EvaluationSession) -> list[BidEvaluation]:
@@ -88,11 +89,12 @@ def _consolidation(
     seats = counted_seats(session)
     criteria = _criteria(session)
     scores: dict[str, dict[str, dict[str, Decimal]]] = {str(seat.pk): {} for seat in seats}
+    # Plain tuples, not model instances: 36,000 scores load in a fraction of the time.
     rows = Score.objects.filter(
         session=session, seat__in=seats, bid__in=[item.bid_id for item in bids]
-    )
-    for row in rows:
-        scores[str(row.seat_id)].setdefault(str(row.bid_id), {})[row.criterion] = row.points
+    ).values_list("seat_id", "bid_id", "criterion", "points")
+    for seat_id, bid_id, criterion, points in rows.iterator(chunk_size=5000):
+        scores[str(seat_id)].setdefault(str(bid_id), {})[criterion] = points
     expected = len(seats) * len(bids) * len(criteria)
     found = sum(len(by_criterion) for by_bid in scores.values() for by_criterion in by_bid.values())
     if found != expected:
@@ -137,10 +139,16 @@ def scoring_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
     if _criteria(session) and bids:
         result, _prices = _consolidation(session, bids)
         flagged = _flagged_keys(result)
-        for seat, bid, criterion in flagged:
-            Score.objects.filter(seat_id=UUID(seat), bid_id=UUID(bid), criterion=criterion).update(
-                flagged=True
-            )
+        # One UPDATE for every flagged score, whatever their number.
+        Score.objects.filter(
+            pk__in=[
+                pk
+                for pk, seat_id, bid_id, criterion in Score.objects.filter(
+                    session=session
+                ).values_list("pk", "seat_id", "bid_id", "criterion")
+                if (str(seat_id), str(bid_id), criterion) in flagged
+            ]
+        ).update(flagged=True)
     return apply_transition(
         session,
         "consolidate",
@@ -266,7 +274,10 @@ def consolidation_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession
         result, prices = _consolidation(session, bids)
         problems = _unresolved(session, result)
         if problems:
-            raise EvaluationRefused("conflict", "; ".join(problems), status=409)
+            shown = "; ".join(problems[:SHOWN_PROBLEMS])
+            if len(problems) > SHOWN_PROBLEMS:
+                shown += _("; and %(count)s more") % {"count": len(problems) - SHOWN_PROBLEMS}
+            raise EvaluationRefused("conflict", shown, status=409)
         for entry in result.ranking:
             item = by_bid[str(entry.bid)]
             item.price_score = entry.price_score
