@@ -82,10 +82,17 @@ def _outlier_rule(session: EvaluationSession) -> OutlierRule:
     return OutlierRule(share=Decimal(str(share)))
 
 
+def two_envelopes(session: EvaluationSession) -> bool:
+    """双信封: the price envelope is opened only after the technical result is signed, and
+    only for the bids that passed it."""
+    return bool(scheme_of(session).get("two_envelopes"))
+
+
 def _consolidation(
-    session: EvaluationSession, bids: list[BidEvaluation]
+    session: EvaluationSession, bids: list[BidEvaluation], *, with_prices: bool = True
 ) -> tuple[Consolidation[str, str, str], Any]:
-    """Run the arithmetic on the counted members' scores; refused while one is missing."""
+    """Run the arithmetic on the counted members' scores; refused while one is missing.
+    Without prices (the technical result of two envelopes) every price score is 0."""
     seats = counted_seats(session)
     criteria = _criteria(session)
     scores: dict[str, dict[str, dict[str, Decimal]]] = {str(seat.pk): {} for seat in seats}
@@ -104,11 +111,14 @@ def _consolidation(
             % {"missing": expected - found, "expected": expected},
             status=409,
         )
-    prices = _price_result(session, bids)
+    prices = _price_result(session, bids) if with_prices else None
     result = consolidate(
         criteria=criteria,
         scores=scores,
-        price_scores={bid: score.score for bid, score in prices.scores.items()},
+        price_scores={
+            str(item.bid_id): prices.scores[str(item.bid_id)].score if prices else Decimal(0)
+            for item in bids
+        },
         prices={str(item.bid_id): item.price_fen for item in bids},
         sequence={str(item.bid_id): item.bid.sequence for item in bids},
         outlier=_outlier_rule(session),
@@ -126,6 +136,43 @@ def _flagged_keys(result: Consolidation[str, str, str]) -> dict[Key, str]:
     return keys
 
 
+def _sign_technical_result(
+    session: EvaluationSession, result: Consolidation[str, str, str], acting: Acting
+) -> None:
+    """Close the technical envelope: a bid below the scheme's technical pass mark is rejected
+    (its price envelope stays closed), and the moment is recorded, after which the price
+    envelopes of the others may be opened."""
+    pass_mark = Decimal(str(scheme_of(session).get("technical_pass_mark", 0)))
+    failing = []
+    for entry in result.ranking:
+        technical = sum(entry.criterion_means.values(), Decimal(0))
+        if technical < pass_mark:
+            item = BidEvaluation.objects.get(session=session, bid_id=UUID(str(entry.bid)))
+            item.outcome = BidOutcome.REJECTED
+            item.rejection_grounds = [
+                *item.rejection_grounds,
+                {
+                    "ground": "technical_below_pass_mark",
+                    "source": _("the tender documents"),
+                    "stage": "technical",
+                    "reason": _("technical score %(score)s is below the pass mark %(mark)s")
+                    % {"score": technical, "mark": pass_mark},
+                },
+            ]
+            item.save(update_fields=["outcome", "rejection_grounds"])
+            failing.append(item.code)
+    session.technical_signed_at = database_now()
+    session.save(update_fields=["technical_signed_at"])
+    record_event(
+        actor=member_actor(acting),
+        action="evaluation.technical_result_signed",
+        object_type="evaluation.evaluationsession",
+        object_id=str(session.pk),
+        payload={"below_pass_mark": sorted(failing)},
+        sealed=sealed_for(session),
+    )
+
+
 @refusals_logged
 @transaction.atomic
 def scoring_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
@@ -137,7 +184,7 @@ def scoring_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
     bids = _qualified(session)
     flagged: dict[Key, str] = {}
     if _criteria(session) and bids:
-        result, _prices = _consolidation(session, bids)
+        result, _prices = _consolidation(session, bids, with_prices=not two_envelopes(session))
         flagged = _flagged_keys(result)
         # One UPDATE for every flagged score, whatever their number.
         Score.objects.filter(
@@ -149,6 +196,8 @@ def scoring_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
                 if (str(seat_id), str(bid_id), criterion) in flagged
             ]
         ).update(flagged=True)
+        if two_envelopes(session):
+            _sign_technical_result(session, result, acting)
     return apply_transition(
         session,
         "consolidate",

@@ -19,6 +19,7 @@ from evaluation.models import (
     SeatState,
     SessionState,
 )
+from evaluation.session.common import scheme_of
 from evaluation.session.review import criteria_of
 from evaluation.session.scheme import scored_criteria
 from trading.selectors import user_manages_project
@@ -78,6 +79,8 @@ def _member_view(session: EvaluationSession, seat: PanelSeat) -> dict[str, Any]:
             for item in scored_criteria(session.tender)
         ]
     seats = PanelSeat.objects.filter(panel_id=session.panel_id, state=SeatState.CONFIRMED)
+    # 双信封: no price is shown before the technical result is signed.
+    prices_open = not scheme_of(session).get("two_envelopes") or session.technical_signed_at
     return {
         **_common(session),
         "seat": str(seat.pk),
@@ -88,7 +91,7 @@ def _member_view(session: EvaluationSession, seat: PanelSeat) -> dict[str, Any]:
             {
                 "bid": str(item.bid_id),
                 "code": item.code,
-                "price_fen": item.price_fen,
+                "price_fen": item.price_fen if prices_open else None,
                 "outcome": item.outcome,
                 "rejection_grounds": item.rejection_grounds,
                 "price_explanation_requested": item.price_explanation_requested_at is not None,

@@ -26,6 +26,7 @@ from evaluation.session.consolidation import consolidation_close, scoring_close
 from evaluation.session.convene import session_convene, session_elect_leader
 from evaluation.session.review import criteria_of, review_close, review_start, verdict_record
 from evaluation.session.scores import score_record
+from evaluation.session.selectors import session_seen
 from monitoring.clock import database_now
 from monitoring.models import Event
 from tests.evaluation.stories import Evaluation, opened_tender
@@ -209,3 +210,30 @@ def test_a_recused_members_scores_are_void():
     scoring_close(acting=story.member(0), tender_id=story.tender.pk)
 
     assert not Score.objects.filter(flagged=True).exists()
+
+
+def test_with_two_envelopes_prices_stay_closed_until_the_technical_result_is_signed():
+    story = opened_tender(two_envelopes=True, technical_pass_mark=35)
+    at_scoring(story)
+    for index in range(len(story.seats)):
+        for position, bid in enumerate(story.bids[:4]):
+            for criterion, value in (("c1", "20" if position == 2 else "30"), ("c2", "8")):
+                score_record(
+                    acting=story.member(index),
+                    tender_id=story.tender.pk,
+                    bid_id=bid.pk,
+                    criterion=criterion,
+                    points=value,
+                )
+    before = session_seen(acting=story.member(1), tender_id=story.tender.pk)
+    assert {bid["price_fen"] for bid in before["bids"]} == {None}
+
+    scoring_close(acting=story.member(0), tender_id=story.tender.pk)
+
+    after = session_seen(acting=story.member(1), tender_id=story.tender.pk)
+    assert after["bids"][0]["price_fen"] is not None
+    below = BidEvaluation.objects.get(bid=story.bids[2])
+    assert below.outcome == BidOutcome.REJECTED
+    assert below.rejection_grounds[-1]["ground"] == "technical_below_pass_mark"
+    consolidation_close(acting=story.member(0), tender_id=story.tender.pk)
+    assert BidEvaluation.objects.get(bid=story.bids[2]).rank is None
