@@ -8,6 +8,7 @@ or delete rows as such an insider could; the platform's code never does.
 
 import datetime as dt
 import json
+import threading
 from contextlib import contextmanager
 
 import pytest
@@ -303,3 +304,36 @@ def test_a_checkpoint_is_refused_over_a_broken_extension_of_the_chain():
     with pytest.raises(CheckpointRefused, match="event digest does not match its fields"):
         checkpoint_create()
     assert list(EventCheckpoint.objects.values_list("tree_size", flat=True)) == [2]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("earlier_checkpoint", [False, True])
+def test_checkpoints_made_at_once_never_fork(earlier_checkpoint):
+    """Beat and a redelivered task may run together: one signs, the others find it done."""
+    for number in range(3):
+        record(number)
+    if earlier_checkpoint:
+        checkpoint_create()
+        record(4)
+    results: list[object] = []
+    start = threading.Barrier(4)
+
+    def make() -> None:
+        try:
+            start.wait()
+            results.append(checkpoint_create())
+        except BaseException as error:  # reported to the main thread
+            results.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=make) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    made = [result for result in results if isinstance(result, EventCheckpoint)]
+    assert len(made) == 1, results
+    assert results.count(None) == 3
+    assert verify_checkpoints() == (1 + earlier_checkpoint, None)
