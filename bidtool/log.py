@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 
 from bidtool.files import read_json_file
-from bidtool.opening import tender_id_of
 from bidtool.session import open_session
 from bidtool.trust import platform_trust
 from bidtool.verify import verify_receipt_document
@@ -30,7 +29,7 @@ SEALED_RECEIPT_FIELDS = ("tender", "bidder_uscc")
 
 
 def command_log_get(arguments: argparse.Namespace) -> int:
-    bid_id = tender_id_of(arguments.bid)  # a lowercase UUID, as the platform names bids too
+    bid_id = str(arguments.bid).strip().lower()  # the platform names bids by lowercase UUID
     _, proof = open_session(arguments.server).request("GET", f"/api/v1/bids/{bid_id}/log-proof")
     path: Path = arguments.out or Path(f"log-proof-{bid_id}.json")
     path.write_text(json.dumps(proof, ensure_ascii=False, indent=2), encoding="utf-8")

@@ -14,10 +14,9 @@ import hashlib
 import hmac
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from signing.canonical import canonical_digest, canonical_json
-from signing.cms import verify_detached
 from signing.merkle import (
     EMPTY_ROOT,
     ProofInvalid,
@@ -25,8 +24,9 @@ from signing.merkle import (
     leaf_hash,
     verify_inclusion,
 )
-from signing.timestamps import verify_timestamp
-from signing.trust import TrustStore
+
+if TYPE_CHECKING:
+    from signing.trust import TrustStore
 
 GENESIS_DIGEST = "0" * 64
 
@@ -171,10 +171,14 @@ class SignedCheckpoint:
 
 
 def verify_checkpoint_signature(
-    statement: Mapping[str, Any], signature: bytes, timestamp_token: bytes, *, trust: TrustStore
+    statement: Mapping[str, Any], signature: bytes, timestamp_token: bytes, *, trust: "TrustStore"
 ) -> SignedCheckpoint:
     """Check that the platform signed the checkpoint (its certificate judged at the token's
     time) and that a trusted TSA timestamped it. Raises a SigningError naming the failure."""
+    # Imported here: every event written imports this module for its digest, not CMS.
+    from signing.cms import verify_detached
+    from signing.timestamps import verify_timestamp
+
     if (statement.get("purpose"), statement.get("version")) != (
         CHECKPOINT_PURPOSE,
         CHECKPOINT_VERSION,
@@ -205,7 +209,7 @@ def signed_checkpoint_json(
     }
 
 
-def verify_signed_checkpoint_json(signed: Any, *, trust: TrustStore) -> SignedCheckpoint:
+def verify_signed_checkpoint_json(signed: Any, *, trust: "TrustStore") -> SignedCheckpoint:
     """Check a checkpoint in its published form (`signed_checkpoint_json`)."""
     if not isinstance(signed, Mapping) or not isinstance(signed.get("checkpoint"), Mapping):
         raise ProofInvalid("The document is not a signed event log checkpoint.")
