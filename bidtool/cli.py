@@ -20,11 +20,17 @@ At the opening (bidtool/opening.py, bidtool/record.py):
     bidtool record get --server URL --tender ID [--out record.json]
     bidtool record verify --trust-root root.pem [--trust-root issuing.pem] [--crl CRL] record.json
 
+The event log (bidtool/log.py): the proof that your submission is in the signed log.
+
+    bidtool log get --server URL --bid ID [--out proof.json]
+    bidtool log verify --trust-root root.pem [--trust-root issuing.pem] [--receipt receipt.json]
+                       proof.json
+
 Runs on the bidder's machine without Django. Exit status 0 on success; otherwise non-zero with
 one line on stderr naming what failed.
 
 Each command is a module of this package (seal, verify, inspection, session, submit, withdraw,
-opening, record); this one reads the command line and turns every failure into one line.
+opening, record, log); this one reads the command line and turns every failure into one line.
 """
 
 import argparse
@@ -36,6 +42,7 @@ from typing import Any, NoReturn
 
 from bidtool.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
 from bidtool.inspection import command_inspect
+from bidtool.log import command_log_get, command_log_verify
 from bidtool.opening import command_decrypt, command_escrow_share, command_hall
 from bidtool.record import command_record_get, command_record_verify
 from bidtool.report import add_report_commands
@@ -125,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_opening_commands(commands)
     add_report_commands(commands)
+    add_log_commands(commands)
     return parser
 
 
@@ -191,6 +199,32 @@ def add_opening_commands(commands: Any) -> None:
     verify.add_argument("--json", action="store_true", help="print the verified record as JSON")
     verify.add_argument("record", type=Path)
     verify.set_defaults(handler=command_record_verify)
+
+
+def add_log_commands(commands: Any) -> None:
+    """Register `log get` and `log verify`: a submission's proof of inclusion in the event log."""
+    log = commands.add_parser("log", help="the platform's signed event log")
+    log_commands = log.add_subparsers(dest="log_command", required=True)
+    get = log_commands.add_parser("get", help="download the proof that your bid is in the log")
+    get.add_argument("--server", required=True, help="the platform's URL")
+    get.add_argument("--bid", required=True, help="the bid id (in your receipt)")
+    get.add_argument("--out", type=Path, help="where to save it (log-proof-ID.json)")
+    get.set_defaults(handler=command_log_get)
+    verify = log_commands.add_parser("verify", help="check an inclusion proof offline")
+    verify.add_argument(
+        "--trust-root",
+        action="append",
+        required=True,
+        type=Path,
+        help="the platform CA's root (and issuing CA) PEM",
+    )
+    verify.add_argument("--crl", action="append", default=[], type=Path)
+    verify.add_argument(
+        "--receipt", type=Path, help="check that the event is this receipt's submission"
+    )
+    verify.add_argument("--json", action="store_true", help="print what was proven as JSON")
+    verify.add_argument("proof", type=Path)
+    verify.set_defaults(handler=command_log_verify)
 
 
 def _fail(message: str, status: int) -> int:

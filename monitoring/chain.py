@@ -1,6 +1,5 @@
 """The event chain: digests of events, the append lock, and verification of the whole chain."""
 
-import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -8,23 +7,8 @@ from typing import Any
 
 from monitoring.locks import locked_singleton
 from monitoring.models import GENESIS_DIGEST, Event, EventChainHead, SealedIdentity
-from signing.canonical import canonical_digest, canonical_json
-
-CHAINED_FIELDS = (
-    "sequence",
-    "occurred_at",
-    "actor_id",
-    "actor_label",
-    "role",
-    "action",
-    "object_type",
-    "object_id",
-    "from_state",
-    "to_state",
-    "client_ip",
-    "payload_digest",
-    "previous_digest",
-)
+from signing.canonical import canonical_digest
+from signing.eventlog import CHAINED_FIELDS, event_digest_of
 
 
 def chained_value(value: Any) -> Any:
@@ -36,10 +20,14 @@ def chained_value(value: Any) -> Any:
     return str(value)
 
 
+def chained_fields(event: Event) -> dict[str, Any]:
+    """The event's chained fields as JSON holds them (an inclusion proof carries these)."""
+    return {name: chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
+
+
 def event_digest(event: Event) -> str:
     """SHA-256 over the canonical JSON of the event's chained fields."""
-    fields = {name: chained_value(getattr(event, name)) for name in CHAINED_FIELDS}
-    return hashlib.sha256(canonical_json(fields)).hexdigest()
+    return event_digest_of(chained_fields(event))
 
 
 # The payload key under which a sealed event carries its sealed identity's digest.
@@ -83,12 +71,12 @@ class BrokenLink:
         return f"{where}: {self.problem}: expected {self.expected}, found {self.found}"
 
 
-def _events_in_order() -> Iterator[Event]:
-    return (
-        Event.objects.select_related("sealed_identity")
-        .order_by("sequence")
-        .iterator(chunk_size=2000)
-    )
+def events_in_order(after: int = 0, up_to: int | None = None) -> Iterator[Event]:
+    """Events after sequence `after` (up to `up_to`), with their sealed identities."""
+    events = Event.objects.select_related("sealed_identity").filter(sequence__gt=after)
+    if up_to is not None:
+        events = events.filter(sequence__lte=up_to)
+    return events.order_by("sequence").iterator(chunk_size=2000)
 
 
 def _sealed_identity_problem(event: Event) -> tuple[str, str, str] | None:
@@ -105,50 +93,57 @@ def _sealed_identity_problem(event: Event) -> tuple[str, str, str] | None:
     return None
 
 
+def link_problem(event: Event, *, sequence: int, previous_digest: str) -> BrokenLink | None:
+    """Whether `event` is event number `sequence`, linked to `previous_digest`, and hashes to
+    its own digest (its payload and sealed identity included)."""
+    if event.sequence != sequence:
+        return BrokenLink(
+            event.pk,
+            event.sequence,
+            "sequence gap (events removed)",
+            str(sequence),
+            str(event.sequence),
+        )
+    if event.previous_digest != previous_digest:
+        return BrokenLink(
+            event.pk,
+            event.sequence,
+            "previous digest does not link",
+            previous_digest,
+            event.previous_digest,
+        )
+    if canonical_digest(event.payload) != event.payload_digest:
+        return BrokenLink(
+            event.pk,
+            event.sequence,
+            "payload does not match its digest",
+            canonical_digest(event.payload),
+            event.payload_digest,
+        )
+    sealed_problem = _sealed_identity_problem(event)
+    if sealed_problem is not None:
+        return BrokenLink(event.pk, event.sequence, *sealed_problem)
+    recomputed = event_digest(event)
+    if recomputed != event.digest:
+        return BrokenLink(
+            event.pk,
+            event.sequence,
+            "event digest does not match its fields",
+            recomputed,
+            event.digest,
+        )
+    return None
+
+
 def find_broken_link() -> tuple[int, BrokenLink | None]:
     """Walk the whole chain; return how many events were checked and the first broken link."""
     previous_digest = GENESIS_DIGEST
-    expected_sequence = 1
     checked = 0
-    for event in _events_in_order():
-        if event.sequence != expected_sequence:
-            return checked, BrokenLink(
-                event.pk,
-                event.sequence,
-                "sequence gap (events removed)",
-                str(expected_sequence),
-                str(event.sequence),
-            )
-        if event.previous_digest != previous_digest:
-            return checked, BrokenLink(
-                event.pk,
-                event.sequence,
-                "previous digest does not link",
-                previous_digest,
-                event.previous_digest,
-            )
-        if canonical_digest(event.payload) != event.payload_digest:
-            return checked, BrokenLink(
-                event.pk,
-                event.sequence,
-                "payload does not match its digest",
-                canonical_digest(event.payload),
-                event.payload_digest,
-            )
-        sealed_problem = _sealed_identity_problem(event)
-        if sealed_problem is not None:
-            return checked, BrokenLink(event.pk, event.sequence, *sealed_problem)
-        recomputed = event_digest(event)
-        if recomputed != event.digest:
-            return checked, BrokenLink(
-                event.pk,
-                event.sequence,
-                "event digest does not match its fields",
-                recomputed,
-                event.digest,
-            )
+    for event in events_in_order():
+        broken = link_problem(event, sequence=checked + 1, previous_digest=previous_digest)
+        if broken is not None:
+            return checked, broken
         previous_digest = event.digest
-        expected_sequence += 1
         checked += 1
     head = EventChainHead.objects.filter(pk=1).first()
     if head is not None and (head.last_sequence, head.last_digest) != (checked, previous_digest):

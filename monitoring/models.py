@@ -161,26 +161,89 @@ class ChronographTick(models.Model):
         return f"tick {self.ticks} at {self.last_tick_at:%Y-%m-%d %H:%M:%S}"
 
 
-class EventCheckpoint(models.Model):
-    """The chain's head at a moment, signed by the platform and timestamped (DESIGN §6).
+class EventCheckpointQuerySet(EventQuerySet):
+    """Checkpoints and stored tree nodes are appended by `checkpoint_create` and never changed."""
 
-    Whoever rewrites the whole chain consistently (every digest and the head) still cannot
-    forge the platform's signature over an earlier head: `verify_events` compares the two.
+
+class EventCheckpoint(models.Model):
+    """The Merkle tree root over events 1…`tree_size`, signed by the platform and timestamped
+    (RFC 9162 style; docs/event-log.md).
+
+    It names the checkpoint before it (size and root) and holds the consistency proof from it,
+    so checkpoints form one chain whose every link anyone can check; `frontier` is the tree's
+    right edge, from which the next checkpoint hashes only the events appended since.
     """
 
-    sequence = models.BigIntegerField(_("sequence"), unique=True)
-    digest = models.CharField(_("digest"), max_length=64)
+    tree_size = models.BigIntegerField(_("tree size"), unique=True)
+    root_hash = models.CharField(_("root hash"), max_length=64)
+    # Unique: two checkpoints can never follow the same one (the checkpoints cannot fork).
+    previous_tree_size = models.BigIntegerField(_("previous tree size"), unique=True)
+    previous_root_hash = models.CharField(_("previous root hash"), max_length=64)
+    # The digest of event `tree_size`: the chain's head when the checkpoint was made.
+    chain_digest = models.CharField(_("chain digest"), max_length=64)
+    consistency_proof = models.JSONField(_("consistency proof"), default=list)
+    frontier = models.JSONField(_("frontier"), default=list)
     created_at = models.DateTimeField(_("created at"))
     signature = models.BinaryField(_("platform signature"))
     timestamp_token = models.BinaryField(_("timestamp token"))
 
+    objects = EventCheckpointQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("event log checkpoint")
         verbose_name_plural = _("event log checkpoints")
-        ordering = ["sequence"]
+        ordering = ["tree_size"]
 
     def __str__(self) -> str:
-        return f"checkpoint at sequence {self.sequence}"
+        return f"checkpoint of {self.tree_size} events"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("checkpoints cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("checkpoints cannot be deleted")
+
+
+class EventTreeNodeQuerySet(EventCheckpointQuerySet):
+    def bulk_create(self, *args, **kwargs):
+        # A checkpoint completes many subtrees at once; none is changed afterwards.
+        return models.QuerySet.bulk_create(self, *args, **kwargs)
+
+
+class EventTreeNode(models.Model):
+    """The hash of a complete subtree of 2**level events, leaves index·2**level onwards.
+
+    Kept for subtrees of 256 events and more (monitoring/tree.py), written by the checkpoint
+    that completes them: a proof then reads a few of these and at most a few hundred event
+    digests, however long the log. Not trusted: a proof made from a changed node does not
+    lead to the signed root, and the platform checks each proof before handing it out.
+    """
+
+    level = models.PositiveSmallIntegerField(_("level"))
+    index = models.BigIntegerField(_("index"))
+    hash = models.CharField(_("hash"), max_length=64)
+
+    objects = EventTreeNodeQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("event tree node")
+        verbose_name_plural = _("event tree nodes")
+        constraints = [
+            models.UniqueConstraint(fields=["level", "index"], name="event_tree_node_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"tree node {self.level}/{self.index}"
+
+    def save(self, *args, **kwargs) -> None:
+        if not self._state.adding:
+            raise AppendOnlyError("tree nodes cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError("tree nodes cannot be deleted")
 
 
 class AlertSeverity(models.TextChoices):

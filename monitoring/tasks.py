@@ -13,6 +13,7 @@ def chronograph_tick() -> dict:
 
 @shared_task(acks_late=True)
 def event_checkpoint() -> int | None:
-    """Driven by beat: sign the chain's head when it has moved; safe to run twice."""
+    """Driven by beat every EVENT_CHECKPOINT_INTERVAL_SECONDS: sign the Merkle tree root over
+    the log when events were appended; safe to run twice. Returns the signed tree size."""
     checkpoint = checkpoint_create()
-    return checkpoint.sequence if checkpoint else None
+    return checkpoint.tree_size if checkpoint else None

@@ -2,8 +2,10 @@
 
 from django.urls import path
 
+from monitoring.api import CheckpointListView
 from monitoring.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("api/v1/log/checkpoints", CheckpointListView.as_view(), name="log-checkpoints"),
 ]

@@ -35,6 +35,9 @@ urlpatterns = [
     path("bids", submission_api.MyBidsView.as_view(), name="bid-list"),
     path("bids/<uuid:bid_id>/receipt", submission_api.ReceiptView.as_view(), name="bid-receipt"),
     path("bids/<uuid:bid_id>/withdraw", submission_api.WithdrawView.as_view(), name="bid-withdraw"),
+    path(
+        "bids/<uuid:bid_id>/log-proof", submission_api.LogProofView.as_view(), name="bid-log-proof"
+    ),
 ]
 
 _hall = "tenders/<uuid:tender_id>/opening"

@@ -244,6 +244,45 @@ class ReceiptView(BidApiView):
         return response
 
 
+LOG_PROOF = inline_serializer(
+    "EventInclusionProof",
+    {
+        "kind": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "event": serializers.DictField(),
+        "leaf_hash": serializers.CharField(),
+        "leaf_index": serializers.IntegerField(),
+        "tree_size": serializers.IntegerField(),
+        "audit_path": serializers.ListField(child=serializers.CharField()),
+        "signed_checkpoint": serializers.DictField(),
+    },
+)
+
+
+class LogProofView(BidApiView):
+    """The proof that the bid's submission is in the platform's signed event log, to check
+    offline with `bidtool log verify` (docs/event-log.md): for the bid's own bidder (session
+    opened with its certificate) or a supervisor. 409 until the next checkpoint covers it."""
+
+    @extend_schema(responses={200: LOG_PROOF, 403: ERROR, 404: ERROR, 409: ERROR})
+    def get(self, request: Request, bid_id) -> Response:
+        if selectors.user_is_supervisor(user=request.user):
+            bid = Bid.objects.filter(pk=bid_id).first()
+        else:
+            acting = acting_bidder(request)
+            bid = selectors.bid_of_bidder(organisation=acting.organisation, bid_id=bid_id)
+        proof = selectors.submission_log_proof(bid=bid) if bid else None
+        if proof is None:
+            raise BidRefused(
+                "bid_not_found",
+                _("You have no submitted bid %(bid)s.") % {"bid": bid_id},
+                status=404,
+            )
+        response = Response(proof)
+        response["Content-Disposition"] = f'attachment; filename="log-proof-{bid.pk}.json"'
+        return response
+
+
 class WithdrawSerializer(serializers.Serializer):
     time = serializers.CharField(help_text="UTC time of the request, as signed")
     signature = serializers.CharField(

@@ -1,5 +1,6 @@
 """Queries of bid submission. Each costs a fixed number of queries whatever the number of rows."""
 
+from typing import Any
 from uuid import UUID
 
 from django.db.models import QuerySet
@@ -7,6 +8,8 @@ from django.db.models import QuerySet
 from accounts.models import Organisation, Role, User
 from accounts.selectors import user_has_role
 from bids.models import Bid, BidUpload, Receipt, ReceiptKind
+from monitoring.models import Event
+from monitoring.proofs import event_inclusion_proof
 
 
 def bids_of_bidder(*, organisation: Organisation) -> QuerySet[Bid]:
@@ -20,6 +23,21 @@ def bid_of_bidder(*, organisation: Organisation, bid_id: UUID | str) -> Bid | No
 
 def receipt_of(*, bid: Bid, kind: str = ReceiptKind.SUBMISSION) -> Receipt | None:
     return bid.receipts.filter(kind=kind).first()
+
+
+def submission_event_of(*, bid: Bid) -> Event | None:
+    """The sealed `bid.submitted` event of a bid: its object is the bid, never the tender."""
+    return Event.objects.filter(
+        object_type="bids.bid", object_id=str(bid.pk), action="bid.submitted"
+    ).first()
+
+
+def submission_log_proof(*, bid: Bid) -> dict[str, Any] | None:
+    """The inclusion proof of the bid's submission event in the signed event log (four
+    queries), or None if it has none. Unchecked: the caller shows it to the bid's own bidder
+    or a supervisor only."""
+    event = submission_event_of(bid=bid)
+    return event_inclusion_proof(event=event) if event is not None else None
 
 
 def user_is_supervisor(*, user: User) -> bool:

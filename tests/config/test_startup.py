@@ -161,3 +161,17 @@ def test_the_web_starts_without_pyhanko():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
+
+
+@pytest.mark.django_db
+def test_a_checkpoint_interval_not_below_the_maximum_is_refused():
+    result = manage(
+        "check",
+        EVENT_CHECKPOINT_INTERVAL_SECONDS="3600",
+        EVENT_CHECKPOINT_MAX_INTERVAL_SECONDS="3600",
+    )
+    assert result.returncode != 0
+    assert (
+        "EVENT_CHECKPOINT_INTERVAL_SECONDS must be positive and below "
+        "EVENT_CHECKPOINT_MAX_INTERVAL_SECONDS, or every checkpoint would be late"
+    ) in result.stderr
