@@ -372,7 +372,9 @@ def _alert_unreadable(bid: Bid, file_index: int, error: Exception) -> None:
 def _open_file(bid: Bid, file_index: int, *, size: int, sha256: str) -> PlaintextStream:
     """Check the stored front and position the reader at the file's part, before any byte
     is sent (so that a failure here is an error response, not a cut download)."""
-    source = stored_reader(bid)
+    # No read-ahead thread: it would contend with the decryption for the interpreter in a web
+    # process, and the opening's workers measured it no faster (docs/opening.md, "Measured").
+    source = stored_reader(bid, prefetch=False)
     try:
         envelope = read_envelope(source)
         found = hashlib.sha256(envelope.header_bytes).hexdigest()
