@@ -232,3 +232,22 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_writes_nothing(room, client)
     assert api.status_code == 403
     assert Event.objects.count() == before
     assert room_alerts() == []
+
+
+def test_the_room_networks_match_ipv6_and_ipv4_mapped_addresses(settings):
+    from evaluation.room.access import in_room_networks
+
+    settings.EVALUATION_ROOM_NETWORKS = ["10.20.0.0/16", "fd00:20::/32"]
+
+    assert [
+        in_room_networks(address)
+        for address in (
+            "10.20.255.1",
+            "::ffff:10.20.0.5",
+            "fd00:20::7",
+            "10.21.0.1",
+            "fd00:21::7",
+            "not an address",
+            None,
+        )
+    ] == [True, True, True, False, False, False, False]

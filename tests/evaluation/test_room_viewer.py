@@ -250,3 +250,17 @@ def test_a_stored_bid_changed_after_the_opening_is_cut_off_and_alerts(room):
     assert alert.severity == "red"
     assert alert.object_id == str(bid.pk)
     assert Bid.objects.get(pk=bid.pk).state == "decrypted"
+
+
+def test_a_stored_header_that_is_not_the_one_received_is_refused_before_any_byte(room):
+    bid = room.bids()[0]
+    # The receipt names another header than the stored one: the object was replaced.
+    Bid.objects.filter(pk=bid.pk).update(header_sha256="0" * 64)
+
+    response = room.client().get(room.api_file_url(bid.pk, 0))
+
+    assert response.status_code == 500
+    assert response.json()["error"] == "bid_file_unreadable"
+    [alert] = Alert.objects.filter(kind="bid_tampered")
+    assert alert.evidence["code"] == "header_changed"
+    assert alert.evidence["receipt_header_sha256"] == "0" * 64
