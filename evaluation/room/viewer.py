@@ -43,7 +43,7 @@ from accounts.acting import Acting
 from bids.models import Bid
 from bids.sealed_objects import data_key_purpose, evaluation_unwrap, stored_reader
 from config.errors import Refusal
-from evaluation.models import BidOutcome, EvaluationSession, SessionState
+from evaluation.models import BidOutcome, SessionState
 from evaluation.room.access import RoomPass, RoomRefused, room_enter, room_lobby_enter
 from evaluation.room.selectors import room_bid, room_bids
 from evaluation.room.services import bid_codes_assign
@@ -77,14 +77,14 @@ class RoomRules:
     technical_signed: bool
 
     @classmethod
-    def of(cls, session: EvaluationSession) -> "RoomRules":
-        scheme = session.tender.scoring_scheme or {}
+    def of(cls, room: RoomPass) -> "RoomRules":
+        scheme = room.tender.scoring_scheme or {}
         patterns = scheme.get("price_files") or []
         return cls(
             anonymous_technical=bool(scheme.get("anonymous_technical")),
             two_envelopes=bool(scheme.get("two_envelopes")),
             price_files=tuple(str(pattern) for pattern in patterns if str(pattern)),
-            technical_signed=session.technical_signed_at is not None,
+            technical_signed=room.session.technical_signed_at is not None,
         )
 
     @property
@@ -250,7 +250,7 @@ def _card(rules: RoomRules, bid: Bid) -> RoomBidCard:
 def room_bid_list(*, acting: Acting, tender_id: UUID) -> RoomBidList:
     """The tender's decrypted bids as the expert may see them now (an event: `bid_list`)."""
     room = room_enter(acting=acting, tender_id=tender_id, what="bid_list")
-    rules = RoomRules.of(room.session)
+    rules = RoomRules.of(room)
     bids = room_bids(session=room.session)
     if rules.anonymous_technical and any(not _code(bid) for bid in bids):
         # The workflow assigns codes at convening; a bid without one is never shown by name.
@@ -296,7 +296,7 @@ def room_bid_file(*, acting: Acting, tender_id: UUID, bid_id: UUID, file_index: 
     found: dict[str, Any] = {}
 
     def require(room: RoomPass) -> None:
-        rules = RoomRules.of(room.session)
+        rules = RoomRules.of(room)
         bid = room_bid(session=room.session, bid_id=bid_id)
         if bid is None:
             raise RoomRefused(

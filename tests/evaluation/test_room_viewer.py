@@ -165,7 +165,7 @@ def test_the_price_file_of_two_envelopes_opens_only_after_the_technical_result_i
     BidEvaluation.objects.filter(bid=bid).update(outcome="qualified")
     BidEvaluation.objects.filter(bid=rejected).update(outcome="rejected")
 
-    opened = client.get(room.file_url(bid.pk, 1))
+    opened = client.get(room.api_file_url(bid.pk, 1))
     shut = client.get(room.api_file_url(rejected.pk, 1))
 
     assert opened.status_code == 200
@@ -264,3 +264,17 @@ def test_a_stored_header_that_is_not_the_one_received_is_refused_before_any_byte
     [alert] = Alert.objects.filter(kind="bid_tampered")
     assert alert.evidence["code"] == "header_changed"
     assert alert.evidence["receipt_header_sha256"] == "0" * 64
+
+
+def test_the_bid_list_costs_the_same_queries_for_one_bid_as_for_three(room, certificate_authority):
+    from django.test.utils import CaptureQueriesContext
+
+    small = build_room(certificate_authority, bidders=1)
+    counts = []
+    for story in (small, room):
+        client = story.client()
+        client.get(story.api_bids_url())  # codes and first-time work out of the way
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(story.api_bids_url()).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
