@@ -7,6 +7,7 @@ installed packages where none answers (config/embedded.py). Production overrides
 development secrets.
 """
 
+import ipaddress
 from pathlib import Path
 
 import dj_database_url
@@ -242,6 +243,35 @@ SIGNING_EVALUATION_KEY = env_str("SIGNING_EVALUATION_KEY", "")
 # (财政部令第87号 第八十五条), as comma-separated ISO dates; published yearly by the State Council.
 TRADING_HOLIDAYS = env_list("TRADING_HOLIDAYS", [])
 TRADING_MAKEUP_WORKDAYS = env_list("TRADING_MAKEUP_WORKDAYS", [])
+# The evaluation room's networks (封闭评标): the closed area admits experts only from these
+# addresses (CIDR, comma-separated), as monitoring.services.client_ip_of computes the client's
+# address behind PLATFORM_TRUSTED_PROXY_COUNT proxies (docs/evaluation.md, "The closed area").
+# The default, loopback, admits nobody from outside the host: production names the room's.
+EVALUATION_ROOM_NETWORKS = env_list("EVALUATION_ROOM_NETWORKS", ["127.0.0.0/8", "::1/128"])
+
+
+def _check_room_networks(networks: list[str]) -> None:
+    if not networks:
+        raise ImproperlyConfigured(
+            "EVALUATION_ROOM_NETWORKS names no network: the closed area would admit nobody"
+        )
+    for network in networks:
+        try:
+            prefix = ipaddress.ip_network(network, strict=True).prefixlen
+        except ValueError as error:
+            raise ImproperlyConfigured(
+                f"EVALUATION_ROOM_NETWORKS: {network!r} is not a network in CIDR notation "
+                f"(e.g. 10.20.0.0/24): {error}"
+            ) from None
+        if PRODUCTION and prefix == 0:
+            raise ImproperlyConfigured(
+                f"EVALUATION_ROOM_NETWORKS: {network!r} admits every address: name the "
+                "evaluation room's networks in production mode"
+            )
+
+
+_check_room_networks(EVALUATION_ROOM_NETWORKS)
+
 # How long a certificate-login challenge may be answered.
 LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
 

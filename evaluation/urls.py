@@ -2,6 +2,7 @@
 
 from django.urls import URLPattern, URLResolver, path
 
+from evaluation.room import views as room_views
 from evaluation.session import views as session_views
 
 app_name = "evaluation"
@@ -12,5 +13,12 @@ urlpatterns: list[URLPattern | URLResolver] = [
         "evaluation/<uuid:tender_id>/step/<path:step>",
         session_views.session_step,
         name="session-step",
+    ),
+    path("evaluation/room/", room_views.room_lobby_page, name="room-lobby"),
+    path("evaluation/room/<uuid:tender_id>/", room_views.room_bids_page, name="room-bids"),
+    path(
+        "evaluation/room/<uuid:tender_id>/bids/<uuid:bid_id>/files/<int:index>",
+        room_views.room_bid_file_page,
+        name="room-bid-file",
     ),
 ]
