@@ -29,6 +29,7 @@ from evaluation.refusals import refusals_logged
 from evaluation.report.document import report_document
 from evaluation.session.common import (
     counted_seats,
+    in_the_room,
     leader_seat,
     locked_session,
     member_actor,
@@ -108,6 +109,7 @@ def _complete_if_signed(
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def report_sign(
     *, acting: Acting, tender_id: UUID, signature: bytes, agrees: bool = True, dissent: str = ""
@@ -168,6 +170,7 @@ def report_sign(
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def report_refusal_record(
     *, acting: Acting, tender_id: UUID, seat_id: UUID, reason: str = ""

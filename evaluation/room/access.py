@@ -12,7 +12,8 @@ only when all of these hold:
 * the session's window is open (starts_at ≤ database now < ends_at) and the session is not
   reported.
 
-An admission is one event (`evaluation.viewed`, on the session, with what was viewed); a refusal
+An admission is one event (`evaluation.viewed`, on the session, with what was viewed; who was
+admitted is sealed, as the panel is secret until the result is published); a refusal
 is one event (`evaluation.access_refused`) and one alert (`evaluation_room_access_refused`, its
 evidence the event), written in their own transaction after the caller's checks rolled back,
 so that nothing else changes. Anonymous callers never reach the gate (login is required first):
@@ -39,7 +40,7 @@ from evaluation.models import EvaluationSession, PanelSeat, SeatState, SessionSt
 from monitoring.alerts import alert_raise
 from monitoring.clock import database_now
 from monitoring.models import AlertSeverity, Event
-from monitoring.services import record_event
+from monitoring.services import Sealed, record_event
 from trading.models import Tender
 
 # The rule a refused access raises, in the alert's `kind`.
@@ -307,12 +308,15 @@ def room_enter(
             )
             if require is not None:
                 require(room)
+            # Who sits on the panel stays secret until the result is published (条例 第四十六条):
+            # the admission names the member only in its sealed identity.
             event = record_event(
                 actor=acting.as_actor(role=room.role),
                 action="evaluation.viewed",
                 object_type="evaluation.session",
                 object_id=str(session.pk),
-                payload={"what": what, **detail, "tender": str(tender_id), "seat": str(seat.pk)},
+                payload={"what": what, **detail},
+                sealed=Sealed(tender_id=str(tender_id), fields={"seat": str(seat.pk)}),
             )
     except RoomRefused as refusal:
         # On the session once the person is known to sit on its panel; else on the tender.

@@ -1,6 +1,9 @@
 """What every step of the session needs: the locked session, the caller's seat, the members
 whose conclusions count, the criteria of the tender's scheme."""
 
+import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 from uuid import UUID
 
 from django.utils.translation import gettext as _
@@ -8,7 +11,29 @@ from django.utils.translation import gettext as _
 from accounts.acting import Acting
 from evaluation.errors import EvaluationRefused, NotOnPanel
 from evaluation.models import EvaluationSession, PanelSeat, SeatState, SessionState
+from evaluation.room.access import RoomRefused, room_enter
 from monitoring.services import Actor, Sealed
+
+Service = TypeVar("Service", bound=Callable[..., Any])
+
+
+def in_the_room(service: Service) -> Service:
+    """Admit the caller through the closed area's gate (certificate session, the room's
+    networks, the session's window, a confirmed seat) before the service's own transaction:
+    the gate writes its admission, or its refusal's event and alert, itself."""
+
+    @functools.wraps(service)
+    def gated(*args: Any, **kwargs: Any) -> Any:
+        try:
+            room_enter(
+                acting=kwargs["acting"], tender_id=kwargs["tender_id"], what=service.__name__
+            )
+        except RoomRefused as refusal:
+            refusal.recorded = True  # type: ignore[attr-defined]
+            raise
+        return service(*args, **kwargs)
+
+    return gated  # type: ignore[return-value]
 
 
 def locked_session(tender_id: UUID | str) -> EvaluationSession:

@@ -25,6 +25,7 @@ from evaluation.scoring.prices import price_scores
 from evaluation.scoring.schemes import PriceScheme
 from evaluation.session.common import (
     counted_seats,
+    in_the_room,
     leader_seat,
     locked_session,
     member_actor,
@@ -174,6 +175,7 @@ def _sign_technical_result(
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def scoring_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
     """The leader closes scoring once every score is in: outliers and disagreements on
@@ -209,6 +211,7 @@ def scoring_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def score_revise(
     *,
@@ -306,6 +309,7 @@ def _working(score: Any) -> dict[str, Any]:
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def consolidation_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
     """The leader closes consolidation: totals and ranks are written, the report generated,

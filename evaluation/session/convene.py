@@ -2,19 +2,14 @@
 election of its leader (the members, 评标委员会负责人由评标委员会成员推举产生)."""
 
 import datetime as dt
-import hashlib
-import hmac
-import secrets
 from uuid import UUID
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.acting import Acting
-from bids.models import Bid, BidState
 from evaluation.errors import EvaluationRefused
 from evaluation.models import (
-    BidEvaluation,
     EvaluationSession,
     Panel,
     PanelSeat,
@@ -23,7 +18,9 @@ from evaluation.models import (
     SessionState,
 )
 from evaluation.refusals import refusals_logged
+from evaluation.room.services import bid_codes_assign
 from evaluation.session.common import (
+    in_the_room,
     locked_session,
     member_actor,
     member_seat,
@@ -38,26 +35,6 @@ from trading.services import manager_role
 
 # The longest session one convening may book; a longer evaluation is convened again.
 LONGEST_SESSION = dt.timedelta(days=7)
-CODE_LETTERS = "ABCDEFGHJKLMNPQRSTUVWXYZ"  # no I or O: read aloud, they pass for 1 and 0
-
-
-def bid_code(number: int) -> str:
-    """A, B, …, Z, then AA, AB, …: the code a bid appears under in an anonymous evaluation."""
-    code = ""
-    number += 1
-    while number:
-        number, rest = divmod(number - 1, len(CODE_LETTERS))
-        code = CODE_LETTERS[rest] + code
-    return code
-
-
-def _bids_in_code_order(bids: list[Bid]) -> list[Bid]:
-    """An order that does not follow the order of submission: by an HMAC of each bid's id under
-    a secret drawn for this session and then forgotten."""
-    secret = secrets.token_bytes(32)
-    return sorted(
-        bids, key=lambda bid: hmac.new(secret, str(bid.pk).encode(), hashlib.sha256).digest()
-    )
 
 
 @refusals_logged
@@ -99,24 +76,14 @@ def session_convene(
     session = EvaluationSession.objects.create(
         tender=tender, panel=panel, starts_at=starts_at, ends_at=ends_at, convened_at=now
     )
-    bids = list(
-        Bid.objects.filter(tender=tender, state=BidState.DECRYPTED).select_related("decryption")
-    )
-    BidEvaluation.objects.bulk_create(
-        BidEvaluation(
-            session=session,
-            bid=bid,
-            code=bid_code(number),
-            price_fen=int(bid.decryption.price_sheet["total_price_fen"]),
-        )
-        for number, bid in enumerate(_bids_in_code_order(bids))
-    )
+    # Each decrypted bid gets its row and the code it appears under (暗标).
+    codes = bid_codes_assign(session_id=session.pk, actor=acting.as_actor(role=role))
     apply_transition(
         tender,
         "start_evaluation",
         actor=acting.as_actor(role=role),
         action="tender.evaluation_started",
-        payload={"session": str(session.pk), "bids": len(bids)},
+        payload={"session": str(session.pk), "bids": len(codes)},
     )
     record_event(
         actor=acting.as_actor(role=role),
@@ -130,6 +97,7 @@ def session_convene(
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def session_elect_leader(
     *, acting: Acting, tender_id: UUID, leader_seat_id: UUID

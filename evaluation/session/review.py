@@ -26,6 +26,7 @@ from evaluation.models import (
 from evaluation.refusals import refusals_logged
 from evaluation.session.common import (
     counted_seats,
+    in_the_room,
     leader_seat,
     locked_session,
     member_actor,
@@ -78,6 +79,7 @@ def _standing(session: EvaluationSession) -> list[BidEvaluation]:
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def verdict_record(
     *,
@@ -158,6 +160,7 @@ def abnormally_low(session: EvaluationSession, standing: list[BidEvaluation]) ->
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def price_explanations_request(*, acting: Acting, tender_id: UUID) -> list[BidEvaluation]:
     """The leader asks the bidders of abnormally low prices for their written explanation."""
@@ -218,6 +221,7 @@ def price_explanation_submit(*, acting: Acting, tender_id: UUID, explanation: st
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def price_explanation_decide(
     *, acting: Acting, tender_id: UUID, bid_id: UUID, accepted: bool, reason: str
@@ -316,6 +320,7 @@ def _conclude(session: EvaluationSession, stage: str) -> dict[int, list[dict]]:
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def review_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
     """The leader closes the current review: the majority's conclusions are applied and the
@@ -362,6 +367,7 @@ def review_close(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def review_start(*, acting: Acting, tender_id: UUID) -> EvaluationSession:
     """The leader opens the qualification review."""

@@ -12,6 +12,7 @@ from evaluation.errors import EvaluationRefused
 from evaluation.models import BidEvaluation, BidOutcome, Score, SessionState
 from evaluation.refusals import refusals_logged
 from evaluation.session.common import (
+    in_the_room,
     locked_session,
     member_actor,
     member_seat,
@@ -41,6 +42,7 @@ def points_of(value: object) -> Decimal:
 
 
 @refusals_logged
+@in_the_room
 @transaction.atomic
 def score_record(
     *,

@@ -1,7 +1,8 @@
 """The session as each caller may see it. A member sees the bids by code, the criteria of the
 current stage, its own verdicts and scores and its flagged scores; the tenderee sees the
 progress and never a score before the report (条例 第四十六条 keeps the panel secret too); a
-bidder asked to explain its price sees that request. Anyone else: nothing exists."""
+bidder asked to explain its price sees that request. Anyone else: nothing exists. A member's
+read passes the closed area's gate, which records it."""
 
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,7 @@ from evaluation.models import (
     SeatState,
     SessionState,
 )
+from evaluation.room.access import room_enter
 from evaluation.session.common import scheme_of
 from evaluation.session.review import criteria_of
 from evaluation.session.scheme import scored_criteria
@@ -141,7 +143,12 @@ def session_seen(*, acting: Acting, tender_id: UUID | str) -> dict[str, Any]:
     seat = PanelSeat.objects.filter(
         panel_id=session.panel_id, user=acting.user, state=SeatState.CONFIRMED
     ).first()
+    if seat is not None and session.state == SessionState.REPORTED:
+        # The closed area is shut once the report is signed: a member sees only that.
+        return {**_common(session), "seat": str(seat.pk), "report": _report(session)}
     if seat is not None:
+        # A member reads the session inside the closed area only: the gate records the view.
+        room_enter(acting=acting, tender_id=session.tender_id, what="session")
         return _member_view(session, seat)
     if user_manages_project(user=acting.user, project=session.tender.project):
         return _progress_view(session)

@@ -2,11 +2,12 @@
 as the opening leaves them, without ciphertext: these stories never read a file), its tenderee,
 and a complete panel of confirmed experts. The end-to-end story seals and opens for real."""
 
+import hashlib
 import uuid
 from dataclasses import dataclass
 
 from accounts.acting import Acting
-from accounts.models import Organisation, Role, User
+from accounts.models import Organisation, Role, User, UserCertificate
 from bids.models import Bid, BidDecryption, BidState, BidUpload, DecryptionState
 from evaluation.models import Panel, PanelSeat, PanelState, SeatState
 from tests.evaluation.factories import PanelFactory, PanelSeatFactory
@@ -14,6 +15,23 @@ from tests.factories import MembershipFactory, OrganisationFactory, TenderFactor
 from trading.models import Tender, TenderState
 
 PRICES = [10_000_000_00, 10_200_000_00, 9_800_000_00, 10_500_000_00, 9_900_000_00]
+
+
+def certificate_sha256_of(user: User) -> str:
+    return hashlib.sha256(str(user.pk).encode()).hexdigest()
+
+
+def bind_certificate(user: User) -> None:
+    """A certificate row bound to `user` (no key: these stories never sign), as certificate
+    login leaves it; the closed area's gate checks the session's certificate against it."""
+    UserCertificate.objects.create(
+        user=user,
+        certificate_sha256=certificate_sha256_of(user),
+        certificate_der=b"",
+        subject=f"CN={user.get_username()}",
+        serial_number=str(user.pk.int)[:20],
+        not_after=days_from_now(365),
+    )
 
 
 def decrypted_bid(tender: Tender, bidder: Organisation, price_fen: int, sequence: int) -> Bid:
@@ -59,7 +77,11 @@ class Evaluation:
     seats: list[PanelSeat]
 
     def member(self, index: int) -> Acting:
-        return Acting(user=self.seats[index].user, client_ip="10.1.0.5")
+        """The member in the evaluation room, in a session opened with its certificate."""
+        user = self.seats[index].user
+        return Acting(
+            user=user, client_ip="127.0.0.1", certificate_sha256=certificate_sha256_of(user)
+        )
 
     @property
     def panel(self) -> Panel:
@@ -88,6 +110,8 @@ def opened_tender(prices: list[int] | None = None, *, members: int = 5, **scheme
     Panel.objects.filter(pk=panel.pk).update(state=PanelState.COMPLETE)
     PanelSeatFactory.create_batch(members, panel=panel)
     PanelSeat.objects.filter(panel=panel).update(state=SeatState.CONFIRMED)
+    for seat in PanelSeat.objects.filter(panel=panel).select_related("user"):
+        bind_certificate(seat.user)
     return Evaluation(
         tender=Tender.objects.get(pk=tender.pk),
         tenderee=Acting(user=tenderee, client_ip="10.0.0.8"),

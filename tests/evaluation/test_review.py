@@ -2,12 +2,14 @@
 concluded by majority, with the law's grounds named."""
 
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 
-from evaluation.errors import EvaluationRefused, NotOnPanel
-from evaluation.models import BidEvaluation, BidOutcome, SessionState
-from evaluation.session.convene import bid_code, session_convene, session_elect_leader
+from evaluation.errors import EvaluationRefused
+from evaluation.models import BidEvaluation, BidOutcome, ReviewVerdict, SessionState
+from evaluation.room.access import RoomRefused
+from evaluation.session.convene import session_convene, session_elect_leader
 from evaluation.session.review import (
     criteria_of,
     price_explanation_decide,
@@ -17,7 +19,7 @@ from evaluation.session.review import (
     verdict_record,
 )
 from monitoring.clock import database_now
-from monitoring.models import Event
+from monitoring.models import Alert, Event
 from tests.evaluation.stories import Evaluation, opened_tender
 from trading.models import TenderState
 
@@ -74,17 +76,6 @@ def test_the_tenderee_convenes_the_panel_and_each_bid_gets_a_code():
     codes = sorted(BidEvaluation.objects.filter(session=session).values_list("code", flat=True))
     assert codes == ["A", "B", "C", "D", "E"]
     assert Event.objects.filter(action="evaluation.convened", object_id=str(session.pk)).exists()
-
-
-def test_bid_codes_continue_past_z_without_letters_read_as_digits():
-    assert [bid_code(number) for number in (0, 7, 8, 23, 24, 25)] == [
-        "A",
-        "H",
-        "J",
-        "Z",
-        "AA",
-        "AB",
-    ]
 
 
 def test_a_panel_not_yet_complete_cannot_be_convened():
@@ -159,7 +150,7 @@ def test_someone_off_the_panel_is_told_there_is_no_session():
     story = opened_tender()
     at_review(story)
 
-    with pytest.raises(NotOnPanel):
+    with pytest.raises(RoomRefused) as refused:
         verdict_record(
             acting=story.tenderee,
             tender_id=story.tender.pk,
@@ -167,6 +158,27 @@ def test_someone_off_the_panel_is_told_there_is_no_session():
             criterion="bidder_qualified",
             passed=True,
         )
+
+    assert refused.value.status == 404
+    assert not ReviewVerdict.objects.exists()
+    assert Alert.objects.filter(kind="evaluation_room_access_refused").count() == 1
+
+
+def test_a_member_outside_the_room_networks_cannot_record_a_verdict():
+    story = opened_tender()
+    at_review(story)
+    outside = replace(story.member(1), client_ip="203.0.113.9")
+
+    with pytest.raises(RoomRefused, match="outside the evaluation room"):
+        verdict_record(
+            acting=outside,
+            tender_id=story.tender.pk,
+            bid_id=story.bids[0].pk,
+            criterion="bidder_qualified",
+            passed=True,
+        )
+
+    assert not ReviewVerdict.objects.exists()
 
 
 def test_a_fail_without_its_reason_is_refused():

@@ -75,9 +75,11 @@ def test_an_expert_in_the_room_reads_a_bid_file_and_gets_the_bytes_that_were_sea
         (str(room.session.pk), "bid_file", str(bid.pk), 0),
         (str(room.session.pk), "bid_file", str(bid.pk), 1),
     ]
-    assert viewed[0].actor == room.expert
+    # Who viewed is sealed with the event: the panel is secret until the result is published.
+    assert (viewed[0].actor, viewed[0].client_ip) == (None, None)
+    assert viewed[0].sealed_identity.actor == room.expert
     assert viewed[0].role == "expert"
-    assert viewed[0].client_ip == ROOM_ADDRESS
+    assert viewed[0].sealed_identity.client_ip == ROOM_ADDRESS
     assert refusal_events() == []
     assert room_alerts() == []
 
@@ -136,7 +138,7 @@ def test_behind_one_trusted_proxy_the_part_the_client_wrote_is_ignored(room, set
     [event] = refusal_events()
     assert (event.payload["code"], event.client_ip) == ("outside_room_networks", OUTSIDE_ADDRESS)
     [viewed] = Event.objects.filter(action="evaluation.viewed")
-    assert viewed.client_ip == ROOM_ADDRESS
+    assert viewed.sealed_identity.client_ip == ROOM_ADDRESS
 
 
 @pytest.mark.parametrize(
