@@ -18,6 +18,7 @@ from signing.errors import SigningError
 from signing.timestamps import verify_timestamp
 from supervision.complaints.documents import DocumentInvalid, signed_verify
 from supervision.complaints.errors import ComplaintRefused
+from supervision.complaints.selectors import complaints_seen
 from supervision.complaints.services import complaint_decide, complaint_file
 from supervision.models import Complaint, ComplaintDecision, ComplaintState
 from tests.factories import MembershipFactory, UserFactory
@@ -472,3 +473,32 @@ def test_a_decision_without_a_reason_is_refused(filed):
         )
     assert refused.value.field == "reason"
     assert not ComplaintDecision.objects.exists()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("complaints", [1, 6])
+def test_the_complaint_list_costs_the_same_queries_whatever_its_length(
+    django_assert_num_queries, complaints
+):
+    story = published_tender()
+    for _ in range(complaints):
+        objection = answered(story, objection_to_documents(story, bidder_acting()))
+        complaint = complaint_file(
+            acting=Acting(
+                user=objection.raised_by, organisation=objection.organisation, role=Role.BIDDER
+            ),
+            tender_id=story.tender.pk,
+            matter="tender_documents",
+            text="投诉",
+            objection_id=objection.pk,
+        )
+        complaint_decide(
+            acting=story.supervisor, complaint_id=complaint.pk, step="accept", reason="受理"
+        )
+
+    # The reader's roles, the clock, the complaints, their decisions, their attachments.
+    with django_assert_num_queries(5):
+        seen = complaints_seen(user=story.tenderee.user)
+    assert [(item.state, item.complainant, len(item.decisions)) for item in seen] == [
+        ("accepted", None, 1)
+    ] * complaints
