@@ -62,6 +62,8 @@ from trading.law.working_days import local
 from trading.models import Objection, ObjectionState, Tender
 
 MAXIMUM_TEXT_LENGTH = 20000
+# The name of the partial unique constraints that keep one complaint open per objection.
+ONE_PER_OBJECTION = "complaint_one_per_"
 MAXIMUM_REASON_LENGTH = 5000
 
 
@@ -330,9 +332,11 @@ def complaint_file(
     try:
         with transaction.atomic():
             return _record_filing(acting, complaint_id, filing, text, stored)
-    except IntegrityError:
-        # Two filings on one objection at once: the second meets the partial unique constraint.
+    except IntegrityError as error:
         attachments_remove(stored)
+        if ONE_PER_OBJECTION not in str(error):
+            raise
+        # Two filings on one objection at once: the second meets the partial unique constraint.
         raise ComplaintRefused(
             "complaint_exists",
             _("a complaint on this objection was filed at the same moment"),

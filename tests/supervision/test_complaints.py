@@ -5,9 +5,11 @@ accepts or refuses it, investigates, upholds or dismisses it, each step a signed
 import datetime as dt
 import hashlib
 import json
+import threading
 
 import pytest
 from django.core.exceptions import PermissionDenied
+from django.db import connection
 
 from accounts.acting import Acting
 from accounts.models import Role
@@ -502,3 +504,31 @@ def test_the_complaint_list_costs_the_same_queries_whatever_its_length(
     assert [(item.state, item.complainant, len(item.decisions)) for item in seen] == [
         ("accepted", None, 1)
     ] * complaints
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_filings_on_one_objection_at_once_make_one_complaint():
+    story = published_tender()
+    objection = answered(story, objection_to_documents(story))
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def file() -> None:
+        start.wait()
+        try:
+            file_about_documents(story, objection)
+            outcomes.append("filed")
+        except ComplaintRefused as refused:
+            outcomes.append(refused.code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=file) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert sorted(outcomes) == ["complaint_exists", "filed"]
+    assert Complaint.objects.count() == 1
+    assert Event.objects.filter(action="complaint.filed").count() == 1
