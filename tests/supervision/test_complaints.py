@@ -13,6 +13,8 @@ from django.db import connection
 
 from accounts.acting import Acting
 from accounts.models import Role
+from bids.models import OpeningObjection, OpeningSession
+from monitoring.clock import database_now
 from monitoring.models import Event, SealedIdentity
 from signing.cms import verify_detached
 from signing.conf import platform_trust_store
@@ -33,6 +35,7 @@ from tests.supervision.complaint_stories import (
     published_tender,
     shanghai,
 )
+from trading.models import CandidateObjection, DocumentObjection
 
 # A Monday in a week without holidays: the stories' dates are worked out by hand below.
 MONDAY = shanghai(2027, 3, 1, 10, 0)
@@ -532,3 +535,53 @@ def test_two_filings_on_one_objection_at_once_make_one_complaint():
     assert sorted(outcomes) == ["complaint_exists", "filed"]
     assert Complaint.objects.count() == 1
     assert Event.objects.filter(action="complaint.filed").count() == 1
+
+
+def objection_of_kind(story, kind: str):
+    """An answered objection of each kind by the story's bidder (the hall's and the publicity's
+    stories are told in bids and trading: the rows are made directly)."""
+    now = database_now()
+    common = {
+        "organisation": story.bidder.organisation,
+        "raised_by": story.bidder.user,
+        "text": "异议",
+        "raised_at": now - dt.timedelta(days=4),
+        "answer_due": now - dt.timedelta(days=1),
+    }
+    if kind == "opening":
+        session = OpeningSession.objects.create(tender=story.tender, created_at=now)
+        return OpeningObjection.objects.create(session=session, **common)
+    if kind == "evaluation_result":
+        return CandidateObjection.objects.create(tender=story.tender, **common)
+    return DocumentObjection.objects.create(tender=story.tender, **common)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["tender_documents", "opening", "evaluation_result"])
+def test_each_matter_follows_an_objection_of_its_own_kind(kind):
+    story = published_tender()
+    objection = objection_of_kind(story, kind)
+    others = [
+        matter for matter in ("tender_documents", "opening", "evaluation_result") if matter != kind
+    ]
+
+    for matter in others:
+        with pytest.raises(ComplaintRefused) as refused:
+            complaint_file(
+                acting=story.bidder,
+                tender_id=story.tender.pk,
+                matter=matter,
+                text="投诉",
+                objection_id=objection.pk,
+            )
+        assert refused.value.code == "prior_objection_required"
+    complaint = complaint_file(
+        acting=story.bidder,
+        tender_id=story.tender.pk,
+        matter=kind,
+        text="投诉",
+        objection_id=objection.pk,
+    )
+
+    assert complaint.prior_objection_id == objection.pk
+    assert complaint.matter == kind
