@@ -76,6 +76,8 @@ def session_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
     }
     scores = {(item["bid"], item["criterion"]): item for item in seen.get("my_scores", [])}
     totals = _running_totals(seen)
+    # A member's view lists the bids; the tenderee's progress only counts them.
+    bids = seen["bids"] if isinstance(seen.get("bids"), list) else []
     rows = [
         {
             **bid,
@@ -89,8 +91,7 @@ def session_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
                 for criterion in seen.get("criteria", [])
             ],
         }
-        for bid in seen.get("bids", [])
-        if isinstance(seen.get("bids"), list)
+        for bid in bids
     ]
     report = None
     if seen.get("report") and "seat" in seen:
