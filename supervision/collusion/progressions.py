@@ -6,7 +6,8 @@ The search takes every pair of sorted values (i < j) as the first two terms, wit
 d = vⱼ − vᵢ, and looks the following terms vᵢ + k·d up in a hash table of buckets one
 tolerance wide (the target's bucket and its two neighbours): O(1) per look-up, so O(n²) for
 the pairs plus the length of the progressions found, against O(n³) for trying every triple. A
-pair whose term before (vᵢ − d) exists is skipped: its progression is found from its start.
+pair whose term before (vᵢ − d) exists is skipped: its progression is found from its start; a
+step too long for a third term ends the pairs of vᵢ (about half of all pairs).
 """
 
 import functools
@@ -59,6 +60,8 @@ def progressions(
     for first, start in enumerate(ordered):
         for second in range(first + 1, len(ordered)):
             step = ordered[second] - start
+            if start + 2 * step > ordered[-1] + tolerance:
+                break  # no third term can follow: nor with any later, longer step
             if step <= tolerance or lookup.near(start - step) is not None:
                 continue
             run = [first, second]

@@ -23,22 +23,26 @@ def text_findings(bids: Sequence[BidEvidence]) -> list[Finding]:
     character shingles at or above TEXT_SIMILARITY_MINIMUM, pairs that share a bidder joined
     into one finding; red from TEXT_SIMILARITY_RED."""
     texts = {bid.bid_id: bid for bid in bids if bid.technical_text}
-    sets = {
-        key: shingles(bid.technical_text, thresholds.SHINGLE_CHARACTERS)
-        for key, bid in texts.items()
-    }
+
+    def shingled(key: str) -> set[int]:
+        return shingles(texts[key].technical_text, thresholds.SHINGLE_CHARACTERS)
+
+    # Only the signatures are kept: the shingles of the few candidates are made again, so
+    # memory holds one text's shingles at a time, not every text's.
     signatures = {
         key: value
-        for key, items in sets.items()
-        if (value := signature(items, thresholds.MINHASH_BINS)) is not None
+        for key in texts
+        if (value := signature(shingled(key), thresholds.MINHASH_BINS)) is not None
     }
     pairs: list[tuple[dict[str, Any], tuple[str, ...]]] = []
     for first, second in sorted(
         candidate_pairs(signatures, bands=thresholds.LSH_BANDS, rows=thresholds.LSH_ROWS)
     ):
         one, other = texts[first], texts[second]
-        exact = jaccard(sets[first], sets[second])
-        if one.bidder_id == other.bidder_id or exact < thresholds.TEXT_SIMILARITY_MINIMUM:
+        if one.bidder_id == other.bidder_id:
+            continue
+        exact = jaccard(shingled(first), shingled(second))
+        if exact < thresholds.TEXT_SIMILARITY_MINIMUM:
             continue
         estimate = estimated_similarity(signatures[first], signatures[second])
         bidders = tuple(sorted((one.bidder_id, other.bidder_id)))

@@ -15,7 +15,7 @@ PROGRESSION_MINIMUM_TERMS = 3
 # the tolerance of the next term with probability ≈ n·2·tolerance/span (span: highest − lowest;
 # the tolerance at least half the prices' common quantum, when all are round thousands).
 # A progression is reported only when chance would give one as long in fewer than 1 tender in
-# 100: always for a few bids quoted to the fen, rarely among hundreds (docs/supervision.md).
+# 100: three in step among 8 bids quoted to the yuan are reported, among 100 only four or more.
 PROGRESSION_CHANCE_MAXIMUM = 0.01
 # A progression of this many terms or more is red.
 PROGRESSION_RED_TERMS = 4
@@ -24,8 +24,8 @@ PROGRESSION_RED_TERMS = 4
 # Abrantes-Metz, Froeb, Geweke & Taylor (2006), "A variance screen for collusion", IJIO 24(3):
 # prices vary less under collusion. Imhof (2019), "Detecting bid-rigging cartels with
 # descriptive statistics", Journal of Competition Law & Economics 15(4), on the Ticino road
-# cartel: under collusion the coefficient of variation is low (a few percent, about half the
-# competitive value), the kurtosis high, the skewness negative (one low winning bid below
+# cartel: under collusion the coefficient of variation is low (a few percent, clearly below
+# its competitive value), the kurtosis high, the skewness negative (one low winning bid below
 # tightly packed cover bids) and the relative distance RD = (p₂ − p₁)/σ(losing bids) above 1.
 # Imhof, Karagök & Rutz (2018), "Screening for bid rigging — does it work?", JCLE 14(2), flag
 # contracts where screens agree ("mutually reinforcing screens"). The last three move together
@@ -36,7 +36,7 @@ KURTOSIS_MINIMUM = 1.0
 SKEWNESS_MAXIMUM = -0.5
 RD_MINIMUM = 1.0
 ASYMMETRY_SIGNS_REQUIRED = 2
-# Below five bids the screens flag one honest tender in ten (docs/supervision.md).
+# On fewer bids kurtosis and RD rest on two or three values and flag honest tenders often.
 TENDER_SCREEN_MINIMUM_BIDS = 5
 
 # -- The same screens on subgroups of 3–4 bids (partial cartels) ------------------------------

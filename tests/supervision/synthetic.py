@@ -28,9 +28,11 @@ VOCABULARY = (
 )
 
 
-def honest_price(rng: random.Random, ceiling_fen: int = CEILING_FEN) -> int:
+def honest_price(
+    rng: random.Random, ceiling_fen: int = CEILING_FEN, *, spread: float = 0.06
+) -> int:
     while True:
-        price = round(ceiling_fen * 0.92 * rng.lognormvariate(0, 0.06), -2)
+        price = round(ceiling_fen * 0.92 * rng.lognormvariate(0, spread), -2)
         if price <= ceiling_fen:
             return int(price)
 

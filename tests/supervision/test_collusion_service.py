@@ -215,7 +215,9 @@ def test_the_screen_reads_with_a_fixed_number_of_queries():
             collusion_screen(tender_id=tender.pk)
         counts.append(len(queries))
 
-    assert counts[0] == counts[1]
+    # Tender, opening, bids, uploads, key events, downloads, documents; the lock and the
+    # alerts already raised, between a savepoint and its release.
+    assert counts == [11, 11]
 
 
 @pytest.mark.django_db
