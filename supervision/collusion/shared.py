@@ -104,13 +104,16 @@ def file_findings(
 def price_sheet_findings(bids: Sequence[BidEvidence]) -> list[Finding]:
     """Identical price sheets (every declared value equal) and, apart from those, identical
     total prices."""
+    declared = {
+        canonical_digest(bid.price_sheet): bid.price_sheet for bid in bids if bid.price_sheet
+    }
     sheets = _findings(
         IDENTICAL_PRICE_SHEET,
         (
             (bid.bidder_id, [canonical_digest(bid.price_sheet)] if bid.price_sheet else [])
             for bid in bids
         ),
-        lambda digest: {"price_sheet_sha256": digest},
+        lambda digest: {"price_sheet": dict(declared[digest])},
     )
     covered = {finding.bidders for finding in sheets}
     prices = _findings(

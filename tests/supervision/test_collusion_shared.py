@@ -132,4 +132,5 @@ def test_identical_price_sheets_and_apart_from_them_identical_prices():
         (IDENTICAL_PRICE_SHEET, ("A", "B"), "red"),
         (IDENTICAL_PRICE, ("C", "D"), "yellow"),
     ]
+    assert findings[0].evidence == {"matches": [{"price_sheet": sheet, "bidders": ["A", "B"]}]}
     assert findings[1].evidence == {"matches": [{"price_fen": 9_000_000_00, "bidders": ["C", "D"]}]}
