@@ -4,7 +4,7 @@ from typing import Any
 
 from monitoring.clock import database_now
 from monitoring.models import Alert
-from monitoring.services import PLATFORM, Actor, record_event
+from monitoring.services import PLATFORM, Actor, Sealed, record_event
 
 
 def alert_raise(
@@ -17,8 +17,13 @@ def alert_raise(
     tender_id: str = "",
     evidence: dict[str, Any] | None = None,
     actor: Actor = PLATFORM,
+    sealed: bool = False,
 ) -> Alert:
-    """Record an alert and its event; call inside the transaction of what discovered it."""
+    """Record an alert and its event; call inside the transaction of what discovered it.
+
+    A `sealed` alert names bidders in a suspicion (a collusion screen's): its event keeps only
+    the kind and severity, and its object, tender, message and evidence go to the event's
+    sealed identity, which only supervisors read (docs/event-log.md, "Sealed events")."""
     alert = Alert.objects.create(
         kind=kind,
         severity=severity,
@@ -29,20 +34,22 @@ def alert_raise(
         evidence=evidence or {},
         raised_at=database_now(),
     )
+    described = {
+        "object_type": object_type,
+        "object_id": object_id,
+        "message": message,
+        "evidence": evidence or {},
+    }
+    payload: dict[str, Any] = {"kind": kind, "severity": severity}
+    if not sealed:
+        payload |= {**described, "tender": tender_id}
     record_event(
         actor=actor,
         action="alert.raised",
         object_type="monitoring.alert",
         object_id=str(alert.pk),
-        payload={
-            "kind": kind,
-            "severity": severity,
-            "object_type": object_type,
-            "object_id": object_id,
-            "tender": tender_id,
-            "message": message,
-            "evidence": evidence or {},
-        },
+        payload=payload,
+        sealed=Sealed(tender_id=tender_id, fields=described) if sealed else None,
     )
     return alert
 
