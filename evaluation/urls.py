@@ -14,6 +14,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         session_views.session_step,
         name="session-step",
     ),
+    path(
+        "evaluation/<uuid:tender_id>/report.<str:kind>",
+        session_views.report_page,
+        name="report",
+    ),
     path("evaluation/room/", room_views.room_lobby_page, name="room-lobby"),
     path("evaluation/room/<uuid:tender_id>/", room_views.room_bids_page, name="room-bids"),
     path(

@@ -10,7 +10,7 @@ from uuid import UUID
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
@@ -19,7 +19,11 @@ from django.views.decorators.http import require_POST
 from accounts.acting import acting_from_request, logged_in_user
 from config.errors import Refusal
 from evaluation.errors import NotOnPanel
-from evaluation.models import EvaluationReport, PanelSeat, SeatState, SessionState
+from evaluation.models import PanelSeat, SeatState, SessionState
+from evaluation.report.render import report_html, report_pdf
+from evaluation.report.selectors import report_for
+from evaluation.report.services import signed_report_json
+from evaluation.room.access import RoomRefused
 from evaluation.session.api import STEPS
 from evaluation.session.selectors import session_seen
 from trading.models import Tender, TenderState
@@ -93,9 +97,6 @@ def session_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
         }
         for bid in bids
     ]
-    report = None
-    if seen.get("report") and "seat" in seen:
-        report = EvaluationReport.objects.filter(session__tender_id=tender_id).first()
     return render(
         request,
         "evaluation/session.html",
@@ -103,7 +104,6 @@ def session_page(request: HttpRequest, tender_id: UUID) -> HttpResponse:
             "seen": seen,
             "rows": rows,
             "flagged": [item for item in seen.get("my_scores", []) if item["flagged"]],
-            "report_document": bytes(report.document).decode("utf-8") if report else "",
             "tender_id": tender_id,
             "state_label": SessionState(seen["state"]).label,
             "starts_at": datetime.fromisoformat(seen["starts_at"]),
@@ -154,3 +154,23 @@ def evaluation_panel(request: HttpRequest, tender: Tender) -> str:
     return render_to_string(
         "evaluation/evaluation_panel.html", {"tender": tender, "member": member}, request=request
     )
+
+
+@login_required
+def report_page(request: HttpRequest, tender_id: UUID, kind: str) -> HttpResponse:
+    """The report as HTML, PDF, or the signed JSON that `bidtool report verify` checks."""
+    try:
+        report = report_for(acting=acting_from_request(request), tender_id=tender_id)
+    except (NotOnPanel, RoomRefused):
+        raise Http404 from None
+    if kind == "pdf":
+        response = HttpResponse(report_pdf(report), content_type="application/pdf")
+    elif kind == "json":
+        response = JsonResponse(
+            signed_report_json(report), json_dumps_params={"ensure_ascii": False, "indent": 2}
+        )
+    else:
+        return HttpResponse(report_html(report))
+    response["Content-Disposition"] = f'attachment; filename="evaluation-report-{tender_id}.{kind}"'
+    response["Cache-Control"] = "no-store"
+    return response

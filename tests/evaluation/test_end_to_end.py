@@ -179,6 +179,14 @@ def test_five_experts_evaluate_five_bids_and_their_signed_report_names_the_candi
     assert [line["signed_by"] for line in verified] == [f"评标专家{index}" for index in range(5)]
     assert [line["agrees"] for line in verified] == [True, True, True, True, False]
 
+    page = story.host.get(f"/evaluation/{tender_id}/report.html").content.decode()
+    assert "对第二名投标人的技术评分持不同意见" in page
+    assert all(bid["bidder"] in page for bid in document["bids"])
+    pdf = story.host.get(f"/evaluation/{tender_id}/report.pdf")
+    assert pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content if pdf.streaming else [pdf.content])[:5] == b"%PDF-"
+    assert story.bidders[0].client.get(f"/evaluation/{tender_id}/report.html").status_code == 404
+
     post(story.host, tender_id, "candidates")
     assert story.refresh().state == TenderState.PUBLICIZING
     ranked = BidEvaluation.objects.filter(session__tender_id=tender_id, rank__lte=3)
