@@ -58,9 +58,10 @@ def test_a_tenderee_drafts_a_tender_in_the_browser_and_publishes_it(client, proj
     page = client.get("/tenders/workspace/").content.decode()
     assert "体育馆维修工程" in page
     assert f"/tenders/workspace/{tender.pk}/" in page
-    assert f"/tenders/workspace/{tender.pk}/publish/" in client.get(
-        f"/tenders/workspace/{tender.pk}/"
-    ).content.decode()
+    assert (
+        f"/tenders/workspace/{tender.pk}/publish/"
+        in client.get(f"/tenders/workspace/{tender.pk}/").content.decode()
+    )
 
     published = client.post(f"/tenders/workspace/{tender.pk}/publish/", follow=True)
 

@@ -32,11 +32,13 @@ TERM_LABELS = {
 
 
 def problem_text(term: str, problem: str) -> str:
-    """The problem without a leading `term: ` (the field is shown beside it already)."""
+    """The problem without a leading `term: ` (`term：` in Chinese): the field is shown beside
+    it already."""
     text = str(problem)
-    for prefix in (f"{term}: ", f"{term.split('.')[0]}: "):
-        if text.startswith(prefix):
-            return text[len(prefix) :]
+    for name in (term, term.split(".")[0]):
+        for separator in (": ", "："):
+            if text.startswith(name + separator):
+                return text[len(name + separator) :].lstrip()
     return text
 
 
