@@ -61,6 +61,7 @@ def objection_raise_page(request: HttpRequest, tender_id: str) -> HttpResponse:
         messages.error(request, error.message)
     else:
         messages.success(
-            request, _("Your objection is sent; the tenderee must answer it before you bid.")
+            request,
+            _("Your objection is sent; the tenderee must answer it by the due date shown to it."),
         )
     return redirect("trading:tender-detail", tender_id=tender_id)
