@@ -99,9 +99,13 @@ class DraftForm(forms.Form):
     def __init__(self, *args: Any, projects: Any = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["project"].choices = [(str(project.pk), str(project)) for project in projects]
+        candidates = committee_candidates()
+        if not candidates:  # nobody could hold a share: the form does not offer a committee
+            del self.fields["committee"], self.fields["committee_threshold"]
+            return
         self.fields["committee"].choices = [
             (str(user.pk), f"{user.full_name or user.username} ({user.username})")
-            for user in committee_candidates()
+            for user in candidates
         ]
 
     def clean(self) -> dict[str, Any]:
@@ -140,7 +144,7 @@ class DraftForm(forms.Form):
         }
         if data.get("estimated_price") is not None:
             terms["estimated_price_fen"] = data["estimated_price"]
-        if data.get("committee"):
+        if data.get("committee"):  # absent when nobody could sit on it
             terms["opening_committee"] = {
                 "members": list(data["committee"]),
                 "threshold": data["committee_threshold"],

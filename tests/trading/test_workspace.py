@@ -8,6 +8,7 @@ from tests.factories import (
     ProjectFactory,
     TenderDocumentFactory,
     TenderFactory,
+    UserFactory,
     days_from_now,
 )
 from trading.models import Tender, TenderState
@@ -182,3 +183,55 @@ def test_a_draft_whose_bid_security_exceeds_two_percent_shows_the_rule(client, p
         "(招标投标法实施条例 第二十六条), i.e. 10,400.00 yuan; it is 10,400.01 yuan"
     ]
     assert not Tender.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_tenderee_chooses_the_opening_committee_by_name(
+    client, project, tenderee, certificate_authority
+):
+    from accounts.services import certificate_bind
+    from monitoring.services import PLATFORM
+
+    members = []
+    for index, name in enumerate(["赵敏", "钱坤", "孙丽"]):
+        user = UserFactory(username=f"member-{index}", full_name=name)
+        credential = certificate_authority.issue_person(
+            name=name, person_id=f"11010119800101{index:04d}", key_type="ec-p256"
+        )
+        certificate_bind(user=user, certificate=credential.certificate, actor=PLATFORM)
+        members.append(user)
+    bidder = MembershipFactory(role=Role.BIDDER).user  # a bidder never helps open bids
+    form = client.get("/tenders/workspace/new/").content.decode()
+    assert all(f"{user.full_name} ({user.username})" in form for user in members)
+    assert bidder.username not in form
+
+    response = client.post(
+        "/tenders/workspace/new/",
+        {
+            "project": str(project.pk),
+            "title": "体育馆维修工程",
+            "category": "works",
+            "method": "open",
+            "ceiling_price": "500000.00",
+            "bid_security": "0",
+            "evaluation_method": "lowest_evaluated_price",
+            "documents_from": local(0.02),
+            "documents_until": local(15),
+            "clarification_cutoff": local(9),
+            "bid_deadline": local(25),
+            "committee": [str(members[0].pk), str(members[2].pk)],
+            "committee_threshold": "2",
+        },
+    )
+
+    assert response.status_code == 302
+    assert Tender.objects.get().opening_committee == {
+        "members": [str(members[0].pk), str(members[2].pk)],
+        "threshold": 2,
+    }
+
+
+@pytest.mark.django_db
+def test_a_draft_offers_no_committee_when_nobody_holds_a_certificate(client, project, tenderee):
+    form = client.get("/tenders/workspace/new/").content.decode()
+    assert 'name="committee' not in form
