@@ -23,7 +23,10 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/python -m config.run
 
+# The browser tests (tests/browser) drive Debian's Chromium: installed here when missing and apt
+# can (docs/pages.md); elsewhere they skip, saying why.
 test: install
+	bash scripts/browser-prerequisites.sh
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: install

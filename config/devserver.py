@@ -26,7 +26,9 @@ def main() -> None:
     from django.core.management import call_command
 
     django.setup()
-    call_command(Command(), sys.argv[1], use_reloader=False)
+    # DEBUG is off (config/settings.py): serve the static files all the same, as `make run`
+    # has no other web server in front.
+    call_command(Command(), sys.argv[1], use_reloader=False, insecure_serving=True)
 
 
 if __name__ == "__main__":

@@ -34,7 +34,10 @@ if PRODUCTION and (SECRET_KEY == DEVELOPMENT_SECRET_KEY or len(SECRET_KEY) < 50)
         "in production mode"
     )
 
-DEBUG = env_bool("DJANGO_DEBUG", not PRODUCTION)
+# Django's debug pages (a 404 listing every route, a 500 with the settings) only when asked for
+# with DJANGO_DEBUG=1: `make run` shows the platform's own error pages, as production does, and
+# its development server serves the static files itself (config/devserver.py).
+DEBUG = env_bool("DJANGO_DEBUG", False)
 ALLOWED_HOSTS = env_list(
     "DJANGO_ALLOWED_HOSTS", [] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"]
 )
@@ -54,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "monitoring",
     "signing",
@@ -303,6 +307,11 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "Public-resource trading platform API",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Swagger UI's files from the platform itself (drf-spectacular-sidecar): the content
+    # security policy lets pages load scripts from the platform only.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
 }
 
 # Production hardening (PLATFORM_MODE=production): HTTPS only, secure cookies, HSTS.

@@ -2,13 +2,20 @@
 
 from django.urls import include, path
 
-from trading.views import notices, portal, workspace
+from trading.views import documents, notices, portal, workspace
 
 tender_urlpatterns = [
     path("", portal.tender_list, name="tender-list"),
     path("<uuid:tender_id>/", portal.tender_detail, name="tender-detail"),
     path("workspace/", workspace.workspace, name="workspace"),
     path("workspace/new/", workspace.draft_create, name="draft-create"),
+    path("workspace/<uuid:tender_id>/", workspace.tender_manage, name="workspace-tender"),
+    path(
+        "documents/<uuid:document_id>/download",
+        documents.document_download,
+        name="document-download",
+    ),
+    path("<uuid:tender_id>/objections", documents.objection_raise_page, name="objection-raise"),
     path(
         "workspace/<uuid:tender_id>/<slug:action>/", workspace.tender_action, name="tender-action"
     ),

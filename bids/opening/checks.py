@@ -17,6 +17,7 @@ from bids.models import (
     OpeningSession,
     OpeningState,
 )
+from config.times import shanghai_time
 from monitoring.clock import database_now
 from monitoring.services import Actor
 from monitoring.transitions import moment_set_by_state
@@ -115,7 +116,8 @@ def require_window_open(session: OpeningSession, now: dt.datetime) -> None:
     if session.state != OpeningState.DECRYPTING or now >= ends_at:
         raise refused(
             "window_closed",
-            _("The decryption window closed at %(ends)s.") % {"ends": ends_at.isoformat()},
+            _("The decryption window closed at %(ends)s.")
+            % {"ends": shanghai_time(ends_at, seconds=True)},
         )
 
 

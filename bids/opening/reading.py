@@ -26,6 +26,7 @@ from bids.opening.checks import (
     require_opening,
 )
 from bids.opening.refusals import refusals_logged
+from config.times import shanghai_time
 from monitoring.clock import database_now
 from monitoring.services import record_event
 from monitoring.transitions import apply_transition, moment_set_by_state
@@ -88,7 +89,7 @@ def _bidder_line(session: OpeningSession, acting: Acting) -> dict[str, Any]:
         raise refused(
             "confirmation_closed",
             _("Confirmations and objections closed at %(ends)s.")
-            % {"ends": confirmation_ends_at.isoformat()},
+            % {"ends": shanghai_time(confirmation_ends_at, seconds=True)},
         )
     return line
 

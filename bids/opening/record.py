@@ -21,6 +21,7 @@ from bids.models import (
 )
 from bids.opening.checks import hall_tender, host_actor, reading_session, require_opening
 from bids.opening.refusals import refusals_logged
+from config.times import shanghai_time
 from monitoring.clock import database_now
 from monitoring.transitions import apply_transition, moment_set_by_state
 from signing.canonical import canonical_json
@@ -124,7 +125,10 @@ def opening_finalise(*, acting: Acting, tender_id: UUID) -> OpeningSession:
             raise refused(
                 "confirmations_pending",
                 _("%(count)d bidder(s) may still confirm or object until %(ends)s.")
-                % {"count": len(unconfirmed), "ends": confirmation_ends_at.isoformat()},
+                % {
+                    "count": len(unconfirmed),
+                    "ends": shanghai_time(confirmation_ends_at, seconds=True),
+                },
             )
         if session.objections.filter(answered_at__isnull=True).exists():
             raise refused(

@@ -20,6 +20,7 @@ from bids.opening.checks import (
 )
 from bids.opening.refusals import refusals_logged
 from bids.opening.selectors import opening_sign_in_opens_at
+from config.times import shanghai_time
 from monitoring.clock import database_now
 from monitoring.services import Sealed, record_event
 from monitoring.transitions import moment_set_by_state
@@ -47,7 +48,7 @@ def opening_sign_in(*, acting: Acting, tender_id: UUID) -> OpeningSignIn:
         raise refused(
             "sign_in_not_open",
             _("Sign-in to the opening of tender %(tender)s opens at %(opens)s.")
-            % {"tender": tender.pk, "opens": opens_at.isoformat()},
+            % {"tender": tender.pk, "opens": shanghai_time(opens_at, seconds=True)},
         )
     bid = own_bid(acting, tender, (BidState.SUBMITTED,))
     if bid is None:

@@ -33,6 +33,10 @@ def _hall_text() -> dict[str, Any]:
         "escrow_key": _("key recovered through escrow"),
         "escrow_requested": _("escrow recovery requested"),
         "reason": _("Reason"),
+        "ruling": _("Ruling"),
+        # DecryptionState.FAILED's label is "Failed", which the catalogue shares with the
+        # tender's failed state (流标): a bid whose decryption failed is not a failed tender.
+        "decryption_failed": _("Decryption failed"),
         "request_escrow": _("Request escrow recovery"),
         "record_fault": _("Record the ruling"),
         "answer": _("Answer"),

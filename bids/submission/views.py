@@ -3,9 +3,11 @@ the panel it adds to trading's tender page (settings.TENDER_PAGE_PANELS: trading
 bids, dependencies point one way, so the page asks each configured panel for its fragment)."""
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 from accounts.models import Role
 from accounts.selectors import user_has_role
@@ -15,18 +17,30 @@ from bids.submission import selectors
 from bids.submission.api import receipt_json
 from monitoring.clock import database_now
 from trading.models import Tender
+from trading.selectors import notifications_for
+
+# The newest notices the workspace lists (the API lists them all).
+NOTIFICATIONS_SHOWN = 20
 
 
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
-    """My bids and their states; nothing about anyone else's."""
+    """The bidder's workspace: its bids with their receipts, the notices sent to it, and the way
+    into each opening hall; nothing about anyone else's."""
+    if not user_has_role(user=request.user, role=Role.BIDDER):
+        raise PermissionDenied(_("This page is for bidders: it lists your organisation's bids."))
     bids = list(selectors.bids_of_user(user=request.user))
     now = database_now()
     rows = [
         {"bid": bid, "hall_open": now >= opening_sign_in_opens_at(tender=bid.tender)}
         for bid in bids
     ]
-    return render(request, "bids/workspace.html", {"bids": bids, "rows": rows})
+    notifications = list(notifications_for(user=request.user)[:NOTIFICATIONS_SHOWN])
+    return render(
+        request,
+        "bids/workspace.html",
+        {"bids": bids, "rows": rows, "notifications": notifications},
+    )
 
 
 @login_required

@@ -19,6 +19,7 @@ from bids.models import (
 from bids.submission.common import check_open_for_bids, sealed_identity, utc_text
 from bids.submission.limits import withdrawal_skew
 from bids.submission.receipts import RECEIPT_VERSION, Finalised, Signers, issue_receipt
+from config.times import shanghai_time
 from monitoring.clock import database_now
 from monitoring.transitions import apply_transition
 from signing.canonical import canonical_json
@@ -61,7 +62,7 @@ def bid_withdraw(*, acting: Acting, bid_id: UUID, time: str, signature: bytes) -
                 "The withdrawal request is dated %(time)s, too far from platform time %(now)s: "
                 "sign a fresh one."
             )
-            % {"time": time, "now": now.isoformat()},
+            % {"time": time, "now": shanghai_time(now, seconds=True)},
             field="time",
         )
     try:

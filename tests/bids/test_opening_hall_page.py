@@ -9,7 +9,7 @@ import pytest
 from django.contrib.staticfiles.views import serve
 from django.test import Client, RequestFactory
 
-from accounts.models import Role
+from accounts.models import Role, User
 from bids.models import OpeningSession
 from bids.opening.sweep import opening_sweep_due
 from monitoring.models import Event
@@ -163,7 +163,7 @@ def test_a_failed_decryption_shows_its_reason_to_the_host_and_offers_the_ruling(
     assert "The bidder&#x27;s fault: treated as revoked" in host_page
     # Another bidder sees that the bid failed, but not why.
     other_page = page_of(diligent.client, story.tender_id)
-    assert ">Failed<" in other_page
+    assert ">Decryption failed<" in other_page  # not "Failed", which reads 流标 in Chinese
     assert "No valid key was given" not in other_page
     assert shown_controls(other_page) == {"confirm", "object"}
 
@@ -266,3 +266,16 @@ def test_the_page_polls_a_live_fragment_whose_controls_the_server_decides(two_bi
     client = Client(HTTP_ACCEPT_LANGUAGE="en")
     client.force_login(outsider.user)
     assert client.get(live_url).status_code == 403
+
+
+def test_a_password_session_is_shown_the_commands_and_no_button(two_bidders, client):
+    story = two_bidders
+    story.reach_deadline()
+    clerk = User.objects.get(memberships__organisation__uscc=story.bidders[0].uscc)
+    client.force_login(clerk)  # a password login: no certificate in the session
+
+    page = page_of(client, story.tender_id)
+
+    assert "data-hall-form" not in page
+    assert f"bidtool hall sign-in --server http://testserver --tender {story.tender_id}" in page
+    assert "offers no button" in page

@@ -18,6 +18,7 @@ from bids.models import (
     OpeningSignIn,
 )
 from bids.opening.sweep import opening_sweep_due
+from config.times import shanghai_time
 from monitoring.models import Event
 from monitoring.services import PLATFORM
 from tests.bids.conftest import certificate_login
@@ -125,7 +126,7 @@ def test_a_key_after_the_decryption_window_closes_is_refused(bid_settings, certi
     response = bidder.hand_over_key(story.tender_id)
 
     ends_at = OpeningSession.objects.get(tender=story.tender).decryption_ends_at
-    refused(response, 409, "window_closed", "closed at", ends_at.isoformat())
+    refused(response, 409, "window_closed", "closed at", shanghai_time(ends_at, seconds=True))
     refusal_event("window_closed", tender_id=story.tender_id, actor=user_of(bidder))
     assert untouched(bidder.bid_id) == WAITING
 
@@ -352,7 +353,7 @@ def test_a_confirmation_after_its_time_is_refused(bid_settings, certificate_auth
 
     response = bidder.post(story.tender_id, "confirm")
 
-    refused(response, 409, "confirmation_closed", "closed at", ends_at.isoformat())
+    refused(response, 409, "confirmation_closed", "closed at", shanghai_time(ends_at, seconds=True))
     refusal_event("confirmation_closed", tender_id=story.tender_id, actor=user_of(bidder))
     assert not OpeningConfirmation.objects.exists()
 

@@ -169,7 +169,7 @@ def test_a_receipt_tells_a_bidder_nothing_of_how_many_bid_before_it(
     assert Bid.objects.get(pk=later["bid"]["id"]).sequence == 3
     page = other_bidder_client.get("/bids/")
     assert page.status_code == 200
-    assert "<td>1</td>" in page.content.decode()
+    assert '<td class="number">1</td>' in page.content.decode()
     assert "<td>3</td>" not in page.content.decode()
 
 

@@ -4,7 +4,9 @@ import pytest
 from django.utils import translation
 
 from accounts.demo import DEMO_PASSWORD, load_demo_identities
+from accounts.models import Role
 from accounts.uscc import UsccError, validate_uscc
+from tests.factories import MembershipFactory
 
 
 @pytest.mark.django_db
@@ -54,3 +56,43 @@ def test_events_cannot_be_added_or_deleted_in_the_admin(client):
     assert response.status_code == 403
     event.refresh_from_db()
     assert event.action == "organisation.registered"
+
+
+@pytest.mark.django_db
+def test_an_unknown_address_shows_the_platforms_404_page_not_the_routes():
+    from django.test import Client
+
+    response = Client().get("/no-such-page/")
+    page = response.content.decode()
+    assert response.status_code == 404
+    assert "<h1>页面没有找到</h1>" in page
+    assert "urlpatterns" not in page and "URLconf" not in page
+
+
+@pytest.mark.django_db
+def test_the_language_switch_names_each_language_in_its_own_words():
+    from django.test import Client
+
+    page = Client().get("/").content.decode()
+    assert '<span class="current-language" lang="zh-hans" aria-current="true">中文</span>' in page
+    assert 'value="en" lang="en">English</button>' in page
+    assert "英文" not in page
+
+
+@pytest.mark.django_db
+def test_the_api_documentation_loads_swagger_from_the_platform(client):
+    page = client.get("/api/v1/docs").content.decode()
+    script = client.get("/api/v1/docs", {"script": ""})
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower() and "<script>" not in page  # the policy allows neither
+    assert script.status_code == 200 and script["Content-Type"] == "application/javascript"
+
+
+@pytest.mark.django_db
+def test_a_refused_page_says_why_on_the_403_page(client):
+    user = MembershipFactory(role=Role.BIDDER).user
+    client.force_login(user)
+    response = client.get("/tenders/workspace/new/")
+    assert response.status_code == 403
+    assert "Only a tenderee or its agent drafts tenders." in response.content.decode()
+    assert "My tenders" not in response.content.decode()  # nor offered in the navigation

@@ -160,10 +160,11 @@ def test_the_workspace_offers_cancelling_only_where_it_is_allowed(client):
     )
     client.force_login(tenderee_of(published).user)
 
-    page = client.get("/tenders/workspace/").content.decode()
+    page = client.get(f"/tenders/workspace/{published.pk}/").content.decode()
+    closed = client.get(f"/tenders/workspace/{awarded.pk}/").content.decode()
 
     assert f"/tenders/workspace/{published.pk}/cancel/" in page
-    assert f"/tenders/workspace/{awarded.pk}/cancel/" not in page
+    assert f"/tenders/workspace/{awarded.pk}/cancel/" not in closed
     assert 'name="reason"' in page and 'name="confirm"' in page
 
 
@@ -176,8 +177,10 @@ def test_the_workspace_cancels_only_with_a_reason_and_a_confirmation(client):
     unconfirmed = client.post(url, {"reason": "项目资金未落实"}, follow=True)
     unexplained = client.post(url, {"reason": " ", "confirm": "on"}, follow=True)
 
-    assert "confirm: tick the box to confirm the termination" in unconfirmed.content.decode()
-    assert "reason: This field is required." in unexplained.content.decode()
+    # Each problem named by its field's label, never by the field's code.
+    assert "tick the box to confirm the termination" in unconfirmed.content.decode()
+    assert "confirm:" not in unconfirmed.content.decode()
+    assert "Reason: This field is required." in unexplained.content.decode()
     assert Tender.objects.get(pk=tender.pk).state == TenderState.PUBLISHED
 
     client.post(url, {"reason": "项目资金未落实", "confirm": "on"})

@@ -504,15 +504,19 @@ def test_a_tenders_notice_list_is_in_publication_order_at_one_query(client, plat
     publish(tender, title="招标公告")
     publish(other, title="别的标段的公告")
     publish(tender, kind=NoticeKind.AMENDMENT, title="澄清与修改公告", body={"reason": "图纸更正"})
+    fragment = {"HX-Request": "true"}
     with CaptureQueriesContext(connection) as captured:
-        page = client.get(f"/notices/tender/{tender.pk}/").content.decode()
+        page = client.get(f"/notices/tender/{tender.pk}/", headers=fragment).content.decode()
     assert len(captured) == 1
     assert page.index("招标公告") < page.index("澄清与修改公告")
     assert "别的标段的公告" not in page
     for number in range(5):
         publish(tender, kind=NoticeKind.AMENDMENT, title=f"修改 {number}", body={})
     with CaptureQueriesContext(connection) as again:
-        client.get(f"/notices/tender/{tender.pk}/")
+        client.get(f"/notices/tender/{tender.pk}/", headers=fragment)
     assert len(again) == 1
+    # Opened by itself, the list is a page of the site (its tender named, the site's styles).
+    whole = client.get(f"/notices/tender/{tender.pk}/").content.decode()
+    assert "platform.css" in whole and tender.title in whole and "澄清与修改公告" in whole
     empty = client.get(f"/notices/tender/{published_tender().pk}/", **ENGLISH).content.decode()
     assert "No notice has been published for this tender yet." in empty

@@ -142,7 +142,7 @@ def test_a_bidder_objects_through_the_api_and_the_tenderee_answers(client, tende
 
 def workspace_objections(client, tender) -> str:
     client.force_login(tender.acting.user)
-    response = client.get(reverse("trading:workspace"))
+    response = client.get(reverse("trading:workspace-tender", kwargs={"tender_id": tender.pk}))
     assert response.status_code == 200
     return response.content.decode()
 

@@ -6,6 +6,7 @@ import binascii
 from django.http import StreamingHttpResponse
 from django.shortcuts import get_object_or_404
 from django.utils.dateparse import parse_datetime
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -200,7 +201,9 @@ class DocumentDownloadView(APIView):
             document_chunks(document), content_type="application/octet-stream"
         )
         response["Content-Length"] = str(document.size)
-        response["Content-Disposition"] = f"attachment; filename*=UTF-8''{document.name}"
+        # RFC 6266 with RFC 5987's percent-encoded `filename*`: a Chinese name arrives whole
+        # (sent raw, browsers fall back to saving the file as "download").
+        response["Content-Disposition"] = content_disposition_header(True, document.name)
         response["X-Content-SHA256"] = document.sha256
         return response
 

@@ -9,19 +9,32 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from config import times
 from signing.canonical import canonical_json
 from signing.timestamps import TimeStampResponse
 from trading.models import Notice
 from trading.notices import notice_get_public, notice_list_for_tender
+from trading.selectors import tender_get_public
 
 
 def yuan(fen: Any) -> str:
     """Integer fen as yuan with thousands separators and two decimals (no float rounding)."""
     if isinstance(fen, bool) or not isinstance(fen, int):
         return str(fen)
-    sign, fen = ("-", -fen) if fen < 0 else ("", fen)
-    whole, cents = divmod(fen, 100)
-    return f"{sign}{whole:,}.{cents:02d}"
+    return times.yuan(fen)
+
+
+def status_label(status: str) -> str:
+    """A bid's status in an opening record, in the reader's language (the signed body keeps the
+    code; a code is never shown to a person)."""
+    labels = {
+        "valid": _("Valid"),
+        "invalid": _("Invalid"),
+        "decrypted": _("Decrypted"),
+        "decrypt_failed": _("Decryption failed"),
+        "withdrawn": _("Withdrawn"),
+    }
+    return str(labels.get(status, status))
 
 
 @dataclass(frozen=True)
@@ -65,7 +78,7 @@ def _organisations(entries: Any, price_key: str = "price_fen") -> list[NoticePar
                 name=str(entry.get("name", "")),
                 uscc=str(entry.get("uscc", "")),
                 price=yuan(entry[price_key]) if price_key in entry else "",
-                status=str(entry.get("status", "")),
+                status=status_label(str(entry.get("status", ""))),
             )
         )
     return rows
@@ -146,12 +159,15 @@ def notice_timestamp(request: HttpRequest, notice_id: str) -> HttpResponse:
 
 
 def tender_notices(request: HttpRequest, tender_id: str) -> HttpResponse:
-    """The tender's notices in publication order: a fragment for the tender page (HTMX)."""
-    return render(
-        request,
-        "trading/notice_list.html",
-        {
-            "notices": list(notice_list_for_tender(tender_id=tender_id)),
-            "empty_message": _("No notice has been published for this tender yet."),
-        },
-    )
+    """The tender's notices in publication order: a page of its own, or the fragment the tender
+    page refreshes (asked for by HTMX)."""
+    context = {
+        "notices": list(notice_list_for_tender(tender_id=tender_id)),
+        "empty_message": _("No notice has been published for this tender yet."),
+    }
+    if request.headers.get("HX-Request") == "true":
+        return render(request, "trading/notice_list.html", context)  # one query
+    tender = tender_get_public(tender_id=tender_id)
+    if tender is None:
+        raise Http404
+    return render(request, "trading/tender_notices.html", {**context, "tender": tender})

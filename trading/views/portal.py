@@ -10,6 +10,8 @@ from django.utils.module_loading import import_string
 from django.utils.safestring import mark_safe
 
 from accounts.acting import acting_from_request
+from accounts.models import Role
+from accounts.selectors import user_has_role
 from trading.documents import document_downloads_visible
 from trading.models import Category, TenderState
 from trading.notices import notice_list_for_tender
@@ -18,7 +20,7 @@ from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_publ
 PAGE_SIZE = 20
 
 
-def _tender_page_panels() -> list:
+def tender_page_panels() -> list:
     """Fragments other apps add to the tender page (settings.TENDER_PAGE_PANELS): trading
     cannot import them, dependencies point the other way."""
     return [import_string(path) for path in settings.TENDER_PAGE_PANELS]
@@ -87,9 +89,14 @@ def tender_detail(request: HttpRequest, tender_id: str) -> HttpResponse:
         "trading/tender_detail.html",
         {
             "tender": tender,
-            "panels": [mark_safe(panel(request, tender)) for panel in _tender_page_panels()],  # noqa: S308 - our own templates
+            "panels": [mark_safe(panel(request, tender)) for panel in tender_page_panels()],  # noqa: S308 - our own templates
             "documents": tender.documents.all(),
             "notices": notice_list_for_tender(tender_id=tender.pk),
             "downloads": downloads,
+            # A bidder that obtained the documents may object while the tender is published
+            # (the service decides the rest: the 10-day limit of 条例 第二十二条).
+            "may_object": bool(downloads)
+            and tender.state == TenderState.PUBLISHED
+            and user_has_role(user=request.user, role=Role.BIDDER),
         },
     )

@@ -1,23 +1,42 @@
-"""The tenderee's and agent's workspace: their tenders, drafting, publishing, amending.
+"""The tenderee's and agent's workspace: their tenders, drafting, and each tender's page where
+it is published, documented, amended, clarified, objected to and terminated.
 
 Views parse forms and call services; every permission is checked again by the service.
 """
 
+from typing import Any
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django_fsm import ConcurrentTransition
 
-from accounts.acting import acting_from_request
-from monitoring.transitions import TransitionRefused
-from trading.forms import AmendForm, AnswerForm, CancelForm, DraftForm, TextForm
+from accounts.acting import acting_from_request, logged_in_user
+from config.errors import Refusal
+from trading.documents import document_upload
+from trading.escrow import EscrowUnavailable
+from trading.forms import (
+    AmendForm,
+    AnswerForm,
+    CancelForm,
+    DocumentUploadForm,
+    DraftForm,
+    TextForm,
+)
 from trading.models import Tender
 from trading.objections import objection_answer
-from trading.selectors import projects_managed_by, workspace_tenders
+from trading.selectors import (
+    WORKSPACE_ACTIONS,
+    open_objections_seen,
+    projects_managed_by,
+    tenders_managed_by,
+    workspace_tenders,
+)
 from trading.services import (
     TenderInvalid,
     tender_amend_deadline,
@@ -26,79 +45,156 @@ from trading.services import (
     tender_create_draft,
     tender_publish,
 )
+from trading.views.portal import tender_page_panels
+from trading.views.problems import problem_lines, problem_text
+
+
+def _done(action: str) -> str:
+    """What the workspace says once an action succeeded (never the action's code)."""
+    return {
+        "publish": _("The tender is published; its notice is signed and on the portal."),
+        "amend": _("The bid deadline is amended and the amendment notice published."),
+        "clarify": _("The clarification is published and sent to the bidders."),
+        "answer": _("The answer is sent."),
+        "cancel": _("The tender is terminated; the termination notice is published."),
+        "document": _("The document is signed, checked and added."),
+    }[action]
+
+
+def _managed(request: HttpRequest, tender_id: str) -> Tender:
+    """A tender this user manages (tenderee or agent), or 404: another's tender is not shown."""
+    tender = tenders_managed_by(user=logged_in_user(request)).filter(pk=tender_id).first()
+    if tender is None:
+        raise Http404
+    return tender
 
 
 @login_required
 def workspace(request: HttpRequest) -> HttpResponse:
+    user = logged_in_user(request)
     return render(
         request,
         "trading/workspace.html",
         {
-            "tenders": workspace_tenders(user=request.user),
-            "amend_form": AmendForm(),
-            "cancel_form": CancelForm(),
+            "tenders": workspace_tenders(user=user),
+            "may_draft": projects_managed_by(user=user).exists(),
         },
     )
 
 
 @login_required
 def draft_create(request: HttpRequest) -> HttpResponse:
-    projects = list(projects_managed_by(user=request.user))
+    projects = list(projects_managed_by(user=logged_in_user(request)))
+    if not projects:
+        raise PermissionDenied(_("Only a tenderee or its agent drafts tenders."))
     form = DraftForm(request.POST or None, projects=projects)
     if request.method == "POST" and form.is_valid():
-        terms = dict(form.cleaned_data)
-        project = next(item for item in projects if str(item.pk) == terms.pop("project"))
+        project = next(item for item in projects if str(item.pk) == form.cleaned_data["project"])
         try:
-            tender_create_draft(acting=acting_from_request(request), project=project, terms=terms)
+            tender = tender_create_draft(
+                acting=acting_from_request(request), project=project, terms=form.terms()
+            )
         except TenderInvalid as error:
-            for field, problem in error.problems.items():
-                form.add_error(field if field in form.fields else None, problem)
+            for term, problem in error.problems.items():
+                form.add_error(form.field_of(term), problem_text(term, problem))
         except PermissionDenied as error:
             form.add_error(None, str(error))
         else:
-            return redirect("trading:workspace")
+            messages.success(request, _("The draft is saved. Add its documents, then publish."))
+            return redirect("trading:workspace-tender", tender_id=tender.pk)
     return render(request, "trading/draft_form.html", {"form": form})
+
+
+@login_required
+def tender_manage(request: HttpRequest, tender_id: str) -> HttpResponse:
+    """One tender of the workspace: its facts, documents and every step its state allows."""
+    user = logged_in_user(request)
+    tender = _managed(request, tender_id)
+    actions = [
+        transition.name
+        for transition in tender.get_available_state_transitions()
+        if transition.name in WORKSPACE_ACTIONS
+    ]
+    return render(
+        request,
+        "trading/workspace_tender.html",
+        {
+            "tender": tender,
+            "actions": actions,
+            "documents": tender.documents.order_by("uploaded_at"),
+            "objections": open_objections_seen(user=user, tenders=[tender])[tender.pk],
+            "panels": [mark_safe(panel(request, tender)) for panel in tender_page_panels()],  # noqa: S308 - our own templates
+            "upload_form": DocumentUploadForm(),
+            "amend_form": AmendForm(),
+            "clarify_form": TextForm(),
+            "cancel_form": CancelForm(),
+            "answer_form": AnswerForm(),
+        },
+    )
+
+
+def _document(request: HttpRequest, tender: Tender) -> None:
+    form = DocumentUploadForm(request.POST, request.FILES)
+    if not form.is_valid():
+        raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
+    upload = form.cleaned_data["file"]
+    document_upload(
+        acting=acting_from_request(request),
+        tender_id=tender.pk,
+        kind=form.cleaned_data["kind"],
+        name=upload.name,
+        stream=upload,
+        statement_signature=form.cleaned_data["signature"],
+    )
+
+
+def _act(request: HttpRequest, tender: Tender, action: str) -> None:
+    """Parse the action's form and call its service; a bad form is refused like the service
+    refuses, field by field."""
+    acting = acting_from_request(request)
+    forms: dict[str, Any] = {
+        "clarify": TextForm,
+        "answer": AnswerForm,
+        "amend": AmendForm,
+        "cancel": CancelForm,
+    }
+    form = forms[action](request.POST) if action in forms else None
+    if form is not None and not form.is_valid():
+        raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
+    data = form.cleaned_data if form is not None else {}
+    if action == "clarify":
+        tender_clarify(acting=acting, tender_id=tender.pk, text=data["text"])
+    elif action == "answer":
+        objection_answer(acting=acting, objection_id=data["objection"], answer=data["text"])
+    elif action == "amend":
+        tender_amend_deadline(acting=acting, tender_id=tender.pk, **data)
+    elif action == "cancel":
+        tender_cancel(acting=acting, tender_id=tender.pk, reason=data["reason"])
+    elif action == "publish":
+        tender_publish(acting=acting, tender_id=tender.pk)
+    elif action == "document":
+        _document(request, tender)
+    else:
+        raise Http404
 
 
 @login_required
 @require_POST
 def tender_action(request: HttpRequest, tender_id: str, action: str) -> HttpResponse:
-    get_object_or_404(Tender, pk=tender_id)
-    acting = acting_from_request(request)
+    tender = Tender.objects.filter(pk=tender_id).select_related("project").first()
+    if tender is None:
+        raise Http404
     try:
-        if action == "clarify":
-            form = TextForm(request.POST)
-            if not form.is_valid():
-                raise TenderInvalid({"text": _("the clarification has no text")})
-            tender_clarify(acting=acting, tender_id=tender_id, text=form.cleaned_data["text"])
-        elif action == "answer":
-            form = AnswerForm(request.POST)
-            if not form.is_valid():
-                raise TenderInvalid({"text": _("the answer has no text")})
-            objection_answer(
-                acting=acting,
-                objection_id=form.cleaned_data["objection"],
-                answer=form.cleaned_data["text"],
-            )
-        elif action == "amend":
-            form = AmendForm(request.POST)
-            if not form.is_valid():
-                raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
-            tender_amend_deadline(acting=acting, tender_id=tender_id, **form.cleaned_data)
-        elif action == "cancel":
-            form = CancelForm(request.POST)
-            if not form.is_valid():
-                raise TenderInvalid({key: str(value[0]) for key, value in form.errors.items()})
-            tender_cancel(acting=acting, tender_id=tender_id, reason=form.cleaned_data["reason"])
-        elif action == "publish":
-            tender_publish(acting=acting, tender_id=tender_id)
-        else:
-            raise TenderInvalid({"action": action})
-    except TenderInvalid as error:
-        for field, problem in error.problems.items():
-            messages.error(request, f"{field}: {problem}")
-    except (PermissionDenied, TransitionRefused, ConcurrentTransition) as error:
+        _act(request, tender, action)
+    except (TenderInvalid, EscrowUnavailable) as error:
+        for line in problem_lines(error.problems):
+            messages.error(request, line)
+    except (PermissionDenied, ConcurrentTransition) as error:
         messages.error(request, str(error))
+    except Refusal as error:
+        messages.error(request, error.message)
     else:
-        messages.success(request, action)
+        messages.success(request, _done(action))
+    if tenders_managed_by(user=logged_in_user(request)).filter(pk=tender.pk).exists():
+        return redirect("trading:workspace-tender", tender_id=tender.pk)
     return redirect("trading:workspace")
