@@ -224,6 +224,10 @@ TRADING_HOLIDAYS = env_list("TRADING_HOLIDAYS", [])
 TRADING_MAKEUP_WORKDAYS = env_list("TRADING_MAKEUP_WORKDAYS", [])
 # How long a certificate-login challenge may be answered.
 LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
+# The panel draw (docs/evaluation.md): an expert drawn this many times for the same tenderee
+# within this many days is not drawn for it again. A rule of this platform, not of a statute.
+EVALUATION_DRAW_REPEAT_LIMIT = env_int("EVALUATION_DRAW_REPEAT_LIMIT", 3)
+EVALUATION_DRAW_REPEAT_DAYS = env_int("EVALUATION_DRAW_REPEAT_DAYS", 90)
 
 # Fragments other apps add to trading's tender page (trading cannot import them).
 TENDER_PAGE_PANELS = [
