@@ -233,6 +233,7 @@ EVALUATION_DRAW_REPEAT_DAYS = env_int("EVALUATION_DRAW_REPEAT_DAYS", 90)
 TENDER_PAGE_PANELS = [
     "bids.submission.views.my_bid_panel",
     "bids.opening.views.opening_hall_panel",
+    "evaluation.panel.views.panel_tender_panel",
 ]
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.

@@ -37,7 +37,7 @@ def round_seed(seed: bytes, number: int) -> bytes:
 def rank_key(sub_seed: bytes, specialty: str, expert_id: str) -> bytes:
     """Where an expert stands in a specialty's order for a round: lowest is drawn first."""
     message = specialty.encode("utf-8") + b"\x00" + expert_id.encode("utf-8")
-    return hmac.new(sub_seed, message, hashlib.sha256).digest()
+    return hmac.digest(sub_seed, message, "sha256")
 
 
 def draw_round(
@@ -53,13 +53,13 @@ def draw_round(
     drawn: dict[str, list[str]] = {}
     for specialty, count in requests:
         pool = snapshot.get(specialty, ())
+        prefix = specialty.encode("utf-8") + b"\x00"  # rank_key's message, built once
+
+        def place(expert_id: str, prefix: bytes = prefix) -> tuple[bytes, str]:
+            return hmac.digest(sub_seed, prefix + expert_id.encode("utf-8"), "sha256"), expert_id
+
         # Only the first count + already-taken places can matter: no need to sort the rest.
-        wanted = min(len(pool), count + len(taken))
-        ordered = heapq.nsmallest(
-            wanted,
-            pool,
-            key=lambda expert_id: (rank_key(sub_seed, specialty, expert_id), expert_id),
-        )
+        ordered = heapq.nsmallest(min(len(pool), count + len(taken)), pool, key=place)
         chosen: list[str] = []
         for expert_id in ordered:
             if len(chosen) == count:

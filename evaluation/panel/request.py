@@ -22,7 +22,7 @@ from evaluation.panel.draw import round_draw, round_payload
 from evaluation.panel.errors import CONFLICT, PanelRefused
 from evaluation.panel.refusals import refusals_logged
 from evaluation.panel.seed import seed_new, seed_wrap
-from evaluation.panel.snapshot import draw_scope, eligible_snapshot
+from evaluation.panel.snapshot import draw_scope, eligible_counts
 from evaluation.pool.checks import PoolRefused, checked_region, checked_specialties
 from monitoring.clock import database_now
 from monitoring.services import record_event
@@ -114,11 +114,11 @@ def _check_pool(
     """Refuse a pool that cannot fill the panel before anything is committed. A necessary
     condition: each specialty has its count, and all have enough experts together."""
     scope = draw_scope(tender=tender, region=region, now=database_now())
-    snapshot = eligible_snapshot(
-        scope=scope, panel=None, specialties=[request.specialty for request in requests]
+    counts, together = eligible_counts(
+        scope=scope, specialties=[request.specialty for request in requests]
     )
     for request in requests:
-        found = len(snapshot[request.specialty])
+        found = counts[request.specialty]
         if found < request.count:
             values = {"found": found, "specialty": request.specialty, "count": request.count}
             if region:
@@ -135,7 +135,6 @@ def _check_pool(
                     % values
                 )
             raise PanelRefused("pool_too_small", message, status=CONFLICT, field="specialties")
-    together = len({expert_id for ids in snapshot.values() for expert_id in ids})
     if together < experts:
         raise PanelRefused(
             "pool_too_small",

@@ -15,6 +15,7 @@ from uuid import UUID
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
@@ -40,6 +41,10 @@ class SeatLine:
     round: int | None
     name: str
 
+    @property
+    def state_label(self) -> str:
+        return str(SeatState(self.state).label)
+
 
 @dataclass(frozen=True)
 class PanelProgress:
@@ -49,6 +54,15 @@ class PanelProgress:
     counts: dict[str, int] = field(default_factory=dict)
     rounds: int = 0
     vacancies: int = 0
+
+    @property
+    def count_lines(self) -> list[tuple[str, int]]:
+        """(state's label, seats in it) for the states some seat is in."""
+        return [
+            (str(label), self.counts[value])
+            for value, label in SeatState.choices
+            if self.counts.get(value)
+        ]
 
 
 def _tender(tender_id: UUID) -> Tender:
@@ -168,4 +182,16 @@ def panel_sitting_seats(*, panel_id: UUID) -> list[PanelSeat]:
         PanelSeat.objects.filter(panel_id=panel_id, state=SeatState.CONFIRMED)
         .select_related("user", "expert")
         .order_by("kind", "specialty", "user__username")
+    )
+
+
+def tenderee_people(*, tender: Tender) -> QuerySet[User]:
+    """Who may sit as the tenderee's representatives: the people acting for the tenderee."""
+    return (
+        User.objects.filter(
+            memberships__role=Role.TENDEREE,
+            memberships__organisation_id=tender.project.tenderee_id,
+        )
+        .distinct()
+        .order_by("full_name", "username")
     )

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, QuerySet
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet
+from django.db.models.functions import Cast
 
 from accounts.models import RoleMembership
 from bids.models import Bid, BidState
@@ -106,14 +107,24 @@ def eligible_experts(*, scope: DrawScope, panel: Panel | None) -> QuerySet[Exper
 def eligible_snapshot(
     *, scope: DrawScope, panel: Panel | None, specialties: list[str]
 ) -> dict[str, list[str]]:
-    """{specialty: sorted ids (text) of the experts eligible for it}."""
-    experts = eligible_experts(scope=scope, panel=panel)
+    """{specialty: sorted ids (text) of the experts eligible for it}. The ids come as text from
+    the database and are sorted here, by code point: a database collation never decides."""
+    experts = eligible_experts(scope=scope, panel=panel).annotate(
+        text_id=Cast("id", output_field=CharField())
+    )
     return {
         specialty: sorted(
-            str(expert_id)
-            for expert_id in experts.filter(specialties__contains=[specialty]).values_list(
-                "id", flat=True
-            )
+            experts.filter(specialties__contains=[specialty]).values_list("text_id", flat=True)
         )
         for specialty in specialties
     }
+
+
+def eligible_counts(*, scope: DrawScope, specialties: list[str]) -> tuple[dict[str, int], int]:
+    """({specialty: eligible experts}, experts eligible for any of them), counted in SQL."""
+    experts = eligible_experts(scope=scope, panel=None)
+    counts = {
+        specialty: experts.filter(specialties__contains=[specialty]).count()
+        for specialty in specialties
+    }
+    return counts, experts.filter(specialties__overlap=specialties).count()

@@ -57,11 +57,16 @@ def tender_past_deadline(
     bidders: int = 3,
     agent: bool = True,
     estimated_price_fen: int = 12_500_000_00,
+    tenderee=None,
 ) -> Tender:
     """A tender whose deadline has passed, with `bidders` submitted bids, a tenderee's person
     (`tender.acting`), an agent's person (`tender.agent_acting`) and the bidders' organisations
     (`tender.bidders`). Moved into `state` by a queryset update (the lifecycle is trading's)."""
-    project = ProjectFactory(regime=regime, agent=OrganisationFactory() if agent else None)
+    project = ProjectFactory(
+        regime=regime,
+        agent=OrganisationFactory() if agent else None,
+        **({"tenderee": tenderee} if tenderee is not None else {}),
+    )
     tender = TenderFactory(
         project=project,
         estimated_price_fen=estimated_price_fen,
@@ -93,3 +98,38 @@ def pool(count: int, *, specialty: str = SPECIALTY, region: str = REGION, **fiel
 def tenderee_person(tender: Tender):
     """Another person acting for the tenderee: a representative it may name."""
     return MembershipFactory(role=Role.TENDEREE, organisation=tender.project.tenderee).user
+
+
+def request_five(tender: Tender, *, acting=None, region: str = "", specialty: str = SPECIALTY):
+    """A panel of five experts of one specialty, requested by the tenderee."""
+    from evaluation.panel.request import panel_request
+
+    return panel_request(
+        acting=acting or tender.acting,
+        tender_id=tender.pk,
+        specialties=[{"specialty": specialty, "count": 5}],
+        region=region,
+        size=5,
+    )
+
+
+def confirm_all(panel) -> None:
+    from evaluation.models import PanelSeat
+    from evaluation.panel.seats import seat_confirm
+
+    for seat in PanelSeat.objects.filter(panel=panel, kind="expert", state="drawn"):
+        seat_confirm(acting=Acting(user=seat.user), seat_id=seat.pk)
+
+
+def complete_panel(tender: Tender):
+    """A panel of five, every seat confirmed."""
+    panel = request_five(tender)
+    confirm_all(panel)
+    panel.refresh_from_db()
+    return panel
+
+
+def seat_of(panel, *, state: str = "drawn"):
+    from evaluation.models import PanelSeat
+
+    return PanelSeat.objects.filter(panel=panel, kind="expert", state=state).first()
