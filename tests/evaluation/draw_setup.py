@@ -58,6 +58,7 @@ def tender_past_deadline(
     agent: bool = True,
     estimated_price_fen: int = 12_500_000_00,
     tenderee=None,
+    deadline_in_days: float = -1,
 ) -> Tender:
     """A tender whose deadline has passed, with `bidders` submitted bids, a tenderee's person
     (`tender.acting`), an agent's person (`tender.agent_acting`) and the bidders' organisations
@@ -70,7 +71,7 @@ def tender_past_deadline(
     tender = TenderFactory(
         project=project,
         estimated_price_fen=estimated_price_fen,
-        bid_deadline=days_from_now(-1),
+        bid_deadline=days_from_now(deadline_in_days),
         documents_from=days_from_now(-30),
         documents_until=days_from_now(-10),
         clarification_cutoff=days_from_now(-15),
