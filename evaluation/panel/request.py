@@ -1,10 +1,11 @@
 """The tenderee (or its agent) requests a panel, once the bid deadline has passed; the seed is
 committed, then the panel is drawn (docs/evaluation.md, "The pool and the draw").
 
-Two transactions, in this order: the first checks the request against the law and the pool,
-creates the panel with the seed wrapped and logs the seed's SHA-256 (`panel.seed_committed`),
-and commits; the second draws round 1 from that seed. So the log holds the commitment before
-any expert is drawn, and the seed cannot be chosen after the pool is seen.
+Two durable transactions (never nested in a caller's), in this order: the first checks the
+request against the law and the pool, creates the panel with the seed wrapped and logs the
+seed's SHA-256 (`panel.seed_committed`), and commits; the second draws round 1 from that seed.
+So the log holds the commitment before any expert is drawn, and the seed cannot be chosen
+after the pool is seen.
 """
 
 from collections.abc import Sequence
@@ -148,7 +149,7 @@ def _check_pool(
         )
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _commit(
     *,
     acting: Acting,
@@ -241,7 +242,7 @@ def _commit(
     return panel, role
 
 
-@transaction.atomic
+@transaction.atomic(durable=True)
 def _first_draw(*, panel_id: UUID, acting: Acting, role: str) -> Panel:
     panel = (
         Panel.objects.select_related("tender__project__tenderee", "tender__project__agent")
@@ -305,7 +306,8 @@ def panel_request(
     """Request and draw the panel of a tender: `specialties` as [{"specialty", "count"}] in
     order, `region` an administrative division code (or ""), `size` the members in all,
     `representative_ids` the tenderee's people who sit on it. Not to be called inside a
-    transaction: the seed's commitment must commit before the draw."""
+    transaction (RuntimeError: both are durable): the seed's commitment commits before the
+    draw."""
     panel, role = _commit(
         acting=acting,
         tender_id=tender_id,

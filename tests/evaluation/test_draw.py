@@ -70,6 +70,18 @@ def test_the_seeds_commitment_is_its_own_transaction_committed_before_the_draws(
     assert transactions[committed.pk] < transactions[drawn.pk]
 
 
+def test_a_request_inside_a_callers_transaction_is_refused_so_the_seed_commits_first():
+    from django.db import transaction
+
+    tender = tender_past_deadline()
+    pool(5)
+
+    with pytest.raises(RuntimeError, match="durable"), transaction.atomic():
+        request_five(tender)
+
+    assert not Panel.objects.filter(tender=tender).exists()
+
+
 def test_the_seed_is_stored_only_wrapped_until_the_reveal():
     tender = tender_past_deadline()
     pool(5)
@@ -228,3 +240,43 @@ def test_a_complete_panel_is_revealed_with_its_seed_in_clear():
     assert (event.from_state, event.to_state) == ("complete", "revealed")
     assert event.payload["seed"] == seed.hex()
     assert Panel.objects.get(pk=panel.pk).revealed_at is not None
+
+
+def test_a_first_draw_that_cannot_fill_the_panel_abandons_its_commitment_on_record():
+    from config.errors import Refusal
+
+    # Two experts hold both specialties, three only the first: the second specialty is filled
+    # only if the first draws none of the two, which most seeds do not.
+    for attempt in range(20):
+        tender = tender_past_deadline()
+        ExpertFactory.create_batch(2, specialties=["Y0" + str(attempt), "Z0" + str(attempt)])
+        ExpertFactory.create_batch(3, specialties=["Y0" + str(attempt)])
+        try:
+            panel_request(
+                acting=tender.acting,
+                tender_id=tender.pk,
+                specialties=[
+                    {"specialty": "Y0" + str(attempt), "count": 3},
+                    {"specialty": "Z0" + str(attempt), "count": 2},
+                ],
+                size=5,
+            )
+        except Refusal as error:
+            refusal = error
+            break
+    else:
+        pytest.fail("twenty seeds in a row filled the panel")
+
+    assert (refusal.code, refusal.field) == ("pool_too_small", "specialties")
+    assert not Panel.objects.filter(tender=tender).exists()
+    assert not PanelDraw.objects.filter(panel__tender=tender).exists()
+    actions = list(
+        Event.objects.filter(action__startswith="panel.")
+        .order_by("-sequence")
+        .values_list("action", flat=True)[:3]
+    )
+    assert actions == ["panel.refused", "panel.abandoned", "panel.seed_committed"]
+    abandoned = Event.objects.filter(action="panel.abandoned").latest("sequence")
+    committed = Event.objects.filter(action="panel.seed_committed").latest("sequence")
+    assert abandoned.payload["seed_sha256"] == committed.payload["seed_sha256"]
+    assert abandoned.object_id == committed.object_id
