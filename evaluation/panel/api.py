@@ -19,19 +19,19 @@ from evaluation.panel.seats import seat_confirm, seat_decline, seat_recuse
 from evaluation.panel.selectors import PanelProgress, expert_seats, panel_progress
 
 
-class SpecialtyCountSerializer(serializers.Serializer):
+class PanelSpecialtyCountSerializer(serializers.Serializer):
     specialty = serializers.CharField(max_length=20)
     count = serializers.IntegerField(min_value=1, max_value=99)
 
 
 class PanelRequestSerializer(serializers.Serializer):
-    specialties = SpecialtyCountSerializer(many=True)
+    specialties = PanelSpecialtyCountSerializer(many=True)
     region = serializers.CharField(max_length=6, required=False, allow_blank=True, default="")
     size = serializers.IntegerField(min_value=1, max_value=99)
     representatives = serializers.ListField(child=serializers.UUIDField(), required=False)
 
 
-class SeatLineSerializer(serializers.Serializer):
+class PanelSeatLineSerializer(serializers.Serializer):
     kind = serializers.CharField()
     specialty = serializers.CharField()
     state = serializers.CharField()
@@ -44,11 +44,11 @@ class PanelProgressSerializer(serializers.Serializer):
     state = serializers.CharField(allow_null=True, help_text="null: no panel requested yet")
     size = serializers.IntegerField(allow_null=True)
     region = serializers.CharField()
-    specialties = SpecialtyCountSerializer(many=True)
+    specialties = PanelSpecialtyCountSerializer(many=True)
     rounds = serializers.IntegerField()
     vacancies = serializers.IntegerField()
     counts = serializers.DictField(child=serializers.IntegerField())
-    seats = SeatLineSerializer(many=True)
+    seats = PanelSeatLineSerializer(many=True)
 
 
 def progress_json(progress: PanelProgress) -> dict[str, Any]:
@@ -96,11 +96,11 @@ class PanelProgressView(APIView):
         return Response(progress_json(progress))
 
 
-class RoundSerializer(serializers.Serializer):
+class DrawRoundSerializer(serializers.Serializer):
     number = serializers.IntegerField()
     drawn_at = serializers.DateTimeField()
     reason = serializers.CharField()
-    requests = SpecialtyCountSerializer(many=True)
+    requests = PanelSpecialtyCountSerializer(many=True)
     pool_snapshot = serializers.DictField(
         child=serializers.ListField(child=serializers.UUIDField())
     )
@@ -109,7 +109,7 @@ class RoundSerializer(serializers.Serializer):
     drawn_sha256 = serializers.CharField()
 
 
-class MemberSerializer(serializers.Serializer):
+class DrawMemberSerializer(serializers.Serializer):
     kind = serializers.CharField()
     name = serializers.CharField()
     expert = serializers.UUIDField(allow_null=True)
@@ -124,13 +124,13 @@ class DrawRecordSerializer(serializers.Serializer):
     panel = serializers.UUIDField()
     size = serializers.IntegerField()
     region = serializers.CharField()
-    specialties = SpecialtyCountSerializer(many=True)
+    specialties = PanelSpecialtyCountSerializer(many=True)
     requested_at = serializers.DateTimeField()
     seed_sha256 = serializers.CharField()
     seed = serializers.CharField(help_text="the 32-byte seed in hexadecimal")
     revealed_at = serializers.DateTimeField()
-    rounds = RoundSerializer(many=True)
-    members = MemberSerializer(many=True)
+    rounds = DrawRoundSerializer(many=True)
+    members = DrawMemberSerializer(many=True)
 
 
 class DrawRecordView(APIView):
@@ -143,10 +143,11 @@ class DrawRecordView(APIView):
         return Response(panel_draw_record(tender_id=tender_id))
 
 
-class SeatSerializer(serializers.ModelSerializer):
+class PanelSeatSerializer(serializers.ModelSerializer):
     tender = serializers.UUIDField(source="panel.tender_id")
     tender_title = serializers.CharField(source="panel.tender.title")
     tenderee = serializers.CharField(source="panel.tender.project.tenderee.name")
+    state = serializers.CharField(help_text="drawn, confirmed, declined or recused")
 
     class Meta:
         model = PanelSeat
@@ -156,13 +157,13 @@ class SeatSerializer(serializers.ModelSerializer):
 class MySeatsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(responses=SeatSerializer(many=True))
+    @extend_schema(responses=PanelSeatSerializer(many=True))
     def get(self, request: Request) -> Response:
         seats = expert_seats(user=acting_from_request(request).user)
-        return Response(SeatSerializer(seats, many=True).data)
+        return Response(PanelSeatSerializer(seats, many=True).data)
 
 
-class ReasonSerializer(serializers.Serializer):
+class SeatReasonSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
 
 
@@ -171,9 +172,9 @@ class SeatDecisionView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ReasonSerializer, responses=SeatSerializer)
+    @extend_schema(request=SeatReasonSerializer, responses=PanelSeatSerializer)
     def post(self, request: Request, seat_id: UUID, decision: str) -> Response:
-        serializer = ReasonSerializer(data=request.data)
+        serializer = SeatReasonSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         acting = acting_from_request(request)
         reason = serializer.validated_data["reason"]
@@ -183,4 +184,4 @@ class SeatDecisionView(APIView):
             seat = seat_decline(acting=acting, seat_id=seat_id, reason=reason)
         else:
             seat = seat_recuse(acting=acting, seat_id=seat_id, reason=reason)
-        return Response(SeatSerializer(seat).data)
+        return Response(PanelSeatSerializer(seat).data)

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from accounts.acting import acting_from_request
 from config.errors import Refusal
-from evaluation.models import ConflictKind, Expert, ExpertConflict, ExpertTitle
+from evaluation.models import Expert, ExpertConflict
 from evaluation.pool.selectors import expert_profile
 from evaluation.pool.services import (
     expert_blacklist,
@@ -27,14 +27,20 @@ from evaluation.pool.services import (
 )
 
 
-class ConflictSerializer(serializers.ModelSerializer):
+# Choices are plain text here (the services check them), so that no enum component of the
+# API document collides with another app's `kind` or `state`.
+class ExpertConflictSerializer(serializers.ModelSerializer):
+    kind = serializers.CharField(help_text="organisation or person")
+
     class Meta:
         model = ExpertConflict
         fields = ["id", "kind", "uscc", "person_name", "reason", "declared_at"]
 
 
 class ExpertSerializer(serializers.ModelSerializer):
-    conflicts = ConflictSerializer(many=True, read_only=True)
+    conflicts = ExpertConflictSerializer(many=True, read_only=True)
+    title = serializers.CharField(help_text="senior, professor_level or equivalent")
+    state = serializers.CharField(help_text="active, suspended or blacklisted")
 
     class Meta:
         model = Expert
@@ -52,26 +58,26 @@ class ExpertSerializer(serializers.ModelSerializer):
         ]
 
 
-class ProfileSerializer(serializers.Serializer):
+class ExpertProfileSerializer(serializers.Serializer):
     specialties = serializers.ListField(child=serializers.CharField(max_length=20))
     region = serializers.CharField(max_length=6)
     employer_uscc = serializers.CharField(max_length=18)
     employer_name = serializers.CharField(max_length=200)
 
 
-class RegisterSerializer(ProfileSerializer):
+class ExpertRegisterSerializer(ExpertProfileSerializer):
     user = serializers.UUIDField()
-    title = serializers.ChoiceField(choices=ExpertTitle.choices)
+    title = serializers.CharField(max_length=20, help_text="senior, professor_level or equivalent")
 
 
-class ConflictInputSerializer(serializers.Serializer):
-    kind = serializers.ChoiceField(choices=ConflictKind.choices)
+class ExpertConflictInputSerializer(serializers.Serializer):
+    kind = serializers.CharField(max_length=20, help_text="organisation or person")
     uscc = serializers.CharField(max_length=18)
     person_name = serializers.CharField(max_length=100, required=False, allow_blank=True)
     reason = serializers.CharField(max_length=1000)
 
 
-class StateChangeSerializer(serializers.Serializer):
+class ExpertStateChangeSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000)
 
 
@@ -91,9 +97,9 @@ class MyProfileView(APIView):
     def get(self, request: Request) -> Response:
         return Response(_profile_json(acting_from_request(request).user))
 
-    @extend_schema(request=ProfileSerializer, responses=ExpertSerializer)
+    @extend_schema(request=ExpertProfileSerializer, responses=ExpertSerializer)
     def put(self, request: Request) -> Response:
-        serializer = ProfileSerializer(data=request.data)
+        serializer = ExpertProfileSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         acting = acting_from_request(request)
         expert_profile_update(acting=acting, **serializer.validated_data)
@@ -103,14 +109,14 @@ class MyProfileView(APIView):
 class MyConflictsView(APIView):
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=ConflictInputSerializer, responses={201: ConflictSerializer})
+    @extend_schema(request=ExpertConflictInputSerializer, responses={201: ExpertConflictSerializer})
     def post(self, request: Request) -> Response:
-        serializer = ConflictInputSerializer(data=request.data)
+        serializer = ExpertConflictInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         conflict = expert_conflict_declare(
             acting=acting_from_request(request), **serializer.validated_data
         )
-        return Response(ConflictSerializer(conflict).data, status=201)
+        return Response(ExpertConflictSerializer(conflict).data, status=201)
 
 
 class MyConflictView(APIView):
@@ -127,9 +133,9 @@ class ExpertRegisterView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=RegisterSerializer, responses={201: ExpertSerializer})
+    @extend_schema(request=ExpertRegisterSerializer, responses={201: ExpertSerializer})
     def post(self, request: Request) -> Response:
-        serializer = RegisterSerializer(data=request.data)
+        serializer = ExpertRegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = dict(serializer.validated_data)
         expert = expert_register(
@@ -150,9 +156,9 @@ class ExpertStateView(APIView):
 
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(request=StateChangeSerializer, responses=ExpertSerializer)
+    @extend_schema(request=ExpertStateChangeSerializer, responses=ExpertSerializer)
     def post(self, request: Request, expert_id: UUID, change: str) -> Response:
-        serializer = StateChangeSerializer(data=request.data)
+        serializer = ExpertStateChangeSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         expert = STATE_CHANGES[change](
             acting=acting_from_request(request),
