@@ -226,11 +226,18 @@ def test_the_demo_pool_loads_once():
     from accounts.demo import load_demo_identities
     from evaluation.demo import load_demo_pool
 
+    from io import StringIO
+
+    from django.core.management import call_command
+
     load_demo_identities()
     first = load_demo_pool()
+    out = StringIO()
+    call_command("load_demo_pool", stdout=out)  # what `make run` calls (config/run.py)
     again = load_demo_pool()
 
     assert len(first) == 16
+    assert out.getvalue().startswith("demo expert pool: 16 experts (A010101 × 8, A010201 × 6")
     assert [expert.pk for expert in again] == [expert.pk for expert in first]
     assert Event.objects.filter(action="expert.registered").count() == 16
     assert {code for expert in first for code in expert.specialties} == {
