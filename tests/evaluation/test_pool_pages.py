@@ -223,12 +223,12 @@ def test_the_admin_changes_no_expert_field_directly(operator_client):
 
 
 def test_the_demo_pool_loads_once():
-    from accounts.demo import load_demo_identities
-    from evaluation.demo import load_demo_pool
-
     from io import StringIO
 
     from django.core.management import call_command
+
+    from accounts.demo import load_demo_identities
+    from evaluation.demo import load_demo_pool
 
     load_demo_identities()
     first = load_demo_pool()
