@@ -173,6 +173,7 @@ def main() -> int:
         call_command("load_demo")
         call_command("load_demo_tenders")
         call_command("load_demo_opening")
+        call_command("load_demo_pool")
         bin_dir = Path(python).parent
         supervisor.spawn(
             "worker",

@@ -278,12 +278,17 @@ _check_room_networks(EVALUATION_ROOM_NETWORKS)
 
 # How long a certificate-login challenge may be answered.
 LOGIN_CHALLENGE_SECONDS = env_int("LOGIN_CHALLENGE_SECONDS", 120)
+# The panel draw (docs/evaluation.md): an expert drawn this many times for the same tenderee
+# within this many days is not drawn for it again. A rule of this platform, not of a statute.
+EVALUATION_DRAW_REPEAT_LIMIT = env_int("EVALUATION_DRAW_REPEAT_LIMIT", 3)
+EVALUATION_DRAW_REPEAT_DAYS = env_int("EVALUATION_DRAW_REPEAT_DAYS", 90)
 
 # Fragments other apps add to trading's tender page (trading cannot import them).
 TENDER_PAGE_PANELS = [
     "bids.submission.views.my_bid_panel",
     "bids.opening.views.opening_hall_panel",
     "evaluation.session.views.evaluation_panel",
+    "evaluation.panel.views.panel_tender_panel",
 ]
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.

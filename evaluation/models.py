@@ -184,6 +184,9 @@ class PanelDraw(models.Model):
     # {"specialty": [expert ids of the eligible pool, sorted]}: the input of the algorithm.
     pool_snapshot = models.JSONField(_("eligible pool"))
     pool_sha256 = models.CharField(max_length=64)
+    # [{"specialty": code, "count": n}] in the order drawn: with the snapshot, the input of the
+    # algorithm (jsonb keeps no key order, so `drawn` alone cannot tell the order).
+    requests = models.JSONField(_("requested"), default=list)
     # {"specialty": [expert ids drawn, in order]}: the output.
     drawn = models.JSONField(_("drawn"))
     reason = models.TextField(_("reason"), blank=True)
