@@ -2,10 +2,10 @@
 
 from django.urls import URLPattern, URLResolver, path
 
-from evaluation.room import views as room_views
-from evaluation.session import views as session_views
 from evaluation.panel import views as panel_views
 from evaluation.pool import views as pool_views
+from evaluation.room import views as room_views
+from evaluation.session import views as session_views
 
 app_name = "evaluation"
 

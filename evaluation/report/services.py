@@ -25,6 +25,7 @@ from evaluation.models import (
     ReportState,
     SessionState,
 )
+from evaluation.panel.reveal import panel_reveal
 from evaluation.refusals import refusals_logged
 from evaluation.report.document import report_document
 from evaluation.session.common import (
@@ -233,9 +234,10 @@ def signed_report_json(report: EvaluationReport) -> dict:
 
 @transaction.atomic
 def candidates_publicize_from_report(*, acting: Acting, tender_id: UUID) -> CandidatePublicity:
-    """The tenderee publishes the candidates of the signed report, and no others."""
+    """The tenderee publishes the candidates of the signed report, and no others; the panel and
+    its seed are revealed with them."""
     session = EvaluationSession.objects.select_related("tender__project").get(tender_id=tender_id)
-    manager_role(acting, session.tender.project)
+    role = manager_role(acting, session.tender.project)
     report = EvaluationReport.objects.filter(session=session, state=ReportState.SIGNED).first()
     if report is None or report.signed_at is None:
         raise EvaluationRefused(
@@ -249,7 +251,7 @@ def candidates_publicize_from_report(*, acting: Acting, tender_id: UUID) -> Cand
         .exclude(bidder__uscc__in=named)
         .values_list("bidder__uscc", flat=True)
     )
-    return candidates_publicize(
+    publicity = candidates_publicize(
         acting=acting,
         tender_id=tender_id,
         candidates=[
@@ -259,3 +261,7 @@ def candidates_publicize_from_report(*, acting: Acting, tender_id: UUID) -> Cand
         report_at=report.signed_at,
         bidders=list(others),
     )
+    # The result is published: so are the panel and the seed it was drawn with (条例 第四十六条),
+    # and anyone can now replay the draw (manage.py verify_draw, the draw record).
+    panel_reveal(panel_id=session.panel_id, actor=acting.as_actor(role=role))
+    return publicity

@@ -6,11 +6,15 @@ as bidtool does), its candidates published, the award and the contract."""
 import argparse
 import base64
 import datetime as dt
+import io
 import json
 
 import pytest
+from cryptography.x509.oid import NameOID
+from django.core.management import call_command
 from django.test import Client
 
+from accounts.acting import Acting
 from accounts.services import certificate_bind
 from bidtool.report import verify_signed_report
 from evaluation.models import (
@@ -23,17 +27,20 @@ from evaluation.models import (
     SeatState,
     SessionState,
 )
+from evaluation.panel.request import panel_request
+from evaluation.panel.seats import seat_confirm, seat_decline
 from evaluation.report.services import signed_report_json
 from monitoring.clock import database_now
 from monitoring.services import PLATFORM
 from signing.cms import sign_detached
 from tests.bids.conftest import certificate_login
 from tests.bids.opening import build_opening
-from tests.evaluation.factories import ExpertFactory, PanelFactory, PanelSeatFactory
+from tests.evaluation.factories import SPECIALTY, ExpertFactory
 from tests.trading.test_award import end_publicity
 from trading.models import Candidate, TenderState
 
-pytestmark = pytest.mark.django_db
+# The draw commits its seed in a durable transaction of its own: the test runs outside one.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PRICES = [10_000_000_00, 10_300_000_00, 9_700_000_00, 10_600_000_00, 9_900_000_00]
 # 技术方案 (0–40) and 商务 (0–10) per member and bid; member 3 gives bid index 1 an outlier.
@@ -53,21 +60,40 @@ def opened(certificate_authority, settings):
 
 
 def panel_of_five(story, certificate_authority):
-    """Five experts, each holding a certificate bound to it, confirmed on the tender's panel."""
-    panel = PanelFactory(tender=story.tender, requested_by=story.host_user)
-    members = []
-    for index in range(5):
+    """Seven experts in the pool, each holding a certificate bound to it; the tenderee requests
+    a panel of five; the first drawn declines and its replacement is drawn; all confirm."""
+    experts = {}
+    for index in range(7):
         expert = ExpertFactory()
         credential = certificate_authority.issue_person(
             name=f"评标专家{index}", person_id=f"11010819800101{index:04d}", key_type="ec-p256"
         )
         certificate_bind(user=expert.user, certificate=credential.certificate, actor=PLATFORM)
-        PanelSeatFactory(panel=panel, expert=expert)
+        experts[expert.user.pk] = (expert.user, credential)
+    panel = panel_request(
+        acting=Acting(user=story.host_user, client_ip="10.0.0.8"),
+        tender_id=story.tender.pk,
+        specialties=[{"specialty": SPECIALTY, "count": 5}],
+        size=5,
+    )
+    first = PanelSeat.objects.filter(panel=panel).order_by("user__username").first()
+    seat_decline(
+        acting=Acting(user=first.user, client_ip="10.1.0.9"),
+        seat_id=first.pk,
+        reason="与投标人存在利害关系，申请回避",
+    )
+    for seat in PanelSeat.objects.filter(panel=panel, state=SeatState.DRAWN):
+        seat_confirm(acting=Acting(user=seat.user, client_ip="10.1.0.9"), seat_id=seat.pk)
+    assert Panel.objects.get(pk=panel.pk).state == PanelState.COMPLETE
+    assert panel.draws.count() == 2  # the first draw and the replacement round
+    members = []
+    for seat in PanelSeat.objects.filter(panel=panel, state=SeatState.CONFIRMED).order_by(
+        "user__username"
+    ):
+        user, credential = experts[seat.user_id]
         client = Client(HTTP_ACCEPT_LANGUAGE="en", REMOTE_ADDR="127.0.0.1")
         certificate_login(client, credential)
-        members.append((expert.user, credential, client))
-    PanelSeat.objects.filter(panel=panel).update(state=SeatState.CONFIRMED)
-    Panel.objects.filter(pk=panel.pk).update(state=PanelState.COMPLETE)
+        members.append((user, credential, client))
     return members
 
 
@@ -176,7 +202,10 @@ def test_five_experts_evaluate_five_bids_and_their_signed_report_names_the_candi
             crl=[],
         ),
     )
-    assert [line["signed_by"] for line in verified] == [f"评标专家{index}" for index in range(5)]
+    assert [line["signed_by"] for line in verified] == [
+        credential.certificate.subject.get_attributes_for_oid(NameOID.COMMON_NAME)[0].value
+        for _user, credential, _client in members
+    ]
     assert [line["agrees"] for line in verified] == [True, True, True, True, False]
 
     page = story.host.get(f"/evaluation/{tender_id}/report.html").content.decode()
@@ -189,6 +218,11 @@ def test_five_experts_evaluate_five_bids_and_their_signed_report_names_the_candi
 
     post(story.host, tender_id, "candidates")
     assert story.refresh().state == TenderState.PUBLICIZING
+    # The result is public, and so are the panel and its seed: anyone replays the draw.
+    assert Panel.objects.get(tender_id=tender_id).state == PanelState.REVEALED
+    replayed = io.StringIO()
+    call_command("verify_draw", tender_id, stdout=replayed)
+    assert "OK" in replayed.getvalue()
     ranked = BidEvaluation.objects.filter(session__tender_id=tender_id, rank__lte=3)
     assert sorted(
         Candidate.objects.filter(tender_id=tender_id).values_list("rank", "price_fen")
