@@ -49,6 +49,7 @@ from bidtool.report import add_report_commands
 from bidtool.seal import command_seal
 from bidtool.session import command_login
 from bidtool.submit import SUBMIT_PARALLEL, SUBMIT_RETRIES, command_submit
+from bidtool.trust import add_platform_trust_arguments
 from bidtool.verify import command_receipt_verify, command_verify
 from bidtool.withdraw import command_withdraw
 from signing.envelope.manifest import TOOL_VERSION
@@ -110,14 +111,7 @@ def build_parser() -> argparse.ArgumentParser:
     receipt = commands.add_parser("receipt", help="work with receipts")
     receipt_commands = receipt.add_subparsers(dest="receipt_command", required=True)
     receipt_verify = receipt_commands.add_parser("verify", help="check a receipt offline")
-    receipt_verify.add_argument(
-        "--trust-root",
-        action="append",
-        required=True,
-        type=Path,
-        help="the platform CA's root (and issuing CA) PEM",
-    )
-    receipt_verify.add_argument("--crl", action="append", default=[], type=Path)
+    add_platform_trust_arguments(receipt_verify)
     receipt_verify.add_argument("receipt", type=Path)
     receipt_verify.add_argument("sealed", type=Path, nargs="?")
     receipt_verify.set_defaults(handler=command_receipt_verify)
@@ -187,14 +181,7 @@ def add_opening_commands(commands: Any) -> None:
     get.add_argument("--out", type=Path, help="where to save it (opening-record-ID.json)")
     get.set_defaults(handler=command_record_get)
     verify = record_commands.add_parser("verify", help="check a saved record offline")
-    verify.add_argument(
-        "--trust-root",
-        action="append",
-        required=True,
-        type=Path,
-        help="the platform CA's root (and issuing CA) PEM",
-    )
-    verify.add_argument("--crl", action="append", default=[], type=Path)
+    add_platform_trust_arguments(verify)
     verify.add_argument("--tender", help="refuse a record of another tender")
     verify.add_argument("--json", action="store_true", help="print the verified record as JSON")
     verify.add_argument("record", type=Path)
@@ -211,14 +198,7 @@ def add_log_commands(commands: Any) -> None:
     get.add_argument("--out", type=Path, help="where to save it (log-proof-ID.json)")
     get.set_defaults(handler=command_log_get)
     verify = log_commands.add_parser("verify", help="check an inclusion proof offline")
-    verify.add_argument(
-        "--trust-root",
-        action="append",
-        required=True,
-        type=Path,
-        help="the platform CA's root (and issuing CA) PEM",
-    )
-    verify.add_argument("--crl", action="append", default=[], type=Path)
+    add_platform_trust_arguments(verify)
     verify.add_argument(
         "--receipt", type=Path, help="check that the event is this receipt's submission"
     )

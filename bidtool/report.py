@@ -17,7 +17,7 @@ from typing import Any
 
 from bidtool.credentials import load_credential
 from bidtool.files import read_json_file
-from bidtool.trust import platform_trust
+from bidtool.trust import add_platform_trust_arguments, platform_trust
 from signing.canonical import canonical_json
 from signing.cms import sign_detached, verify_detached
 from signing.envelope.errors import InputInvalid
@@ -116,13 +116,6 @@ def add_report_commands(commands: Any) -> None:
     sign.add_argument("report", type=Path)
     sign.set_defaults(handler=command_report_sign)
     verify = report_commands.add_parser("verify", help="check every signature offline")
-    verify.add_argument(
-        "--trust-root",
-        action="append",
-        required=True,
-        type=Path,
-        help="the platform CA's root (and issuing CA) PEM",
-    )
-    verify.add_argument("--crl", action="append", default=[], type=Path)
+    add_platform_trust_arguments(verify)
     verify.add_argument("report", type=Path)
     verify.set_defaults(handler=command_report_verify)

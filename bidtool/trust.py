@@ -60,6 +60,19 @@ def bidder_trust(credential: Credential, arguments: argparse.Namespace) -> Trust
     )
 
 
+def add_platform_trust_arguments(parser: argparse.ArgumentParser) -> None:
+    """--trust-root (required, repeatable) and --crl: what every offline check of a document
+    the platform signed takes."""
+    parser.add_argument(
+        "--trust-root",
+        action="append",
+        required=True,
+        type=Path,
+        help="the platform CA's root (and issuing CA) PEM",
+    )
+    parser.add_argument("--crl", action="append", default=[], type=Path)
+
+
 def platform_trust(arguments: argparse.Namespace) -> TrustStore:
     """The platform CA's root and issuing certificates, given with --trust-root, to check what
     the platform signed (receipts, opening records)."""

@@ -3,13 +3,13 @@ as the opening leaves them, without ciphertext: these stories never read a file)
 and a complete panel of confirmed experts. The end-to-end story seals and opens for real."""
 
 import hashlib
-import uuid
 from dataclasses import dataclass
 
 from accounts.acting import Acting
 from accounts.models import Organisation, Role, User, UserCertificate
-from bids.models import Bid, BidDecryption, BidState, BidUpload, DecryptionState
+from bids.models import Bid, BidDecryption, BidState, DecryptionState
 from evaluation.models import Panel, PanelSeat, PanelState, SeatState
+from tests.evaluation.draw_setup import bid_on
 from tests.evaluation.factories import PanelFactory, PanelSeatFactory
 from tests.factories import MembershipFactory, OrganisationFactory, TenderFactory, days_from_now
 from trading.models import Tender, TenderState
@@ -35,33 +35,9 @@ def bind_certificate(user: User) -> None:
 
 
 def decrypted_bid(tender: Tender, bidder: Organisation, price_fen: int, sequence: int) -> Bid:
-    user = MembershipFactory(role=Role.BIDDER, organisation=bidder).user
-    upload = BidUpload.objects.create(
-        tender=tender,
-        bidder=bidder,
-        user=user,
-        certificate_sha256="a" * 64,
-        size=1,
-        part_size=1 << 20,
-        bucket="bids",
-        object_key=f"bids/{uuid.uuid4()}",
-        storage_upload_id="x",
-        created_at=days_from_now(-30),
-    )
-    bid = Bid.objects.create(
-        tender=tender,
-        bidder=bidder,
-        submitted_by=user,
-        upload=upload,
-        sequence=sequence,
-        received_at=days_from_now(-30),
-        size=1,
-        header_sha256="b" * 64,
-        ciphertext_sha256="c" * 64,
-        signer_certificate_sha256="d" * 64,
-        sealed_at="2026-11-01T00:00:00Z",
-    )
-    Bid.objects.filter(pk=bid.pk).update(state=BidState.DECRYPTED)
+    """A bid row as the opening leaves it: decrypted, with its price sheet."""
+    bid = bid_on(tender, bidder)
+    Bid.objects.filter(pk=bid.pk).update(state=BidState.DECRYPTED, sequence=sequence)
     BidDecryption.objects.create(
         session=tender.opening, bid=bid, price_sheet={"total_price_fen": price_fen}
     )

@@ -79,6 +79,14 @@ def score_everything(story: Evaluation, *, points=("30", "8")) -> None:
                 )
 
 
+def at_signing(story: Evaluation) -> None:
+    """Everyone scored alike (no flag); scoring closed and consolidated: the report waits."""
+    at_scoring(story)
+    score_everything(story)
+    scoring_close(acting=story.member(0), tender_id=story.tender.pk)
+    consolidation_close(acting=story.member(0), tender_id=story.tender.pk)
+
+
 def test_a_score_outside_its_range_is_refused_and_nothing_is_recorded():
     story = opened_tender()
     at_scoring(story)
@@ -156,10 +164,7 @@ def test_an_expert_cannot_sign_with_a_certificate_not_bound_to_it(certificate_au
     from signing.cms import sign_detached
 
     story = opened_tender()
-    at_scoring(story)
-    score_everything(story)
-    scoring_close(acting=story.member(0), tender_id=story.tender.pk)
-    consolidation_close(acting=story.member(0), tender_id=story.tender.pk)
+    at_signing(story)
     report = EvaluationReport.objects.get()
     stranger = certificate_authority.issue_person(
         name="冒名者", person_id="110108199001010000", key_type="ec-p256"
@@ -176,10 +181,7 @@ def test_an_expert_cannot_sign_with_a_certificate_not_bound_to_it(certificate_au
 
 def test_refusing_to_sign_without_a_reason_counts_as_agreement():
     story = opened_tender()
-    at_scoring(story)
-    score_everything(story)
-    scoring_close(acting=story.member(0), tender_id=story.tender.pk)
-    consolidation_close(acting=story.member(0), tender_id=story.tender.pk)
+    at_signing(story)
 
     entry = report_refusal_record(
         acting=story.member(0), tender_id=story.tender.pk, seat_id=story.seats[3].pk
@@ -190,10 +192,7 @@ def test_refusing_to_sign_without_a_reason_counts_as_agreement():
 
 def test_the_candidates_wait_for_every_signature():
     story = opened_tender()
-    at_scoring(story)
-    score_everything(story)
-    scoring_close(acting=story.member(0), tender_id=story.tender.pk)
-    consolidation_close(acting=story.member(0), tender_id=story.tender.pk)
+    at_signing(story)
 
     with pytest.raises(EvaluationRefused, match="not signed by every member"):
         candidates_publicize_from_report(acting=story.tenderee, tender_id=story.tender.pk)
