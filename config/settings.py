@@ -13,7 +13,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.environment import env_bool, env_int, env_list, env_str
+from config.environment import env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PLATFORM_VAR_DIR", str(BASE_DIR / "var")))
@@ -188,6 +188,11 @@ CELERY_BEAT_SCHEDULE = {
     "bid-uploads-expire": {"task": "bids.tasks.bid_uploads_expire", "schedule": 3600.0},
     # A signed, timestamped checkpoint of the event chain's head (DESIGN §6).
     "event-checkpoint": {"task": "monitoring.tasks.event_checkpoint", "schedule": 300.0},
+    # Supervisors' alert rules (supervision/rules/): one alert per breach, however often.
+    "alert-rules": {
+        "task": "supervision.tasks.alert_rules_evaluate",
+        "schedule": float(env_int("SUPERVISION_RULES_INTERVAL_SECONDS", 300)),
+    },
 }
 
 # Sealed bids (办法 第二十六、二十七条): size limit, upload part size, and how long an
@@ -238,6 +243,11 @@ TENDER_PAGE_PANELS = [
     "bids.submission.views.my_bid_panel",
     "bids.opening.views.opening_hall_panel",
 ]
+
+# Supervisors' alert rules (docs/supervision.md, "Alert rules"): per rule code, overrides of
+# its registry entry as JSON, e.g. {"contract_signing": {"yellow_before_hours": 72},
+# "bid_security_refund": {"enabled": false}}. A wrong one stops start-up, naming the rule.
+SUPERVISION_ALERT_RULES = env_json("SUPERVISION_ALERT_RULES", {})
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.
 OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-xxxxxx")

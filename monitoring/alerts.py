@@ -17,8 +17,13 @@ def alert_raise(
     tender_id: str = "",
     evidence: dict[str, Any] | None = None,
     actor: Actor = PLATFORM,
+    rule_source: str = "",
+    breach_key: str = "",
 ) -> Alert:
-    """Record an alert and its event; call inside the transaction of what discovered it."""
+    """Record an alert and its event; call inside the transaction of what discovered it.
+
+    With a `breach_key`, a second alert of the same kind and key is refused by the database
+    (IntegrityError): the caller raising alerts by rule finds the first one instead."""
     alert = Alert.objects.create(
         kind=kind,
         severity=severity,
@@ -28,6 +33,8 @@ def alert_raise(
         message=message,
         evidence=evidence or {},
         raised_at=database_now(),
+        rule_source=rule_source,
+        breach_key=breach_key,
     )
     record_event(
         actor=actor,
@@ -42,6 +49,8 @@ def alert_raise(
             "tender": tender_id,
             "message": message,
             "evidence": evidence or {},
+            **({"rule_source": rule_source} if rule_source else {}),
+            **({"breach": breach_key} if breach_key else {}),
         },
     )
     return alert
