@@ -125,3 +125,9 @@ def test_start_up_refuses_a_misconfigured_rule_naming_it():
         "alert rule 'contract_signing': valid_from 2027-01-01 is after valid_until 2026-01-01"
     ) in result.stderr
 
+
+@pytest.mark.django_db
+def test_start_up_refuses_a_metrics_network_that_is_not_one():
+    result = manage("check", METRICS_ALLOWED_NETWORKS="10.0.0.0/8,intranet")
+    assert result.returncode != 0
+    assert "METRICS_ALLOWED_NETWORKS: 'intranet' is not a network" in result.stderr
