@@ -72,7 +72,8 @@ class ConsolePage:
     state: str
 
 
-def _cursor(tender: Tender) -> str:
+def console_cursor(tender: Tender) -> str:
+    """Where the list goes on after `tender`: what `?after=` takes."""
     assert tender.published_at is not None
     raw = f"{tender.published_at.isoformat()}|{tender.pk}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
@@ -93,7 +94,11 @@ def _after(cursor: str) -> Q:
             _("after: not a position in the list; follow the page's own link"),
             field="after",
         ) from None
-    return Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=tender_id)
+    # The first condition is implied by the others; it is the bound the index scan starts from
+    # (PostgreSQL cannot start a scan from an OR), so page 2000 costs what page 2 does.
+    return Q(published_at__lte=published_at) & (
+        Q(published_at__lt=published_at) | Q(published_at=published_at, pk__lt=tender_id)
+    )
 
 
 def _open_answer_due(model: type[DocumentObjection] | type[CandidateObjection]) -> Subquery:
@@ -175,7 +180,7 @@ def console_tenders(*, state: str = "", after: str = "", page_size: int = PAGE_S
             )
         )
     return ConsolePage(
-        rows=page, next_cursor=_cursor(rows[-1]) if more else "", now=now, state=state
+        rows=page, next_cursor=console_cursor(rows[-1]) if more else "", now=now, state=state
     )
 
 

@@ -79,7 +79,10 @@ def _after(cursor: str) -> Q:
             _("after: not a position in the list; follow the page's own link"),
             field="after",
         ) from None
-    return Q(raised_at__lt=raised_at) | Q(raised_at=raised_at, pk__lt=pk)
+    # The first condition bounds the index scan (see supervision.console.selectors).
+    return Q(raised_at__lte=raised_at) & (
+        Q(raised_at__lt=raised_at) | Q(raised_at=raised_at, pk__lt=pk)
+    )
 
 
 def _tender_of(alert: Alert, object_type: str, object_id: str) -> str:
