@@ -248,10 +248,11 @@ TENDER_PAGE_PANELS = [
 # its registry entry as JSON, e.g. {"contract_signing": {"yellow_before_hours": 72},
 # "bid_security_refund": {"enabled": false}}. A wrong one stops start-up, naming the rule.
 SUPERVISION_ALERT_RULES = env_json("SUPERVISION_ALERT_RULES", {})
-# The metrics endpoint for operations (/metrics, Prometheus text format): answered to the
-# networks listed (CIDR) or to a request bearing the token; to anyone else it does not exist.
-METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
-METRICS_TOKEN = env_str("METRICS_TOKEN", "")
+# Operators' access to the platform's detail (monitoring/operations.py): /healthz names each
+# part's state and error, and /metrics (Prometheus) answers, only to these networks (CIDR) or
+# to a request bearing the token; the public learns up or down, and no /metrics.
+OPERATIONS_ALLOWED_NETWORKS = env_list("OPERATIONS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+OPERATIONS_TOKEN = env_str("OPERATIONS_TOKEN", "")
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.
 OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-xxxxxx")

@@ -10,7 +10,5 @@ class SupervisionConfig(AppConfig):
         # A misconfigured alert rule stops every process at start-up (web, worker, beat,
         # manage.py), naming the rule: a rule silently off is a supervisor silently blind.
         from supervision.rules.engine import rules_ready
-        from supervision.statistics.metrics import metrics_networks
 
         rules_ready()
-        metrics_networks()

@@ -1,51 +1,17 @@
 """The metrics endpoint for operations (/metrics): the statistics and the platform's own clocks
-in the Prometheus text format (version 0.0.4), for the networks configured or a bearer token.
+in the Prometheus text format (version 0.0.4), for operators (monitoring.operations: their
+networks, or a bearer of the token).
 
 To anyone else it answers 404, like a page that does not exist: a public probe learns nothing,
-not even that metrics are served (/healthz is the public probe).
+not even that metrics are served (/healthz is the public probe, and tells only up or down).
 """
 
-import hmac
-import ipaddress
 from collections.abc import Iterable
 from decimal import Decimal
 
-from django.conf import settings
-from django.core.exceptions import ImproperlyConfigured
-from django.http import HttpRequest
-
 from monitoring.clock import database_now
 from monitoring.models import ChronographTick, EventChainHead
-from monitoring.services import client_ip_of
 from supervision.statistics.selectors import Statistics
-
-Network = ipaddress.IPv4Network | ipaddress.IPv6Network
-
-
-def metrics_networks() -> list[Network]:
-    """METRICS_ALLOWED_NETWORKS parsed; a wrong entry stops start-up, named."""
-    networks = []
-    for entry in settings.METRICS_ALLOWED_NETWORKS:
-        try:
-            networks.append(ipaddress.ip_network(entry, strict=False))
-        except ValueError:
-            raise ImproperlyConfigured(
-                f"METRICS_ALLOWED_NETWORKS: {entry!r} is not a network (e.g. 10.0.0.0/8)"
-            ) from None
-    return networks
-
-
-def metrics_allowed(request: HttpRequest) -> bool:
-    token = settings.METRICS_TOKEN
-    header = request.headers.get("Authorization", "")
-    if token and hmac.compare_digest(header.encode(), f"Bearer {token}".encode()):
-        return True
-    address = client_ip_of(request)
-    try:
-        client = ipaddress.ip_address(address or "")
-    except ValueError:
-        return False
-    return any(client in network for network in metrics_networks())
 
 
 def _escape(value: str) -> str:

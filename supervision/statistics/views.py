@@ -6,10 +6,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from monitoring.operations import is_operations_request
 from supervision.console.access import supervisor_required
 from supervision.statistics.charts import bar_chart
 from supervision.statistics.export import statistics_csv
-from supervision.statistics.metrics import metrics_allowed, metrics_text
+from supervision.statistics.metrics import metrics_text
 from supervision.statistics.selectors import Tally, platform_statistics
 
 
@@ -51,7 +52,7 @@ def statistics_export(request: HttpRequest) -> HttpResponse:
 @never_cache
 @require_GET
 def metrics(request: HttpRequest) -> HttpResponse:
-    if not metrics_allowed(request):
+    if not is_operations_request(request):
         raise Http404
     return HttpResponse(
         metrics_text(platform_statistics()), content_type="text/plain; version=0.0.4; charset=utf-8"

@@ -127,7 +127,7 @@ def test_start_up_refuses_a_misconfigured_rule_naming_it():
 
 
 @pytest.mark.django_db
-def test_start_up_refuses_a_metrics_network_that_is_not_one():
-    result = manage("check", METRICS_ALLOWED_NETWORKS="10.0.0.0/8,intranet")
+def test_start_up_refuses_an_operators_network_that_is_not_one():
+    result = manage("check", OPERATIONS_ALLOWED_NETWORKS="10.0.0.0/8,intranet")
     assert result.returncode != 0
-    assert "METRICS_ALLOWED_NETWORKS: 'intranet' is not a network" in result.stderr
+    assert "OPERATIONS_ALLOWED_NETWORKS: 'intranet' is not a network" in result.stderr

@@ -159,8 +159,8 @@ def test_metrics_answer_the_configured_networks_in_the_prometheus_format(setting
 
 @pytest.mark.django_db
 def test_metrics_do_not_exist_for_anyone_else_but_a_token_holder(settings):
-    settings.METRICS_ALLOWED_NETWORKS = ["10.8.0.0/16"]
-    settings.METRICS_TOKEN = "s3cret-metrics-token-of-operations"
+    settings.OPERATIONS_ALLOWED_NETWORKS = ["10.8.0.0/16"]
+    settings.OPERATIONS_TOKEN = "s3cret-metrics-token-of-operations"
     outsider = Client(REMOTE_ADDR="203.0.113.9")
     assert outsider.get("/metrics").status_code == 404
     assert outsider.get("/metrics", HTTP_AUTHORIZATION="Bearer wrong").status_code == 404
@@ -175,3 +175,17 @@ def test_metrics_do_not_exist_for_anyone_else_but_a_token_holder(settings):
     logged_in = Client(REMOTE_ADDR="203.0.113.9")
     logged_in.force_login(supervisor().user)
     assert logged_in.get("/metrics").status_code == 404
+
+
+@pytest.mark.django_db
+def test_healthz_tells_the_public_only_up_or_down_and_operators_each_part(settings, s3_server):
+    settings.OPERATIONS_ALLOWED_NETWORKS = ["10.8.0.0/16"]
+    public = Client(REMOTE_ADDR="203.0.113.9").get("/healthz")
+    assert (public.status_code, public.json()) == (200, {"status": "ok"})
+    operator = Client(REMOTE_ADDR="10.8.3.4").get("/healthz").json()
+    assert {name: part["state"] for name, part in operator["parts"].items()} == {
+        "database": "up",
+        "broker": "up",
+        "object_storage": "up",
+    }
+    assert "chronograph" in operator
