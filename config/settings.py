@@ -14,7 +14,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from config.environment import env_bool, env_int, env_list, env_str
+from config.environment import env_bool, env_int, env_json, env_list, env_str
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PLATFORM_VAR_DIR", str(BASE_DIR / "var")))
@@ -204,6 +204,10 @@ CELERY_BEAT_SCHEDULE = {
     "event-checkpoint": {
         "task": "monitoring.tasks.event_checkpoint",
         "schedule": float(EVENT_CHECKPOINT_INTERVAL_SECONDS),
+    # Supervisors' alert rules (supervision/rules/): one alert per breach, however often.
+    "alert-rules": {
+        "task": "supervision.tasks.alert_rules_evaluate",
+        "schedule": float(env_int("SUPERVISION_RULES_INTERVAL_SECONDS", 300)),
     },
 }
 
@@ -290,6 +294,16 @@ TENDER_PAGE_PANELS = [
     "evaluation.session.views.evaluation_panel",
     "evaluation.panel.views.panel_tender_panel",
 ]
+
+# Supervisors' alert rules (docs/supervision.md, "Alert rules"): per rule code, overrides of
+# its registry entry as JSON, e.g. {"contract_signing": {"yellow_before_hours": 72},
+# "bid_security_refund": {"enabled": false}}. A wrong one stops start-up, naming the rule.
+SUPERVISION_ALERT_RULES = env_json("SUPERVISION_ALERT_RULES", {})
+# Operators' access to the platform's detail (monitoring/operations.py): /healthz names each
+# part's state and error, and /metrics (Prometheus) answers, only to these networks (CIDR) or
+# to a request bearing the token; the public learns up or down, and no /metrics.
+OPERATIONS_ALLOWED_NETWORKS = env_list("OPERATIONS_ALLOWED_NETWORKS", ["127.0.0.1/32", "::1/128"])
+OPERATIONS_TOKEN = env_str("OPERATIONS_TOKEN", "")
 
 # OCDS: the platform's registered ocid prefix (https://standard.open-contracting.org) and name.
 OCDS_OCID_PREFIX = env_str("OCDS_OCID_PREFIX", "ocds-xxxxxx")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("evaluation.urls")),
     path("", include("supervision.complaints.urls")),
     path("", include("supervision.suspension.urls")),
+    path("", include("supervision.urls")),
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("accounts.api.urls")),
@@ -22,6 +23,7 @@ urlpatterns = [
     path("api/v1/", include("evaluation.api.urls")),
     path("api/v1/", include("supervision.complaints.api_urls")),
     path("api/v1/", include("supervision.suspension.api_urls")),
+    path("api/v1/", include("supervision.api.urls")),
     path("api/v1/", include("trading.api.urls")),
     path("api/v1/schema", SpectacularAPIView.as_view(), name="api-schema"),
     # The split view serves its start-up script as a file: the policy allows no inline script.

@@ -18,12 +18,16 @@ def alert_raise(
     evidence: dict[str, Any] | None = None,
     actor: Actor = PLATFORM,
     sealed: bool = False,
+    rule_source: str = "",
+    breach_key: str = "",
 ) -> Alert:
     """Record an alert and its event; call inside the transaction of what discovered it.
 
     A `sealed` alert names bidders in a suspicion (a collusion screen's): its event keeps only
     the kind and severity, and its object, tender, message and evidence go to the event's
-    sealed identity, which only supervisors read (docs/event-log.md, "Sealed events")."""
+    sealed identity, which only supervisors read (docs/event-log.md, "Sealed events").
+    With a `breach_key`, a second alert of the same kind and key is refused by the database
+    (IntegrityError): the caller raising alerts by rule finds the first one instead."""
     alert = Alert.objects.create(
         kind=kind,
         severity=severity,
@@ -33,6 +37,8 @@ def alert_raise(
         message=message,
         evidence=evidence or {},
         raised_at=database_now(),
+        rule_source=rule_source,
+        breach_key=breach_key,
     )
     described = {
         "object_type": object_type,
@@ -41,6 +47,10 @@ def alert_raise(
         "evidence": evidence or {},
     }
     payload: dict[str, Any] = {"kind": kind, "severity": severity}
+    if rule_source:
+        payload["rule_source"] = rule_source
+    if breach_key:
+        payload["breach"] = breach_key
     if not sealed:
         payload |= {**described, "tender": tender_id}
     record_event(

@@ -4,9 +4,12 @@ Each event carries the SHA-256 of the previous event, so changing or removing an
 every link after it; `manage.py verify_events` finds the first broken link.
 """
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django_fsm import ConcurrentTransitionMixin, FSMField, transition
 
 GENESIS_DIGEST = "0" * 64
 
@@ -253,8 +256,25 @@ class AlertSeverity(models.TextChoices):
     RED = "red", _("Red card")
 
 
-class Alert(models.Model):
-    """Something a supervisor must look at, with the evidence that raised it."""
+# A severity only ever rises: a yellow card turns red, never back.
+SEVERITY_RANK = {AlertSeverity.NOTICE: 0, AlertSeverity.YELLOW: 1, AlertSeverity.RED: 2}
+
+
+class AlertState(models.TextChoices):
+    OPEN = "open", _("Open")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    RESOLVED = "resolved", _("Resolved")
+
+
+class Alert(ConcurrentTransitionMixin, models.Model):
+    """Something a supervisor must look at, with the evidence that raised it.
+
+    open → acknowledged → resolved (with a note), each step a supervisor's, each one event. An
+    alert raised by a rule carries the rule's code (`kind`), its legal source and a breach key:
+    one breach is one alert, however often the rule runs (a unique constraint holds it). A
+    yellow card that turns red is escalated in place and opened again. Which rules exist and
+    when they apply is supervision's (supervision/rules/): this layer only stores.
+    """
 
     kind = models.CharField(_("kind"), max_length=60, db_index=True)
     severity = models.CharField(_("severity"), max_length=10, choices=AlertSeverity.choices)
@@ -264,6 +284,19 @@ class Alert(models.Model):
     message = models.TextField(_("message"))
     evidence = models.JSONField(_("evidence"), default=dict, blank=True)
     raised_at = models.DateTimeField(_("raised at"), db_index=True)
+    state = FSMField(
+        _("state"),
+        max_length=20,
+        choices=AlertState.choices,
+        default=AlertState.OPEN,
+        protected=True,
+        db_index=True,
+    )
+    # The legal source of the rule that raised it (招标投标法 第四十六条 …), empty for others.
+    rule_source = models.CharField(_("legal source"), max_length=200, blank=True)
+    # What the breach is, for the rule that found it: the same breach is never raised twice.
+    breach_key = models.CharField(_("breach"), max_length=200, blank=True)
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     acknowledged_at = models.DateTimeField(_("acknowledged at"), null=True, blank=True)
     acknowledged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -272,11 +305,52 @@ class Alert(models.Model):
         blank=True,
         related_name="+",
     )
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    note = models.TextField(_("resolution note"), blank=True)
 
     class Meta:
         verbose_name = _("alert")
         verbose_name_plural = _("alerts")
         ordering = ["-raised_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "breach_key"],
+                condition=~models.Q(breach_key=""),
+                name="alert_one_per_breach",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.severity} {self.kind} on {self.object_type} {self.object_id}"
+
+    # Transitions change memory only; monitoring.transitions.apply_transition locks, saves, logs.
+
+    @transition(field=state, source=AlertState.OPEN, target=AlertState.ACKNOWLEDGED)
+    def acknowledge(self, user: object, at: datetime) -> None:
+        self.acknowledged_by, self.acknowledged_at = user, at
+
+    @transition(field=state, source=AlertState.ACKNOWLEDGED, target=AlertState.RESOLVED)
+    def resolve(self, user: object, at: datetime, note: str) -> None:
+        self.resolved_by, self.resolved_at, self.note = user, at, note
+
+    @transition(
+        field=state,
+        source=[AlertState.OPEN, AlertState.ACKNOWLEDGED, AlertState.RESOLVED],
+        target=AlertState.OPEN,
+    )
+    def escalate(self, severity: str, message: str, evidence: dict, at: datetime) -> None:
+        """A worse breach of the same rule on the same object (a yellow card now overdue):
+        the alert takes the new severity and is open again, whoever had closed it."""
+        self.severity, self.message, self.evidence, self.escalated_at = (
+            severity,
+            message,
+            evidence,
+            at,
+        )
