@@ -204,6 +204,7 @@ CELERY_BEAT_SCHEDULE = {
     "event-checkpoint": {
         "task": "monitoring.tasks.event_checkpoint",
         "schedule": float(EVENT_CHECKPOINT_INTERVAL_SECONDS),
+    },
     # Supervisors' alert rules (supervision/rules/): one alert per breach, however often.
     "alert-rules": {
         "task": "supervision.tasks.alert_rules_evaluate",
