@@ -37,7 +37,13 @@ def bind_certificate(user: User) -> None:
 def decrypted_bid(tender: Tender, bidder: Organisation, price_fen: int, sequence: int) -> Bid:
     """A bid row as the opening leaves it: decrypted, with its price sheet."""
     bid = bid_on(tender, bidder)
-    Bid.objects.filter(pk=bid.pk).update(state=BidState.DECRYPTED, sequence=sequence)
+    Bid.objects.filter(pk=bid.pk).update(
+        state=BidState.DECRYPTED,
+        sequence=sequence,
+        header_sha256="b" * 64,
+        ciphertext_sha256="c" * 64,
+        signer_certificate_sha256="d" * 64,
+    )
     BidDecryption.objects.create(
         session=tender.opening, bid=bid, price_sheet={"total_price_fen": price_fen}
     )
