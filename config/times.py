@@ -29,7 +29,9 @@ def shanghai_time(moment: dt.datetime | str | None, *, seconds: bool = False) ->
     shown = moment.astimezone(SHANGHAI).strftime(
         "%Y-%m-%d %H:%M:%S" if seconds else "%Y-%m-%d %H:%M"
     )
-    return f"{shown} {_('(Beijing time)')}"
+    # Outside the f-string: xgettext does not read calls inside one, and the text went untranslated.
+    zone = _("(Beijing time)")
+    return f"{shown} {zone}"
 
 
 def yuan(fen: int | str | None) -> str:
