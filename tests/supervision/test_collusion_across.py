@@ -15,6 +15,7 @@ from monitoring.chain import locked_head
 from monitoring.models import Alert, Event
 from supervision.collusion import rules
 from supervision.collusion.across_services import collusion_screen_across
+from supervision.collusion.history import losses_by_bidder
 from tests.factories import MembershipFactory
 from tests.supervision.history_seeding import (
     FIRST_AWARD,
@@ -149,9 +150,12 @@ def test_only_a_bidders_last_ten_losses_count():
     for number in range(6):
         other = organisations(1)[0]
         past += cover_bidding(loser, other, times=1, start=5 + number)
-    seed_awarded_history(past)
+    tenders = seed_awarded_history(past)
 
     assert collusion_screen_across().findings == []
+    # The database reads the window, not the whole history.
+    window = losses_by_bidder(window=10)[str(loser.pk)]
+    assert [tender.tender_id for tender in window] == [str(t.pk) for t in tenders[:0:-1]]
 
 
 @pytest.mark.django_db
