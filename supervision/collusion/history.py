@@ -36,13 +36,21 @@ def _awarded(prefix: str) -> Q:
 AWARD = "tender__award_decision__"
 
 
+def losses() -> QuerySet[Bid]:
+    """Every loss of the history: a bid in an awarded tender, of a bidder other than the
+    winner."""
+    return (
+        Bid.objects.filter(_awarded("tender__"), state__in=SCREENED_STATES)
+        .filter(**{f"{AWARD}isnull": False})
+        .exclude(bidder_id=F(f"{AWARD}winner_id"))
+    )
+
+
 def loss_rows(*, window: int) -> QuerySet[Bid, tuple[Any, ...]]:
     """The query of `losses_by_bidder`: one row per loss in each bidder's window."""
     award = AWARD
     return (
-        Bid.objects.filter(_awarded("tender__"), state__in=SCREENED_STATES)
-        .filter(**{f"{award}isnull": False})
-        .exclude(bidder_id=F(f"{award}winner_id"))
+        losses()
         .annotate(
             loss_rank=Window(
                 RowNumber(),
@@ -71,10 +79,10 @@ def loss_rows(*, window: int) -> QuerySet[Bid, tuple[Any, ...]]:
 def losses_by_bidder(*, window: int) -> dict[str, list[AwardedTender]]:
     """Each bidder's last `window` losses, most recent first; `bids` counts every bid of the
     tender (the winner's and the losers')."""
-    losses: dict[str, list[AwardedTender]] = defaultdict(list)
+    by_bidder: dict[str, list[AwardedTender]] = defaultdict(list)
     rows = loss_rows(window=window)
     for bidder, tender, tenderee, winner, decided_at, losers, title, code, price in rows:
-        losses[str(bidder)].append(
+        by_bidder[str(bidder)].append(
             AwardedTender(
                 tender_id=str(tender),
                 tenderee_id=str(tenderee),
@@ -86,7 +94,7 @@ def losses_by_bidder(*, window: int) -> dict[str, list[AwardedTender]]:
                 price_fen=price,
             )
         )
-    return dict(losses)
+    return dict(by_bidder)
 
 
 def award_rows(*, window: int) -> QuerySet[Award, tuple[Any, ...]]:
