@@ -1,13 +1,20 @@
 """The collusion screens over 100, 250 and 500 bids of one tender, text similarity included,
-beside the naive all-pairs Jaccard comparison of the same texts measured in the same run.
+beside the naive all-pairs Jaccard comparison of the same texts measured in the same run; and
+the screens across tenders over 1k and 10k awarded tenders, beside reading the whole history.
 
     python -m bench.bench_collusion [--sizes 100,250,500] [--characters 3000] [--honest 1000]
         [--bidders 8,20] [--spreads 0.06]      # --sizes "" for the false alarms alone
+        [--across 1000,10000] [--markets 200]  # --across "" / --markets 0 to leave them out
 
 Prints, per size, the CPU time of each screen (best of 3; the baseline once), the growth exponent
 (least-squares slope of log time on log n: 1 is linear, 2 quadratic), the peak memory of one
-run, and the false alarms of the price screens on simulated honest tenders. Pure Python, no
-database. Never passes or fails on time.
+run, and the false alarms of the price screens on simulated honest tenders: pure Python.
+
+Across tenders (bench.collusion_across): a scratch PostgreSQL database (DATABASE_URL's
+server) filled with an honest market and a few planted patterns; wall time (best of 3) and
+query count of each read and of `collusion_screen_across`, beside the baseline that reads every
+loss and windows it in Python; then the false alarms of both screens on simulated honest
+markets of few and many bidders. Never passes or fails on time.
 """
 
 import argparse
@@ -148,6 +155,8 @@ def main() -> None:
     parser.add_argument("--honest", type=int, default=1000)
     parser.add_argument("--bidders", default="8,20", help="bids per simulated honest tender")
     parser.add_argument("--spreads", default="0.06", help="σ of the honest prices' log-normal")
+    parser.add_argument("--across", default="1000,10000", help="awarded tenders in the history")
+    parser.add_argument("--markets", type=int, default=200, help="simulated markets per line")
     arguments = parser.parse_args()
     sizes = [int(size) for size in arguments.sizes.split(",") if size]
     if sizes:
@@ -160,6 +169,11 @@ def main() -> None:
                 f"honest tenders of {bidders} bids, σ {spread:.0%}, flagged "
                 f"({arguments.honest} simulated): {shares}"
             )
+    across_sizes = [int(size) for size in arguments.across.split(",") if size]
+    if across_sizes or arguments.markets:
+        from bench import collusion_across
+
+        collusion_across.run(across_sizes, arguments.markets)
 
 
 def timings(sizes: list[int], characters: int) -> None:

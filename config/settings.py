@@ -11,6 +11,7 @@ import ipaddress
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -194,6 +195,29 @@ if not 0 < EVENT_CHECKPOINT_INTERVAL_SECONDS < EVENT_CHECKPOINT_MAX_INTERVAL_SEC
         "EVENT_CHECKPOINT_INTERVAL_SECONDS must be positive and below "
         "EVENT_CHECKPOINT_MAX_INTERVAL_SECONDS, or every checkpoint would be late"
     )
+# The collusion screens (supervision/collusion/): how often the tenders opened since the last
+# run are looked for, how many days back the nightly run screens every opened tender again, and
+# when it runs, in Asia/Shanghai time ("HH:MM"; beat counts in CELERY_TIMEZONE, UTC).
+COLLUSION_OPENING_INTERVAL_SECONDS = env_int("COLLUSION_OPENING_INTERVAL_SECONDS", 300)
+COLLUSION_NIGHTLY_DAYS = env_int("COLLUSION_NIGHTLY_DAYS", 30)
+COLLUSION_NIGHTLY_AT = env_str("COLLUSION_NIGHTLY_AT", "02:30")
+
+
+def _shanghai_hour_and_minute(name: str, value: str) -> tuple[int, int]:
+    hour, _colon, minute = value.partition(":")
+    if not (hour.isdigit() and minute.isdigit() and int(hour) < 24 and int(minute) < 60):
+        raise ImproperlyConfigured(f"{name} must be a time of day as HH:MM, not {value!r}")
+    # Asia/Shanghai has kept UTC+8 without daylight saving since 1991.
+    return (int(hour) - 8) % 24, int(minute)
+
+
+if COLLUSION_OPENING_INTERVAL_SECONDS <= 0 or COLLUSION_NIGHTLY_DAYS <= 0:
+    raise ImproperlyConfigured(
+        "COLLUSION_OPENING_INTERVAL_SECONDS and COLLUSION_NIGHTLY_DAYS must be positive"
+    )
+COLLUSION_NIGHTLY_HOUR_UTC, COLLUSION_NIGHTLY_MINUTE = _shanghai_hour_and_minute(
+    "COLLUSION_NIGHTLY_AT", COLLUSION_NIGHTLY_AT
+)
 CELERY_BEAT_SCHEDULE = {
     "chronograph": {
         "task": "monitoring.tasks.chronograph_tick",
@@ -210,7 +234,19 @@ CELERY_BEAT_SCHEDULE = {
         "task": "supervision.tasks.alert_rules_evaluate",
         "schedule": float(env_int("SUPERVISION_RULES_INTERVAL_SECONDS", 300)),
     },
+    # The collusion screens (docs/supervision.md, "Runs"): each tender soon after its opening,
+    # and every night the tenders opened in the last days and the screens across tenders.
+    "collusion-screen-due": {
+        "task": "supervision.collusion_screen_due",
+        "schedule": float(COLLUSION_OPENING_INTERVAL_SECONDS),
+    },
+    "collusion-screen-nightly": {
+        "task": "supervision.collusion_screen_nightly",
+        "schedule": crontab(hour=COLLUSION_NIGHTLY_HOUR_UTC, minute=COLLUSION_NIGHTLY_MINUTE),
+    },
 }
+# Task modules outside an app's tasks.py, which autodiscovery does not find.
+CELERY_IMPORTS = ["supervision.collusion.tasks"]
 
 # Sealed bids (办法 第二十六、二十七条): size limit, upload part size, and how long an
 # unfinished upload is kept before housekeeping aborts it (it never counts as a bid).

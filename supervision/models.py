@@ -256,3 +256,7 @@ class ComplaintDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.step} of {self.complaint_id}"
+
+
+# The collusion screens' runs live with their screens; the app's models module declares them.
+from supervision.collusion.models import CollusionRun, CollusionScreening  # noqa: E402, F401

@@ -6,6 +6,12 @@ a title for supervisors. The signs are those of 招标投标法实施条例 (条
 第四十条（二）不同投标人委托同一单位或者个人办理投标事宜 — handled by the same entity or person;
 第四十条（四）不同投标人的投标文件异常一致或者投标报价呈规律性差异 — abnormally identical bids, or
 prices with a regular pattern.
+
+Across tenders (the nightly run, over awarded tenders):
+第三十九条（二）（三）投标人之间约定中标人；约定部分投标人放弃投标或者中标 — bidders agree
+the winner, or that some of them give up winning;
+第四十一条（五）（六）招标人明示或者暗示投标人为特定投标人中标提供方便；招标人与投标人为谋取特定
+投标人中标而采取的其他串通行为 — the tenderee helps a particular bidder win.
 """
 
 from dataclasses import dataclass
@@ -22,6 +28,8 @@ ARTICLE_39_1 = "招标投标法实施条例 第三十九条（一）"
 ARTICLE_40_1 = "招标投标法实施条例 第四十条（一）"
 ARTICLE_40_2 = "招标投标法实施条例 第四十条（二）"
 ARTICLE_40_4 = "招标投标法实施条例 第四十条（四）"
+ARTICLE_39_2_3 = "招标投标法实施条例 第三十九条（二）（三）"
+ARTICLE_41_5_6 = "招标投标法实施条例 第四十一条（五）（六）"
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,9 @@ GEOMETRIC_PRICES = "collusion.geometric_prices"
 PRICE_SCREENS = "collusion.price_screens"
 TIGHT_SUBGROUP = "collusion.tight_subgroup"
 SIMILAR_TEXT = "collusion.similar_text"
+# Across tenders: the kinds the nightly run raises (supervision/collusion/across.py).
+LOSING_TO_SAME_WINNER = "collusion.losing_to_same_winner"
+REPEAT_WINNER = "collusion.repeat_winner"
 
 RULES = {
     rule.code: rule
@@ -117,6 +128,20 @@ RULES = {
             f"{ARTICLE_40_4}; {ARTICLE_40_1}",
             YELLOW,
             _("Technical documents of different bidders are highly similar"),
+        ),
+        # Cover bidding (陪标): a bidder that keeps losing to the same winner.
+        CollusionRule(
+            LOSING_TO_SAME_WINNER,
+            ARTICLE_39_2_3,
+            YELLOW,
+            _("A bidder keeps losing to the same winner"),
+        ),
+        # Favouritism: one organisation wins most of a tenderee's tenders.
+        CollusionRule(
+            REPEAT_WINNER,
+            ARTICLE_41_5_6,
+            YELLOW,
+            _("One organisation wins most of a tenderee's tenders"),
         ),
     )
 }

@@ -70,3 +70,35 @@ LSH_ROWS = 4
 # forms); copied ones share most of everything. Pairs at or above 0.6 are reported, red from 0.85.
 TEXT_SIMILARITY_MINIMUM = 0.6
 TEXT_SIMILARITY_RED = 0.85
+
+# -- Across tenders: a bidder that keeps losing to the same winner (cover bidding, 陪标) -------
+# OECD (2009), Guidelines for Fighting Bid Rigging in Public Procurement, "Checklist for
+# detecting bid rigging", warning signs in the pattern of bids: "certain companies always
+# submit bids but never win", "the same supplier is often the successful bidder"; a cover
+# bidder (陪标) follows the designated winner from tender to tender (条例 第三十九条（二）（三）).
+# A bidder's last LOSING_WINDOW losses (the most recent awards first) are read, and a winner of
+# at least LOSING_TO_SAME_WINNER_MINIMUM of them is reported: half of the last ten.
+LOSING_WINDOW = 10
+LOSING_TO_SAME_WINNER_MINIMUM = 5
+
+# -- Across tenders: one organisation winning most of a tenderee's tenders ---------------------
+# Fazekas, Tóth & King (2016), "An objective corruption risk index using public procurement
+# data", European Journal on Criminal Policy and Research 22(3): recurrent award to the same
+# company by one buyer (the winner's share of the buyer's contracts) is a red flag of
+# favouritism, validated against single bidding and firms' political ties; 条例 第四十一条
+# (五)(六): the tenderee helping a particular bidder win. A tenderee's last TENDEREE_WINDOW
+# awarded tenders are read; a winner of at least REPEAT_WINS_MINIMUM of them is reported, or,
+# on a shorter history of at least REPEAT_SHARE_AWARDS_MINIMUM awards, of a share of at least
+# REPEAT_SHARE_MINIMUM (4 of 4, 4 of 5).
+TENDEREE_WINDOW = 10
+REPEAT_WINS_MINIMUM = 5
+REPEAT_SHARE_MINIMUM = 0.8
+REPEAT_SHARE_AWARDS_MINIMUM = 4
+
+# -- Chance, for both ----------------------------------------------------------------------------
+# In tenders of two or three bidders a bidder loses to the same few by construction. A pattern is
+# reported only when chance would give it in fewer than 1 case in 100 (as the progressions'
+# bound), each tender's winner being any of its bidders with equal chance and, at most, the
+# winner named having bid in every tender counted: P(wins ≥ k), the wins a sum of independent
+# Bernoulli trials with p = 1/(bids − 1) for a loser's tender, 1/bids for a tenderee's.
+ACROSS_CHANCE_MAXIMUM = 0.01
