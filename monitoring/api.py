@@ -1,5 +1,5 @@
 """The event log's public API (docs/event-log.md): the signed checkpoints, for anyone to copy
-and hold the platform to. Supervision will also publish them as notices."""
+and hold the platform to; /log/ shows them as the platform's public notice board."""
 
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer

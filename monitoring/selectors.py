@@ -2,7 +2,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 
 from monitoring.clock import database_now
-from monitoring.models import ChronographTick, SealedIdentity
+from monitoring.models import ChronographTick, EventCheckpoint, SealedIdentity
 
 
 def chronograph_status() -> dict:
@@ -28,4 +28,13 @@ def sealed_identities_of(*, tender_id: str) -> QuerySet[SealedIdentity]:
         SealedIdentity.objects.filter(tender_id=str(tender_id))
         .select_related("event", "actor")
         .order_by("event__sequence")
+    )
+
+
+def checkpoints_newest(*, limit: int) -> list[EventCheckpoint]:
+    """The newest signed checkpoints first, without their proofs and frontiers."""
+    return list(
+        EventCheckpoint.objects.order_by("-tree_size").only(
+            "tree_size", "root_hash", "previous_tree_size", "created_at"
+        )[:limit]
     )

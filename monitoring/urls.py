@@ -3,9 +3,10 @@
 from django.urls import path
 
 from monitoring.api import CheckpointListView
-from monitoring.views import healthz
+from monitoring.views import checkpoints_page, healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("log/", checkpoints_page, name="log-checkpoints-page"),
     path("api/v1/log/checkpoints", CheckpointListView.as_view(), name="log-checkpoints"),
 ]

@@ -1,10 +1,13 @@
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from monitoring.health import check_all
 from monitoring.operations import is_operations_request
-from monitoring.selectors import chronograph_status
+from monitoring.selectors import checkpoints_newest, chronograph_status
+
+CHECKPOINTS_SHOWN = 50
 
 
 @never_cache
@@ -24,3 +27,15 @@ def healthz(request: HttpRequest) -> JsonResponse:
         # Reported, not counted: a web process can serve while beat is restarted elsewhere.
         body["chronograph"] = chronograph_status()
     return JsonResponse(body, status=200 if healthy else 503)
+
+
+@require_GET
+def checkpoints_page(request: HttpRequest) -> HttpResponse:
+    """The public notice board of the event log: the newest signed checkpoints (tree size,
+    root, time), each downloadable signed, for anyone to copy and later hold the platform to
+    (docs/event-log.md, "Published checkpoints")."""
+    return render(
+        request,
+        "monitoring/checkpoints.html",
+        {"checkpoints": checkpoints_newest(limit=CHECKPOINTS_SHOWN)},
+    )

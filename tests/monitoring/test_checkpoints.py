@@ -337,3 +337,14 @@ def test_checkpoints_made_at_once_never_fork(earlier_checkpoint):
     assert len(made) == 1, results
     assert results.count(None) == 3
     assert verify_checkpoints() == (1 + earlier_checkpoint, None)
+
+
+@pytest.mark.django_db
+def test_anyone_reads_the_newest_checkpoints_on_the_public_page(client):
+    record(1)
+    checkpoint = checkpoint_create()
+
+    page = client.get("/log/").content.decode()
+
+    assert checkpoint.root_hash in page
+    assert f"<td>{checkpoint.tree_size}</td>" in page
