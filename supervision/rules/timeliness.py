@@ -270,7 +270,13 @@ def _refunds_recorded(tender_ids: list[str]) -> dict[tuple[str, str], dt.datetim
     ).values_list("object_id", "payload", "occurred_at"):
         recipients = payload.get("recipients") if isinstance(payload, dict) else None
         if isinstance(recipients, str):
-            refunds.setdefault((object_id, recipients), occurred_at)
+            # The moment the tenderee says the money went back (trading.bid_security), never
+            # later than when it said so.
+            claimed = payload.get("refunded_at")
+            moment = (
+                min(dt.datetime.fromisoformat(claimed), occurred_at) if claimed else occurred_at
+            )
+            refunds.setdefault((object_id, recipients), moment)
     return refunds
 
 

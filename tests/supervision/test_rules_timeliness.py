@@ -6,6 +6,7 @@ import datetime as dt
 
 import pytest
 
+from accounts.acting import Acting
 from monitoring.models import Alert, AlertSeverity, AlertState, Event
 from supervision.rules.engine import rules_evaluate
 from supervision.rules.lifecycle import alert_acknowledge
@@ -18,6 +19,7 @@ from tests.supervision.console_stories import (
     shanghai,
     supervisor,
 )
+from trading.bid_security import bid_security_refund_record
 from trading.law.periods import contract_due
 from trading.models import Contract, DocumentObjection, ObjectionState, TenderState
 
@@ -224,6 +226,35 @@ def test_bid_security_not_refunded_after_the_contract_is_red(settings):
     assert {alert.evidence["facts"]["due"] for alert in alerts} == {
         shanghai("2026-03-17 00:00").isoformat()
     }
+
+
+@pytest.mark.django_db
+def test_bid_security_refunded_in_time_raises_nothing(settings):
+    tender = awarded_tender(
+        award_notice_at=shanghai("2026-03-02 10:00"), contract_due=shanghai("2026-04-02 00:00")
+    )
+    Contract.objects.create(
+        tender=tender,
+        supplier=tender.award_decision.winner,
+        value_fen=9_000_000_00,
+        signed_at=shanghai("2026-03-10 10:00"),
+        registered_by=tender.award_decision.decided_by,
+        registered_at=shanghai("2026-03-10 11:00"),
+    )
+    type(tender).objects.filter(pk=tender.pk).update(state=TenderState.CONTRACTED)
+    tenderee = Acting(user=tender.award_decision.decided_by, client_ip="10.0.0.8")
+    with clock_at(settings, shanghai("2026-03-16 15:00")):
+        for recipients in ("winner", "others"):
+            bid_security_refund_record(
+                acting=tenderee,
+                tender_id=tender.pk,
+                recipients=recipients,
+                refunded_at=shanghai("2026-03-13 09:00"),
+            )
+    with clock_at(settings, shanghai("2026-03-17 08:00")):
+        rules_evaluate()
+    assert not Alert.objects.filter(kind="bid_security_refund").exists()
+    assert Event.objects.filter(action="bid_security.refunded").count() == 2
 
 
 @pytest.mark.django_db

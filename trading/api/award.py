@@ -17,12 +17,18 @@ from trading.award import (
     contract_register,
     tender_award,
 )
+from trading.bid_security import bid_security_refund_record
 from trading.models import Tender
 
 
 class AwardSerializer(serializers.Serializer):
     winner_uscc = serializers.CharField(max_length=18)
     reason = serializers.CharField(max_length=1000, required=False, allow_blank=True)
+
+
+class RefundSerializer(serializers.Serializer):
+    recipients = serializers.ChoiceField(choices=["winner", "others"])
+    refunded_at = serializers.DateTimeField()
 
 
 class ContractSerializer(serializers.Serializer):
@@ -116,3 +122,17 @@ class ArchiveView(_Post):
     def act(self, request: Request, data: dict, tender_id: str) -> Response:
         package = tender_archive(acting=acting_from_request(request), tender_id=tender_id)
         return _tender_done(package.tender_id)
+
+
+@extend_schema(request=RefundSerializer, responses=DoneSerializer)
+class BidSecurityRefundView(_Post):
+    serializer_class = RefundSerializer
+
+    def act(self, request: Request, data: dict, tender_id: str) -> Response:
+        tender = bid_security_refund_record(
+            acting=acting_from_request(request),
+            tender_id=tender_id,
+            recipients=data["recipients"],
+            refunded_at=data["refunded_at"],
+        )
+        return _done(tender.pk, tender.state)

@@ -48,6 +48,11 @@ tender_urlpatterns = [
     path("tenders/<uuid:tender_id>/award", award.AwardView.as_view(), name="award"),
     path("tenders/<uuid:tender_id>/contract", award.ContractView.as_view(), name="contract"),
     path("tenders/<uuid:tender_id>/archive", award.ArchiveView.as_view(), name="archive"),
+    path(
+        "tenders/<uuid:tender_id>/bid-security-refunds",
+        award.BidSecurityRefundView.as_view(),
+        name="bid-security-refund",
+    ),
     # Last, so that the named routes above are matched first.
     path(
         "tenders/<uuid:tender_id>/<slug:action>",
