@@ -7,8 +7,11 @@ import io
 import json
 from typing import Any
 
+from django.db import models
+from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
@@ -16,9 +19,16 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from evaluation.models import EvaluationReport
+from evaluation.models import BidOutcome, EvaluationReport, SeatKind
+from evaluation.session.scheme import scored_criteria
+from trading.law.rejection_grounds import REJECTION_GROUNDS
 
 FONT = "STSong-Light"
+GROUND_TEXTS: dict[str, Any] = {
+    **{ground.code: ground.text for ground in REJECTION_GROUNDS},
+    "abnormally_low_price": _lazy("The price is abnormally low and was not explained"),
+    "technical_below_pass_mark": _lazy("The technical score is below the pass mark"),
+}
 
 
 def yuan(fen: int | None) -> str:
@@ -33,8 +43,14 @@ def report_view(report: EvaluationReport) -> dict[str, Any]:
     and each signature's line."""
     document = json.loads(bytes(report.document))
     names = {member["seat"]: member["name"] for member in document["panel"]}
+    criteria = {item.code: item.name for item in scored_criteria(report.session.tender)}
+    for member in document["panel"]:
+        member["kind_label"] = _label(SeatKind, member["kind"])
     for bid in document["bids"]:
         bid["price_yuan"] = yuan(bid["price_fen"])
+        bid["outcome_label"] = _label(BidOutcome, bid["outcome"])
+        for ground in bid["rejection_grounds"]:
+            ground["text"] = GROUND_TEXTS.get(ground["ground"], ground["ground"])
     for candidate in document["candidates"]:
         candidate["price_yuan"] = yuan(candidate["price_fen"])
     return {
@@ -42,7 +58,16 @@ def report_view(report: EvaluationReport) -> dict[str, Any]:
         "digest": report.document_sha256,
         "state": report.state,
         "score_tables": [
-            {"member": names.get(seat, seat), "scores": entries}
+            {
+                "member": names.get(seat, seat),
+                "scores": [
+                    {
+                        **entry,
+                        "criterion_name": criteria.get(entry["criterion"], entry["criterion"]),
+                    }
+                    for entry in entries
+                ],
+            }
             for seat, entries in document["scores"].items()
         ],
         "signatures": [
@@ -59,8 +84,16 @@ def report_view(report: EvaluationReport) -> dict[str, Any]:
     }
 
 
-def report_html(report: EvaluationReport) -> str:
-    return render_to_string("evaluation/report.html", report_view(report))
+def _label(choices: type[models.TextChoices], value: str) -> str:
+    """What a person reads for a stored code: its translated label (the code if unknown)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
+def report_html(report: EvaluationReport, request: HttpRequest | None = None) -> str:
+    return render_to_string("evaluation/report.html", report_view(report), request=request)
 
 
 def _table(rows: list[list[str]], style: ParagraphStyle) -> Table:
@@ -92,7 +125,7 @@ def report_pdf(report: EvaluationReport) -> bytes:
         Paragraph(_("Panel"), heading),
         _table(
             [[_("Member"), _("Kind"), _("Specialty")]]
-            + [[item["name"], item["kind"], item["specialty"]] for item in document["panel"]],
+            + [[item["name"], item["kind_label"], item["specialty"]] for item in document["panel"]],
             body,
         ),
         Paragraph(_("Bids"), heading),
@@ -103,7 +136,8 @@ def report_pdf(report: EvaluationReport) -> bytes:
                     bid["code"],
                     bid["bidder"],
                     bid["price_yuan"],
-                    bid["outcome"] + "".join(f" {g['ground']}" for g in bid["rejection_grounds"]),
+                    bid["outcome_label"]
+                    + "".join(f" {g['text']}" for g in bid["rejection_grounds"]),
                     bid["total_score"] or "—",
                     bid["rank"] or "—",
                 ]
@@ -127,7 +161,7 @@ def report_pdf(report: EvaluationReport) -> bytes:
             _table(
                 [[_("Bid"), _("Criterion"), _("Points"), _("Review")]]
                 + [
-                    [entry["bid"], entry["criterion"], entry["points"], entry["flag_reason"]]
+                    [entry["bid"], entry["criterion_name"], entry["points"], entry["flag_reason"]]
                     for entry in table["scores"]
                 ],
                 body,

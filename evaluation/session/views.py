@@ -170,7 +170,7 @@ def report_page(request: HttpRequest, tender_id: UUID, kind: str) -> HttpRespons
             signed_report_json(report), json_dumps_params={"ensure_ascii": False, "indent": 2}
         )
     else:
-        return HttpResponse(report_html(report))
+        return HttpResponse(report_html(report, request))
     response["Content-Disposition"] = f'attachment; filename="evaluation-report-{tender_id}.{kind}"'
     response["Cache-Control"] = "no-store"
     return response

@@ -117,7 +117,8 @@ def test_a_supervisor_acknowledges_and_resolves_on_the_page(story, alert):
     stored = Alert.objects.get(pk=alert.pk)
     assert (stored.state, stored.note) == (AlertState.RESOLVED, "已核实，重新招标。")
     again = client.post(f"/supervision/alerts/{alert.pk}/acknowledge", follow=True)
-    assert "only an alert that is" in again.content.decode()
+    # The page speaks the default language, Simplified Chinese.
+    assert "状态的预警才能被" in again.content.decode()
 
 
 @pytest.mark.django_db
