@@ -178,12 +178,8 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         verbose_name = _("tender")
         verbose_name_plural = _("tenders")
         indexes = [
-            # Queries of one or two characters (trading/search.py).
+            # The portal's search, for words of any length (trading/search.py).
             GinIndex(fields=["search_grams"], name="tender_search_grams"),
-            # Queries of three characters or more: LIKE '%…%' through pg_trgm.
-            GinIndex(
-                fields=["search_text"], opclasses=["gin_trgm_ops"], name="tender_search_trigrams"
-            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["project", "lot_number"], name="tender_lot_unique"),

@@ -7,7 +7,7 @@ from django.db import connection
 
 from tests.factories import ProjectFactory, TenderFactory, days_from_now
 from trading.models import Project, Tender, TenderState
-from trading.search import SearchTerms
+from trading.search import SearchTerms, forget_gram_shares, gram_shares, rarest_gram
 from trading.selectors import tender_list_public
 
 pytestmark = pytest.mark.django_db
@@ -142,9 +142,29 @@ def test_a_rare_word_among_two_thousand_tenders_is_found_through_the_indexes():
     with connection.cursor() as cursor:
         # What autovacuum does: the indexes' pending entries merged, the statistics taken.
         cursor.execute("SELECT gin_clean_pending_list('tender_search_grams')")
-        cursor.execute("SELECT gin_clean_pending_list('tender_search_trigrams')")
         cursor.execute("ANALYZE trading_tender")
+    forget_gram_shares()
 
     assert "Bitmap Index Scan on tender_search_grams" in plan("操场")
-    assert "Bitmap Index Scan on tender_search_trigrams" in plan("风雨操场")
+    assert "Bitmap Index Scan on tender_search_grams" in plan("风雨操场")
+    assert "Bitmap Index Scan on tender_search_grams" in plan("办公楼风雨操场")
     assert found("操场") == found("风雨操场") == ["特殊教育学校风雨操场新建工程"]
+    assert found("办公楼风雨操场") == []
+
+
+def test_a_long_query_is_looked_up_by_its_rarest_pair():
+    published("东城区第一中学办公楼维修工程")
+    published("西城区特殊教育学校办公楼维修工程")
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE trading_tender")
+    forget_gram_shares()
+    shares = gram_shares()
+    assert shares["办公"] == 1.0 and "殊教" in shares
+    assert rarest_gram("特殊教育学校办公楼") != "办公"
+    assert found("特殊教育学校办公楼") == ["西城区特殊教育学校办公楼维修工程"]
+
+
+def test_a_query_of_words_of_one_letter_finds_them_in_order():
+    published("A B 路灯改造工程")
+    published("B A 路灯改造工程")
+    assert found("a b") == ["A B 路灯改造工程"]

