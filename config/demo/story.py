@@ -142,13 +142,17 @@ def _story(clock: DemoClock, say: Say) -> Tender:
         f"{yuan(tender.ceiling_price_fen)})",
     )
     deadline = schedule["bid_deadline"]
+    days = (local_date(deadline) - local_date(schedule["documents_from"])).days
+    rolled = days > int(policy_for(Regime.WORKS).rule(ISSUE_TO_DEADLINE).number)
     say(
         f"   文件发售 {local(schedule['documents_from']):%m-%d %H:%M} 至 "
         f"{local(schedule['documents_until']):%m-%d %H:%M}；投标截止/开标 "
-        f"{local(deadline):%m-%d %H:%M}（文件发出之日起第20日，招标投标法 第二十四条）",
+        f"{local(deadline):%m-%d %H:%M}（文件发出之日起第{days}日，招标投标法 第二十四条"
+        f"{'；第20日为休息日，顺延' if rolled else ''}）",
         f"   documents on sale {local(schedule['documents_from']):%m-%d %H:%M} to "
         f"{local(schedule['documents_until']):%m-%d %H:%M}; bid deadline and opening "
-        f"{local(deadline):%m-%d %H:%M}, the 20th day after the documents are first issued",
+        f"{local(deadline):%m-%d %H:%M}, day {days} after the documents are first issued"
+        f"{' (the 20th is not a working day: the period runs on)' if rolled else ''}",
     )
     shorter = check_schedule(
         Regime.WORKS,
