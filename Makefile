@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 UV_VERSION := 0.13.9
 
-.PHONY: install run test bench lint openapi messages clean
+.PHONY: install run demo test bench lint openapi messages clean
 
 # A fresh machine has only python3: make a virtualenv, put uv in it, and install the locked set.
 $(BIN)/uv:
@@ -22,6 +22,11 @@ install: $(VENV)/.installed
 
 run: install
 	$(BIN)/python -m config.run
+
+# `make run`, after one tender lived from draft to contract on a clock the demo moves forward
+# (demo only: docs/operations.md, "make demo"); the platform then runs on that clock.
+demo: install
+	$(BIN)/python -m config.demo
 
 # The browser tests (tests/browser) drive Debian's Chromium: installed here when missing and apt
 # can (docs/pages.md); elsewhere they skip, saying why.

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING
 from urllib.parse import urlparse
@@ -33,9 +34,12 @@ class Supervisor:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stopping = threading.Event()
 
-    def spawn(self, name: str, command: list[str]) -> None:
+    def spawn(
+        self, name: str, command: list[str], environment: Mapping[str, str] | None = None
+    ) -> None:
         child = subprocess.Popen(
             command,
+            env={**os.environ, **environment} if environment else None,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
@@ -94,10 +98,13 @@ def start_embedded_s3() -> "EmbeddedS3Server | None":
     return server
 
 
-def start_embedded_database() -> "EmbeddedPostgreSQL | None":
+def start_embedded_database(*, named: bool | None = None) -> "EmbeddedPostgreSQL | None":
     """Start the embedded PostgreSQL at the default DATABASE_URL's address, unless DATABASE_URL
-    is set or a server already answers there; create the default database on either."""
-    if "DATABASE_URL" in os.environ:
+    is set (`named`: by the user, not by `make demo`, which names its own database) or a server
+    already answers there; create the default database on either."""
+    if named is None:
+        named = "DATABASE_URL" in os.environ
+    if named:
         return None
     from config.embedded import EmbeddedPostgreSQL, ensure_database, listening
 
@@ -147,13 +154,68 @@ def start_embedded_broker() -> "EmbeddedBroker | None":
     return server
 
 
-def main() -> int:
+def load_demo_data() -> dict[str, str]:
+    """`make run`'s demo: identities, certificates, and tenders in several states for every role
+    to look at (docs/operations.md). Returns no environment for the platform's processes."""
+    call_command("load_demo")
+    call_command("load_demo_tenders")
+    call_command("load_demo_opening")
+    call_command("load_demo_pool")
+    return {}
+
+
+def spawn_platform(
+    supervisor: Supervisor, *, address: str, environment: Mapping[str, str] | None = None
+) -> None:
+    """A Celery worker, Celery beat and the web server."""
+    python = sys.executable
+    bin_dir = Path(python).parent
+    supervisor.spawn(
+        "worker",
+        [
+            str(bin_dir / "celery"),
+            "-A",
+            "config",
+            "worker",
+            "--loglevel",
+            "INFO",
+            "--concurrency",
+            "2",
+            "-Q",
+            settings.CELERY_TASK_DEFAULT_QUEUE,
+        ],
+        environment,
+    )
+    supervisor.spawn(
+        "beat",
+        [
+            str(bin_dir / "celery"),
+            "-A",
+            "config",
+            "beat",
+            "--loglevel",
+            "INFO",
+            "--schedule",
+            str(settings.VAR_DIR / "celerybeat-schedule"),
+        ],
+        environment,
+    )
+    # Django's development server, with a backlog for many bidders at once (devserver.py).
+    supervisor.spawn("web", [python, "-m", "config.devserver", address], environment)
+
+
+def main(
+    *,
+    load: Callable[[], dict[str, str]] = load_demo_data,
+    database_named: bool | None = None,
+) -> int:
+    """Start the parts, migrate, `load` (which returns environment variables for the platform's
+    processes), and run the platform until Ctrl-C. `make demo` (config/demo) passes its own."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     # Inherited by the web server, worker and beat: glibc otherwise gives each thread its own
     # malloc arena, which keeps freed part buffers resident (docs/bids.md, "Memory").
     os.environ.setdefault("MALLOC_ARENA_MAX", "2")
     django.setup()
-    python = sys.executable
     address = os.environ.get("PLATFORM_HTTP_ADDRESS", "127.0.0.1:8000")
     supervisor = Supervisor()
     servers: list = []
@@ -164,47 +226,17 @@ def main() -> int:
     signal.signal(signal.SIGINT, request_stop)
     signal.signal(signal.SIGTERM, request_stop)
     try:
-        for start in (start_embedded_database, start_embedded_broker, start_embedded_s3):
+        server = start_embedded_database(named=database_named)
+        if server is not None:
+            servers.append(server)
+        for start in (start_embedded_broker, start_embedded_s3):
             server = start()
             if server is not None:
                 servers.append(server)
         call_command("preflight")
         call_command("migrate", interactive=False, verbosity=0)
-        call_command("load_demo")
-        call_command("load_demo_tenders")
-        call_command("load_demo_opening")
-        call_command("load_demo_pool")
-        bin_dir = Path(python).parent
-        supervisor.spawn(
-            "worker",
-            [
-                str(bin_dir / "celery"),
-                "-A",
-                "config",
-                "worker",
-                "--loglevel",
-                "INFO",
-                "--concurrency",
-                "2",
-                "-Q",
-                settings.CELERY_TASK_DEFAULT_QUEUE,
-            ],
-        )
-        supervisor.spawn(
-            "beat",
-            [
-                str(bin_dir / "celery"),
-                "-A",
-                "config",
-                "beat",
-                "--loglevel",
-                "INFO",
-                "--schedule",
-                str(settings.VAR_DIR / "celerybeat-schedule"),
-            ],
-        )
-        # Django's development server, with a backlog for many bidders at once (devserver.py).
-        supervisor.spawn("web", [python, "-m", "config.devserver", address])
+        environment = load()
+        spawn_platform(supervisor, address=address, environment=environment)
         print(
             f"[run] the platform is at http://{address}/  (admin: http://{address}/admin/, "
             f"health: http://{address}/healthz); Ctrl-C stops everything"

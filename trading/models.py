@@ -3,6 +3,8 @@
 import uuid
 from datetime import datetime
 
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django_fsm import RETURN_VALUE, ConcurrentTransitionMixin, FSMField, transition
@@ -165,10 +167,20 @@ class Tender(ConcurrentTransitionMixin, models.Model):
     suspension_cause = models.CharField(max_length=20, blank=True)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True, db_index=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # The title and the project's name, normalised, and their characters and character pairs,
+    # as the portal's search reads them (trading/search.py): written by a database trigger on every
+    # insert and on every change of the title or the project's name (migration 0008), so that
+    # no writer, bulk insert or factory can leave them stale.
+    search_text = models.TextField(editable=False, blank=True, default="")
+    search_grams = ArrayField(models.TextField(), editable=False, blank=True, default=list)
 
     class Meta:
         verbose_name = _("tender")
         verbose_name_plural = _("tenders")
+        indexes = [
+            # The portal's search, for words of any length (trading/search.py).
+            GinIndex(fields=["search_grams"], name="tender_search_grams"),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["project", "lot_number"], name="tender_lot_unique"),
             models.CheckConstraint(

@@ -18,6 +18,7 @@ from trading.models import (
     Tender,
     TenderState,
 )
+from trading.search import SearchTerms, matching
 
 # What the public sees: everything from publication on (DESIGN §3), never drafts.
 PUBLIC_STATES = [state for state in TenderState.values if state != TenderState.DRAFT]
@@ -42,7 +43,7 @@ def user_manages_project(*, user: User, project: Project) -> bool:
 
 def tender_list_public(
     *,
-    search: str = "",
+    search: str | SearchTerms = "",
     category: str = "",
     region: str = "",
     state: str = "",
@@ -50,10 +51,13 @@ def tender_list_public(
     tenders = (
         _public(Tender.objects.all())
         .select_related("project", "project__tenderee", "project__agent")
+        .defer("search_text", "search_grams")
         .order_by("-published_at", "id")
     )
-    if search:
-        tenders = tenders.filter(Q(title__icontains=search) | Q(project__name__icontains=search))
+    # Through the n-gram and trigram indexes (trading/search.py), never a scan of every title.
+    terms = search if isinstance(search, SearchTerms) else SearchTerms.of(search)
+    if terms.texts:
+        tenders = tenders.filter(matching(terms))
     if category:
         tenders = tenders.filter(category=category)
     if region:

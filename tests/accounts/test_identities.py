@@ -129,7 +129,7 @@ def test_a_wrong_password_is_refused(client):
 
 
 @pytest.mark.django_db
-def test_demo_bidders_and_experts_get_certificates_they_can_log_in_with(client, settings, tmp_path):
+def test_demo_signers_get_certificates_they_can_log_in_with(client, settings, tmp_path):
     from accounts.demo_certificates import demo_certificates_issue
     from accounts.models import UserCertificate
     from signing.credentials import load_pkcs12
@@ -143,8 +143,10 @@ def test_demo_bidders_and_experts_get_certificates_they_can_log_in_with(client, 
     demo_certificates_issue()  # a second run issues nothing more
 
     files = sorted(path.name for path in folder.glob("*.p12"))
-    assert len(files) == 5 + 16
-    assert UserCertificate.objects.count() == 21
+    # Five bidders, sixteen experts, the tenderee and the agent (who sign tender documents).
+    assert len(files) == 5 + 16 + 2
+    assert {"tenderee.p12", "agent.p12"} <= set(files)
+    assert UserCertificate.objects.count() == 23
     credential = load_pkcs12((folder / "bidder3.p12").read_bytes(), DEMO_PASSWORD.encode())
     response = answer(client, credential, username="bidder3")
     assert response.status_code == 200, response.json()

@@ -15,6 +15,7 @@ from accounts.selectors import user_has_role
 from trading.documents import document_downloads_visible
 from trading.models import Category, TenderState
 from trading.notices import notice_list_for_tender
+from trading.search import SearchTerms
 from trading.selectors import PUBLIC_STATES, tender_get_public, tender_list_public
 
 PAGE_SIZE = 20
@@ -51,8 +52,9 @@ def tender_list(request: HttpRequest) -> HttpResponse:
     number = int(request.GET["page"]) if request.GET.get("page", "").isdigit() else 1
     number = max(number, 1)
     # One query per page whatever the table's size: no COUNT(*), one row more tells "next".
+    terms = SearchTerms.of(filters.search)
     tenders = tender_list_public(
-        search=filters.search, category=filters.category, region=filters.region, state=filters.state
+        search=terms, category=filters.category, region=filters.region, state=filters.state
     )
     rows = list(tenders[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     return render(
@@ -64,6 +66,7 @@ def tender_list(request: HttpRequest) -> HttpResponse:
             "has_previous": number > 1,
             "has_next": len(rows) > PAGE_SIZE,
             "filters": filters,
+            "search_terms": terms,  # what an English query was also searched as
             "categories": Category.choices,
             "states": [
                 (value, label) for value, label in TenderState.choices if value in PUBLIC_STATES
