@@ -12,7 +12,7 @@ from uuid import UUID
 from django.conf import settings
 
 from accounts.demo import DEMO_PASSWORD
-from accounts.models import User
+from accounts.models import User, UserCertificate
 from evaluation.demo import BUILDING, load_demo_pool
 from evaluation.models import (
     EvaluationReport,
@@ -37,7 +37,15 @@ SESSION_HOURS = 8
 
 
 def demo_member_acting(user: User) -> Acting:
-    return Acting(user=user, client_ip="127.0.0.1", user_agent="demo closed area")
+    """The member in the evaluation room (127.0.0.1), in a session opened with the demo
+    certificate bound to it, as the closed area's gate requires."""
+    certificate = UserCertificate.objects.filter(user=user).order_by("-bound_at").first()
+    return Acting(
+        user=user,
+        client_ip="127.0.0.1",
+        user_agent="demo closed area",
+        certificate_sha256=certificate.certificate_sha256 if certificate else "",
+    )
 
 
 def demo_panel_seat(*, tender: Tender, requested_by: User) -> list[User]:
