@@ -299,6 +299,13 @@ def verify_timestamp(token: bytes, data: bytes, *, trust: TrustStore) -> Timesta
         raise CertificateUntrusted(
             f"The TSA certificate was not accepted: {status['trust_problem_indic'].name}."
         )
+    # As for signatures (signing.cms): the token's certificate set is not signed, so a copy
+    # outside the TSA's own path would be ignored silently; it is refused, so that every byte
+    # of a token stays meaningful (a changed copy was found by tests/fuzz).
+    path = status["validation_path"]
+    chain = {item.dump() for item in path.iter_certs(include_root=True)} if path else set()
+    if any(embedded.dump() not in chain for embedded in signer_certificates):
+        raise TimestampInvalid("The token carries a certificate outside the TSA's chain.")
     return TimestampInfo(
         generated_at=generated_at,
         serial_number=serial_number,
