@@ -25,18 +25,19 @@ def long_run() -> bool:
     return bool(os.environ.get(FUZZ_EXAMPLES))
 
 
-def bounded(examples: int, *, deadline_ms: int | None = 2000) -> settings:
+def bounded(examples: int) -> settings:
     """Hypothesis settings of one fuzz test: `examples` inside `make test`, FUZZ_EXAMPLES in a
-    long run. The deadline flags an example slower than it (a parser gone quadratic)."""
+    long run. No per-example deadline: on a shared machine one slow example would make the test
+    flaky; `within` fails an example that truly hangs."""
     if long_run():
         return settings(
             max_examples=int(os.environ[FUZZ_EXAMPLES]),
-            deadline=deadline_ms,
+            deadline=None,
             suppress_health_check=list(HealthCheck),
         )
     return settings(
         max_examples=examples,
-        deadline=deadline_ms,
+        deadline=None,
         derandomize=True,
         database=None,
         suppress_health_check=list(HealthCheck),

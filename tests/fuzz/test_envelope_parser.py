@@ -138,7 +138,7 @@ def test_a_sealed_bid_mutated_byte_by_byte_never_verifies(sealed, trust_store, d
         verify_sealed_bid(io.BytesIO(mutant), trust=trust_store)
 
 
-@bounded(40, deadline_ms=None)
+@bounded(40)
 @given(st.data())
 def test_a_mutated_sealed_bid_never_opens_with_the_bidders_key(
     sealed, trust_store, bidder_credential, tmp_path_factory, data

@@ -12,6 +12,7 @@ from signing.envelope.errors import HeaderInvalid, InputInvalid, ManifestInvalid
 from signing.envelope.format import parse_header
 from signing.envelope.manifest import decode_signed_manifest, parse_manifest
 from signing.timestamps import TimestampInvalid, verify_timestamp
+from signing.trust import CertificateUntrusted
 
 HOSTILE_JSON = [
     pytest.param(b'{"format":NaN}', id="NaN"),
@@ -67,3 +68,26 @@ def test_a_timestamp_token_carrying_a_certificate_outside_the_tsas_chain_is_refu
 
     with pytest.raises(TimestampInvalid, match="outside the TSA's chain"):
         verify_timestamp(token.dump(force=True), data, trust=trust_store)
+
+
+def test_a_timestamp_token_carrying_a_damaged_copy_of_a_ca_certificate_is_refused(
+    timestamp_authority, trust_store
+):
+    data = b"the receipt's canonical JSON"
+    token = timestamp_authority.timestamp(data)
+    signed_data = asn1_cms.ContentInfo.load(token)["content"]
+    signer_serial = signed_data["signer_infos"][0]["sid"].chosen["serial_number"].native
+    ca_copy = next(
+        item.chosen.dump()
+        for item in signed_data["certificates"]
+        if item.chosen.serial_number != signer_serial
+    )
+    # organizationName's UTF8String (tag 0x0c) retagged 0x0d: no DirectoryString has that tag,
+    # and the ASN.1 parser fails only when a path builder reads the name.
+    start = token.index(ca_copy)
+    name_tag = token.index(b"\x06\x03\x55\x04\x0a\x0c", start) + 5
+    damaged = token[:name_tag] + b"\x0d" + token[name_tag + 1 :]
+
+    # Refused as a token whose TSA has no valid path, never with the parser's ValueError.
+    with pytest.raises((TimestampInvalid, CertificateUntrusted)):
+        verify_timestamp(damaged, data, trust=trust_store)
