@@ -1,11 +1,20 @@
-"""Probes of the real parts: database, broker, object storage. Used by /healthz and preflight."""
+"""Probes of the real parts: database, broker, object storage. Used by /healthz and preflight.
 
+/healthz tells the public only "ok" or "down" (a load balancer needs no more); which part is
+down, and why, names hosts, ports and buckets, so it is shown only to the operators' networks
+(HEALTHZ_DETAIL_NETWORKS) or to a request bearing HEALTHZ_TOKEN (docs/hardening.md).
+"""
+
+import hmac
+import ipaddress
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
+from django.http import HttpRequest
 from kombu import Connection
 
+from monitoring.services import client_ip_of
 from storage.objects import StorageError, get_storage
 
 
@@ -52,3 +61,23 @@ def check_all() -> list[PartHealth]:
 def first_line(error: BaseException) -> str:
     text = str(error).strip() or type(error).__name__
     return text.splitlines()[0]
+
+
+def may_see_details(request: HttpRequest) -> bool:
+    """Whether a /healthz request comes from HEALTHZ_DETAIL_NETWORKS (the client's address
+    behind the trusted proxies) or bears the HEALTHZ_TOKEN."""
+    token = settings.HEALTHZ_TOKEN
+    offered = request.META.get("HTTP_AUTHORIZATION", "")
+    if token and hmac.compare_digest(offered.encode(), f"Bearer {token}".encode()):
+        return True
+    address = client_ip_of(request)
+    if address is None:
+        return False
+    try:
+        client = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(
+        client in ipaddress.ip_network(network, strict=False)
+        for network in settings.HEALTHZ_DETAIL_NETWORKS
+    )
