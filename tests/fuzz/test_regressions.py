@@ -2,10 +2,14 @@
 "Fuzzing"). Before the fix each raised an exception other than the module's own error: in the
 upload service, a 500 for a bidder's hostile file."""
 
+import uuid
+
 import pytest
 from asn1crypto import cms as asn1_cms
 from cryptography.hazmat.primitives.serialization import Encoding
+from django.test import Client
 
+from accounts.models import Role
 from bidtool.files import read_json_file
 from signing.canonical import is_canonical_json, load_json
 from signing.envelope.errors import HeaderInvalid, InputInvalid, ManifestInvalid
@@ -13,6 +17,8 @@ from signing.envelope.format import parse_header
 from signing.envelope.manifest import decode_signed_manifest, parse_manifest
 from signing.timestamps import TimestampInvalid, verify_timestamp
 from signing.trust import CertificateUntrusted
+from tests.factories import MembershipFactory, TenderFactory
+from trading.services import Acting, tender_publish
 
 HOSTILE_JSON = [
     pytest.param(b'{"format":NaN}', id="NaN"),
@@ -91,3 +97,56 @@ def test_a_timestamp_token_carrying_a_damaged_copy_of_a_ca_certificate_is_refuse
     # Refused as a token whose TSA has no valid path, never with the parser's ValueError.
     with pytest.raises((TimestampInvalid, CertificateUntrusted)):
         verify_timestamp(damaged, data, trust=trust_store)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        pytest.param('{"\\ud800": 9223372036854775808}', None, id="a name"),
+        pytest.param('{"challenge_id": "x", "signature": "\\udfff"}', "signature", id="a text"),
+    ],
+)
+def test_a_lone_surrogate_in_a_json_body_is_refused_not_a_500(client, body, field):
+    client.raise_request_exception = False
+    response = client.post("/api/v1/auth/certificate-login", body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json()["error"] == "text_invalid"
+    assert response.json().get("field") == field
+
+
+@pytest.fixture
+def tenderee_client(platform_ca, s3_server):
+    tender = TenderFactory()
+    tenderee = MembershipFactory(role=Role.TENDEREE, organisation=tender.project.tenderee).user
+    tender = tender_publish(acting=Acting(user=tenderee, client_ip="10.0.0.8"), tender_id=tender.pk)
+    client = Client(headers={"accept-language": "en"}, raise_request_exception=False)
+    client.force_login(tenderee)
+    return tender, client
+
+
+@pytest.mark.django_db
+def test_answering_an_objection_nobody_raised_is_not_found(tenderee_client):
+    _tender, client = tenderee_client
+    objection = uuid.uuid4()
+    response = client.post(
+        f"/api/v1/candidate-objections/{objection}/answer",
+        {"text": "已答复"},
+        content_type="application/json",
+    )
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "not_found",
+        "message": f"Objection {objection} does not exist.",
+    }
+
+
+@pytest.mark.django_db
+def test_publishing_candidates_of_a_tender_never_evaluated_is_not_found(tenderee_client):
+    tender, client = tenderee_client
+    response = client.post(f"/api/v1/tenders/{tender.pk}/evaluation/candidates")
+    assert response.status_code == 404
+    assert response.json() == {
+        "error": "not_found",
+        "message": "The tender has no evaluation session.",
+    }
