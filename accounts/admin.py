@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.acting import acting_from_request
+from accounts.forms import ThrottledAdminAuthenticationForm
 from accounts.models import Organisation, Role, RoleMembership, User
 from accounts.services import IdentityError, role_grant
 
@@ -120,3 +121,7 @@ class UserAdmin(DjangoUserAdmin):
 class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "uscc", "created_at")
     search_fields = ("name", "uscc")
+
+
+# The admin's own login counts failures and locks out like the login page (abuse limits).
+admin.site.login_form = ThrottledAdminAuthenticationForm

@@ -132,10 +132,66 @@ class LoginChallenge(models.Model):
     issued_at = models.DateTimeField()
     expires_at = models.DateTimeField()
     used_at = models.DateTimeField(null=True, blank=True)
+    # Who asked for it: open challenges are bounded per address (docs/hardening.md).
+    client_ip = models.GenericIPAddressField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("login challenge")
         verbose_name_plural = _("login challenges")
+        indexes = [
+            models.Index(fields=["client_ip", "expires_at"], name="login_challenge_address"),
+            models.Index(fields=["expires_at"], name="login_challenge_expiry"),
+        ]
 
     def __str__(self) -> str:
         return str(self.id)
+
+
+class AttemptCounter(models.Model):
+    """How much of one kind of attempt one key made in one fixed window: failed logins of a
+    user name or from an address, bytes a bidder uploaded (docs/hardening.md, "Abuse limits").
+    Counted in the database, not in a process: the platform runs several web processes."""
+
+    scope = models.CharField(max_length=40)
+    key = models.CharField(max_length=200)
+    window_start = models.DateTimeField()
+    count = models.BigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("attempt counter")
+        verbose_name_plural = _("attempt counters")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope", "key", "window_start"], name="attempt_counter_unique"
+            )
+        ]
+        indexes = [models.Index(fields=["window_start"], name="attempt_counter_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key} @ {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class LockoutScope(models.TextChoices):
+    USER = "user", _("user name")
+    ADDRESS = "address", _("address")
+
+
+class LoginLockout(models.Model):
+    """Password login refused for a user name or from an address until `locked_until`, after
+    too many failures in a window."""
+
+    scope = models.CharField(max_length=10, choices=LockoutScope.choices)
+    key = models.CharField(max_length=200)
+    locked_at = models.DateTimeField()
+    locked_until = models.DateTimeField()
+    failures = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("login lockout")
+        verbose_name_plural = _("login lockouts")
+        constraints = [
+            models.UniqueConstraint(fields=["scope", "key"], name="login_lockout_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_scope_display()} {self.key} until {self.locked_until:%Y-%m-%d %H:%M}"

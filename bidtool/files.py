@@ -1,10 +1,10 @@
 """Reading the bidder's files, with a one-line error naming the file that cannot be read."""
 
 import io
-import json
 from pathlib import Path
 from typing import Any
 
+from signing.canonical import load_json
 from signing.envelope.errors import InputInvalid
 
 
@@ -28,6 +28,6 @@ def read_json_file(path: Path, what: str) -> Any:
     """A JSON file the platform gave the bidder (a receipt, an opening record)."""
     data = read_file(path, what)
     try:
-        return json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+        return load_json(data)
+    except ValueError as error:  # UnicodeDecodeError is one
         raise InputInvalid(f"The {what} {str(path)!r} is not JSON.") from error

@@ -2,13 +2,15 @@
 
 `JSONParser` refuses, before any view sees them, bodies that no endpoint accepts: nesting deeper
 than `MAX_JSON_DEPTH`, an integer outside 64 bits (no column holds it), a number that is not
-finite, text with the NUL character (PostgreSQL stores none), and a body larger than
-`DATA_UPLOAD_MAX_MEMORY_SIZE`. Each is a `Refusal` naming the field, answered by
-config.api.error_handler. (Kept apart from config.api: DRF's views import the parser classes.)
+finite, text with the NUL character (PostgreSQL stores none) or a lone surrogate (no UTF-8
+form), and a body larger than `DATA_UPLOAD_MAX_MEMORY_SIZE`. Each is a `Refusal` naming the
+field, answered by config.api.error_handler. (Kept apart from config.api: DRF's views import the
+parser classes.)
 """
 
 import json
 import math
+import re
 from typing import Any
 
 from django.conf import settings
@@ -20,6 +22,9 @@ from config.errors import Refusal
 
 MAX_JSON_DEPTH = 32  # the deepest body the API takes (a scoring scheme) is 5 levels
 INTEGER_RANGE = (-(2**63), 2**63 - 1)  # PostgreSQL bigint, the widest integer column
+# A JSON escape (\ud800) can name half a UTF-16 pair: no UTF-8 form, so neither PostgreSQL nor
+# the JSON of an error that names it could hold it (found by tests/fuzz: a 500).
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _json_refusal(code: str, message: str, field: str, status: int = 400) -> Refusal:
@@ -48,6 +53,12 @@ def check_json(document: Any) -> None:
                         raise _json_refusal(
                             "text_invalid", _("A name holds the NUL character."), path
                         )
+                    if LONE_SURROGATE.search(key):
+                        raise _json_refusal(
+                            "text_invalid",
+                            _("A name holds text that is not Unicode (a lone surrogate)."),
+                            path,
+                        )
                     pending.append((item, name, depth + 1))
             else:
                 for index, item in enumerate(value):
@@ -71,6 +82,13 @@ def check_json(document: Any) -> None:
             raise _json_refusal(
                 "text_invalid",
                 _("%(field)s holds the NUL character.") % {"field": path or _("The body")},
+                path,
+            )
+        elif isinstance(value, str) and LONE_SURROGATE.search(value):
+            raise _json_refusal(
+                "text_invalid",
+                _("%(field)s holds text that is not Unicode (a lone surrogate).")
+                % {"field": path or _("The body")},
                 path,
             )
 

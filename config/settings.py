@@ -396,3 +396,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
 }
+
+# Abuse limits (docs/operations.md): each is counted in the database, never in one process.
+# Password login (login page and admin): this many failures of one user name, or from one
+# address, within the window lock that name or address out of password login for the period.
+LOGIN_FAILURE_WINDOW_SECONDS = env_int("LOGIN_FAILURE_WINDOW_SECONDS", 900)
+LOGIN_FAILURES_PER_USER = env_int("LOGIN_FAILURES_PER_USER", 5)
+LOGIN_FAILURES_PER_ADDRESS = env_int("LOGIN_FAILURES_PER_ADDRESS", 30)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 900)
+# Certificate login: unanswered, unexpired challenges one address may hold; beat removes
+# expired challenges, past counters and ended lockouts every LOGIN_HOUSEKEEPING_SECONDS.
+LOGIN_CHALLENGES_OPEN_PER_ADDRESS = env_int("LOGIN_CHALLENGES_OPEN_PER_ADDRESS", 10)
+LOGIN_HOUSEKEEPING_SECONDS = env_int("LOGIN_HOUSEKEEPING_SECONDS", 300)
+CELERY_BEAT_SCHEDULE["login-housekeeping"] = {
+    "task": "accounts.tasks.login_housekeeping",
+    "schedule": float(LOGIN_HOUSEKEEPING_SECONDS),
+}
+# Lines each process writes a minute to the `accounts.login` log of anonymous refusals.
+LOGIN_REFUSAL_LOG_PER_MINUTE = env_int("LOGIN_REFUSAL_LOG_PER_MINUTE", 60)
+# A session ends after this long without a request (accounts.middleware.IdleSessionMiddleware).
+SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 1800)
+SESSION_IDLE_REFRESH_SECONDS = env_int("SESSION_IDLE_REFRESH_SECONDS", 60)
+SESSION_COOKIE_AGE = SESSION_IDLE_SECONDS
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.sessions.middleware.SessionMiddleware") + 1,
+    "accounts.middleware.IdleSessionMiddleware",
+)
+# Sealed bid uploads: unfinished uploads one bidder may hold open at once, and the bytes of
+# parts one bidder may send per window (a part over the budget is refused with Retry-After).
+BID_UPLOADS_OPEN_PER_BIDDER = env_int("BID_UPLOADS_OPEN_PER_BIDDER", 10)
+BID_UPLOAD_WINDOW_SECONDS = env_int("BID_UPLOAD_WINDOW_SECONDS", 60)
+BID_UPLOAD_BYTES_PER_WINDOW = env_int("BID_UPLOAD_BYTES_PER_WINDOW", 1024**3)

@@ -1,4 +1,9 @@
-"""Probes of the real parts: database, broker, object storage. Used by /healthz and preflight."""
+"""Probes of the real parts: database, broker, object storage. Used by /healthz and preflight.
+
+/healthz tells the public only "ok" or "down" (a load balancer needs no more); which part is
+down, and why, names hosts, ports and buckets, so it is shown only to the operators' networks
+(OPERATIONS_ALLOWED_NETWORKS) or to a request bearing OPERATIONS_TOKEN (monitoring/operations.py).
+"""
 
 from dataclasses import dataclass
 

@@ -327,6 +327,12 @@ def validate_certificate(
         raise CertificateUntrusted(
             f"The certificate path of {describe(certificate)} is not valid: {error}"
         ) from error
+    except (ValueError, TypeError, KeyError) as error:
+        # A damaged certificate among those offered (a signature's or a token's unsigned set)
+        # fails inside the ASN.1 parser, lazily, while paths are built.
+        raise CertificateUntrusted(
+            f"A certificate offered for the path of {describe(certificate)} cannot be read: {error}"
+        ) from error
     if revocation_checked_at is not None:
         _refuse_revoked_until(path, trust, revocation_checked_at)
     check_usage(certificate, purpose=purpose)

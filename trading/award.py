@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role, RoleMembership
+from config.errors import Refusal
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
@@ -280,7 +281,15 @@ def candidate_objection_answer(
     An answer after the due time is still taken (the procedure cannot stay suspended), and its
     event says `late: true` for the supervisors.
     """
-    objection = CandidateObjection.objects.select_related("tender__project").get(pk=objection_id)
+    objection = (
+        CandidateObjection.objects.select_related("tender__project").filter(pk=objection_id).first()
+    )
+    if objection is None:  # an unknown id was a 500 (found by tests/fuzz)
+        raise Refusal(
+            "not_found",
+            _("Objection %(objection)s does not exist.") % {"objection": objection_id},
+            status=404,
+        )
     tender = objection.tender
     role = manager_role(acting, tender.project)
     if not answer.strip():

@@ -41,7 +41,8 @@ class ChallengeView(APIView):
         },
     )
     def post(self, request: Request) -> Response:
-        challenge = login_challenge_issue()
+        # An address holds a bounded number of open challenges (429 past it).
+        challenge = login_challenge_issue(client_ip=client_ip_of(request))
         return Response(
             {
                 "challenge_id": str(challenge.id),

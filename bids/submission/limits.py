@@ -33,3 +33,22 @@ def upload_max_age() -> dt.timedelta:
 def withdrawal_skew() -> dt.timedelta:
     seconds = getattr(settings, "BID_WITHDRAWAL_MAX_SKEW_SECONDS", None)
     return DEFAULT_WITHDRAWAL_SKEW if seconds is None else dt.timedelta(seconds=float(seconds))
+
+
+# Abuse limits (docs/hardening.md): how many unfinished uploads one bidder may hold open, and
+# how many bytes of parts one bidder may send per window.
+DEFAULT_UPLOADS_OPEN_PER_BIDDER = 10
+DEFAULT_UPLOAD_WINDOW_SECONDS = 60
+DEFAULT_UPLOAD_BYTES_PER_WINDOW = 1024**3
+
+
+def uploads_open_per_bidder() -> int:
+    return int(getattr(settings, "BID_UPLOADS_OPEN_PER_BIDDER", DEFAULT_UPLOADS_OPEN_PER_BIDDER))
+
+
+def upload_window_seconds() -> int:
+    return int(getattr(settings, "BID_UPLOAD_WINDOW_SECONDS", DEFAULT_UPLOAD_WINDOW_SECONDS))
+
+
+def upload_bytes_per_window() -> int:
+    return int(getattr(settings, "BID_UPLOAD_BYTES_PER_WINDOW", DEFAULT_UPLOAD_BYTES_PER_WINDOW))

@@ -6,6 +6,8 @@ Every refusal raises `BidRefused` (code, message, field, HTTP status). A refusal
 itself discards the bytes and aborts the upload; nothing unfinished ever counts as a bid.
 """
 
+import contextlib
+import datetime as dt
 import io
 from typing import Any, BinaryIO
 from uuid import UUID
@@ -15,6 +17,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from accounts.acting import Acting
+from accounts.models import Organisation
+from accounts.services import shown_time
+from accounts.throttles import counter_add
 from bids.errors import BidRefused
 from bids.models import (
     BidUpload,
@@ -28,7 +33,14 @@ from bids.submission.common import (
     sealed_identity,
     storage_unavailable,
 )
-from bids.submission.limits import max_bid_size, upload_part_size
+from bids.submission.limits import (
+    max_bid_size,
+    upload_bytes_per_window,
+    upload_max_age,
+    upload_part_size,
+    upload_window_seconds,
+    uploads_open_per_bidder,
+)
 from monitoring.clock import database_now
 from monitoring.services import record_event
 from signing.canonical import canonical_json
@@ -117,6 +129,7 @@ def bid_upload_open(
             status=413,
             field="size",
         )
+    _check_open_uploads(acting.acted_for, database_now())
     storage = get_storage()
     upload = BidUpload(
         tender=tender,
@@ -139,19 +152,93 @@ def bid_upload_open(
         )
     except StorageError as error:
         raise storage_unavailable(error) from None
-    with transaction.atomic():
-        upload.created_at = database_now()
-        upload.save(force_insert=True)
-        record_event(
-            actor=acting.as_actor(),
-            action="bid_upload.opened",
-            object_type="bids.bidupload",
-            object_id=str(upload.pk),
-            to_state=UploadState.UPLOADING,
-            payload={"size": size, "part_size": part_size},
-            sealed=sealed_identity(tender.pk, acting.acted_for),
-        )
+    try:
+        with transaction.atomic():
+            # Checked again under the bidder's row lock: parallel opens cannot pass the bound.
+            Organisation.objects.select_for_update().filter(pk=acting.acted_for.pk).first()
+            upload.created_at = database_now()
+            _check_open_uploads(acting.acted_for, upload.created_at)
+            upload.save(force_insert=True)
+            record_event(
+                actor=acting.as_actor(),
+                action="bid_upload.opened",
+                object_type="bids.bidupload",
+                object_id=str(upload.pk),
+                to_state=UploadState.UPLOADING,
+                payload={"size": size, "part_size": part_size},
+                sealed=sealed_identity(tender.pk, acting.acted_for),
+            )
+    except BidRefused:
+        # What cannot be aborted now, housekeeping aborts later (bid_upload_expire_stale).
+        with contextlib.suppress(StorageError):
+            storage.multipart_abort(
+                bucket=upload.bucket, key=upload.object_key, upload_id=upload.storage_upload_id
+            )
+        raise
     return upload
+
+
+def _too_many(code: str, message: str, *, until: dt.datetime, now: dt.datetime) -> BidRefused:
+    """A 429 refusal with the time to retry (Retry-After, through config.api.error_handler)."""
+    refusal = BidRefused(code, message, status=429, retryable=True)
+    refusal.wait = max(1, int((until - now).total_seconds() + 0.999))  # type: ignore[attr-defined]
+    return refusal
+
+
+def _check_open_uploads(bidder: Organisation, now: dt.datetime) -> None:
+    """A bidder holds at most BID_UPLOADS_OPEN_PER_BIDDER unfinished uploads (abuse limits)."""
+    limit = uploads_open_per_bidder()
+    opened = list(
+        BidUpload.objects.filter(bidder=bidder, state=UploadState.UPLOADING)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)[:limit]
+    )
+    if len(opened) < limit:
+        return
+    until = opened[0] + upload_max_age()
+    raise _too_many(
+        "uploads_too_many",
+        _(
+            "This bidder has %(count)s unfinished uploads open, the most it may: finish one "
+            "(bidtool submit resumes it), or open a new one after %(until)s, when the oldest "
+            "expires."
+        )
+        % {"count": len(opened), "until": shown_time(until)},
+        until=until,
+        now=now,
+    )
+
+
+def _check_upload_rate(upload: BidUpload, number: int, length: int, now: dt.datetime) -> None:
+    """A bidder sends at most BID_UPLOAD_BYTES_PER_WINDOW bytes of parts per window (abuse
+    limits); every part sent counts, refused or not, so that a client hammering past the
+    budget stays refused until the window ends. Never below one part, or no part would pass."""
+    limit = max(upload_bytes_per_window(), upload.part_size)
+    window = upload_window_seconds()
+    sent = counter_add(
+        scope="upload_bytes",
+        key=str(upload.bidder_id),
+        amount=length,
+        window_seconds=window,
+        now=now,
+    )
+    if sent.value <= limit:
+        return
+    raise _too_many(
+        "upload_rate_exceeded",
+        _(
+            "This bidder sent more than %(limit)s bytes of parts within %(window)s seconds, the "
+            "most it may: send part %(number)s again after %(until)s."
+        )
+        % {
+            "limit": limit,
+            "window": window,
+            "number": number,
+            "until": shown_time(sent.window_end),
+        },
+        until=sent.window_end,
+        now=now,
+    )
 
 
 def _read_bounded(stream: BinaryIO, expected: int) -> bytes:
@@ -338,6 +425,7 @@ def bid_upload_part(
     except BidRefused as refusal:
         refuse_upload(upload, refusal, actor=acting.as_actor())
         raise
+    _check_upload_rate(upload, number, expected, now)
     body: Any = stream
     parts_offset = 0  # where the parts region starts: only part 1 holds the front
     if number == 1:

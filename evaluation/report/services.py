@@ -236,7 +236,13 @@ def signed_report_json(report: EvaluationReport) -> dict:
 def candidates_publicize_from_report(*, acting: Acting, tender_id: UUID) -> CandidatePublicity:
     """The tenderee publishes the candidates of the signed report, and no others; the panel and
     its seed are revealed with them."""
-    session = EvaluationSession.objects.select_related("tender__project").get(tender_id=tender_id)
+    session = (
+        EvaluationSession.objects.select_related("tender__project")
+        .filter(tender_id=tender_id)
+        .first()
+    )
+    if session is None:  # a tender not yet evaluated was a 500 (found by tests/fuzz)
+        raise EvaluationRefused("not_found", _("The tender has no evaluation session."), status=404)
     role = manager_role(acting, session.tender.project)
     report = EvaluationReport.objects.filter(session=session, state=ReportState.SIGNED).first()
     if report is None or report.signed_at is None:

@@ -10,7 +10,6 @@ nothing was changed.
 
 import base64
 import binascii
-import json
 import re
 import struct
 from dataclasses import dataclass
@@ -20,7 +19,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-from signing.canonical import canonical_json
+from signing.canonical import canonical_json, is_canonical_json, load_json
 from signing.envelope.errors import HeaderInvalid, NotASealedBid, UnsupportedFormat
 from signing.envelope.segments import SEGMENT_SIZE
 
@@ -251,12 +250,12 @@ def _certificate(data: bytes, field: str) -> x509.Certificate:
 def parse_header(data: bytes) -> Header:
     """Parse and check the shape of a header; its signature is checked elsewhere."""
     try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+        document = load_json(data)
+    except ValueError as error:  # UnicodeDecodeError is one
         raise HeaderInvalid("The header is not UTF-8 JSON.") from error
     if not isinstance(document, dict):
         raise HeaderInvalid("The header is not a JSON object.")
-    if canonical_json(document) != data:
+    if not is_canonical_json(document, data):
         raise HeaderInvalid("The header is not in canonical JSON form.")
     if document.get("format") != "sealed-bid":
         raise HeaderInvalid('Header field format must be "sealed-bid".')

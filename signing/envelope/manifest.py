@@ -7,13 +7,12 @@ signature is checked over the exact bytes the bidder signed.
 
 import base64
 import binascii
-import json
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from signing.canonical import canonical_json
+from signing.canonical import canonical_json, is_canonical_json, load_json
 from signing.envelope.errors import InputInvalid, ManifestInvalid
 from signing.envelope.format import FORMAT_VERSION
 from signing.envelope.price_sheet import validate_price_sheet
@@ -85,7 +84,7 @@ def encode_signed_manifest(manifest_bytes: bytes, signature: bytes) -> bytes:
 def decode_signed_manifest(data: bytes) -> tuple[bytes, bytes]:
     """Return (manifest bytes, CMS signature) from the decrypted manifest part."""
     try:
-        document = json.loads(data.decode("utf-8"))
+        document = load_json(data)
         manifest_bytes = base64.b64decode(document["manifest"], validate=True)
         signature = base64.b64decode(document["signature"], validate=True)
     except (UnicodeDecodeError, ValueError, KeyError, TypeError, binascii.Error) as error:
@@ -103,12 +102,12 @@ def _field(document: dict[str, Any], name: str, kind: type) -> Any:
 def parse_manifest(manifest_bytes: bytes) -> dict[str, Any]:
     """Parse and check the shape of a manifest (not its signature, not its binding to a bid)."""
     try:
-        document = json.loads(manifest_bytes.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as error:
+        document = load_json(manifest_bytes)
+    except ValueError as error:  # UnicodeDecodeError is one
         raise ManifestInvalid("The manifest is not UTF-8 JSON.") from error
     if not isinstance(document, dict):
         raise ManifestInvalid("The manifest is not a JSON object.")
-    if canonical_json(document) != manifest_bytes:
+    if not is_canonical_json(document, manifest_bytes):
         raise ManifestInvalid("The manifest is not in canonical JSON form.")
     if _field(document, "format_version", int) != FORMAT_VERSION:
         raise ManifestInvalid(f"Manifest format version is not {FORMAT_VERSION}.")

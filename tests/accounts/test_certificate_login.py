@@ -6,6 +6,7 @@ import datetime as dt
 import pytest
 
 from accounts.models import LoginChallenge, Role
+from accounts.refusal_log import reset_budget
 from accounts.services import IdentityError, certificate_bind
 from monitoring.models import Event
 from monitoring.services import PLATFORM
@@ -84,12 +85,18 @@ def test_an_unknown_challenge_is_refused(client, bidder_user, bidder_credential)
 
 
 @pytest.mark.django_db
-def test_a_certificate_bound_to_no_user_is_refused(client, platform_ca, other_bidder_credential):
+def test_a_certificate_bound_to_no_user_is_refused_and_logged_apart_from_the_chain(
+    client, platform_ca, other_bidder_credential, caplog
+):
+    reset_budget()  # the log's budget is per process and per minute
     response = answer(client, other_bidder_credential)
     assert response.status_code == 401
     assert response.json()["error"] == "certificate_not_bound"
-    refused = Event.objects.get(action="user.certificate_login_refused")
-    assert refused.payload == {"code": "certificate_not_bound", "claimed_username": None}
+    # Nobody is identified: the refusal goes to the `accounts.login` log, not the event chain.
+    assert not Event.objects.filter(action="user.certificate_login_refused").exists()
+    [line] = [record for record in caplog.records if record.name == "accounts.login"]
+    assert "code=certificate_not_bound" in line.getMessage()
+    assert "client_ip=127.0.0.1" in line.getMessage()
 
 
 @pytest.mark.django_db
@@ -102,6 +109,13 @@ def test_a_certificate_of_another_user_is_refused(client, bidder_user, bidder_cr
         "message": "The certificate is bound to another user, not to bidder-li.",
     }
     assert "_auth_user_id" not in client.session
+    # The signature identifies its holder: this refusal is an event of the chain, by them.
+    refused = Event.objects.get(action="user.certificate_login_refused")
+    assert refused.actor == bidder_user
+    assert refused.payload == {
+        "code": "certificate_of_another_user",
+        "claimed_username": "bidder-li",
+    }
 
 
 @pytest.mark.django_db
