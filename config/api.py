@@ -13,8 +13,9 @@ The JSON every API accepts is checked by `config.parsers.JSONParser`, which rais
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views.defaults import page_not_found
 from django_fsm import ConcurrentTransition
 from rest_framework import exceptions
 from rest_framework.response import Response
@@ -83,3 +84,16 @@ def error_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
         headers["Retry-After"] = str(int(exc.wait))  # type: ignore[attr-defined]
     set_rollback()
     return Response(refusal.as_json(), status=refusal.status, headers=headers)
+
+
+def not_found(request: HttpRequest, exception: Exception) -> HttpResponse:
+    """handler404: an API path no route takes answers in the API's one shape, as JSON; a page
+    path gets the 404 page."""
+    if request.path.startswith("/api/"):
+        return JsonResponse(
+            Refusal(
+                "not_found", _("No API endpoint answers at this address."), status=404
+            ).as_json(),
+            status=404,
+        )
+    return page_not_found(request, exception)

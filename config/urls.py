@@ -31,3 +31,6 @@ urlpatterns = [
         "api/v1/docs", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"
     ),
 ]
+
+# An API path no route takes answers in JSON, like every other API error (config/api.py).
+handler404 = "config.api.not_found"
