@@ -21,6 +21,8 @@ import django
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from config.database_roles import separate_database_roles
+
 if TYPE_CHECKING:
     from config.embedded import EmbeddedBroker, EmbeddedPostgreSQL
     from storage.embedded import EmbeddedS3Server
@@ -96,12 +98,13 @@ def start_embedded_s3() -> "EmbeddedS3Server | None":
 
 def start_embedded_database() -> "EmbeddedPostgreSQL | None":
     """Start the embedded PostgreSQL at the default DATABASE_URL's address, unless DATABASE_URL
-    is set or a server already answers there; create the default database on either."""
+    is set or a server already answers there; create the default database on either, as the
+    owner (DATABASE_OWNER_URL: the server's superuser by default)."""
     if "DATABASE_URL" in os.environ:
         return None
     from config.embedded import EmbeddedPostgreSQL, ensure_database, listening
 
-    url = settings.DATABASE_URL
+    url = settings.DATABASE_OWNER_URL
     server = None
     if listening(url, 5432):
         print(f"[run] using the PostgreSQL server that answers at {url}")
@@ -168,6 +171,10 @@ def main() -> int:
             server = start()
             if server is not None:
                 servers.append(server)
+        # The application's role first (created where missing), so that preflight connects
+        # as it; migrate then runs as the owner and grants it the new tables.
+        if separate_database_roles():
+            call_command("database_roles")
         call_command("preflight")
         call_command("migrate", interactive=False, verbosity=0)
         call_command("load_demo")

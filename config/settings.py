@@ -8,7 +8,9 @@ development secrets.
 """
 
 import ipaddress
+import os
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
@@ -61,6 +63,7 @@ INSTALLED_APPS = [
     "bids",
     "evaluation",
     "supervision",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -98,7 +101,30 @@ TEMPLATES = [
 
 # Database: PostgreSQL on this machine by default, where `make run` starts the embedded one
 # (its cluster in EMBEDDED_DATABASE_DATA_DIR) unless a server already answers there.
-DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/platform")
+# The application connects as DATABASE_URL's role; `migrate` and `database_roles` connect as
+# DATABASE_OWNER_URL's, which owns the tables and grants DATABASE_APP_ROLE everything but
+# UPDATE, DELETE and TRUNCATE of the event log (config/database_roles.py, docs/operations.md).
+# Where DATABASE_URL alone is set, the owner connects the same way (nothing is withheld from
+# that connection; the grants still go to DATABASE_APP_ROLE).
+DEFAULT_DATABASE_APP_ROLE = "platform_app"
+DATABASE_URL = env_str(
+    "DATABASE_URL", f"postgres://{DEFAULT_DATABASE_APP_ROLE}@127.0.0.1:5432/platform"
+)
+DATABASE_OWNER_URL = env_str(
+    "DATABASE_OWNER_URL",
+    DATABASE_URL if "DATABASE_URL" in os.environ else "postgres://postgres@127.0.0.1:5432/platform",
+)
+_app_user = unquote(urlparse(DATABASE_URL).username or "")
+_owner_user = unquote(urlparse(DATABASE_OWNER_URL).username or "")
+DATABASE_APP_ROLE = env_str(
+    "DATABASE_APP_ROLE", _app_user if _app_user != _owner_user else DEFAULT_DATABASE_APP_ROLE
+)
+if PRODUCTION and _app_user == _owner_user:
+    raise ImproperlyConfigured(
+        "DATABASE_URL connects as the owner of the tables (DATABASE_OWNER_URL's role): in "
+        "production mode the application connects as its own role, which may not rewrite the "
+        "event log (docs/operations.md, Database roles)"
+    )
 EMBEDDED_DATABASE_DATA_DIR = Path(env_str("EMBEDDED_DATABASE_DATA_DIR", str(VAR_DIR / "postgres")))
 # Connections are kept for a minute and checked before reuse: a new PostgreSQL backend costs
 # the server several milliseconds of CPU, which a decryption job or a request would pay each
