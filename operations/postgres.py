@@ -60,7 +60,7 @@ def postgres_tool(name: str, *, server_major: int) -> str:
 def server_major(alias: str = "default") -> int:
     connection = connections[alias]
     connection.ensure_connection()
-    return int(connection.pg_version) // 10000
+    return int(connection.pg_version) // 10000  # type: ignore[attr-defined]
 
 
 def _owner_arguments(alias: str) -> tuple[list[str], dict[str, str]]:
