@@ -9,7 +9,7 @@ from bids.models import Bid, BidUpload
 from signing.canonical import canonical_json
 from signing.envelope import OpenedBid, open_manifest, read_envelope
 from signing.envelope.format import Header, key_id
-from signing.envelope.keywrap import decrypt_secret, encrypt_secret
+from signing.envelope.keywrap import encrypt_secret
 from signing.envelope.segments import ciphertext_sha256
 from storage.objects import get_storage
 from storage.ranged import RangedObjectReader
@@ -95,6 +95,8 @@ def evaluation_wrap(secret: bytes, *, purpose: str) -> tuple[str, bytes, str]:
 
 
 def evaluation_unwrap(method: str, wrapped: bytes, *, purpose: str) -> bytes:
-    from signing.conf import evaluation_private_key
+    """Here in a decryption worker; through the key service in a web process, which holds only
+    the evaluation public key (signing.conf.evaluation_decrypt)."""
+    from signing.conf import evaluation_decrypt
 
-    return decrypt_secret(method, wrapped, evaluation_private_key(), info=_info(purpose))
+    return evaluation_decrypt(method, wrapped, info=_info(purpose))

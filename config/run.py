@@ -3,8 +3,8 @@
 Starts what is neither configured nor already listening: the embedded PostgreSQL (unless
 DATABASE_URL is set or a server answers at its default address), the embedded broker (likewise
 CELERY_BROKER_URL) and the embedded S3 server (unless S3_ENDPOINT names one). Then checks every
-part, migrates, loads the demo, and runs a Celery worker, Celery beat and the web server,
-prefixing their output. Ctrl-C (or any of them stopping) stops everything this started.
+part, migrates, loads the demo, and runs the key service, a Celery worker, Celery beat and the
+web server, prefixing their output. Ctrl-C (or any of them stopping) stops everything this started.
 """
 
 import os
@@ -35,9 +35,12 @@ class Supervisor:
         self.children: list[tuple[str, subprocess.Popen]] = []
         self.stopping = threading.Event()
 
-    def spawn(self, name: str, command: list[str]) -> None:
+    def spawn(self, name: str, command: list[str], *, process: str = "") -> None:
+        """`process`: the child's PLATFORM_PROCESS (signing/custody.py: which keys it holds)."""
+        environment = {**os.environ, "PLATFORM_PROCESS": process}
         child = subprocess.Popen(
             command,
+            env=environment,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
@@ -181,6 +184,12 @@ def main() -> int:
         call_command("load_demo_tenders")
         call_command("load_demo_opening")
         bin_dir = Path(python).parent
+        # The evaluation private key: in the key service and the worker, never in the web
+        # process, which asks the key service over this socket (docs/operations.md).
+        os.environ.setdefault(
+            "SIGNING_KEY_SERVICE_SOCKET", str(settings.VAR_DIR / "run" / "key-service.sock")
+        )
+        supervisor.spawn("keys", [python, "-m", "signing.keyservice"], process="key_service")
         supervisor.spawn(
             "worker",
             [
@@ -195,6 +204,7 @@ def main() -> int:
                 "-Q",
                 settings.CELERY_TASK_DEFAULT_QUEUE,
             ],
+            process="worker",
         )
         supervisor.spawn(
             "beat",
@@ -210,7 +220,7 @@ def main() -> int:
             ],
         )
         # Django's development server, with a backlog for many bidders at once (devserver.py).
-        supervisor.spawn("web", [python, "-m", "config.devserver", address])
+        supervisor.spawn("web", [python, "-m", "config.devserver", address], process="web")
         print(
             f"[run] the platform is at http://{address}/  (admin: http://{address}/admin/, "
             f"health: http://{address}/healthz); Ctrl-C stops everything"

@@ -17,6 +17,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.environment import env_bool, env_int, env_list, env_str
+from signing.custody import (
+    DEVELOPMENT_PASSPHRASES,
+    KEYS,
+    WEB,
+    WEB_WITHHELD,
+    custody_problems,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PLATFORM_VAR_DIR", str(BASE_DIR / "var")))
@@ -256,15 +263,38 @@ EVALUATION_OUTLIER_SHARE = env_str("EVALUATION_OUTLIER_SHARE", "0.20")
 # Signing: the platform CA (development, demo and tests), trusted roots of other recognised CAs
 # and their CRLs (mutual recognition). See docs/signing.md.
 SIGNING_CA_DIR = Path(env_str("SIGNING_CA_DIR", str(VAR_DIR / "ca")))
-DEVELOPMENT_CA_PASSPHRASE = "development passphrase of the platform CA, not for production"  # noqa: S105
-SIGNING_CA_PASSPHRASE = env_str("SIGNING_CA_PASSPHRASE", DEVELOPMENT_CA_PASSPHRASE)
-if PRODUCTION and SIGNING_CA_PASSPHRASE in {"", DEVELOPMENT_CA_PASSPHRASE}:
-    raise ImproperlyConfigured("SIGNING_CA_PASSPHRASE must be set in production mode")
+# Key custody (signing/custody.py, docs/operations.md): each private key has its own
+# passphrase, and a process is given those of its kind only (PLATFORM_PROCESS: web, worker,
+# key_service; unset for a command). Development has a default for each; production none.
+PLATFORM_PROCESS = env_str("PLATFORM_PROCESS", "")
+_passphrases: dict[str, str | None] = {
+    setting: os.environ.get(setting, None if PRODUCTION else development)
+    for setting, development in DEVELOPMENT_PASSPHRASES.items()
+}
+if PRODUCTION and (_custody := custody_problems(PLATFORM_PROCESS, _passphrases)):
+    raise ImproperlyConfigured("; ".join(_custody))
+if PLATFORM_PROCESS == WEB:  # never, whatever the environment holds (development included)
+    for _key in WEB_WITHHELD:
+        _passphrases[KEYS[_key]] = None
+SIGNING_CA_PASSPHRASE = _passphrases["SIGNING_CA_PASSPHRASE"]
+SIGNING_PLATFORM_PASSPHRASE = _passphrases["SIGNING_PLATFORM_PASSPHRASE"]
+SIGNING_TSA_PASSPHRASE = _passphrases["SIGNING_TSA_PASSPHRASE"]
+SIGNING_EVALUATION_PASSPHRASE = _passphrases["SIGNING_EVALUATION_PASSPHRASE"]
 SIGNING_TRUSTED_ROOTS = env_list("SIGNING_TRUSTED_ROOTS", [])
 SIGNING_CRLS = env_list("SIGNING_CRLS", [])
 SIGNING_PLATFORM_CREDENTIAL = env_str("SIGNING_PLATFORM_CREDENTIAL", "")
 SIGNING_TSA_CREDENTIAL = env_str("SIGNING_TSA_CREDENTIAL", "")
 SIGNING_EVALUATION_KEY = env_str("SIGNING_EVALUATION_KEY", "")
+# The evaluation key's public half, which is all a web process reads of it.
+SIGNING_EVALUATION_PUBLIC_KEY = env_str("SIGNING_EVALUATION_PUBLIC_KEY", "")
+# The key service's socket (signing/keyservice.py): where processes that may not hold the
+# evaluation key ask it to unwrap one data key at a time. Required by web processes.
+SIGNING_KEY_SERVICE_SOCKET = env_str("SIGNING_KEY_SERVICE_SOCKET", "")
+if PRODUCTION and PLATFORM_PROCESS == WEB and not SIGNING_KEY_SERVICE_SOCKET:
+    raise ImproperlyConfigured(
+        "SIGNING_KEY_SERVICE_SOCKET must name the key service's socket for a web process in "
+        "production mode (it holds only the evaluation public key)"
+    )
 # Public holidays and make-up working days (调休) for periods counted in working days
 # (财政部令第87号 第八十五条), as comma-separated ISO dates; published yearly by the State Council.
 TRADING_HOLIDAYS = env_list("TRADING_HOLIDAYS", [])

@@ -2,7 +2,7 @@
 
 import pytest
 
-pytest_plugins = ["tests.parts", "tests.certificates"]
+pytest_plugins = ["tests.parts", "tests.certificates", "tests.key_service"]
 
 
 @pytest.fixture(scope="session")

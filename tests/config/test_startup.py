@@ -81,9 +81,10 @@ def test_production_sends_security_headers(client, settings):
 
 @pytest.mark.django_db
 def test_production_refuses_the_development_ca_passphrase():
-    result = manage("check", **{**PRODUCTION, "SIGNING_CA_PASSPHRASE": ""})
+    development = "development passphrase of the platform CA, not for production"
+    result = manage("check", **{**PRODUCTION, "SIGNING_CA_PASSPHRASE": development})
     assert result.returncode != 0
-    assert "SIGNING_CA_PASSPHRASE must be set in production mode" in result.stderr
+    assert "SIGNING_CA_PASSPHRASE is the development passphrase: set its own" in result.stderr
 
 
 def one_line(text: str) -> str:
