@@ -56,6 +56,12 @@ def read_stored_header(bid: Bid) -> Header:
         return read_envelope(source).header
 
 
+def read_stored_header_bytes(bid: Bid) -> bytes:
+    """The header as stored, byte for byte (what the key service parses at escrow recovery)."""
+    with stored_reader(bid) as source:
+        return read_envelope(source).header_bytes
+
+
 def check_data_key(bid: Bid, data_key: bytes) -> OpenedBid:
     """Open only the manifest with `data_key`: WrongKey if it is not this bid's key.
 
@@ -82,7 +88,9 @@ def data_key_purpose(bid: Bid) -> str:
 
 
 def _info(purpose: str) -> bytes:
-    return canonical_json({"purpose": "platform evaluation key wrap", "of": purpose})
+    from signing.keyservice import EVALUATION_WRAP_PURPOSE
+
+    return canonical_json({"purpose": EVALUATION_WRAP_PURPOSE, "of": purpose})
 
 
 def evaluation_wrap(secret: bytes, *, purpose: str) -> tuple[str, bytes, str]:

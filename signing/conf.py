@@ -250,22 +250,42 @@ def evaluation_public_key() -> ec.EllipticCurvePublicKey:
     return _load_public_key(str(path), modified)
 
 
-def evaluation_decrypt(method: str, wrapped: bytes, *, info: bytes) -> bytes:
-    """Unwrap a secret wrapped to the evaluation key: here, in a process that holds the key
-    (a decryption worker, the key service), or by asking the key service (a web process, and
-    any other process where SIGNING_KEY_SERVICE_SOCKET is set)."""
+def _key_service_socket() -> str | None:
+    """None where this process opens the evaluation key itself (a decryption worker, the key
+    service, or a command where no key service is set); else the socket to ask."""
     socket = getattr(settings, "SIGNING_KEY_SERVICE_SOCKET", "")
     holds_key = settings.PLATFORM_PROCESS in {WORKER, KEY_SERVICE}
     if holds_key or (not socket and settings.PLATFORM_PROCESS != WEB):
-        return decrypt_secret(method, wrapped, evaluation_private_key(), info=info)
+        return None
     if not socket:
         raise KeyUnavailable(
             "SIGNING_KEY_SERVICE_SOCKET is not set: a web process holds only the evaluation "
             "public key and asks the key service to unwrap"
         )
+    return socket
+
+
+def evaluation_decrypt(method: str, wrapped: bytes, *, info: bytes) -> bytes:
+    """Unwrap a secret the platform wrapped to the evaluation key: here, in a process that
+    holds the key, or by asking the key service (a web process, and any other process where
+    SIGNING_KEY_SERVICE_SOCKET is set)."""
     from signing.keyservice import KeyServiceClient
 
+    socket = _key_service_socket()
+    if socket is None:
+        return decrypt_secret(method, wrapped, evaluation_private_key(), info=info)
     return KeyServiceClient(socket).unwrap(method, wrapped, info=info)
+
+
+def evaluation_key_operation(operation: str, request: dict) -> dict:
+    """An operation of the key service with the evaluation key (signing.keyservice.OPERATIONS:
+    escrow_check, escrow_recover), run where the key is: here or in the key service."""
+    from signing.keyservice import OPERATIONS, KeyServiceClient
+
+    socket = _key_service_socket()
+    if socket is None:
+        return OPERATIONS[operation](evaluation_private_key(), request)
+    return KeyServiceClient(socket).request({**request, "op": operation})
 
 
 def _service_credential(kind: str) -> Credential:

@@ -12,7 +12,10 @@ docs/operations.md, "Key custody".)
 
 Protocol: one request per connection; each message is a 4-byte big-endian length and a JSON
 object. Requests: {"op": "public_key"} -> {"key_id", "public_key"}; {"op": "unwrap",
-"method", "wrapped", "info"} (bytes in base64) -> {"secret"}. Failures answer {"error",
+"method", "wrapped", "info"} (bytes in base64) -> {"secret"}, only for what the platform
+wrapped to the evaluation key; {"op": "escrow_check"} and {"op": "escrow_recover"}, the
+opening committee's escrow (signing.envelope.escrow_parts), which return a verdict and the
+requested bids' data keys, never a share or the escrow key. Failures answer {"error",
 "message"}. The socket file is created 0660: give the web processes' account its group.
 
 Run: PLATFORM_PROCESS=key_service python -m signing.keyservice [--socket PATH]
@@ -38,13 +41,23 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from signing.envelope.errors import EnvelopeError
-from signing.envelope.format import key_id
+from signing.envelope.escrow_parts import (
+    SUBMISSION_PURPOSE,
+    member_shares_problem,
+    recover_from_parts,
+    shares_from_json,
+)
+from signing.envelope.format import key_id, parse_header
 from signing.envelope.keywrap import decrypt_secret
+from signing.envelope.open import unwrap_data_key
 from signing.errors import SigningError
 
 logger = logging.getLogger(__name__)
 
-MAX_MESSAGE = 1 << 20  # a request holds a wrapped key of a few hundred bytes
+MAX_MESSAGE = 16 << 20  # an escrow recovery holds the headers of the bids it opens
+# What the platform binds a secret to when it wraps it to the evaluation key
+# (bids.sealed_objects).
+EVALUATION_WRAP_PURPOSE = "platform evaluation key wrap"
 _LENGTH = struct.Struct(">I")
 TIMEOUT_SECONDS = 10.0
 
@@ -175,14 +188,111 @@ def _public_key(private_key: ec.EllipticCurvePrivateKey, request: dict) -> dict:
     return {"key_id": key_id(public_key), "public_key": pem.decode("ascii")}
 
 
+def _purpose(info: bytes) -> dict[str, Any]:
+    try:
+        binding = json.loads(info)
+    except ValueError:
+        binding = None
+    if not isinstance(binding, dict):
+        raise KeyServiceRefused("the wrap's binding is not a JSON object", code="unwrap_refused")
+    return binding
+
+
 def _unwrap(private_key: ec.EllipticCurvePrivateKey, request: dict) -> dict:
+    """One secret wrapped by the platform to its evaluation key (an opened bid's data key).
+    Nothing else: escrow shares are opened only inside the escrow operations, which never
+    hand them out."""
     info = _unb64(request["info"], "info")
+    if _purpose(info).get("purpose") != EVALUATION_WRAP_PURPOSE:
+        raise KeyServiceRefused(
+            "the key service unwraps only what the platform wrapped to the evaluation key",
+            code="unwrap_refused",
+        )
     secret = decrypt_secret(
         str(request["method"]), _unb64(request["wrapped"], "wrapped"), private_key, info=info
     )
     # The audit trail of every unwrap: what it was for (the wrap's binding names the bid).
     logger.info("key service: unwrapped %s", info.decode("utf-8", "replace"))
     return {"secret": _b64(secret)}
+
+
+def _member_shares(
+    private_key: ec.EllipticCurvePrivateKey, submission: dict, *, escrow_key_id: str
+) -> tuple[int, dict[str, str]]:
+    """(member number, {dealer: mnemonic}) of a member's submission, encrypted by its tool to
+    this key and bound to the tender's escrow key."""
+    info = _unb64(submission["info"], "info")
+    binding = _purpose(info)
+    if binding.get("purpose") != SUBMISSION_PURPOSE or binding.get("escrow_key_id") != (
+        escrow_key_id
+    ):
+        raise KeyServiceRefused(
+            "the submission is not bound to this escrow key", code="share_not_yours"
+        )
+    data = decrypt_secret(
+        str(submission["method"]), _unb64(submission["wrapped"], "wrapped"), private_key, info=info
+    )
+    return int(binding["member_number"]), shares_from_json(data)
+
+
+def escrow_check(private_key: ec.EllipticCurvePrivateKey, request: dict) -> dict:
+    """Whether a member's submission holds its share of every part (SLIP-39 checksums, its
+    own index), before it is kept; the shares stay here."""
+    number, shares = _member_shares(
+        private_key, request["submission"], escrow_key_id=str(request["escrow_key_id"])
+    )
+    if number != int(request["member_number"]):
+        return {"problem": "share_not_yours"}
+    dealers = [int(dealer) for dealer in request["dealers"]]
+    return {"problem": member_shares_problem(shares, member_number=number, dealers=dealers)}
+
+
+def escrow_recover(private_key: ec.EllipticCurvePrivateKey, request: dict) -> dict:
+    """Rebuild the tender's escrow key from k members' submissions — here, never in a web
+    process — and unwrap the data keys of the given bids' headers; the escrow key and the
+    shares are forgotten when this returns."""
+    escrow_key = _public_key_of(request["escrow_public_key"])
+    escrow_key_id = key_id(escrow_key)
+    public_parts = {
+        int(dealer): _public_key_of(pem) for dealer, pem in dict(request["parts"]).items()
+    }
+    shares_by_dealer: dict[int, list[str]] = {dealer: [] for dealer in public_parts}
+    members = []
+    for submission in request["submissions"]:
+        number, shares = _member_shares(private_key, submission, escrow_key_id=escrow_key_id)
+        members.append(number)
+        for dealer, mnemonic in shares.items():
+            shares_by_dealer.setdefault(int(dealer), []).append(mnemonic)
+    recovered = recover_from_parts(shares_by_dealer, public_parts, escrow_key)
+    data_keys, failures = {}, {}
+    for bid, header in dict(request["headers"]).items():
+        try:
+            data_keys[bid] = _b64(
+                unwrap_data_key(parse_header(_unb64(header, "header")), recovered)
+            )
+        except EnvelopeError as error:
+            failures[bid] = str(error)
+    logger.info(
+        "key service: escrow %s recovered from members %s; %d data keys unwrapped",
+        escrow_key_id[:16],
+        sorted(members),
+        len(data_keys),
+    )
+    return {"data_keys": data_keys, "failures": failures}
+
+
+def _public_key_of(pem: Any) -> ec.EllipticCurvePublicKey:
+    key = serialization.load_pem_public_key(str(pem).encode("ascii"))
+    if not isinstance(key, ec.EllipticCurvePublicKey):
+        raise ValueError("an escrow key is not an elliptic-curve key")
+    return key
+
+
+# Operations a process holding the evaluation key performs, here or in the key service.
+OPERATIONS: dict[str, Callable[[ec.EllipticCurvePrivateKey, dict], dict]] = {
+    "escrow_check": escrow_check,
+    "escrow_recover": escrow_recover,
+}
 
 
 # -- the client -----------------------------------------------------------------------------
@@ -240,7 +350,7 @@ def serve_in_thread(path: Path, private_key: ec.EllipticCurvePrivateKey) -> KeyS
 
 
 def _extra_operations() -> dict[str, Callable[[ec.EllipticCurvePrivateKey, dict], dict]]:
-    return {}
+    return dict(OPERATIONS)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -1,6 +1,8 @@
 """A web process holds only the evaluation public key: the closed area's viewer, in a web
 request, asks the key service to unwrap one bid's data key and streams the bid's file; the
 key service is a process of its own, started as `make run` starts it."""
+# Fixtures of other stories are imported; tests name them as parameters.
+# ruff: noqa: F811
 
 import logging
 import os
@@ -11,11 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from bids.models import Bid
+from bids.models import Bid, EscrowShareSubmission
 from bids.sealed_objects import data_key_purpose, evaluation_unwrap, evaluation_wrap
 from signing.conf import KeyUnavailable, evaluation_private_key, evaluation_public_key
+from signing.envelope.escrow_parts import submission_info
 from signing.envelope.format import key_id
 from signing.keyservice import KeyServiceClient, KeyServiceRefused, KeyServiceUnavailable
+from tests.bids.conftest import bid_settings  # noqa: F401  (a fixture)
+from tests.bids.opening import build_opening
 from tests.evaluation.room_story import (
     TECHNICAL,
     build_room,
@@ -37,7 +42,7 @@ def web_process(settings):
 
 @pytest.mark.django_db
 def test_the_viewer_in_a_web_process_streams_a_bid_through_the_key_service(
-    room_settings,  # noqa: F811
+    room_settings,
     certificate_authority,
     web_process,
     caplog,
@@ -162,3 +167,72 @@ def test_a_second_key_service_on_the_same_socket_refuses_to_start(settings, tmp_
     assert second.stderr.strip() == (
         f"key service: cannot start: another key service already answers at {socket}"
     )
+
+
+@pytest.mark.django_db
+def test_escrow_recovery_runs_in_the_key_service_and_no_share_reaches_the_web(
+    bid_settings, certificate_authority, web_process, caplog
+):
+    story = build_opening(certificate_authority, bidders=1, committee=3, threshold=2)
+    story.reach_deadline()
+    assert story.host_post("start").status_code == 200
+    lost = story.bidders[0]
+    assert (
+        story.host_post(f"bids/{lost.bid_id}/escrow-request", {"reason": "CA锁遗失"}).status_code
+        == 200
+    )
+    opened = {}
+    for number, member in enumerate(story.members[:2], start=1):
+        opened[number] = member.opened_shares(story.tender_id)
+        assert member.submit_share(story.tender_id, opened[number]).status_code == 201
+    kept = {
+        item.member_number: bytes(item.wrapped_share)
+        for item in EscrowShareSubmission.objects.all()
+    }
+    for number in (1, 2):
+        for mnemonic in opened[number].values():
+            assert mnemonic.split()[0].encode() not in kept[number]
+    # The web process cannot have the key service open a submission for it.
+    submission = EscrowShareSubmission.objects.get(member_number=1)
+    escrow = story.tender.escrow
+    with pytest.raises(KeyServiceRefused) as refused:
+        KeyServiceClient(web_process.SIGNING_KEY_SERVICE_SOCKET).unwrap(
+            submission.wrap_method,
+            bytes(submission.wrapped_share),
+            info=submission_info(
+                tender_id=story.tender_id, escrow_key_id=escrow.key_id, member_number=1
+            ),
+        )
+    assert refused.value.code == "unwrap_refused"
+    caplog.clear()
+
+    with caplog.at_level(logging.INFO, logger="signing.keyservice"):
+        recovered = story.host_post("escrow-recovery")
+
+    assert recovered.status_code == 200, recovered.json()
+    assert recovered.json()["recovered"] == [lost.bid_id]
+    assert [r.getMessage() for r in caplog.records if r.name == "signing.keyservice"] == [
+        f"key service: escrow {escrow.key_id[:16]} recovered from members [1, 2]; "
+        "1 data keys unwrapped"
+    ]
+    assert story.run_decryptions() == ["decrypted"]
+
+
+@pytest.mark.django_db
+def test_shares_of_another_member_or_not_shares_at_all_are_refused_as_they_arrive(
+    bid_settings, certificate_authority
+):
+    story = build_opening(certificate_authority, bidders=1, committee=3, threshold=2)
+    story.reach_deadline()
+    assert story.host_post("start").status_code == 200
+    first, second = story.members[:2]
+
+    theirs = first.submit_share(story.tender_id, second.opened_shares(story.tender_id))
+    garbage = first.submit_share(story.tender_id, {"1": "not", "2": "a", "3": "share"})
+    partial = first.submit_share(story.tender_id, {"1": first.opened_shares(story.tender_id)["1"]})
+
+    assert (theirs.status_code, theirs.json()["error"]) == (400, "share_not_yours")
+    assert theirs.json()["message"] == "These are not the shares of committee member 1."
+    assert (garbage.status_code, garbage.json()["error"]) == (400, "share_malformed")
+    assert (partial.status_code, partial.json()["error"]) == (400, "share_missing")
+    assert not EscrowShareSubmission.objects.exists()
