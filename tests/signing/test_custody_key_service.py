@@ -12,6 +12,10 @@ import time
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from bids.models import Bid, EscrowShareSubmission
 from bids.sealed_objects import data_key_purpose, evaluation_unwrap, evaluation_wrap
@@ -236,3 +240,26 @@ def test_shares_of_another_member_or_not_shares_at_all_are_refused_as_they_arriv
     assert (garbage.status_code, garbage.json()["error"]) == (400, "share_malformed")
     assert (partial.status_code, partial.json()["error"]) == (400, "share_missing")
     assert not EscrowShareSubmission.objects.exists()
+
+
+@pytest.mark.django_db
+def test_preflight_checks_the_key_service_holds_the_key_web_processes_wrap_to(
+    settings, tmp_path, s3_server, capsys
+):
+    call_command("preflight")
+    assert f"key_service: up ({settings.SIGNING_KEY_SERVICE_SOCKET}, evaluation key " in (
+        capsys.readouterr().out
+    )
+    other = ec.generate_private_key(ec.SECP256R1()).public_key()
+    (tmp_path / "other.pub.pem").write_bytes(
+        other.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+    )
+    settings.SIGNING_EVALUATION_PUBLIC_KEY = str(tmp_path / "other.pub.pem")
+
+    with pytest.raises(CommandError) as refused:
+        call_command("preflight")
+
+    assert str(refused.value).startswith("key service is not usable: it holds evaluation key ")
+    assert str(refused.value).endswith(f"SIGNING_EVALUATION_PUBLIC_KEY is {key_id(other)[:16]}…")
