@@ -29,6 +29,17 @@ from tests.bids.conftest import (  # noqa: F401 - fixtures of the bid stories
 )
 
 
+@pytest.fixture(autouse=True)
+def own_buckets(settings, s3_server):
+    """Buckets of this test's platform alone: the run's S3 server keeps other tests' objects."""
+    run = uuid.uuid4().hex[:8]
+    settings.S3_BUCKETS = {purpose: f"backed-up-{purpose}-{run}" for purpose in settings.S3_BUCKETS}
+    get_storage.cache_clear()
+    get_storage().ensure_buckets()
+    yield
+    get_storage.cache_clear()
+
+
 def owner_url(database: str) -> str:
     settings = connection.settings_dict
     return f"postgres://{settings['USER']}@{settings['HOST']}:{settings['PORT']}/{database}"

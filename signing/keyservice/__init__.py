@@ -22,16 +22,13 @@ Run: PLATFORM_PROCESS=key_service python -m signing.keyservice [--socket PATH]
 (`make run` starts it beside the worker).
 """
 
-import argparse
 import base64
 import json
 import logging
 import os
-import signal
 import socket
 import socketserver
 import struct
-import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
@@ -344,54 +341,10 @@ class KeyServiceClient:
 
 def serve_in_thread(path: Path, private_key: ec.EllipticCurvePrivateKey) -> KeyService:
     """A key service on a thread of this process (tests); stop it with shutdown()."""
-    service = KeyService(path, private_key, extra=_extra_operations())
+    service = KeyService(path, private_key, extra=extra_operations())
     threading.Thread(target=service.serve_forever, daemon=True).start()
     return service
 
 
-def _extra_operations() -> dict[str, Callable[[ec.EllipticCurvePrivateKey, dict], dict]]:
+def extra_operations() -> dict[str, Callable[[ec.EllipticCurvePrivateKey, dict], dict]]:
     return dict(OPERATIONS)
-
-
-def main(argv: list[str] | None = None) -> int:
-    os.environ.setdefault("PLATFORM_PROCESS", "key_service")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-
-    from signing.conf import evaluation_private_key
-
-    parser = argparse.ArgumentParser(prog="python -m signing.keyservice", description=__doc__)
-    parser.add_argument("--socket", default=settings.SIGNING_KEY_SERVICE_SOCKET)
-    arguments = parser.parse_args(argv)
-    if not arguments.socket:
-        print("key service: set SIGNING_KEY_SERVICE_SOCKET or give --socket", file=sys.stderr)
-        return 2
-    try:
-        private_key = evaluation_private_key()
-        service = KeyService(Path(arguments.socket), private_key, extra=_extra_operations())
-    except (SigningError, OSError) as error:
-        print(f"key service: cannot start: {error}", file=sys.stderr)
-        return 1
-
-    def stop(signum: int, frame: object) -> None:
-        threading.Thread(target=service.shutdown, daemon=True).start()
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    print(
-        f"key service: evaluation key {key_id(private_key.public_key())[:16]}… "
-        f"answers at {arguments.socket}",
-        flush=True,
-    )
-    try:
-        service.serve_forever()
-    finally:
-        service.server_close()
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
