@@ -9,7 +9,7 @@ from bids.models import Bid, BidUpload
 from signing.canonical import canonical_json
 from signing.envelope import OpenedBid, open_manifest, read_envelope
 from signing.envelope.format import Header, key_id
-from signing.envelope.keywrap import decrypt_secret, encrypt_secret
+from signing.envelope.keywrap import encrypt_secret
 from signing.envelope.segments import ciphertext_sha256
 from storage.objects import get_storage
 from storage.ranged import RangedObjectReader
@@ -56,6 +56,12 @@ def read_stored_header(bid: Bid) -> Header:
         return read_envelope(source).header
 
 
+def read_stored_header_bytes(bid: Bid) -> bytes:
+    """The header as stored, byte for byte (what the key service parses at escrow recovery)."""
+    with stored_reader(bid) as source:
+        return read_envelope(source).header_bytes
+
+
 def check_data_key(bid: Bid, data_key: bytes) -> OpenedBid:
     """Open only the manifest with `data_key`: WrongKey if it is not this bid's key.
 
@@ -82,7 +88,9 @@ def data_key_purpose(bid: Bid) -> str:
 
 
 def _info(purpose: str) -> bytes:
-    return canonical_json({"purpose": "platform evaluation key wrap", "of": purpose})
+    from signing.keyservice import EVALUATION_WRAP_PURPOSE
+
+    return canonical_json({"purpose": EVALUATION_WRAP_PURPOSE, "of": purpose})
 
 
 def evaluation_wrap(secret: bytes, *, purpose: str) -> tuple[str, bytes, str]:
@@ -95,6 +103,8 @@ def evaluation_wrap(secret: bytes, *, purpose: str) -> tuple[str, bytes, str]:
 
 
 def evaluation_unwrap(method: str, wrapped: bytes, *, purpose: str) -> bytes:
-    from signing.conf import evaluation_private_key
+    """Here in a decryption worker; through the key service in a web process, which holds only
+    the evaluation public key (signing.conf.evaluation_decrypt)."""
+    from signing.conf import evaluation_decrypt
 
-    return decrypt_secret(method, wrapped, evaluation_private_key(), info=_info(purpose))
+    return evaluation_decrypt(method, wrapped, info=_info(purpose))

@@ -12,6 +12,10 @@ Online (docs/bids.md), with the standard library's urllib only:
     bidtool receipt verify --trust-root root.pem [--crl CRL] receipt.json [bid.sealed]
     bidtool withdraw --server URL --tender ID --cert bidder.p12 --password-file F
 
+Before publication, a committee member (bidtool/escrow.py):
+
+    bidtool escrow contribute --server URL --tender ID --cert member.p12 --password-file F
+
 At the opening (bidtool/opening.py, bidtool/record.py):
 
     bidtool decrypt --server URL --tender ID --cert bidder.p12 --password-file F [--no-wait]
@@ -41,6 +45,7 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from bidtool.errors import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_USAGE, UsageError
+from bidtool.escrow import add_escrow_commands
 from bidtool.inspection import command_inspect
 from bidtool.log import command_log_get, command_log_verify
 from bidtool.opening import command_decrypt, command_escrow_share, command_hall
@@ -127,6 +132,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_opening_commands(commands)
     add_report_commands(commands)
     add_log_commands(commands)
+    add_escrow_commands(commands)
     return parser
 
 
@@ -149,7 +155,7 @@ def add_opening_commands(commands: Any) -> None:
     decrypt.set_defaults(handler=command_decrypt)
 
     escrow = commands.add_parser(
-        "escrow-share", help="submit your opening-committee escrow share (decrypted here)"
+        "escrow-share", help="submit your opening-committee escrow shares (opened here)"
     )
     escrow.add_argument("--server", required=True, help="the platform's URL")
     escrow.add_argument("--tender", required=True)

@@ -8,7 +8,7 @@
 `decrypt`, `escrow-share` and `hall` use the session of `bidtool login` (a browser session
 opened with a password does not act for a bidder: these steps need the certificate); the
 private key only unwraps (or decrypts) on this machine, and only the unwrapped data key (or the
-opened share) is sent.
+opened shares, encrypted to the platform's key service) is sent.
 Like the rest of bidtool: no Django, one line on failure. The opening record: bidtool/record.py.
 """
 
@@ -27,8 +27,8 @@ from bidtool.credentials import load_credential
 from bidtool.errors import EXIT_INTERRUPTED, ServerError
 from bidtool.session import open_session
 from signing.credentials import Credential
-from signing.envelope import EscrowShare, decrypt_share
 from signing.envelope.errors import InputInvalid, WrongKey
+from signing.envelope.escrow_parts import open_member_shares, seal_member_shares
 from signing.envelope.format import certificate_sha256, key_id, wrap_info
 from signing.envelope.keywrap import unwrap_key
 from signing.trust import identify
@@ -173,28 +173,41 @@ def command_decrypt(arguments: argparse.Namespace) -> int:
 
 
 def command_escrow_share(arguments: argparse.Namespace) -> int:
+    """Open this member's shares of every part of the escrow key here, and send them encrypted
+    to the platform's key service: no web process of the platform reads them."""
     credential = load_credential(arguments)
     client = open_session(arguments.server)
     tender_id = tender_id_of(arguments.tender)
     _, body = client.request("GET", hall_path(tender_id, "escrow-share"))
-    share = EscrowShare.from_json(body["share"])
-    if share.member_certificate_sha256 != certificate_sha256(credential.certificate):
+    record = body["share"]
+    if record["member_certificate_sha256"] != certificate_sha256(credential.certificate):
         raise WrongKey(
-            f"Share {share.member_number} is encrypted to certificate "
-            f"{share.member_certificate_sha256[:16]}…, not to the one in "
+            f"The shares of member {record['member_number']} are encrypted to certificate "
+            f"{record['member_certificate_sha256'][:16]}…, not to the one in "
             f"{str(arguments.cert)!r}; nothing was sent.",
             code="wrong_certificate",
         )
-    escrow_key = serialization.load_pem_public_key(body["escrow_public_key"].encode("ascii"))
-    if not isinstance(escrow_key, ec.EllipticCurvePublicKey):
-        raise InputInvalid("The tender's escrow public key is not an elliptic-curve key.")
-    mnemonic = decrypt_share(share, credential.private_key, escrow_public_key=escrow_key)
+    opened = open_member_shares(record["parts"], credential.private_key)
+    key_service_key = serialization.load_pem_public_key(
+        str(body["submit_to"]["public_key"]).encode("ascii")
+    )
+    if not isinstance(key_service_key, ec.EllipticCurvePublicKey):
+        raise InputInvalid("The platform's key service key is not an elliptic-curve key.")
+    method, wrapped = seal_member_shares(
+        opened,
+        key_service_key=key_service_key,
+        tender_id=str(body["tender"]),
+        escrow_key_id=str(body["escrow_key_id"]),
+        member_number=int(record["member_number"]),
+    )
     _, result = client.request(
-        "POST", hall_path(tender_id, "escrow-share"), json_body={"share": mnemonic}
+        "POST",
+        hall_path(tender_id, "escrow-share"),
+        json_body={"method": method, "wrapped_share": base64.b64encode(wrapped).decode("ascii")},
     )
     print(
-        f"Share {share.member_number} submitted: {result['shares']} of {result['threshold']} "
-        f"shares (round {result['round']})."
+        f"Shares of member {record['member_number']} submitted: {result['shares']} of "
+        f"{result['threshold']} members (round {result['round']})."
     )
     return 0
 

@@ -22,7 +22,12 @@ class Command(Runserver):
 
 
 def main() -> None:
+    import os
+
     import django
+
+    # A web process: given no CA or evaluation passphrase (signing/custody.py).
+    os.environ.setdefault("PLATFORM_PROCESS", "web")
     from django.core.management import call_command
 
     django.setup()

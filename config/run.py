@@ -3,8 +3,8 @@
 Starts what is neither configured nor already listening: the embedded PostgreSQL (unless
 DATABASE_URL is set or a server answers at its default address), the embedded broker (likewise
 CELERY_BROKER_URL) and the embedded S3 server (unless S3_ENDPOINT names one). Then checks every
-part, migrates, loads the demo, and runs a Celery worker, Celery beat and the web server,
-prefixing their output. Ctrl-C (or any of them stopping) stops everything this started.
+part, migrates, loads the demo, and runs the key service, a Celery worker, Celery beat and the
+web server, prefixing their output. Ctrl-C (or any of them stopping) stops everything this started.
 """
 
 import os
@@ -22,6 +22,8 @@ import django
 from django.conf import settings
 from django.core.management import CommandError, call_command
 
+from config.database_roles import separate_database_roles
+
 if TYPE_CHECKING:
     from config.embedded import EmbeddedBroker, EmbeddedPostgreSQL
     from storage.embedded import EmbeddedS3Server
@@ -35,11 +37,17 @@ class Supervisor:
         self.stopping = threading.Event()
 
     def spawn(
-        self, name: str, command: list[str], environment: Mapping[str, str] | None = None
+        self,
+        name: str,
+        command: list[str],
+        environment: Mapping[str, str] | None = None,
+        *,
+        process: str = "",
     ) -> None:
+        """`process`: the child's PLATFORM_PROCESS (signing/custody.py: which keys it holds)."""
         child = subprocess.Popen(
             command,
-            env={**os.environ, **environment} if environment else None,
+            env={**os.environ, **(environment or {}), "PLATFORM_PROCESS": process},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             start_new_session=True,  # Ctrl-C reaches only us; we stop children in order
@@ -101,14 +109,15 @@ def start_embedded_s3() -> "EmbeddedS3Server | None":
 def start_embedded_database(*, named: bool | None = None) -> "EmbeddedPostgreSQL | None":
     """Start the embedded PostgreSQL at the default DATABASE_URL's address, unless DATABASE_URL
     is set (`named`: by the user, not by `make demo`, which names its own database) or a server
-    already answers there; create the default database on either."""
+    already answers there; create the default database on either, as the owner
+    (DATABASE_OWNER_URL: the server's superuser by default)."""
     if named is None:
         named = "DATABASE_URL" in os.environ
     if named:
         return None
     from config.embedded import EmbeddedPostgreSQL, ensure_database, listening
 
-    url = settings.DATABASE_URL
+    url = settings.DATABASE_OWNER_URL
     server = None
     if listening(url, 5432):
         print(f"[run] using the PostgreSQL server that answers at {url}")
@@ -170,6 +179,14 @@ def spawn_platform(
     """A Celery worker, Celery beat and the web server."""
     python = sys.executable
     bin_dir = Path(python).parent
+    # The evaluation private key: in the key service and the worker, never in the web
+    # process, which asks the key service over this socket (docs/operations.md).
+    os.environ.setdefault(
+        "SIGNING_KEY_SERVICE_SOCKET", str(settings.VAR_DIR / "run" / "key-service.sock")
+    )
+    supervisor.spawn(
+        "keys", [python, "-m", "signing.keyservice"], environment, process="key_service"
+    )
     supervisor.spawn(
         "worker",
         [
@@ -185,6 +202,7 @@ def spawn_platform(
             settings.CELERY_TASK_DEFAULT_QUEUE,
         ],
         environment,
+        process="worker",
     )
     supervisor.spawn(
         "beat",
@@ -201,7 +219,7 @@ def spawn_platform(
         environment,
     )
     # Django's development server, with a backlog for many bidders at once (devserver.py).
-    supervisor.spawn("web", [python, "-m", "config.devserver", address], environment)
+    supervisor.spawn("web", [python, "-m", "config.devserver", address], environment, process="web")
 
 
 def main(
@@ -233,6 +251,10 @@ def main(
             server = start()
             if server is not None:
                 servers.append(server)
+        # The application's role first (created where missing), so that preflight connects
+        # as it; migrate then runs as the owner and grants it the new tables.
+        if separate_database_roles():
+            call_command("database_roles")
         call_command("preflight")
         call_command("migrate", interactive=False, verbosity=0)
         environment = load()

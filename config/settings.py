@@ -8,7 +8,9 @@ development secrets.
 """
 
 import ipaddress
+import os
 from pathlib import Path
+from urllib.parse import unquote, urlparse
 
 import dj_database_url
 from celery.schedules import crontab
@@ -16,6 +18,13 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from config.environment import env_bool, env_int, env_json, env_list, env_str
+from signing.custody import (
+    DEVELOPMENT_PASSPHRASES,
+    KEYS,
+    WEB,
+    WEB_WITHHELD,
+    custody_problems,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("PLATFORM_VAR_DIR", str(BASE_DIR / "var")))
@@ -66,6 +75,7 @@ INSTALLED_APPS = [
     "bids",
     "evaluation",
     "supervision",
+    "operations",
 ]
 
 MIDDLEWARE = [
@@ -103,7 +113,30 @@ TEMPLATES = [
 
 # Database: PostgreSQL on this machine by default, where `make run` starts the embedded one
 # (its cluster in EMBEDDED_DATABASE_DATA_DIR) unless a server already answers there.
-DATABASE_URL = env_str("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/platform")
+# The application connects as DATABASE_URL's role; `migrate` and `database_roles` connect as
+# DATABASE_OWNER_URL's, which owns the tables and grants DATABASE_APP_ROLE everything but
+# UPDATE, DELETE and TRUNCATE of the event log (config/database_roles.py, docs/operations.md).
+# Where DATABASE_URL alone is set, the owner connects the same way (nothing is withheld from
+# that connection; the grants still go to DATABASE_APP_ROLE).
+DEFAULT_DATABASE_APP_ROLE = "platform_app"
+DATABASE_URL = env_str(
+    "DATABASE_URL", f"postgres://{DEFAULT_DATABASE_APP_ROLE}@127.0.0.1:5432/platform"
+)
+DATABASE_OWNER_URL = env_str(
+    "DATABASE_OWNER_URL",
+    DATABASE_URL if "DATABASE_URL" in os.environ else "postgres://postgres@127.0.0.1:5432/platform",
+)
+_app_user = unquote(urlparse(DATABASE_URL).username or "")
+_owner_user = unquote(urlparse(DATABASE_OWNER_URL).username or "")
+DATABASE_APP_ROLE = env_str(
+    "DATABASE_APP_ROLE", _app_user if _app_user != _owner_user else DEFAULT_DATABASE_APP_ROLE
+)
+if PRODUCTION and _app_user == _owner_user:
+    raise ImproperlyConfigured(
+        "DATABASE_URL connects as the owner of the tables (DATABASE_OWNER_URL's role): in "
+        "production mode the application connects as its own role, which may not rewrite the "
+        "event log (docs/operations.md, Database roles)"
+    )
 EMBEDDED_DATABASE_DATA_DIR = Path(env_str("EMBEDDED_DATABASE_DATA_DIR", str(VAR_DIR / "postgres")))
 # Connections are kept for a minute and checked before reuse: a new PostgreSQL backend costs
 # the server several milliseconds of CPU, which a decryption job or a request would pay each
@@ -275,15 +308,38 @@ EVALUATION_OUTLIER_SHARE = env_str("EVALUATION_OUTLIER_SHARE", "0.20")
 # Signing: the platform CA (development, demo and tests), trusted roots of other recognised CAs
 # and their CRLs (mutual recognition). See docs/signing.md.
 SIGNING_CA_DIR = Path(env_str("SIGNING_CA_DIR", str(VAR_DIR / "ca")))
-DEVELOPMENT_CA_PASSPHRASE = "development passphrase of the platform CA, not for production"  # noqa: S105
-SIGNING_CA_PASSPHRASE = env_str("SIGNING_CA_PASSPHRASE", DEVELOPMENT_CA_PASSPHRASE)
-if PRODUCTION and SIGNING_CA_PASSPHRASE in {"", DEVELOPMENT_CA_PASSPHRASE}:
-    raise ImproperlyConfigured("SIGNING_CA_PASSPHRASE must be set in production mode")
+# Key custody (signing/custody.py, docs/operations.md): each private key has its own
+# passphrase, and a process is given those of its kind only (PLATFORM_PROCESS: web, worker,
+# key_service; unset for a command). Development has a default for each; production none.
+PLATFORM_PROCESS = env_str("PLATFORM_PROCESS", "")
+_passphrases: dict[str, str | None] = {
+    setting: os.environ.get(setting, None if PRODUCTION else development)
+    for setting, development in DEVELOPMENT_PASSPHRASES.items()
+}
+if PRODUCTION and (_custody := custody_problems(PLATFORM_PROCESS, _passphrases)):
+    raise ImproperlyConfigured("; ".join(_custody))
+if PLATFORM_PROCESS == WEB:  # never, whatever the environment holds (development included)
+    for _key in WEB_WITHHELD:
+        _passphrases[KEYS[_key]] = None
+SIGNING_CA_PASSPHRASE = _passphrases["SIGNING_CA_PASSPHRASE"]
+SIGNING_PLATFORM_PASSPHRASE = _passphrases["SIGNING_PLATFORM_PASSPHRASE"]
+SIGNING_TSA_PASSPHRASE = _passphrases["SIGNING_TSA_PASSPHRASE"]
+SIGNING_EVALUATION_PASSPHRASE = _passphrases["SIGNING_EVALUATION_PASSPHRASE"]
 SIGNING_TRUSTED_ROOTS = env_list("SIGNING_TRUSTED_ROOTS", [])
 SIGNING_CRLS = env_list("SIGNING_CRLS", [])
 SIGNING_PLATFORM_CREDENTIAL = env_str("SIGNING_PLATFORM_CREDENTIAL", "")
 SIGNING_TSA_CREDENTIAL = env_str("SIGNING_TSA_CREDENTIAL", "")
 SIGNING_EVALUATION_KEY = env_str("SIGNING_EVALUATION_KEY", "")
+# The evaluation key's public half, which is all a web process reads of it.
+SIGNING_EVALUATION_PUBLIC_KEY = env_str("SIGNING_EVALUATION_PUBLIC_KEY", "")
+# The key service's socket (signing/keyservice.py): where processes that may not hold the
+# evaluation key ask it to unwrap one data key at a time. Required by web processes.
+SIGNING_KEY_SERVICE_SOCKET = env_str("SIGNING_KEY_SERVICE_SOCKET", "")
+if PRODUCTION and PLATFORM_PROCESS == WEB and not SIGNING_KEY_SERVICE_SOCKET:
+    raise ImproperlyConfigured(
+        "SIGNING_KEY_SERVICE_SOCKET must name the key service's socket for a web process in "
+        "production mode (it holds only the evaluation public key)"
+    )
 # Public holidays and make-up working days (调休) for periods counted in working days
 # (财政部令第87号 第八十五条), as comma-separated ISO dates; published yearly by the State Council.
 TRADING_HOLIDAYS = env_list("TRADING_HOLIDAYS", [])

@@ -6,6 +6,8 @@ from django.core.wsgi import get_wsgi_application
 from config.request_body import use_large_reads
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+# A web process: given no CA or evaluation passphrase (signing/custody.py).
+os.environ.setdefault("PLATFORM_PROCESS", "web")
 _django = get_wsgi_application()
 
 

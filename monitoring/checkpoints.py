@@ -55,13 +55,14 @@ def checkpoint_create() -> EventCheckpoint | None:
 
     Writes no event (that would move what it signs) and takes no chain lock: it signs the
     committed head, so appenders never wait for the signature or the TSA. Two runs at once
-    queue on the last checkpoint's row; the very first two are told apart by the unique
-    `previous_tree_size`, and the one that loses signs nothing.
+    queue on the checkpoints' lock; should the lock be missing, they are told apart by the
+    unique `previous_tree_size`, and the one that loses signs nothing.
     """
     credential, authority = platform_credential(), platform_timestamp_authority()
     try:
         with transaction.atomic():
-            last = EventCheckpoint.objects.select_for_update().order_by("-tree_size").first()
+            _lock_checkpoints()
+            last = EventCheckpoint.objects.order_by("-tree_size").first()
             # After the lock: a checkpoint that was waiting sees the one made meanwhile.
             head = EventChainHead.objects.filter(pk=1).first()
             done = last.tree_size if last else 0
@@ -93,6 +94,20 @@ def checkpoint_create() -> EventCheckpoint | None:
             )
     except IntegrityError:
         return None  # a concurrent run signed the same events first
+
+
+# pg_advisory_xact_lock's key for making checkpoints ("ckpt"): the application's database role
+# may not lock checkpoint rows (FOR UPDATE needs the UPDATE right it is refused,
+# config/database_roles.py), so runs queue on this lock, held until the transaction ends.
+CHECKPOINT_LOCK_KEY = 0x636B7074
+
+
+def _lock_checkpoints() -> None:
+    from django.db import connection
+
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [CHECKPOINT_LOCK_KEY])
 
 
 def _extended_frontier(

@@ -319,6 +319,20 @@ class ObjectStorage:
             {name.lower(): value for name, value in (info.metadata or {}).items()},
         )
 
+    def list_objects(self, *, bucket: str, prefix: str = "") -> Iterator[ObjectInfo]:
+        """Every object of the bucket under `prefix`, in key order, listed a page at a time (the
+        server's pages of up to 1000 keys): a bucket of any size is walked in constant memory.
+        Sizes and ETags only; `stat` gives an object's metadata."""
+        with self._s3_errors(bucket=bucket):
+            for item in self._client.list_objects(
+                bucket_name=bucket, prefix=prefix or None, recursive=True
+            ):
+                if item.is_dir or item.object_name is None:
+                    continue
+                yield ObjectInfo(
+                    bucket, item.object_name, item.size or 0, (item.etag or "").strip('"'), {}
+                )
+
     def delete(self, *, bucket: str, key: str) -> None:
         try:
             self._client.remove_object(bucket_name=bucket, object_name=key)

@@ -647,9 +647,10 @@ class ArchivePackage(models.Model):
 
 class TenderEscrow(models.Model):
     """The tender's escrow key (DESIGN §5 step 4), made when a tender with an opening committee
-    is published: bidders seal their data key to `public_key_pem` as well as to their own
-    certificate; the private half exists only as k-of-n shares, each encrypted to one committee
-    member's certificate. The platform keeps no copy of the private key."""
+    is published, as the sum of the members' parts (TenderEscrowPart): bidders seal their data
+    key to `public_key_pem` as well as to their own certificate; the private key was never
+    whole anywhere, and exists only as the members' shares of every part, each encrypted to one
+    member's certificate."""
 
     tender = models.OneToOneField(
         Tender, on_delete=models.PROTECT, primary_key=True, related_name="escrow"
@@ -657,9 +658,13 @@ class TenderEscrow(models.Model):
     public_key_pem = models.TextField(_("escrow public key (PEM)"))
     key_id = models.CharField(_("escrow key id"), max_length=64)
     threshold = models.PositiveSmallIntegerField(_("shares needed"))
-    # [{"member": user id, "member_number", "member_certificate_sha256", "method",
-    #   "encrypted_share"}]: only the member's private key opens a share.
+    # [{"member": user id, "member_number", "member_certificate_sha256", "parts":
+    #   [{"dealer_number", "public_key", "share": {"member_number",
+    #   "member_certificate_sha256", "method", "encrypted_share"}}]}]: only the member's
+    # private key opens its shares.
     shares = models.JSONField(_("encrypted shares"))
+    # {"<dealer number>": PEM of that member's public part}: the escrow key is their sum.
+    public_parts = models.JSONField(_("public parts"), default=dict)
     created_at = models.DateTimeField(_("created at"))
 
     class Meta:
@@ -671,3 +676,28 @@ class TenderEscrow(models.Model):
 
     def share_of(self, user_id: object) -> dict | None:
         return next((share for share in self.shares if share["member"] == str(user_id)), None)
+
+
+class TenderEscrowPart(models.Model):
+    """A committee member's part of the tender's escrow key, made on its own machine
+    (`bidtool escrow contribute`) while the tender is a draft: the part's public key, the
+    member's proof that it held the private half, and that half's k-of-n shares encrypted to
+    every member. signing/envelope/escrow_parts.py says why no one holds the escrow key."""
+
+    tender = models.ForeignKey(Tender, on_delete=models.PROTECT, related_name="escrow_parts")
+    member = models.ForeignKey("accounts.User", on_delete=models.PROTECT, related_name="+")
+    member_number = models.PositiveSmallIntegerField(_("member number"))
+    public_key_pem = models.TextField(_("public part (PEM)"))
+    # EscrowPart.to_json(): dealer number, public key, threshold, proof, encrypted shares.
+    part = models.JSONField(_("escrow part"))
+    contributed_at = models.DateTimeField(_("contributed at"))
+
+    class Meta:
+        verbose_name = _("escrow part")
+        verbose_name_plural = _("escrow parts")
+        constraints = [
+            models.UniqueConstraint(fields=["tender", "member"], name="escrow_part_one_per_member")
+        ]
+
+    def __str__(self) -> str:
+        return f"escrow part {self.member_number} of {self.tender_id}"

@@ -188,17 +188,23 @@ class DataKeyView(OpeningApiView):
 
 
 class EscrowShareView(OpeningApiView):
-    """GET: a committee member's encrypted share. POST: its decrypted share (mnemonic)."""
+    """GET: a committee member's encrypted shares of every part of the escrow key, and the key
+    service's key. POST: those shares, opened on the member's machine and encrypted there to
+    the key service (`bidtool escrow-share`)."""
 
     @extend_schema(
         responses={
             200: inline_serializer(
                 "EscrowShare",
                 {
+                    "tender": serializers.UUIDField(),
                     "escrow_public_key": serializers.CharField(),
                     "escrow_key_id": serializers.CharField(),
                     "threshold": serializers.IntegerField(),
                     "share": serializers.DictField(),
+                    "submit_to": serializers.DictField(
+                        help_text="public_key and key_id of the key service's key"
+                    ),
                 },
             ),
             403: ERROR,
@@ -217,7 +223,13 @@ class EscrowShareView(OpeningApiView):
     @extend_schema(
         request=inline_serializer(
             "EscrowShareSubmit",
-            {"share": serializers.CharField(help_text="the decrypted SLIP-39 mnemonic")},
+            {
+                "method": serializers.CharField(help_text="the wrap method (HPKE)"),
+                "wrapped_share": serializers.CharField(
+                    help_text="base64: the member's opened shares ({dealer: mnemonic}), "
+                    "encrypted to submit_to.public_key"
+                ),
+            },
         ),
         responses={
             201: inline_serializer(
@@ -239,7 +251,8 @@ class EscrowShareView(OpeningApiView):
             acting=acting,
             tender_id=tender_id,
             certificate_sha256=acting.certificate_sha256 or None,
-            mnemonic=_text(request, "share"),
+            method=_text(request, "method"),
+            wrapped=_base64(_text(request, "wrapped_share"), "wrapped_share"),
         )
         return Response(result, status=status.HTTP_201_CREATED)
 

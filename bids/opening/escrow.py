@@ -1,22 +1,24 @@
 """Escrow recovery at the opening by the tender's opening committee (DESIGN §5 step 4,
-办法 第31条): the host asks for a bid its bidder cannot decrypt; k members each decrypt their
-share on their own machine and submit it; the host rebuilds the escrow key, which is checked
-against the tender's escrow public key, lives only in that call, and opens the requested bids.
-Shares are kept wrapped under the platform evaluation key until their round is consumed.
+办法 第31条): the host asks for a bid its bidder cannot decrypt; k members each open their
+shares of every part of the escrow key on their own machine and send them encrypted to the key
+service (`bidtool escrow-share`), so that no web process ever reads a share; the key service
+checks each submission as it arrives, and at the host's recovery rebuilds the escrow key,
+checks it against the tender's escrow public key and unwraps the requested bids' data keys —
+the escrow key and the shares never leave it. trading/escrow.py makes the key.
 """
 
+import base64
 import logging
 from typing import Any
 from uuid import UUID
 
-import shamir_mnemonic
 from cryptography.hazmat.primitives import serialization
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.acting import Acting
 from bids.errors import BidRefused, refused
-from bids.models import BidDecryption, DecryptionState, EscrowShareSubmission, OpeningSession
+from bids.models import BidDecryption, DecryptionState, EscrowShareSubmission
 from bids.opening.checks import (
     COMMITTEE_ROLE,
     hall_tender,
@@ -27,11 +29,14 @@ from bids.opening.checks import (
 )
 from bids.opening.keys import accept_checked_key
 from bids.opening.refusals import refusals_logged
-from bids.sealed_objects import evaluation_unwrap, evaluation_wrap, read_stored_header
+from bids.sealed_objects import read_stored_header_bytes
 from monitoring.clock import database_now
 from monitoring.services import record_event
-from signing.envelope import recover_escrow_key, unwrap_data_key
+from signing.conf import evaluation_key_operation, evaluation_public_key
 from signing.envelope.errors import EnvelopeError
+from signing.envelope.escrow_parts import submission_info
+from signing.envelope.format import key_id
+from signing.errors import SigningError
 from storage.objects import StorageError
 from trading.models import Tender, TenderEscrow
 
@@ -74,15 +79,24 @@ def _member_share(
 def opening_escrow_share(
     *, acting: Acting, certificate_sha256: str | None, tender_id: UUID
 ) -> dict[str, Any]:
-    """A committee member fetches its encrypted share, to decrypt it on its own machine."""
+    """A committee member fetches its encrypted shares, to open them on its own machine, and
+    the key they are to be sent back under (the key service's: the evaluation public key)."""
     tender = hall_tender(tender_id)
     escrow, share = _member_share(tender, acting, certificate_sha256)
     require_opening(tender)
+    evaluation_key = evaluation_public_key()
     return {
+        "tender": str(tender.pk),
         "escrow_public_key": escrow.public_key_pem,
         "escrow_key_id": escrow.key_id,
         "threshold": escrow.threshold,
         "share": {key: value for key, value in share.items() if key != "member"},
+        "submit_to": {
+            "public_key": evaluation_key.public_bytes(
+                serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+            ).decode("ascii"),
+            "key_id": key_id(evaluation_key),
+        },
     }
 
 
@@ -128,40 +142,77 @@ def opening_request_escrow(
     return decryption
 
 
-def _share_purpose(session: OpeningSession) -> str:
-    return f"escrow share of opening {session.pk}, round {session.escrow_round}"
+def _submission_info(escrow: TenderEscrow, member_number: int) -> bytes:
+    return submission_info(
+        tender_id=str(escrow.tender_id), escrow_key_id=escrow.key_id, member_number=member_number
+    )
+
+
+def _share_problem(code: str, member_number: int) -> str:
+    if code == "share_malformed":
+        return _(
+            "The shares are not valid SLIP-39 mnemonics (their words or checksum do not hold)."
+        )
+    if code == "share_not_yours":
+        return _("These are not the shares of committee member %(number)d.") % {
+            "number": member_number
+        }
+    return _("A share of every part of the escrow key is needed.")
 
 
 @refusals_logged
 def opening_submit_share(
-    *, acting: Acting, certificate_sha256: str | None, tender_id: UUID, mnemonic: str
+    *,
+    acting: Acting,
+    certificate_sha256: str | None,
+    tender_id: UUID,
+    method: str,
+    wrapped: bytes,
 ) -> dict[str, Any]:
-    """A committee member submits its share, decrypted on its own machine (a SLIP-39 mnemonic).
-
-    Kept wrapped under the evaluation key until the host's recovery consumes it.
-    """
+    """A committee member submits its shares of every part, opened on its own machine and
+    encrypted there to the key service (`bidtool escrow-share`). The key service checks them
+    (checksums, the member's own index) without handing them out; they are kept as sent."""
     tender = hall_tender(tender_id)
     escrow, share = _member_share(tender, acting, certificate_sha256)
     actor = acting.as_actor(COMMITTEE_ROLE)
     require_opening(tender)
     member_number = int(share["member_number"])
+    submission = {
+        "method": str(method),
+        "wrapped": base64.b64encode(wrapped).decode("ascii"),
+        "info": base64.b64encode(_submission_info(escrow, member_number)).decode("ascii"),
+    }
     try:
-        parsed = shamir_mnemonic.Share.from_mnemonic(" ".join(str(mnemonic).split()))
-    except (shamir_mnemonic.MnemonicError, ValueError, TypeError):
-        raise refused(
-            "share_malformed",
-            _("The share is not a valid SLIP-39 mnemonic (its words or checksum do not hold)."),
-            status=400,
-            field="share",
-        ) from None
-    if parsed.index != member_number - 1:
-        raise refused(
-            "share_not_yours",
-            _("This is not the share of committee member %(number)d.") % {"number": member_number},
-            status=400,
-            field="share",
+        verdict = evaluation_key_operation(
+            "escrow_check",
+            {
+                "submission": submission,
+                "escrow_key_id": escrow.key_id,
+                "member_number": member_number,
+                "dealers": sorted(int(dealer) for dealer in escrow.public_parts),
+            },
         )
-    text = " ".join(str(mnemonic).split())
+    except SigningError as error:
+        if error.code in {"wrong_key", "share_not_yours", "escrow_share_corrupted"}:
+            raise refused(
+                "share_unreadable",
+                _(
+                    "The submission does not open with the key service's key for member "
+                    "%(number)d of this escrow: encrypt it with bidtool escrow-share."
+                )
+                % {"number": member_number},
+                status=400,
+                field="wrapped_share",
+            ) from None
+        raise
+    if verdict.get("problem"):
+        code = str(verdict["problem"])
+        raise refused(
+            code,
+            _share_problem(code, member_number),
+            status=400,
+            field="wrapped_share",
+        )
     with transaction.atomic():
         session = locked_session(tender)
         require_window_open(session, database_now())
@@ -173,15 +224,12 @@ def opening_submit_share(
                 _("Member %(number)d has already submitted a share in this round.")
                 % {"number": member_number},
             )
-        method, wrapped, _key_id = evaluation_wrap(
-            text.encode("ascii"), purpose=_share_purpose(session)
-        )
         EscrowShareSubmission.objects.create(
             session=session,
             round=session.escrow_round,
             member=acting.user,
             member_number=member_number,
-            wrap_method=method,
+            wrap_method=str(method),
             wrapped_share=wrapped,
             submitted_at=database_now(),
         )
@@ -206,11 +254,9 @@ def opening_submit_share(
 
 @refusals_logged
 def opening_recover_escrow(*, acting: Acting, tender_id: UUID) -> list[BidDecryption]:
-    """The host rebuilds the escrow key from k shares and opens every bid awaiting recovery.
-
-    The key is checked against the tender's escrow public key before use and lives only in
-    this call; the round's shares are then deleted (the event log keeps who gave them).
-    """
+    """The host has the key service rebuild the escrow key from k members' submissions and
+    unwrap the data key of every bid awaiting recovery; each key is then checked like a
+    bidder's. The round's submissions are deleted (the event log keeps who gave them)."""
     tender = hall_tender(tender_id)
     actor = host_actor(acting, tender)
     require_opening(tender)
@@ -218,36 +264,54 @@ def opening_recover_escrow(*, acting: Acting, tender_id: UUID) -> list[BidDecryp
     with transaction.atomic():
         session = locked_session(tender)
         require_window_open(session, database_now())
-        shares = list(
+        submissions = list(
             EscrowShareSubmission.objects.filter(session=session, round=session.escrow_round)
         )
-        if len(shares) < escrow.threshold:
+        if len(submissions) < escrow.threshold:
             raise refused(
                 "escrow_shares_insufficient",
                 _("%(count)d of the %(needed)d escrow shares needed have been submitted.")
-                % {"count": len(shares), "needed": escrow.threshold},
+                % {"count": len(submissions), "needed": escrow.threshold},
             )
         waiting = list(
-            session.decryptions.select_related("bid", "bid__tender").filter(
+            session.decryptions.select_related("bid", "bid__tender", "bid__upload").filter(
                 state=DecryptionState.WAITING, escrow_requested_at__isnull=False
             )
         )
         if not waiting:
             raise refused("no_escrow_request", _("No bid is waiting for escrow recovery."))
-        mnemonics = [
-            evaluation_unwrap(
-                share.wrap_method, bytes(share.wrapped_share), purpose=_share_purpose(session)
-            ).decode("ascii")
-            for share in shares
-        ]
+        headers, unreadable = {}, {}
+        for decryption in waiting:
+            try:
+                headers[str(decryption.bid_id)] = base64.b64encode(
+                    read_stored_header_bytes(decryption.bid)
+                ).decode("ascii")
+            except (EnvelopeError, StorageError) as error:
+                unreadable[str(decryption.bid_id)] = str(error)
         EscrowShareSubmission.objects.filter(session=session, round=session.escrow_round).delete()
         round_number = session.escrow_round
         session.escrow_round += 1
         session.save(update_fields=["escrow_round"])
-        public_key = serialization.load_pem_public_key(escrow.public_key_pem.encode("ascii"))
         try:
-            escrow_key = recover_escrow_key(mnemonics, public_key)  # type: ignore[arg-type]
-        except EnvelopeError as error:
+            recovered = evaluation_key_operation(
+                "escrow_recover",
+                {
+                    "escrow_public_key": escrow.public_key_pem,
+                    "parts": escrow.public_parts,
+                    "submissions": [
+                        {
+                            "method": submission.wrap_method,
+                            "wrapped": base64.b64encode(bytes(submission.wrapped_share)).decode(),
+                            "info": base64.b64encode(
+                                _submission_info(escrow, submission.member_number)
+                            ).decode("ascii"),
+                        }
+                        for submission in submissions
+                    ],
+                    "headers": headers,
+                },
+            )
+        except SigningError as error:
             record_event(
                 actor=actor,
                 action="escrow.recovery_failed",
@@ -278,17 +342,20 @@ def opening_recover_escrow(*, acting: Acting, tender_id: UUID) -> list[BidDecryp
                 payload={
                     "tender": str(tender.pk),
                     "round": round_number,
-                    "members": sorted(share.member_number for share in shares),
+                    "members": sorted(submission.member_number for submission in submissions),
                     "bids": [str(item.bid_id) for item in waiting],
                 },
             )
     if failure is not None:
         raise failure
+    unreadable.update(recovered.get("failures", {}))
     accepted = []
     for decryption in waiting:
+        bid = str(decryption.bid_id)
         try:
-            header = read_stored_header(decryption.bid)
-            data_key = unwrap_data_key(header, escrow_key)
+            if bid not in recovered["data_keys"]:
+                raise BidRefused("escrow_key_not_unwrapped", unreadable.get(bid, bid))
+            data_key = base64.b64decode(recovered["data_keys"][bid])
             accepted.append(
                 accept_checked_key(decryption, data_key, key_source="escrow", actor=actor)
             )

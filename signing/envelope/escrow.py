@@ -87,15 +87,28 @@ def _share_info(escrow_key_id: str, member_number: int) -> bytes:
 
 
 def create_escrow(k: int, n: int, member_certificates: Sequence[x509.Certificate]) -> Escrow:
-    """Make an escrow key and split its private half k-of-n among the members' certificates."""
+    """Make an escrow key and split its private half k-of-n among the members' certificates.
+
+    One machine holds the whole private key while it splits it: the tender's escrow is made
+    by the committee members' parts instead (signing.envelope.escrow_parts), so that none does.
+    """
     if len(member_certificates) != n:
         raise EscrowError(
             f"{n} shares were asked for but {len(member_certificates)} "
             "member certificates were given."
         )
+    private_key = ec.generate_private_key(ec.SECP256R1())
+    shares = split_to_members(private_key, k, member_certificates)
+    return Escrow(public_key=private_key.public_key(), threshold=k, shares=shares)
+
+
+def split_to_members(
+    private_key: ec.EllipticCurvePrivateKey, k: int, member_certificates: Sequence[x509.Certificate]
+) -> tuple[EscrowShare, ...]:
+    """Split a P-256 private key k-of-n (SLIP-39), share j encrypted to certificate j."""
+    n = len(member_certificates)
     if not 1 <= k <= n <= MAX_MEMBERS:
         raise EscrowError(f"A {k}-of-{n} escrow is impossible: need 1 <= k <= n <= {MAX_MEMBERS}.")
-    private_key = ec.generate_private_key(ec.SECP256R1())
     secret = private_key.private_numbers().private_value.to_bytes(_SECRET_SIZE, "big")
     if k == 1:
         # SLIP-39 forbids 1-of-n inside one group; n groups of 1-of-1 with threshold 1 is the same.
@@ -103,8 +116,7 @@ def create_escrow(k: int, n: int, member_certificates: Sequence[x509.Certificate
         mnemonics = [group[0] for group in groups]
     else:
         mnemonics = shamir_mnemonic.generate_mnemonics(1, [(k, n)], secret, iteration_exponent=0)[0]
-    public_key = private_key.public_key()
-    escrow_key_id = key_id(public_key)
+    escrow_key_id = key_id(private_key.public_key())
     shares = []
     for number, (certificate, mnemonic) in enumerate(
         zip(member_certificates, mnemonics, strict=True), start=1
@@ -115,7 +127,7 @@ def create_escrow(k: int, n: int, member_certificates: Sequence[x509.Certificate
             info=_share_info(escrow_key_id, number),
         )
         shares.append(EscrowShare(number, certificate_sha256(certificate), method, encrypted))
-    return Escrow(public_key=public_key, threshold=k, shares=tuple(shares))
+    return tuple(shares)
 
 
 def decrypt_share(

@@ -8,6 +8,7 @@ import base64
 import datetime as dt
 from dataclasses import dataclass, field
 
+from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from django.test import Client
 
@@ -18,7 +19,7 @@ from bids.models import BidDecryption
 from bids.opening.decryption import decrypt_bid
 from monitoring.services import PLATFORM
 from signing.credentials import Credential
-from signing.envelope import EscrowShare, decrypt_share
+from signing.envelope.escrow_parts import deal_escrow_part, open_member_shares, seal_member_shares
 from signing.envelope.format import wrap_info
 from signing.envelope.keywrap import unwrap_key
 from tests.bids.conftest import BidClient, certificate_login, seal
@@ -79,21 +80,50 @@ class CommitteeMember:
     credential: Credential
     client: Client
 
-    def decrypted_share(self, tender_id) -> str:
-        """What `bidtool escrow-share` does: fetch the share and open it locally."""
-        body = self.client.get(f"/api/v1/tenders/{tender_id}/opening/escrow-share").json()
-        public_key = serialization.load_pem_public_key(body["escrow_public_key"].encode())
-        return decrypt_share(
-            EscrowShare.from_json(body["share"]),
-            self.credential.private_key,
-            escrow_public_key=public_key,
+    def contribute(self, tender_id) -> dict:
+        """What `bidtool escrow contribute` does while the tender is a draft: deal a part of
+        the escrow key to the committee, here, and send it."""
+        path = f"/api/v1/tenders/{tender_id}/escrow-part"
+        brief = self.client.get(path).json()
+        part = deal_escrow_part(
+            tender_id=brief["tender"],
+            dealer_number=brief["member_number"],
+            threshold=brief["threshold"],
+            member_certificates=[
+                x509.load_der_x509_certificate(base64.b64decode(member["certificate"]))
+                for member in brief["members"]
+            ],
         )
+        response = self.client.post(path, {"part": part.to_json()}, content_type="application/json")
+        assert response.status_code == 201, response.json()
+        return response.json()
 
-    def submit_share(self, tender_id, share: str | None = None):
-        share = self.decrypted_share(tender_id) if share is None else share
+    def opened_shares(self, tender_id) -> dict[str, str]:
+        """What `bidtool escrow-share` does first: fetch the shares and open them locally."""
+        body = self.share_body(tender_id)
+        return open_member_shares(body["share"]["parts"], self.credential.private_key)
+
+    def share_body(self, tender_id) -> dict:
+        return self.client.get(f"/api/v1/tenders/{tender_id}/opening/escrow-share").json()
+
+    def sealed_shares(self, tender_id, opened: dict[str, str] | None = None) -> dict:
+        """…then encrypt them to the key service: the body `bidtool escrow-share` sends."""
+        body = self.share_body(tender_id)
+        opened = self.opened_shares(tender_id) if opened is None else opened
+        key = serialization.load_pem_public_key(body["submit_to"]["public_key"].encode())
+        method, wrapped = seal_member_shares(
+            opened,
+            key_service_key=key,
+            tender_id=body["tender"],
+            escrow_key_id=body["escrow_key_id"],
+            member_number=body["share"]["member_number"],
+        )
+        return {"method": method, "wrapped_share": base64.b64encode(wrapped).decode("ascii")}
+
+    def submit_share(self, tender_id, opened: dict[str, str] | None = None):
         return self.client.post(
             f"/api/v1/tenders/{tender_id}/opening/escrow-share",
-            {"share": share},
+            self.sealed_shares(tender_id, opened),
             content_type="application/json",
         )
 
@@ -173,6 +203,9 @@ def build_opening(
                 "threshold": threshold,
             }
         )
+    for member in members:
+        member.client = _client(member.credential)
+        member.contribute(draft.pk)
     tender = tender_publish(
         acting=Acting(user=tenderee.user, client_ip="10.0.0.8"), tender_id=draft.pk
     )
@@ -214,6 +247,4 @@ def build_opening(
         cast.append(
             HallBidder(name, uscc, credential, client, prices[index], response.json()["bid"]["id"])
         )
-    for member in members:
-        member.client = _client(member.credential)
     return OpeningStory(tender, host, tenderee.user, cast, members)

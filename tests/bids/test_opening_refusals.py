@@ -222,11 +222,11 @@ def test_a_share_from_someone_not_on_the_committee_is_refused(bid_settings, cert
     story.reach_deadline()
     assert story.host_post("start").status_code == 200
     outsider = story.bidders[0]
-    share = story.members[0].decrypted_share(story.tender_id)
+    sealed = story.members[0].sealed_shares(story.tender_id)
 
     response = outsider.client.post(
         f"/api/v1/tenders/{story.tender_id}/opening/escrow-share",
-        {"share": share},
+        sealed,
         content_type="application/json",
     )
 

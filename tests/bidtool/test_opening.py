@@ -197,7 +197,7 @@ def test_committee_members_submit_their_escrow_shares_with_bidtool(
         )
         assert (
             capsys.readouterr().out.strip()
-            == f"Share {number} submitted: {number} of 2 shares (round 1)."
+            == f"Shares of member {number} submitted: {number} of 2 members (round 1)."
         )
     assert sorted(EscrowShareSubmission.objects.values_list("member_number", flat=True)) == [1, 2]
 

@@ -11,8 +11,11 @@ from storage.embedded import free_port
 
 def test_the_embedded_database_starts_where_none_answers(tmp_path, settings, monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
-    url = f"postgres://postgres@127.0.0.1:{free_port()}/platform"
-    settings.DATABASE_URL = url
+    port = free_port()
+    url = f"postgres://postgres@127.0.0.1:{port}/platform"
+    # The defaults' shape: the server is made and the database created as the owner.
+    settings.DATABASE_URL = f"postgres://platform_app@127.0.0.1:{port}/platform"
+    settings.DATABASE_OWNER_URL = url
     settings.EMBEDDED_DATABASE_DATA_DIR = tmp_path / "postgres"
 
     server = start_embedded_database()

@@ -20,6 +20,9 @@ MAY_IMPORT = {
     "bids": BOTTOM | {"monitoring", "accounts", "trading"},
     "evaluation": BOTTOM | {"monitoring", "accounts", "trading", "bids"},
     "supervision": BOTTOM | {"monitoring", "accounts", "trading", "bids", "evaluation"},
+    # Running the platform (backup, restore, database roles): above every app.
+    "operations": BOTTOM
+    | {"monitoring", "accounts", "trading", "bids", "evaluation", "supervision"},
 }
 PACKAGES = {*MAY_IMPORT, "config"}
 # The bidder's machine has no Django: nothing bidtool imports, however indirectly, may use it.

@@ -38,6 +38,9 @@ PRODUCTION = {
     "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
     "DJANGO_ALLOWED_HOSTS": "ggzy.example.gov.cn",
     "SIGNING_CA_PASSPHRASE": secrets.token_urlsafe(32),
+    # The application connects as its own role, migrations as the owner (docs/operations.md).
+    "DATABASE_URL": "postgres://platform_app@127.0.0.1:5432/platform",
+    "DATABASE_OWNER_URL": "postgres://postgres@127.0.0.1:5432/platform",
     # A run on a set test clock shifts the database clock; production refuses that (below).
     "PLATFORM_CLOCK_OFFSET_SECONDS": "0",
 }
@@ -78,9 +81,10 @@ def test_production_sends_security_headers(client, settings):
 
 @pytest.mark.django_db
 def test_production_refuses_the_development_ca_passphrase():
-    result = manage("check", **{**PRODUCTION, "SIGNING_CA_PASSPHRASE": ""})
+    development = "development passphrase of the platform CA, not for production"
+    result = manage("check", **{**PRODUCTION, "SIGNING_CA_PASSPHRASE": development})
     assert result.returncode != 0
-    assert "SIGNING_CA_PASSPHRASE must be set in production mode" in result.stderr
+    assert "SIGNING_CA_PASSPHRASE is the development passphrase: set its own" in result.stderr
 
 
 def one_line(text: str) -> str:

@@ -15,7 +15,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, connection
 from django.test.utils import CaptureQueriesContext
 
 from monitoring.chain import event_digest, find_broken_link
@@ -26,6 +26,7 @@ from monitoring.tasks import event_checkpoint
 from monitoring.tree import TILE_SIZE
 from signing.eventlog import event_leaf_hash
 from signing.merkle import EMPTY_ROOT, root_of, verify_consistency
+from tests.database_roles import as_database_owner
 from tests.monitoring.test_event_chain import record, tamper
 
 MAX_INTERVAL = 3600
@@ -107,15 +108,14 @@ def test_checkpoints_and_tree_nodes_cannot_be_changed():
         EventCheckpoint.objects.filter(pk=checkpoint.pk).update(root_hash="0" * 64)
     with (
         pytest.raises(DatabaseError, match="monitoring_eventtreenode is append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
+        as_database_owner() as cursor,
     ):
         cursor.execute("DELETE FROM monitoring_eventtreenode")
 
 
 def rewrite_whole_chain_from(sequence: int, to_state: str) -> None:
     """What a database superuser could do: change an event and re-chain everything after it."""
-    with connection.cursor() as cursor:
+    with as_database_owner() as cursor:
         cursor.execute("SET session_replication_role = replica")
         previous = Event.objects.get(sequence=sequence - 1).digest if sequence > 1 else "0" * 64
         for event in Event.objects.filter(sequence__gte=sequence).order_by("sequence"):

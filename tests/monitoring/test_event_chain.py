@@ -10,6 +10,7 @@ from django.db import DatabaseError, connection, transaction
 from monitoring.chain import event_digest, find_broken_link
 from monitoring.models import GENESIS_DIGEST, AppendOnlyError, Event
 from monitoring.services import Actor, record_event
+from tests.database_roles import as_database_owner
 from tests.factories import UserFactory
 
 
@@ -95,17 +96,17 @@ def test_events_cannot_be_changed_or_deleted_through_the_orm():
 def test_the_database_refuses_a_plain_sql_update():
     event = record(1)
     forge = "UPDATE monitoring_event SET action = 'forged' WHERE id = %s"
+    # As the owner: the application's role may not even try (tests/hardening/).
     with (
         pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
+        as_database_owner() as cursor,
     ):
         cursor.execute(forge, [event.pk])
 
 
 def tamper(sql: str, params: list) -> None:
     """What an insider with database superuser rights can do: bypass the trigger and edit."""
-    with connection.cursor() as cursor:
+    with as_database_owner() as cursor:
         cursor.execute("SET session_replication_role = replica")
         cursor.execute(sql, params)
         cursor.execute("SET session_replication_role = DEFAULT")

@@ -4,7 +4,7 @@ event row, in a sealed identity whose salted digest the event carries (办法 �
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import DatabaseError, connection, transaction
+from django.db import DatabaseError, transaction
 
 from monitoring.chain import (
     SEALED_IDENTITY_DIGEST,
@@ -15,6 +15,7 @@ from monitoring.chain import (
 from monitoring.models import AppendOnlyError, Event, SealedIdentity
 from monitoring.services import Actor, Sealed, record_event
 from signing.canonical import canonical_digest
+from tests.database_roles import as_database_owner
 from tests.factories import UserFactory
 from tests.monitoring.test_event_chain import tamper
 
@@ -102,8 +103,7 @@ def test_sealed_identities_cannot_be_changed_or_deleted():
         SealedIdentity.objects.filter(pk=identity.pk).update(tender_id="another")
     with (
         pytest.raises(DatabaseError, match="append-only"),
-        transaction.atomic(),
-        connection.cursor() as cursor,
+        as_database_owner() as cursor,
     ):
         cursor.execute("DELETE FROM monitoring_sealedidentity WHERE id = %s", [identity.pk])
 

@@ -49,6 +49,7 @@ def test_init_creates_the_ca_and_says_where(ca_settings, tmp_path):
     )
     assert sorted(path.name for path in (tmp_path / "ca").iterdir()) == [
         "evaluation-key.pem",
+        "evaluation-key.pub.pem",
         "issued",
         "issuing-crl.pem",
         "issuing-key.pem",

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from trading.api import award, releases, tenders
+from trading.api import award, escrow, releases, tenders
 
 tender_urlpatterns = [
     path("projects", tenders.ProjectCreateView.as_view(), name="project-create"),
@@ -44,6 +44,11 @@ tender_urlpatterns = [
         "candidate-objections/<uuid:objection_id>/answer",
         award.CandidateObjectionAnswerView.as_view(),
         name="candidate-objection-answer",
+    ),
+    path(
+        "tenders/<uuid:tender_id>/escrow-part",
+        escrow.EscrowPartView.as_view(),
+        name="escrow-part",
     ),
     path("tenders/<uuid:tender_id>/award", award.AwardView.as_view(), name="award"),
     path("tenders/<uuid:tender_id>/contract", award.ContractView.as_view(), name="contract"),
