@@ -9,6 +9,9 @@ from uuid import UUID
 from django.utils.translation import gettext as _
 
 from accounts.acting import Acting
+from accounts.models import Organisation, Role
+from bids.acting import bidder_acting
+from bids.errors import BidRefused
 from evaluation.errors import EvaluationRefused, NotOnPanel
 from evaluation.models import EvaluationSession, PanelSeat, SeatState, SessionState
 from evaluation.room.access import RoomRefused, room_enter
@@ -108,3 +111,18 @@ def sealed_for(session: EvaluationSession, **fields: object) -> Sealed:
 def scheme_of(session: EvaluationSession) -> dict:
     scheme = session.tender.scoring_scheme
     return scheme if isinstance(scheme, dict) else {}
+
+
+def bidder_of(acting: Acting) -> Organisation | None:
+    """The bidder organisation `acting` speaks for: the one a bidder identity already carries,
+    else the one its certificate session names (bids.acting.bidder_acting, as submission and
+    the hall work it out); None for anyone else. Requests reach services with the plain
+    identity of accounts.acting, so the service works this out itself."""
+    if acting.role == Role.BIDDER and acting.organisation is not None:
+        return acting.organisation
+    try:
+        return bidder_acting(
+            user=acting.user, certificate_sha256=acting.certificate_sha256
+        ).organisation
+    except BidRefused:
+        return None

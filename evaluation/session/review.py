@@ -13,7 +13,6 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.acting import Acting
-from accounts.models import Role
 from evaluation.errors import EvaluationRefused, NotOnPanel
 from evaluation.models import (
     BidEvaluation,
@@ -25,6 +24,7 @@ from evaluation.models import (
 )
 from evaluation.refusals import refusals_logged
 from evaluation.session.common import (
+    bidder_of,
     counted_seats,
     in_the_room,
     leader_seat,
@@ -192,12 +192,15 @@ def price_explanations_request(*, acting: Acting, tender_id: UUID) -> list[BidEv
 def price_explanation_submit(*, acting: Acting, tender_id: UUID, explanation: str) -> None:
     """The bidder's written explanation of its price, asked for by the panel."""
     session = locked_session(tender_id)
+    bidder = bidder_of(acting)
     item = (
         BidEvaluation.objects.select_for_update()
-        .filter(session=session, bid__bidder=acting.organisation)
+        .filter(session=session, bid__bidder=bidder)
         .first()
+        if bidder is not None
+        else None
     )
-    if item is None or acting.role != Role.BIDDER or item.price_explanation_requested_at is None:
+    if item is None or item.price_explanation_requested_at is None:
         raise NotOnPanel(message=_("the panel asked for no explanation of your price"))
     if item.price_explanation_accepted is not None:
         raise EvaluationRefused(

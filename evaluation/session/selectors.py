@@ -8,7 +8,6 @@ from typing import Any
 from uuid import UUID
 
 from accounts.acting import Acting
-from accounts.models import Role
 from evaluation.errors import NotOnPanel
 from evaluation.models import (
     BidEvaluation,
@@ -21,7 +20,7 @@ from evaluation.models import (
     SessionState,
 )
 from evaluation.room.access import room_enter
-from evaluation.session.common import scheme_of
+from evaluation.session.common import bidder_of, scheme_of
 from evaluation.session.review import criteria_of
 from evaluation.session.scheme import scored_criteria
 from trading.selectors import user_manages_project
@@ -152,10 +151,9 @@ def session_seen(*, acting: Acting, tender_id: UUID | str) -> dict[str, Any]:
         return _member_view(session, seat)
     if user_manages_project(user=acting.user, project=session.tender.project):
         return _progress_view(session)
-    if acting.role == Role.BIDDER and acting.organisation is not None:
-        item = BidEvaluation.objects.filter(
-            session=session, bid__bidder=acting.organisation
-        ).first()
+    bidder = bidder_of(acting)
+    if bidder is not None:
+        item = BidEvaluation.objects.filter(session=session, bid__bidder=bidder).first()
         if item is not None and item.price_explanation_requested_at is not None:
             return {
                 **_common(session),

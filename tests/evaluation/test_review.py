@@ -6,6 +6,8 @@ from dataclasses import replace
 
 import pytest
 
+from accounts.acting import Acting
+from accounts.models import UserCertificate
 from evaluation.errors import EvaluationRefused
 from evaluation.models import BidEvaluation, BidOutcome, ReviewVerdict, SessionState
 from evaluation.room.access import RoomRefused
@@ -13,6 +15,7 @@ from evaluation.session.convene import session_convene, session_elect_leader
 from evaluation.session.review import (
     criteria_of,
     price_explanation_decide,
+    price_explanation_submit,
     price_explanations_request,
     review_close,
     review_start,
@@ -21,6 +24,7 @@ from evaluation.session.review import (
 from monitoring.clock import database_now
 from monitoring.models import Alert, Event
 from tests.evaluation.stories import Evaluation, opened_tender
+from tests.factories import MembershipFactory, days_from_now
 from trading.models import TenderState
 
 pytestmark = pytest.mark.django_db
@@ -233,3 +237,31 @@ def test_an_abnormally_low_price_stands_only_after_its_explanation_is_decided():
     low = BidEvaluation.objects.get(bid=story.bids[2])
     assert low.outcome == BidOutcome.REJECTED
     assert low.rejection_grounds[0]["ground"] == "abnormally_low_price"
+
+
+def test_a_bidder_asked_to_explain_its_price_does_so_from_its_certificate_session():
+    story = opened_tender([10_000_000_00, 10_100_000_00, 7_000_000_00, 9_900_000_00])
+    at_review(story)
+    everyone_passes(story, "qualification")
+    review_close(acting=story.member(0), tender_id=story.tender.pk)
+    price_explanations_request(acting=story.member(0), tender_id=story.tender.pk)
+    low = story.bids[2]
+    # As a request builds it (accounts.acting.acting_from_request): no role, no organisation,
+    # only the session's certificate, which names the bidder.
+    user = MembershipFactory(role="bidder", organisation=low.bidder).user
+    UserCertificate.objects.create(
+        user=user,
+        certificate_sha256="e" * 64,
+        certificate_der=b"",
+        subject="CN=bidder",
+        serial_number="1",
+        uscc=low.bidder.uscc,
+        not_after=days_from_now(365),
+    )
+    bidder = Acting(user=user, client_ip="10.2.0.1", certificate_sha256="e" * 64)
+
+    price_explanation_submit(
+        acting=bidder, tender_id=story.tender.pk, explanation="材料为自有库存，成本说明附后"
+    )
+
+    assert BidEvaluation.objects.get(bid=low).price_explanation == "材料为自有库存，成本说明附后"
