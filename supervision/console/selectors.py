@@ -56,6 +56,27 @@ PAGE_SIZE = 50
 OPEN_STATES = (AlertState.OPEN, AlertState.ACKNOWLEDGED)
 
 
+def alerts_citing(tender_ids: list[str]) -> Q:
+    """The alerts about these tenders: their own, and those across tenders (a collusion
+    pattern's, with no tender of its own) whose evidence cites one of them."""
+    condition = Q(tender_id__in=tender_ids)
+    for tender_id in tender_ids:
+        condition |= Q(tender_id="", evidence__tenders__contains=[{"tender": tender_id}])
+    return condition
+
+
+def cited_tenders(alert: Alert) -> list[str]:
+    """The tender an alert is about, or, for one across tenders, every tender it cites."""
+    if alert.tender_id:
+        return [alert.tender_id]
+    evidence = alert.evidence if isinstance(alert.evidence, dict) else {}
+    return [
+        str(cited["tender"])
+        for cited in evidence.get("tenders", [])
+        if isinstance(cited, dict) and "tender" in cited
+    ]
+
+
 @dataclass(frozen=True)
 class ConsoleRow:
     tender: Tender
@@ -161,10 +182,12 @@ def console_tenders(*, state: str = "", after: str = "", page_size: int = PAGE_S
     rows = list(tenders.order_by("-published_at", "-pk")[: page_size + 1])
     more, rows = len(rows) > page_size, rows[:page_size]
     alerts: dict[str, list[Alert]] = {str(tender.pk): [] for tender in rows}
-    for alert in Alert.objects.filter(tender_id__in=list(alerts), state__in=OPEN_STATES).order_by(
+    for alert in Alert.objects.filter(alerts_citing(list(alerts)), state__in=OPEN_STATES).order_by(
         "-raised_at", "-pk"
     ):
-        alerts[alert.tender_id].append(alert)
+        for tender_id in cited_tenders(alert):
+            if tender_id in alerts:
+                alerts[tender_id].append(alert)
     page = []
     for tender in rows:
         found = next_due(tender)
@@ -225,7 +248,7 @@ def tender_objects(tender: Tender) -> dict[str, QuerySet | list[str]]:
         "evaluation.evaluationreport": _text_ids(
             EvaluationReport.objects.filter(session__tender_id=tender_id)
         ),
-        "monitoring.alert": _text_ids(Alert.objects.filter(tender_id=str(tender_id))),
+        "monitoring.alert": _text_ids(Alert.objects.filter(alerts_citing([str(tender_id)]))),
     }
 
 

@@ -16,6 +16,7 @@ from monitoring.models import Alert, Event
 from supervision.collusion import rules
 from supervision.collusion.across_services import collusion_screen_across
 from supervision.collusion.history import losses_by_bidder
+from supervision.console.selectors import console_tenders, tender_events
 from tests.factories import MembershipFactory
 from tests.supervision.history_seeding import (
     FIRST_AWARD,
@@ -23,7 +24,7 @@ from tests.supervision.history_seeding import (
     organisations,
     seed_awarded_history,
 )
-from trading.models import TenderState
+from trading.models import Tender, TenderState
 
 SEED = 20260316
 DAY = dt.timedelta(days=1)
@@ -307,3 +308,21 @@ def test_a_supervisor_may_run_the_screens_across_tenders_and_nobody_else():
     [alert] = collusion_screen_across(acting=Acting(user=supervisor)).alerts_raised
     event = Event.objects.get(action="alert.raised", object_id=str(alert.pk))
     assert event.sealed_identity.actor == supervisor
+
+
+@pytest.mark.django_db
+def test_the_console_shows_an_alert_across_tenders_on_each_tender_it_cites():
+    loser, winner = organisations(2)
+    cited = seed_awarded_history(cover_bidding(loser, winner, times=5))
+    [elsewhere] = seed_awarded_history(cover_bidding(*organisations(2), times=1, start=10))
+    # The console lists published tenders; the seeded history has only their awards.
+    Tender.objects.update(published_at=FIRST_AWARD - 40 * DAY)
+
+    [alert] = collusion_screen_across().alerts_raised
+
+    rows = {row.tender.pk: row for row in console_tenders().rows}
+    assert all(rows[tender.pk].alerts == [alert] for tender in cited)
+    assert rows[elsewhere.pk].alerts == []
+    raised = Event.objects.get(action="alert.raised", object_id=str(alert.pk))
+    assert raised in tender_events(cited[0])
+    assert raised not in tender_events(elsewhere)
