@@ -49,24 +49,21 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 from bench.processes import (
     children,
     cpu_seconds,
-    create_database,
-    drop_database,
     peak_mib,
     postgres_cpu_seconds,
     write_random_file,
 )
+from bench.scratch import CA_PASSPHRASE, scratch_platform
 
 MIB = 1 << 20
 READ_BLOCK = 256 << 10  # what decrypt_stream asks of its source per readinto
 ACCESS_KEY, SECRET_KEY = "bench-access", "bench-secret-key-for-opening"
-CA_PASSPHRASE = "bench passphrase of the platform CA"  # noqa: S105 - a throwaway CA
 BROKER = "redis://127.0.0.1:6379/14"
 CHRONOGRAPH_SECONDS = 5.0
 # How often the bench asks the database whether the jobs are done: its queries count in the
@@ -816,75 +813,36 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from storage.embedded import EmbeddedS3Server, free_port
-
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     sizes = [size for size in (arguments.small_mib, arguments.size_mib) if size]
-    queue = f"bench-opening-{os.getpid()}"
     load_before = os.getloadavg()[0]
     results = []
-    with tempfile.TemporaryDirectory(dir=arguments.directory, prefix="bench-opening-") as scratch:
-        folder = Path(scratch)
-        server = EmbeddedS3Server(
-            data_dir=folder / "s3",
-            access_key=ACCESS_KEY,
-            secret_key=SECRET_KEY,
-            s3_port=free_port(),
-        )
-        server.start()
-        database_url = create_database(base_url, arguments.database)
-        environment = {
-            **os.environ,
-            "DATABASE_URL": database_url,
-            "S3_ENDPOINT": server.endpoint,
-            "S3_ACCESS_KEY": ACCESS_KEY,
-            "S3_SECRET_KEY": SECRET_KEY,
-            "SIGNING_CA_DIR": str(folder / "ca"),
-            "SIGNING_CA_PASSPHRASE": CA_PASSPHRASE,
-            "DJANGO_SETTINGS_MODULE": "config.settings",
-            "CELERY_BROKER_URL": BROKER,
-            "CELERY_RESULT_BACKEND": BROKER,
-            "CELERY_TASK_DEFAULT_QUEUE": queue,
-            "BID_DECRYPTION_QUEUE": queue,
-        }
-        os.environ.update(environment)
-        try:
-            _setup_django()
-            from storage.objects import get_storage
+    with scratch_platform(
+        name="bench-opening",
+        database=arguments.database,
+        broker=BROKER,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        directory=arguments.directory,
+    ) as scratch:
+        _setup_django()
+        from storage.objects import get_storage
 
-            get_storage().ensure_buckets()
-            _log(f"set-up: {arguments.bids} bidders with EC P-256 certificates")
-            cast = _prepare(folder, arguments.bids)
-            for size_mib in sizes:
-                results.append(
-                    _measure_size(
-                        folder,
-                        environment,
-                        queue,
-                        cast,
-                        size_mib,
-                        arguments.concurrency,
-                        _ServerCpu(server.process.pid),
-                    )
+        get_storage().ensure_buckets()
+        _log(f"set-up: {arguments.bids} bidders with EC P-256 certificates")
+        cast = _prepare(scratch.folder, arguments.bids)
+        for size_mib in sizes:
+            results.append(
+                _measure_size(
+                    scratch.folder,
+                    scratch.environment,
+                    scratch.queue,
+                    cast,
+                    size_mib,
+                    arguments.concurrency,
+                    _ServerCpu(scratch.server.process.pid),
                 )
-        finally:
-            server.stop()
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(base_url, arguments.database)
-            _purge(queue)
+            )
     _print(results, arguments.concurrency, (load_before, os.getloadavg()[0]))
-
-
-def _purge(queue: str) -> None:
-    """Drop this run's queue (and anything left in it) from the bench's Redis db."""
-    import redis
-
-    with contextlib.suppress(redis.RedisError):
-        redis.Redis.from_url(BROKER).delete(
-            queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
-        )
 
 
 if __name__ == "__main__":

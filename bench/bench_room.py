@@ -25,23 +25,21 @@ Prints figures; never passes or fails on time.
 """
 
 import argparse
-import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from bench.processes import create_database, drop_database, peak_mib, write_random_file
+from bench.processes import peak_mib, write_random_file
+from bench.scratch import CA_PASSPHRASE, scratch_platform
 
 MIB = 1 << 20
 READ_BLOCK = 256 << 10
 ACCESS_KEY, SECRET_KEY = "bench-access", "bench-secret-key-for-the-room"
-CA_PASSPHRASE = "bench passphrase of the platform CA"  # noqa: S105 - a throwaway CA
 BROKER = "redis://127.0.0.1:6379/10"  # the Redis database of this branch's runs
 EXPERT_ADDRESS = "127.0.0.1"
 
@@ -394,66 +392,28 @@ def main() -> None:
         print(json.dumps(result))
         return
 
-    from storage.embedded import EmbeddedS3Server, free_port
-
-    base_url = os.environ.get("DATABASE_URL", "postgres://postgres@127.0.0.1:5432/postgres")
     sizes = [size for size in (arguments.small_mib, arguments.size_mib) if size]
-    queue = f"bench-room-{os.getpid()}"
     load_before = os.getloadavg()[0]
     results = []
-    with tempfile.TemporaryDirectory(dir=arguments.directory, prefix="bench-room-") as scratch:
-        folder = Path(scratch)
-        server = EmbeddedS3Server(
-            data_dir=folder / "s3",
-            access_key=ACCESS_KEY,
-            secret_key=SECRET_KEY,
-            s3_port=free_port(),
-        )
-        server.start()
-        database_url = create_database(base_url, arguments.database)
-        os.environ.update(
-            {
-                "DATABASE_URL": database_url,
-                "S3_ENDPOINT": server.endpoint,
-                "S3_ACCESS_KEY": ACCESS_KEY,
-                "S3_SECRET_KEY": SECRET_KEY,
-                "SIGNING_CA_DIR": str(folder / "ca"),
-                "SIGNING_CA_PASSPHRASE": CA_PASSPHRASE,
-                "DJANGO_SETTINGS_MODULE": "config.settings",
-                # The hand-over queues the opening's job; the bench runs it in process instead.
-                "CELERY_BROKER_URL": BROKER,
-                "CELERY_RESULT_BACKEND": BROKER,
-                "CELERY_TASK_DEFAULT_QUEUE": queue,
-                "BID_DECRYPTION_QUEUE": queue,
-                "EVALUATION_ROOM_NETWORKS": f"{EXPERT_ADDRESS}/32",
-            }
-        )
-        try:
-            _setup_django()
-            from storage.objects import get_storage
+    # The hand-over queues the opening's job on the run's own queue; the bench runs it in
+    # process instead.
+    with scratch_platform(
+        name="bench-room",
+        database=arguments.database,
+        broker=BROKER,
+        access_key=ACCESS_KEY,
+        secret_key=SECRET_KEY,
+        directory=arguments.directory,
+        environment={"EVALUATION_ROOM_NETWORKS": f"{EXPERT_ADDRESS}/32"},
+    ) as scratch:
+        _setup_django()
+        from storage.objects import get_storage
 
-            get_storage().ensure_buckets()
-            cast = _prepare(folder)
-            for size_mib in sizes:
-                results.append(_measure(folder, cast, size_mib))
-        finally:
-            server.stop()
-            from django.db import connections
-
-            connections.close_all()
-            drop_database(base_url, arguments.database)
-            _purge(queue)
+        get_storage().ensure_buckets()
+        cast = _prepare(scratch.folder)
+        for size_mib in sizes:
+            results.append(_measure(scratch.folder, cast, size_mib))
     _print(results, (load_before, os.getloadavg()[0]))
-
-
-def _purge(queue: str) -> None:
-    """Drop this run's queue (and the jobs the hand-overs left in it) from the bench's Redis."""
-    import redis
-
-    with contextlib.suppress(redis.RedisError):
-        redis.Redis.from_url(BROKER).delete(
-            queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
-        )
 
 
 if __name__ == "__main__":
