@@ -205,3 +205,69 @@ class DocumentUploadForm(forms.Form):
         if len(data) > 64 * 1024:
             raise forms.ValidationError(_("a signature is a few kilobytes; this file is larger"))
         return bytes(data)
+
+
+# --- After evaluation: award, contract, bid security refunds ---
+
+
+class AwardForm(forms.Form):
+    """The winner chosen among the publicized candidates; the reason when it is not the
+    first-ranked (the service applies 条例 第五十五条)."""
+
+    winner = forms.ChoiceField(label=_("Winner"), widget=forms.RadioSelect)
+    reason = forms.CharField(
+        label=_("Reason for not choosing the first-ranked candidate"),
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "only when another candidate wins: the first-ranked gave up, did not sign, did not "
+            "give the performance security, or was found not to meet the conditions"
+        ),
+    )
+
+    # The service's name of each problem → the field that shows it (None: above the form).
+    FIELD_OF_PROBLEM = {"winner_uscc": "winner", "reason": "reason"}
+
+    def __init__(self, *args: Any, candidates: Any = (), **kwargs: Any) -> None:
+        from config.times import yuan
+
+        super().__init__(*args, **kwargs)
+        self.fields["winner"].choices = [
+            (
+                candidate.organisation.uscc,
+                _("No. %(rank)s: %(name)s, %(price)s yuan")
+                % {
+                    "rank": candidate.rank,
+                    "name": candidate.organisation.name,
+                    "price": yuan(candidate.price_fen),
+                },
+            )
+            for candidate in candidates
+        ]
+
+
+class ContractForm(forms.Form):
+    signed_at = LocalDateTimeField(label=_("Signed on"))
+    value = YuanField(label=_("Contract value (yuan)"), min_value=Decimal("0.01"))
+
+    FIELD_OF_PROBLEM = {"signed_at": "signed_at", "value_fen": "value"}
+
+
+class RefundForm(forms.Form):
+    recipients = forms.ChoiceField(
+        label=_("Refunded to"),
+        widget=forms.RadioSelect,
+        choices=[("winner", _("the winner")), ("others", _("the other bidders"))],
+    )
+    refunded_at = LocalDateTimeField(label=_("Refunded on"))
+
+    FIELD_OF_PROBLEM = {"recipients": "recipients", "refunded_at": "refunded_at"}
+
+
+class CandidateAnswerForm(forms.Form):
+    text = forms.CharField(
+        label=_("Answer"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    FIELD_OF_PROBLEM = {"answer": "text"}

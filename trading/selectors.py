@@ -8,9 +8,14 @@ from django.db.models import Q, QuerySet
 
 from accounts.models import Role, RoleMembership, User
 from monitoring.clock import database_now
+from monitoring.models import Event
 from trading.law.periods import RefundDue, bid_security_refund_due
 from trading.models import (
     Award,
+    AwardLetter,
+    Candidate,
+    CandidateObjection,
+    CandidatePublicity,
     Contract,
     DocumentObjection,
     ObjectionState,
@@ -246,3 +251,186 @@ def workspace_tenders(*, user: User) -> list[WorkspaceTender]:
         )
         for tender in tenders
     ]
+
+
+# --- After evaluation: the tenderee's steps from the candidates to the bid security refunds ---
+
+REFUND_ACTION = "bid_security.refunded"  # the event trading.bid_security writes
+
+
+@dataclass(frozen=True)
+class AfterEvaluationStep:
+    """One step of the tenderee's work after the evaluation report, as the workspace shows it:
+    `status` is "done", "next" (the one to take now), "waiting" (its time has not come) or
+    "later" (an earlier step comes first)."""
+
+    code: str  # names the page, never shown
+    status: str
+    due: datetime | None = None  # the legal limit or the moment it becomes possible
+
+
+@dataclass(frozen=True)
+class RefundRecorded:
+    recipients: str
+    refunded_at: datetime
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class AfterEvaluation:
+    """Everything the pages after the evaluation show of one tender (a fixed number of
+    queries)."""
+
+    tender: Tender
+    publicity: CandidatePublicity | None
+    candidates: list[Candidate]
+    objections: list[CandidateObjection]  # every objection to the result, oldest first
+    award: Award | None
+    contract: Contract | None
+    refunds_due: list[RefundDue]
+    refunds: list[RefundRecorded]
+    now: datetime
+
+    @property
+    def open_objections(self) -> list[CandidateObjection]:
+        return [item for item in self.objections if item.state == ObjectionState.RAISED]
+
+    @property
+    def publicity_over(self) -> bool:
+        return self.publicity is not None and self.now >= self.publicity.ends_at
+
+    def refunded(self, recipients: str) -> bool:
+        return any(item.recipients == recipients for item in self.refunds)
+
+    @property
+    def steps(self) -> list[AfterEvaluationStep]:
+        """The steps in their legal order, the first not done marked "next" when it can be
+        taken now (the services decide again)."""
+        publicized = self.publicity is not None
+        awarded = self.award is not None
+        raw: list[tuple[str, bool, bool, datetime | None]] = [
+            # (code, done, possible now, when)
+            (
+                "candidates",
+                publicized,
+                self.tender.state == TenderState.EVALUATING,
+                None,
+            ),
+            (
+                "objections",
+                publicized and not self.open_objections,
+                bool(self.open_objections),
+                min((item.answer_due for item in self.open_objections), default=None),
+            ),
+            (
+                "award",
+                awarded,
+                publicized
+                and self.publicity_over
+                and not self.open_objections
+                and self.tender.state == TenderState.PUBLICIZING,
+                self.publicity.ends_at if self.publicity else None,
+            ),
+            (
+                "contract",
+                self.contract is not None,
+                awarded and self.tender.state == TenderState.AWARDED,
+                self.award.contract_due if self.award else None,
+            ),
+        ]
+        if self.tender.bid_security_fen > 0:
+            dues = [item.due for item in self.refunds_due if item.due is not None]
+            raw.append(
+                (
+                    "refunds",
+                    all(self.refunded(item) for item in ("winner", "others")),
+                    awarded,
+                    min(dues, default=None),
+                )
+            )
+        steps, next_given = [], False
+        for code, done, possible, when in raw:
+            if done:
+                status = "done"
+            elif not next_given and possible:
+                status, next_given = "next", True
+            elif not next_given:
+                status = "waiting"
+            else:
+                status = "later"
+            steps.append(AfterEvaluationStep(code=code, status=status, due=when))
+        return steps
+
+    @property
+    def next_step(self) -> str | None:
+        return next((step.code for step in self.steps if step.status == "next"), None)
+
+
+def after_evaluation(*, tender: Tender) -> AfterEvaluation:
+    """The candidates, objections, award, contract and bid security refunds of one tender."""
+    publicity = CandidatePublicity.objects.select_related("notice").filter(tender=tender).first()
+    award = Award.objects.select_related("winner", "announcement").filter(tender=tender).first()
+    contract = Contract.objects.select_related("supplier").filter(tender=tender).first()
+    refunds = [
+        RefundRecorded(
+            recipients=event.payload.get("recipients", ""),
+            refunded_at=datetime.fromisoformat(event.payload["refunded_at"]),
+            recorded_at=event.occurred_at,
+        )
+        for event in Event.objects.filter(
+            object_type="trading.tender", object_id=str(tender.pk), action=REFUND_ACTION
+        ).order_by("sequence")
+    ]
+    refunds_due = (
+        bid_security_refund_due(
+            tender.project.regime,
+            award_notice_at=award.award_notice_at if award else None,
+            contract_signed_at=contract.signed_at if contract else None,
+        )
+        if tender.bid_security_fen > 0
+        else []
+    )
+    return AfterEvaluation(
+        tender=tender,
+        publicity=publicity,
+        candidates=list(
+            Candidate.objects.filter(tender=tender).select_related("organisation").order_by("rank")
+        ),
+        objections=list(
+            CandidateObjection.objects.filter(tender=tender)
+            .select_related("organisation")
+            .order_by("raised_at")
+        ),
+        award=award,
+        contract=contract,
+        refunds_due=refunds_due,
+        refunds=refunds,
+        now=database_now(),
+    )
+
+
+def award_letters_for(*, user: User) -> QuerySet[AwardLetter]:
+    """The award and result notices sent to the organisations the user acts for as a bidder,
+    newest first."""
+    organisations = RoleMembership.objects.filter(user=user, role=Role.BIDDER).values(
+        "organisation"
+    )
+    return (
+        AwardLetter.objects.filter(organisation__in=organisations)
+        .select_related("tender", "organisation")
+        .order_by("-issued_at")
+    )
+
+
+def award_letter_seen(*, user: User, letter_id: object) -> AwardLetter | None:
+    """One letter, to a bidder of its recipient or to the tenderee or agent of its tender;
+    None to anyone else (the page answers 404: nobody learns another's letter exists)."""
+    letter = award_letters_for(user=user).filter(pk=letter_id).first()
+    if letter is not None:
+        return letter
+    managed = tenders_managed_by(user=user).values("pk")
+    return (
+        AwardLetter.objects.filter(pk=letter_id, tender__in=managed)
+        .select_related("tender", "organisation")
+        .first()
+    )

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from trading.views import documents, notices, portal, workspace
+from trading.views import award, documents, notices, portal, workspace
 
 tender_urlpatterns = [
     path("", portal.tender_list, name="tender-list"),
@@ -16,6 +16,17 @@ tender_urlpatterns = [
         name="document-download",
     ),
     path("<uuid:tender_id>/objections", documents.objection_raise_page, name="objection-raise"),
+    # After the evaluation report; before tender-action, whose pattern would take these too.
+    path(
+        "workspace/<uuid:tender_id>/candidates/",
+        award.candidates_page,
+        name="award-candidates",
+    ),
+    path("workspace/<uuid:tender_id>/award/", award.award_page, name="award-decide"),
+    path("workspace/<uuid:tender_id>/contract/", award.contract_page, name="award-contract"),
+    path("workspace/<uuid:tender_id>/bid-security/", award.refunds_page, name="award-refunds"),
+    path("letters/<uuid:letter_id>/", award.letter_page, name="award-letter"),
+    path("letters/<uuid:letter_id>/<str:part>", award.letter_part, name="award-letter-part"),
     path(
         "workspace/<uuid:tender_id>/<slug:action>/", workspace.tender_action, name="tender-action"
     ),

@@ -17,7 +17,7 @@ from bids.submission import selectors
 from bids.submission.api import receipt_json
 from monitoring.clock import database_now
 from trading.models import Tender
-from trading.selectors import notifications_for
+from trading.selectors import award_letters_for, notifications_for
 
 # The newest notices the workspace lists (the API lists them all).
 NOTIFICATIONS_SHOWN = 20
@@ -39,7 +39,12 @@ def workspace(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "bids/workspace.html",
-        {"bids": bids, "rows": rows, "notifications": notifications},
+        {
+            "bids": bids,
+            "rows": rows,
+            "notifications": notifications,
+            "letters": list(award_letters_for(user=request.user)),
+        },
     )
 
 

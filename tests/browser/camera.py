@@ -86,9 +86,12 @@ class Camera:
         self.people.append(person)
         return person
 
-    def log_in(self, person: Person, username: str, password: str) -> None:
+    def log_in(self, person: Person, username: str, password: str, *, shoot: bool = True) -> None:
+        """Log in with a password; `shoot=False` when the login page was photographed already
+        (a person back after its idle session ended)."""
         person.goto("/accounts/login/")
-        self.shoot(person, "login")
+        if shoot:
+            self.shoot(person, "login")
         person.page.fill("input[name=username]", username)
         person.page.fill("input[name=password]", password)
         person.page.click("form.login button[type=submit]")

@@ -169,3 +169,40 @@ def test_a_query_of_words_of_one_letter_finds_them_in_order():
     published("A B 路灯改造工程")
     published("B A 路灯改造工程")
     assert found("a b") == ["A B 路灯改造工程"]
+
+
+def test_a_phrase_whose_rarest_pair_is_rare_is_read_from_its_holders_not_walked():
+    """医院门诊楼 among many 办公楼 tenders: the holders of its rarest pair are fetched first
+    (an InitPlan over the n-gram index), never the newest tenders walked; a phrase of common
+    pairs is still walked. Both find exactly what LIKE finds, newest first."""
+    project = ProjectFactory()
+    template = TenderFactory.build(project=project)
+    Tender.objects.bulk_create(
+        Tender(
+            project=project,
+            lot_number=number + 10,
+            title=("人民医院门诊楼装修工程" if number % 100 == 7 else "城区办公楼维修工程")
+            + f"第{number}号",
+            category=template.category,
+            method=template.method,
+            ceiling_price_fen=template.ceiling_price_fen,
+            evaluation_method=template.evaluation_method,
+            state=TenderState.PUBLISHED,
+            published_at=days_from_now(-number / 1000),
+        )
+        for number in range(1500)
+    )
+    with as_database_owner() as cursor:
+        cursor.execute("SELECT gin_clean_pending_list('tender_search_grams')")
+        cursor.execute("ANALYZE trading_tender")
+    forget_gram_shares()
+
+    assert "InitPlan" in plan("医院门诊楼") and "InitPlan" not in plan("办公楼维修")
+    for query in ("医院门诊楼", "办公楼维修", "门诊楼装修工程第107号"):
+        expected = Tender.objects.filter(search_text__contains=query).order_by(
+            "-published_at", "id"
+        )
+        assert list(tender_list_public(search=query)[:21].values_list("id", flat=True)) == list(
+            expected[:21].values_list("id", flat=True)
+        )
+    assert len(tender_list_public(search="医院门诊楼")) == 15

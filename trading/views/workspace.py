@@ -28,10 +28,11 @@ from trading.forms import (
     DraftForm,
     TextForm,
 )
-from trading.models import Tender
+from trading.models import Tender, TenderState
 from trading.objections import objection_answer
 from trading.selectors import (
     WORKSPACE_ACTIONS,
+    after_evaluation,
     open_objections_seen,
     projects_managed_by,
     tenders_managed_by,
@@ -120,6 +121,7 @@ def tender_manage(request: HttpRequest, tender_id: str) -> HttpResponse:
         "trading/workspace_tender.html",
         {
             "tender": tender,
+            "seen": after_evaluation(tender=tender) if _evaluated(tender) else None,
             "actions": actions,
             "documents": tender.documents.order_by("uploaded_at"),
             "objections": open_objections_seen(user=user, tenders=[tender])[tender.pk],
@@ -130,6 +132,23 @@ def tender_manage(request: HttpRequest, tender_id: str) -> HttpResponse:
             "cancel_form": CancelForm(),
             "answer_form": AnswerForm(),
         },
+    )
+
+
+# From the evaluation on, the workspace shows the steps after the report (the award's pages).
+AFTER_EVALUATION_STATES = (
+    TenderState.EVALUATING,
+    TenderState.PUBLICIZING,
+    TenderState.AWARDED,
+    TenderState.CONTRACTED,
+    TenderState.ARCHIVED,
+)
+
+
+def _evaluated(tender: Tender) -> bool:
+    return tender.state in AFTER_EVALUATION_STATES or (
+        tender.state == TenderState.SUSPENDED
+        and tender.state_before_suspension in AFTER_EVALUATION_STATES
     )
 
 
