@@ -74,7 +74,7 @@ def _admin_objects(world: World, pattern: str) -> list[str]:
     if "/organisation/" in pattern:
         return [str(bidder.organisation.pk) for bidder in world.bidders]
     if "/event/" in pattern:
-        return [str(pk) for pk in Event.objects.order_by("pk").values_list("pk", flat=True)]
+        return [str(event.pk) for event in world.story_events]
     return [NOBODY]
 
 

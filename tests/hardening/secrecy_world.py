@@ -23,6 +23,7 @@ from django.test import Client
 from accounts.models import Organisation, Role, User
 from accounts.uscc import make_uscc
 from bids.models import Bid, BidUpload, Receipt
+from monitoring.models import Event
 from signing.certificates import CertificateAuthority
 from signing.cms import sign_detached
 from signing.credentials import Credential
@@ -148,7 +149,7 @@ class World:
     bidders: list[Bidder]
     users: dict[str, User]  # role name → user, for the roles other than bidders
     data_keys: list[bytes]
-    clients: dict[str, Client] = field(default_factory=dict)
+    story_events: list[Event]  # the events of the story, before any role walked the routes
 
     def bidder(self, key: str) -> Bidder:
         return next(bidder for bidder in self.bidders if bidder.key == key)
@@ -325,6 +326,7 @@ def build_world(authority: CertificateAuthority) -> World:
         bidders=bidders,
         users=users,
         data_keys=list(data_keys),
+        story_events=list(Event.objects.order_by("pk")),
     )
 
 
