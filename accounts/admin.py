@@ -122,6 +122,11 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_display = ("name", "uscc", "created_at")
     search_fields = ("name", "uscc")
 
+    def has_delete_permission(self, request: HttpRequest, obj: Organisation | None = None) -> bool:
+        # An organisation is evidence, never deleted; and the delete page would list the bids,
+        # uploads and downloads that protect it, tying it to their tenders (办法 第二十一条).
+        return False
+
 
 # The admin's own login counts failures and locks out like the login page (abuse limits).
 admin.site.login_form = ThrottledAdminAuthenticationForm

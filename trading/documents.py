@@ -189,7 +189,8 @@ def document_downloads_visible(*, acting: Acting, tender: Tender) -> QuerySet[Do
     """Who obtained the documents, for those allowed to know.
 
     Before the deadline nobody may learn who obtained them nor how many (办法 第二十一条):
-    supervisors see all, a bidder only its own; the tenderee and agent nothing until then.
+    supervisors see all (each such read logged), a bidder only its own; the tenderee and agent
+    nothing until then.
     """
     downloads = (
         DocumentDownload.objects.filter(tender=tender)
@@ -198,6 +199,16 @@ def document_downloads_visible(*, acting: Acting, tender: Tender) -> QuerySet[Do
     )
     user = acting.user
     if user_has_role(user=user, role=Role.SUPERVISOR):
+        if tender.bid_deadline is None or database_now() < tender.bid_deadline:
+            # A supervisor's read of what is still secret is itself an event (DESIGN §3). It
+            # names the tender, never how many obtained the documents: a count would tell.
+            with transaction.atomic():
+                record_event(
+                    actor=acting.as_actor(Role.SUPERVISOR),
+                    action="document_downloads.read",
+                    object_type="trading.tender",
+                    object_id=str(tender.pk),
+                )
         return downloads
     if user_manages_project(user=user, project=tender.project):
         if tender.bid_deadline is not None and database_now() >= tender.bid_deadline:

@@ -77,9 +77,11 @@ class TenderInvalid(Refusal, ValueError):
 def manager_role(acting: Acting, project: Project) -> str:
     """The role in which the user manages the project, or PermissionDenied."""
     if not user_manages_project(user=acting.user, project=project):
+        # The refusal names no user: Django logs it with the request (django.request), and a
+        # bidder's name beside a project's would tell the logs who is interested in it.
         raise PermissionDenied(
-            _("%(user)s is neither the tenderee nor the agent of project %(code)s")
-            % {"user": acting.user.get_username(), "code": project.code}
+            _("You are neither the tenderee nor the agent of project %(code)s")
+            % {"code": project.code}
         )
     if user_has_role(user=acting.user, role=Role.TENDEREE, organisation_id=project.tenderee_id):
         return Role.TENDEREE

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.db import transaction
 
 from accounts.models import Role
+from accounts.selectors import user_has_role
 from bids.errors import BidRefused
 from monitoring.clock import database_now
 from monitoring.services import Actor, Sealed, record_event
@@ -21,7 +22,7 @@ def refusal_record(refusal: BidRefused, *, actor: Actor, tender_id: object, step
     if getattr(refusal, "recorded", False):
         return
     with transaction.atomic():
-        if actor.role == Role.BIDDER and _before_deadline(tender_id):
+        if _is_bidder(actor) and _before_deadline(tender_id):
             # A bidder at the hall before the deadline is a bidder of the tender: who, and
             # which tender, is sealed (办法 第21条); the message names the tender.
             record_event(
@@ -41,6 +42,15 @@ def refusal_record(refusal: BidRefused, *, actor: Actor, tender_id: object, step
                 payload={"service": step, "code": refusal.code, "message": refusal.message},
             )
     refusal.recorded = True  # type: ignore[attr-defined]
+
+
+def _is_bidder(actor: Actor) -> bool:
+    # By the person, not only the session's role: a bidder calling a committee member's step
+    # (an escrow share) is still a bidder of the tender.
+    user = actor.user
+    return actor.role == Role.BIDDER or (
+        user is not None and user_has_role(user=user, role=Role.BIDDER)
+    )
 
 
 def _before_deadline(tender_id: object) -> bool:

@@ -5,18 +5,19 @@ import binascii
 import json
 from typing import Any
 
-from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from accounts.acting import acting_from_request
 from bids.acting import acting_bidder
 from bids.api.base import ERROR, BidApiView
 from bids.errors import BidRefused
 from bids.models import Bid, BidUpload, ReceiptKind
 from bids.submission import selectors
+from bids.submission.evidence import upload_evidence_read
 from bids.submission.finalise import bid_finalise
 from bids.submission.uploads import bid_upload_open, bid_upload_part, bid_upload_status
 from bids.submission.withdrawal import bid_withdraw
@@ -330,9 +331,7 @@ class TenderEvidenceView(BidApiView):
         }
     )
     def get(self, request: Request, tender_id) -> Response:
-        if not selectors.user_is_supervisor(user=request.user):
-            raise PermissionDenied(_("Only supervisors see the evidence of bid uploads."))
-        uploads = selectors.upload_evidence_for_tender(tender_id=tender_id)
+        uploads = upload_evidence_read(acting=acting_from_request(request), tender_id=tender_id)
         rows = []
         for upload in uploads:
             bid = getattr(upload, "bid", None)

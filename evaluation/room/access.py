@@ -34,7 +34,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.acting import Acting
-from accounts.models import UserCertificate
+from accounts.models import Role, UserCertificate
+from accounts.selectors import user_has_role
 from config.errors import Refusal
 from evaluation.models import EvaluationSession, PanelSeat, SeatState, SessionState
 from monitoring.alerts import alert_raise
@@ -236,6 +237,11 @@ def _record_refusal(
         "code": refusal.code,
         "message": refusal.message,
     }
+    if tender_id is not None and _bidder_before_deadline(acting, tender_id):
+        _record_sealed_refusal(
+            refusal, acting=acting, what=what, detail=detail, tender_id=tender_id
+        )
+        return
     if tender_id is not None:
         payload["tender"] = str(tender_id)
     with transaction.atomic():
@@ -262,6 +268,47 @@ def _record_refusal(
                 "client_ip": acting.client_ip,
             },
             actor=acting.as_actor(),
+        )
+
+
+def _bidder_before_deadline(acting: Acting, tender_id: UUID) -> bool:
+    if not user_has_role(user=acting.user, role=Role.BIDDER):
+        return False
+    deadline = Tender.objects.filter(pk=tender_id).values_list("bid_deadline", flat=True).first()
+    return deadline is not None and database_now() < deadline
+
+
+def _record_sealed_refusal(
+    refusal: RoomRefused, *, acting: Acting, what: str, detail: dict[str, Any], tender_id: UUID
+) -> None:
+    """A bidder knocking on a tender's evaluation before the deadline is a bidder of it: who,
+    which tender and what it asked for are sealed (办法 第二十一条), as the opening hall's
+    refusals are (bids.opening.refusals); supervisors read them through a logged read."""
+    fields = {**detail, "what": what, "message": refusal.message}
+    with transaction.atomic():
+        event = record_event(
+            actor=acting.as_actor(),
+            action="evaluation.access_refused",
+            object_type="trading.tender",
+            object_id="",
+            payload={"code": refusal.code},
+            sealed=Sealed(tender_id=str(tender_id), fields=fields),
+        )
+        alert_raise(
+            kind=ROOM_ALERT,
+            severity=refusal.severity,
+            object_type="trading.tender",
+            object_id="",
+            tender_id=str(tender_id),
+            message=_("A bidder was refused entry to the closed evaluation area: %(reason)s")
+            % {"reason": refusal.message},
+            evidence={
+                "event_sequence": event.sequence,
+                "event_digest": event.digest,
+                "code": refusal.code,
+            },
+            actor=acting.as_actor(),
+            sealed=True,
         )
 
 

@@ -372,7 +372,6 @@ def test_a_bidder_may_not_take_the_hosts_actions(bid_settings, certificate_autho
         response,
         403,
         "not_the_host",
-        user_of(bidder).get_username(),
         "neither the tenderee nor the agent",
     )
     refusal_event("not_the_host", tender_id=story.tender_id, actor=user_of(bidder))
