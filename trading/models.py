@@ -200,6 +200,14 @@ class Tender(ConcurrentTransitionMixin, models.Model):
         return self.title
 
     @property
+    def two_envelopes(self) -> bool:
+        """双信封: the documents ask for the price in a second envelope, read in public only
+        once the panel has signed the technical result, and only for the bids that passed it
+        (scoring_scheme["two_envelopes"]; docs/opening.md, "Two envelopes")."""
+        scheme = self.scoring_scheme if isinstance(self.scoring_scheme, dict) else {}
+        return bool(scheme.get("two_envelopes"))
+
+    @property
     def ceiling_price_yuan(self) -> str:
         """The ceiling price in yuan with two decimals, from integer fen (no float rounding)."""
         return _yuan(self.ceiling_price_fen)
@@ -293,6 +301,7 @@ class NoticeKind(models.TextChoices):
     AMENDMENT = "amendment", _("Amendment")
     FAILED_TENDER = "failed_tender", _("Failed-tender notice")
     OPENING_RECORD = "opening_record", _("Opening record")
+    PRICE_OPENING = "price_opening", _("Price envelopes opened")
     CANDIDATE_PUBLICITY = "candidate_publicity", _("Candidate publicity")
     AWARD_ANNOUNCEMENT = "award_announcement", _("Award announcement")
     TERMINATION = "termination", _("Termination notice")

@@ -34,6 +34,7 @@ KIND_TAGS: dict[str, list[str]] = {
     NoticeKind.AMENDMENT: ["tenderAmendment"],
     NoticeKind.FAILED_TENDER: ["tenderUpdate"],
     NoticeKind.OPENING_RECORD: ["tenderUpdate"],
+    NoticeKind.PRICE_OPENING: ["tenderUpdate"],
     NoticeKind.CANDIDATE_PUBLICITY: ["award"],
     NoticeKind.AWARD_ANNOUNCEMENT: ["award"],
     NoticeKind.TERMINATION: ["tenderCancellation"],
@@ -323,7 +324,8 @@ def release_build(
     `body` carries what the notice adds to the tender's own fields:
     - every kind: `text` (the notice's content) or `reason` → tender.description;
     - amendment: `reason` → amendments[0].rationale, `changes` → amendments[0].description;
-    - opening_record: `bids` [{name, uscc, price_fen, status?, id?, received_at?}] → bids.details;
+    - opening_record, price_opening (双信封's second opening): `bids` [{name, uscc, price_fen?,
+      status?, id?, received_at?}] → bids.details;
     - candidate_publicity: `candidates` [{rank, name, uscc, price_fen}] → pending awards;
     - award_announcement: `awarded` {name, uscc, price_fen, decided_at?} → active award,
       `contract` {value_fen, signed_at?, id?, title?} → contracts[0].
@@ -360,7 +362,7 @@ def release_build(
                 "amount": ocds_value(tender.estimated_price_fen),
             }
         }
-    if kind == NoticeKind.OPENING_RECORD:
+    if kind in (NoticeKind.OPENING_RECORD, NoticeKind.PRICE_OPENING):
         release["bids"] = _bids_block(tender, body, parties)
     elif kind == NoticeKind.CANDIDATE_PUBLICITY:
         release["awards"] = _candidate_awards(tender, body, parties)

@@ -150,11 +150,13 @@ class RowReasons:
 
 @dataclass(frozen=True)
 class RowPrices:
-    """The price sheet, once the price reading has started."""
+    """The price sheet, once the price reading has started; with two envelopes, without the
+    price until the second opening (`price_sealed`)."""
 
     total_price_fen: int | None
     duration_days: int | None
     quality: str | None
+    price_sealed: bool = False
 
 
 # A host's action on one bidder row.
@@ -260,6 +262,7 @@ def _bidder_row(
     signed_in: set[Any],
     confirmed: set[Any],
     reading: bool,
+    two_envelopes: bool,
 ) -> HallBidderRow:
     bid = decryption.bid
     own = bid.bidder_id in viewer.organisation_ids
@@ -294,9 +297,10 @@ def _bidder_row(
         if own or viewer.role in ("host", "supervisor")
         else None,
         prices=RowPrices(
-            total_price_fen=sheet.get("total_price_fen"),
+            total_price_fen=None if two_envelopes else sheet.get("total_price_fen"),
             duration_days=sheet.get("duration_days"),
             quality=sheet.get("quality"),
+            price_sealed=two_envelopes,
         )
         if reading
         else None,
@@ -383,7 +387,7 @@ def opening_hall(*, user: User, tender: Tender) -> Hall:
     if started and revealed:
         confirmed = set(session.confirmations.values_list("bidder_id", flat=True))
         rows = [
-            _bidder_row(decryption, viewer, signed_in, confirmed, reading)
+            _bidder_row(decryption, viewer, signed_in, confirmed, reading, tender.two_envelopes)
             for decryption in session.decryptions.select_related("bid", "bid__bidder").order_by(
                 "bid__sequence"
             )

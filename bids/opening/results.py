@@ -19,6 +19,7 @@ from monitoring.alerts import alert_raise
 from monitoring.clock import database_now
 from monitoring.services import PLATFORM, Actor
 from monitoring.transitions import apply_transition
+from signing.canonical import canonical_digest
 
 # Codes of failures that mean the stored bid is not the one received: raise an alert.
 TAMPER_CODES = {
@@ -94,7 +95,13 @@ def decryption_succeed(
             payload={
                 "tender": str(decryption.bid.tender_id),
                 "bid": str(decryption.bid_id),
-                "price_sheet": price_sheet,
+                # 双信封: the log commits to the price sheet without telling it before the
+                # second opening (bids.opening.price_envelopes).
+                **(
+                    {"price_sheet_sha256": canonical_digest(price_sheet)}
+                    if decryption.bid.tender.two_envelopes
+                    else {"price_sheet": price_sheet}
+                ),
                 "files": summary.get("files", []),
             },
         )

@@ -52,16 +52,24 @@ def record_failure(
     )
 
 
-def _line(decryption: BidDecryption) -> dict[str, Any]:
+def _line(decryption: BidDecryption, *, two_envelopes: bool) -> dict[str, Any]:
+    """One bid's line of the price reading. With two envelopes the price is left out: it is
+    read at the second opening, after the technical evaluation (bids.opening.price_envelopes);
+    the line says so, so that the record cannot be read as a bid without a price."""
     bid = decryption.bid
     sheet = decryption.price_sheet or {}
     other = sheet.get("other") or {}
+    price: dict[str, Any] = (
+        {"total_price_fen": None, "price_envelope": "sealed"}
+        if two_envelopes
+        else {"total_price_fen": sheet.get("total_price_fen")}
+    )
     return {
         "bid": str(bid.pk),
         "bidder": bid.bidder.name,
         "uscc": bid.bidder.uscc,
         "sequence": bid.sequence,
-        "total_price_fen": sheet.get("total_price_fen"),
+        **price,
         "duration_days": sheet.get("duration_days"),
         "quality": sheet.get("quality"),
         "bid_security": other.get("bid_security", other.get("bid_security_fen")),
@@ -76,7 +84,8 @@ def start_reading(session: OpeningSession, now: dt.datetime) -> OpeningSession:
     decryptions = list(
         session.decryptions.select_related("bid", "bid__bidder").order_by("bid__sequence")
     )
-    lines = [_line(decryption) for decryption in decryptions]
+    two_envelopes = session.tender.two_envelopes
+    lines = [_line(decryption, two_envelopes=two_envelopes) for decryption in decryptions]
     return apply_transition(
         session,
         "start_reading",

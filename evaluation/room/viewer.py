@@ -82,7 +82,7 @@ class RoomRules:
         patterns = scheme.get("price_files") or []
         return cls(
             anonymous_technical=bool(scheme.get("anonymous_technical")),
-            two_envelopes=bool(scheme.get("two_envelopes")),
+            two_envelopes=room.tender.two_envelopes,
             price_files=tuple(str(pattern) for pattern in patterns if str(pattern)),
             technical_signed=room.session.technical_signed_at is not None,
         )

@@ -13,6 +13,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from accounts.acting import Acting
+from bids.opening.price_envelopes import price_envelopes_open
 from evaluation.errors import EvaluationRefused
 from evaluation.models import BidEvaluation, BidOutcome, EvaluationSession, Score, SessionState
 from evaluation.refusals import refusals_logged
@@ -86,7 +87,7 @@ def _outlier_rule(session: EvaluationSession) -> OutlierRule:
 def two_envelopes(session: EvaluationSession) -> bool:
     """双信封: the price envelope is opened only after the technical result is signed, and
     only for the bids that passed it."""
-    return bool(scheme_of(session).get("two_envelopes"))
+    return session.tender.two_envelopes
 
 
 def _consolidation(
@@ -164,6 +165,14 @@ def _sign_technical_result(
             failing.append(item.code)
     session.technical_signed_at = database_now()
     session.save(update_fields=["technical_signed_at"])
+    price_envelopes_open(
+        tender=session.tender,
+        passed=set(
+            BidEvaluation.objects.filter(session=session, outcome=BidOutcome.QUALIFIED).values_list(
+                "bid_id", flat=True
+            )
+        ),
+    )
     record_event(
         actor=member_actor(acting),
         action="evaluation.technical_result_signed",

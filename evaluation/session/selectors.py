@@ -20,7 +20,7 @@ from evaluation.models import (
     SessionState,
 )
 from evaluation.room.access import room_enter
-from evaluation.session.common import bidder_of, scheme_of
+from evaluation.session.common import bidder_of
 from evaluation.session.review import criteria_of
 from evaluation.session.scheme import scored_criteria
 from trading.selectors import user_manages_project
@@ -81,7 +81,7 @@ def _member_view(session: EvaluationSession, seat: PanelSeat) -> dict[str, Any]:
         ]
     seats = PanelSeat.objects.filter(panel_id=session.panel_id, state=SeatState.CONFIRMED)
     # 双信封: no price is shown before the technical result is signed.
-    prices_open = not scheme_of(session).get("two_envelopes") or session.technical_signed_at
+    prices_open = not session.tender.two_envelopes or session.technical_signed_at
     return {
         **_common(session),
         "seat": str(seat.pk),

@@ -183,10 +183,13 @@ def build_opening(
     threshold: int = 2,
     prices: list[int] | None = None,
     contents: tuple[bytes, ...] = (b"technical offer " * 64,),
+    scheme: dict | None = None,
 ) -> OpeningStory:
     """A published tender with `bidders` sealed, submitted bids (escrow-sealed when there is a
-    committee), before its deadline."""
+    committee), before its deadline; `scheme` is added to its scoring scheme."""
     draft = TenderFactory()
+    if scheme:
+        Tender.objects.filter(pk=draft.pk).update(scoring_scheme={**draft.scoring_scheme, **scheme})
     tenderee = MembershipFactory(role=Role.TENDEREE, organisation=draft.project.tenderee)
     members = []
     for index in range(committee):

@@ -30,6 +30,7 @@ from evaluation.session.selectors import session_seen
 from monitoring.clock import database_now
 from monitoring.models import Event
 from tests.evaluation.stories import Evaluation, opened_tender
+from trading.models import Notice, NoticeKind
 
 pytestmark = pytest.mark.django_db
 
@@ -211,7 +212,9 @@ def test_a_recused_members_scores_are_void():
     assert not Score.objects.filter(flagged=True).exists()
 
 
-def test_with_two_envelopes_prices_stay_closed_until_the_technical_result_is_signed():
+def two_envelopes_scored() -> Evaluation:
+    """A two-envelope tender whose members scored four bids, the third below the technical
+    pass mark of 35 (20 + 8)."""
     story = opened_tender(two_envelopes=True, technical_pass_mark=35)
     at_scoring(story)
     for index in range(len(story.seats)):
@@ -224,6 +227,11 @@ def test_with_two_envelopes_prices_stay_closed_until_the_technical_result_is_sig
                     criterion=criterion,
                     points=value,
                 )
+    return story
+
+
+def test_with_two_envelopes_prices_stay_closed_until_the_technical_result_is_signed():
+    story = two_envelopes_scored()
     before = session_seen(acting=story.member(1), tender_id=story.tender.pk)
     assert {bid["price_fen"] for bid in before["bids"]} == {None}
 
@@ -236,3 +244,21 @@ def test_with_two_envelopes_prices_stay_closed_until_the_technical_result_is_sig
     assert below.rejection_grounds[-1]["ground"] == "technical_below_pass_mark"
     consolidation_close(acting=story.member(0), tender_id=story.tender.pk)
     assert BidEvaluation.objects.get(bid=story.bids[2]).rank is None
+
+
+def test_signing_the_technical_result_reads_the_price_envelopes_of_the_bids_that_passed():
+    story = two_envelopes_scored()
+    assert not Notice.objects.filter(kind=NoticeKind.PRICE_OPENING).exists()
+
+    scoring_close(acting=story.member(0), tender_id=story.tender.pk)
+
+    notice = Notice.objects.get(tender=story.tender, kind=NoticeKind.PRICE_OPENING)
+    read = {bid["id"]: bid for bid in notice.body["bids"]}
+    passed = [bid for position, bid in enumerate(story.bids[:4]) if position != 2]
+    for bid in passed:
+        price = bid.decryption.price_sheet["total_price_fen"]
+        assert (read[str(bid.pk)]["status"], read[str(bid.pk)]["price_fen"]) == ("valid", price)
+    below = read[str(story.bids[2].pk)]
+    assert below["status"] == "disqualified"
+    assert "price_fen" not in below
+    assert notice.body["text"].startswith(f"The price envelopes of the {len(passed)} bid(s)")

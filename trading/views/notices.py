@@ -33,6 +33,8 @@ def status_label(status: str) -> str:
         "decrypted": _("Decrypted"),
         "decrypt_failed": _("Decryption failed"),
         "withdrawn": _("Withdrawn"),
+        # 双信封: a bid whose price envelope stays closed at the second opening.
+        "disqualified": _("Did not pass the technical evaluation"),
     }
     return str(labels.get(status, status))
 
