@@ -11,7 +11,6 @@ paused run, resumed, finishes its pass and records nothing. Each way: one result
 import os
 import signal
 import subprocess
-import sys
 import time
 import uuid
 from pathlib import Path
@@ -23,74 +22,11 @@ from bids.opening.sweep import opening_sweep_due
 from monitoring.chain import find_broken_link
 from monitoring.models import Event
 from tests.bids.opening import build_opening
-from tests.certificates import CA_PASSPHRASE
-from tests.parts import shared_database_url
+from tests.hardening.faults import start_worker, stop_workers, wait_for
 
 MIB = 1024 * 1024
 BID_SIZE = 64 * MIB  # a job of a second or more, to be caught half-way
 LEASE_SECONDS = 2
-
-
-def start_worker(settings, queue: str, log: Path, *, pool: str = "solo") -> subprocess.Popen:
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": shared_database_url(),
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
-        "CELERY_RESULT_BACKEND": settings.CELERY_RESULT_BACKEND,
-        "S3_ENDPOINT": settings.S3_ENDPOINT,
-        "S3_ACCESS_KEY": settings.S3_ACCESS_KEY,
-        "S3_SECRET_KEY": settings.S3_SECRET_KEY,
-        "SIGNING_CA_DIR": str(settings.SIGNING_CA_DIR),
-        "SIGNING_CA_PASSPHRASE": CA_PASSPHRASE.decode(),
-        "BID_DECRYPTION_LEASE_SECONDS": str(LEASE_SECONDS),
-        "BID_DECRYPTION_PROGRESS_MILLISECONDS": "50",
-    }
-    options = ["--concurrency", "1"] if pool == "prefork" else []
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "config",
-            "worker",
-            "--pool",
-            pool,
-            *options,
-            "-Q",
-            queue,
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
-        env=environment,
-        stdout=log.open("ab"),
-        stderr=subprocess.STDOUT,
-    )
-
-
-def stop_workers(*workers: subprocess.Popen | None) -> None:
-    for worker in workers:
-        if worker is not None and worker.poll() is None:
-            worker.send_signal(signal.SIGCONT)
-            worker.terminate()
-            try:
-                worker.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
-                worker.wait()
-
-
-def wait_for(condition, *, timeout: float, what: str):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = condition()
-        if value:
-            return value
-        time.sleep(0.02)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 def pool_process(worker: subprocess.Popen) -> int:
@@ -140,7 +76,9 @@ def test_a_worker_process_killed_mid_job_gets_its_job_back_from_the_queue(
 ):
     story = opening_with_a_large_bid
     log = tmp_path / "worker.log"
-    worker = start_worker(settings, settings.BID_DECRYPTION_QUEUE, log, pool="prefork")
+    worker = start_worker(
+        settings, settings.BID_DECRYPTION_QUEUE, log, pool="prefork", lease_seconds=LEASE_SECONDS
+    )
     try:
         started = time.monotonic()
         assert story.bidders[0].hand_over_key(story.tender_id).status_code == 202
@@ -166,7 +104,7 @@ def test_a_worker_paused_mid_job_is_replaced_and_its_late_result_recorded_nowher
 ):
     story = opening_with_a_large_bid
     queue = settings.BID_DECRYPTION_QUEUE
-    paused = start_worker(settings, queue, tmp_path / "paused.log")
+    paused = start_worker(settings, queue, tmp_path / "paused.log", lease_seconds=LEASE_SECONDS)
     second = None
     try:
         started = time.monotonic()
@@ -177,7 +115,7 @@ def test_a_worker_paused_mid_job_is_replaced_and_its_late_result_recorded_nowher
         decryption.refresh_from_db()
         bytes_when_paused = decryption.bytes_done
 
-        second = start_worker(settings, queue, tmp_path / "second.log")
+        second = start_worker(settings, queue, tmp_path / "second.log", lease_seconds=LEASE_SECONDS)
         time.sleep(LEASE_SECONDS + 0.5)  # the paused run's lease lapses
         opening_sweep_due()  # the chronograph's tick hands the job over
         wait_for(lambda: decrypted(decryption), timeout=120, what="the second worker")
