@@ -39,12 +39,20 @@ def own_broker(tmp_path, settings, monkeypatch):
     url = broker.url(0)
     settings.CELERY_BROKER_URL = settings.CELERY_RESULT_BACKEND = url
     monkeypatch.setenv("CELERY_BROKER_URL", url)  # Celery reads it before its own setting
-    app.close()  # drop the connections pooled to the run's broker
-    app.conf.broker_url = app.conf.result_backend = url
+    point_app_at(url, url)
     yield broker
-    app.close()
-    app.conf.broker_url, app.conf.result_backend = before
+    point_app_at(*before)
     broker.stop()
+
+
+def point_app_at(broker_url: str, result_backend: str) -> None:
+    """Send the app's messages to another broker. Its connection pool and the producer pool
+    its AMQP part caches are both built for the first broker they served (app.close() drops
+    the first only), so both are dropped: otherwise the next test's jobs would still be
+    queued on this test's broker, stopped by then."""
+    app.close()
+    app.amqp._producer_pool = None
+    app.conf.broker_url, app.conf.result_backend = broker_url, result_backend
 
 
 def own_broker_queue_length(broker: EmbeddedBroker, queue: str) -> int:
