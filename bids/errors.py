@@ -1,8 +1,6 @@
 """Refusals of the bids app: submission's and the opening hall's (config.errors.Refusal: code,
 message, status, field; the JSON error body is made in config.api)."""
 
-from typing import Any
-
 from config.errors import Refusal
 
 
@@ -19,14 +17,7 @@ class BidRefused(Refusal):
         field: str | None = None,
         retryable: bool = False,
     ) -> None:
-        super().__init__(code, message, status=status, field=field)
-        self.retryable = retryable
-
-    def as_json(self) -> dict[str, Any]:
-        body = super().as_json()
-        if self.retryable:
-            body["retryable"] = True
-        return body
+        super().__init__(code, message, status=status, field=field, retryable=retryable)
 
 
 def refused(code: str, message: str, *, status: int = 409, field: str | None = None) -> BidRefused:

@@ -5,14 +5,19 @@ Every refusal answers `{"error": code, "message": text, "field": name?}` with it
 `PermissionDenied` and `Http404`, a concurrent transition, and DRF's own exceptions (a
 serializer's `ValidationError`, a parse error, no session) into a `Refusal`. DRF views reach it
 through `error_handler` (settings `EXCEPTION_HANDLER`); plain Django views (`/tsa`) through
-`config.middleware.RefusalMiddleware`. Anything else is a fault of the platform: a 500, logged.
+`config.middleware.RefusalMiddleware`. A lost database connection, or a lock wait the database
+gave up, is a 503 `database_unavailable` with `retryable: true`: the request's transaction was
+rolled back, and the same request may succeed in a moment. Anything else is a fault of the
+platform: a 500, logged.
 
 The JSON every API accepts is checked by `config.parsers.JSONParser`, which raises refusals too.
 """
 
+import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views.defaults import page_not_found
@@ -23,6 +28,8 @@ from rest_framework.settings import api_settings
 from rest_framework.views import set_rollback
 
 from config.errors import Refusal
+
+logger = logging.getLogger(__name__)
 
 
 def _first_problem(detail: Any, path: str = "") -> tuple[str, str]:
@@ -58,6 +65,20 @@ def refusal_of(exc: Exception) -> Refusal | None:
             "conflict",
             _("The tender was changed by someone else at the same time: retry."),
             status=409,
+        )
+    if isinstance(exc, OperationalError | InterfaceError):
+        # The connection was cut (a database restart, failover, a killed backend) or a lock
+        # wait was cancelled or lost a deadlock: the transaction rolled back, Django drops a
+        # broken connection when the request ends, and the next attempt gets a fresh one.
+        logger.warning("database unavailable: %s", exc)
+        return Refusal(
+            "database_unavailable",
+            _(
+                "The platform's database could not complete this request just now. Retry it in "
+                "a moment."
+            ),
+            status=503,
+            retryable=True,
         )
     if isinstance(exc, Http404):
         exc = exceptions.NotFound(*exc.args)

@@ -283,6 +283,8 @@ class ObjectStorage:
             )
         except S3Error as error:
             raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
         return StoredObject(bucket, key, reader.size, reader.sha256, result.etag)
 
     @contextmanager
@@ -298,8 +300,11 @@ class ObjectStorage:
             if error.code == "NoSuchKey":
                 raise ObjectNotFound(f"object {bucket}/{key} does not exist") from None
             raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            # The server died or the network cut (a StorageError: callers answer "retry").
+            raise self._unreachable(error) from None
         try:
-            yield response.stream(READ_CHUNK_SIZE)
+            yield self._chunks(response.stream(READ_CHUNK_SIZE))
         finally:
             response.close()
             response.release_conn()
@@ -311,6 +316,8 @@ class ObjectStorage:
             if error.code in {"NoSuchKey", "NoSuchObject", "ResourceNotFound"}:
                 raise ObjectNotFound(f"object {bucket}/{key} does not exist") from None
             raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
         return ObjectInfo(
             bucket,
             key,
@@ -338,6 +345,8 @@ class ObjectStorage:
             self._client.remove_object(bucket_name=bucket, object_name=key)
         except S3Error as error:
             raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
 
     # Multipart uploads driven part by part (resumable uploads: one part per client request).
     # The SDK exposes these S3 calls only as private methods; they are wrapped here so that the
@@ -525,6 +534,14 @@ class ObjectStorage:
             if upload_id is not None and error.code == "NoSuchUpload":
                 raise UploadNotFound(f"upload {upload_id} of {bucket}/{key} is unknown") from None
             raise StorageError(self._explain(error, setting=f"bucket {bucket!r}")) from None
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            raise self._unreachable(error) from None
+
+    def _chunks(self, stream: Iterator[bytes]) -> Iterator[bytes]:
+        """A GET's body, a connection lost half-way raising StorageError like any other
+        failure to reach the server."""
+        try:
+            yield from stream
         except (urllib3.exceptions.HTTPError, OSError) as error:
             raise self._unreachable(error) from None
 

@@ -59,8 +59,13 @@ def progress_seconds() -> float:
     return min(configured, decryption_lease_seconds() / 4)
 
 
+class LeaseHeld(Exception):
+    """Another run holds a live lease on the job: alive, or killed and its lease not lapsed."""
+
+
 def _claim(decryption_id: UUID) -> BidDecryption | None:
-    """Take the job if nobody holds a live lease on it; returns it with this run's number."""
+    """Take the job if nobody holds a live lease on it; returns it with this run's number, or
+    None when there is nothing to do; raises LeaseHeld."""
     with transaction.atomic():
         # Only the decryption row is locked; its bid, upload and bidder are read with it.
         decryption = (
@@ -73,7 +78,8 @@ def _claim(decryption_id: UUID) -> BidDecryption | None:
             return None
         now = database_now()
         if decryption.lease_until is not None and decryption.lease_until > now:
-            return None  # another run is alive; if it dies, its lease lapses and the sweep calls
+            # Another run is alive, or died (its message redelivered) before its lease lapsed.
+            raise LeaseHeld(decryption_id)
         decryption.job_runs += 1
         BidDecryption.objects.filter(pk=decryption_id).update(
             job_runs=decryption.job_runs,
@@ -193,8 +199,12 @@ def open_stored_bid(
 
 
 def decrypt_bid(decryption_id: UUID) -> str:
-    """Run the job once; returns what happened (for logs and tests)."""
-    decryption = _claim(decryption_id)
+    """Run the job once; returns what happened (for logs and tests): `leased` when another
+    run holds the lease."""
+    try:
+        decryption = _claim(decryption_id)
+    except LeaseHeld:
+        return "leased"
     if decryption is None:
         return "skipped"
     run = decryption.job_runs
