@@ -6,9 +6,11 @@ import re
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from http.cookies import SimpleCookie
 
+from django.db import transaction
 from django.test import Client
-from django.urls import URLPattern, URLResolver, get_resolver
+from django.urls import Resolver404, URLPattern, URLResolver, get_resolver, resolve
 
 from monitoring.models import Event
 from tests.hardening.secrecy_world import World
@@ -57,6 +59,8 @@ def _values(world: World, route: Route, parameter: str) -> list[str]:
         return ["submission", "withdrawal"] if "receipt" in route.pattern else ["json", "pdf"]
     if parameter == "index":
         return ["0", "1"]
+    if parameter == "number":
+        return ["1"]
     if parameter == "step":
         return ["qualification"]
     if parameter == "action":
@@ -106,6 +110,7 @@ class Answer:
     status: int
     body: bytes
     read_events: tuple[str, ...]  # the read events this request wrote (supervisors' reads)
+    method: str = "GET"
 
 
 def body_of(response) -> bytes:
@@ -127,4 +132,42 @@ def walk(world: World, role: str, client: Client, *, staff: bool) -> list[Answer
         answers.append(
             Answer(role, url, route.pattern, response.status_code, body_of(response), reads)
         )
+    return answers
+
+
+# Methods that change state, as the views spell them.
+UNSAFE = ("post", "put", "patch", "delete")
+
+
+def unsafe_methods(url: str) -> list[str]:
+    """The unsafe methods the view at `url` answers (a class-based view says which it has; a
+    function view is tried with POST)."""
+    try:
+        view = resolve(url).func
+    except Resolver404:
+        return []  # a parameter the route's converter refuses: nothing answers there
+    view_class = getattr(view, "view_class", None) or getattr(view, "cls", None)
+    if view_class is None:
+        return ["post"]
+    return [method for method in UNSAFE if hasattr(view_class, method)]
+
+
+def post_walk(world: World, role: str, client: Client) -> list[Answer]:
+    """Every unsafe request a role can send outside the admin, each with a minimal JSON body,
+    inside a transaction rolled back afterwards: the answers are kept, no state is. The
+    client's cookies are put back too (a POST may log it out or in)."""
+    answers = []
+    for route, url in urls_of(world, staff=False):
+        if url.startswith("/admin/"):
+            continue  # the admin's forms: the operator's only, walked by GET
+        for method in unsafe_methods(url):
+            cookies = SimpleCookie(client.cookies)
+            with transaction.atomic():
+                response = getattr(client, method)(url, {}, content_type="application/json")
+                body = body_of(response)
+                transaction.set_rollback(True)
+            client.cookies = cookies
+            answers.append(
+                Answer(role, url, route.pattern, response.status_code, body, (), method.upper())
+            )
     return answers

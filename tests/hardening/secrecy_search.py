@@ -17,7 +17,7 @@ from tests.hardening.secrecy_world import World
 
 @dataclass(frozen=True)
 class Secret:
-    kind: str  # plaintext | price | key | identity | trace | tender
+    kind: str  # plaintext | price | key | identity | trace | size | tender
     label: str  # what it is, e.g. "A: USCC"
     text: bytes
     bidder: str = ""  # whose ("A", "B", "C"), or "" for the tender's own tokens
@@ -91,6 +91,10 @@ def markers_of(world: World) -> Markers:
                 found.append(Secret("identity", f"{key}: {label}", text.encode(), key))
         for label, text in bidder.traces().items():
             found.append(Secret("trace", f"{key}: {label}", text.encode(), key))
+        for index, bid in enumerate(bidder.bids):
+            found.append(
+                Secret("size", f"{key}: bid {index + 1} size", str(bid.size).encode(), key)
+            )
     for index, data_key in enumerate(world.data_keys):
         found += [
             Secret("key", variant, value)
@@ -108,10 +112,18 @@ def context(haystack: bytes, at: int, length: int) -> str:
     return re.sub(r"\s+", " ", text)
 
 
+def _find(haystack: bytes, secret: Secret) -> int:
+    if secret.kind != "size":
+        return haystack.find(secret.text)
+    # A size is a number: only as a number of its own, not inside a digest or another number.
+    match = re.search(rb"(?<![0-9A-Za-z.])" + secret.text + rb"(?![0-9A-Za-z])", haystack)
+    return match.start() if match else -1
+
+
 def search(place: str, haystack: bytes, secrets: Iterable[Secret]) -> list[Finding]:
     findings = []
     for secret in secrets:
-        at = haystack.find(secret.text)
+        at = _find(haystack, secret)
         if at >= 0:
             findings.append(Finding(place, secret.label, context(haystack, at, len(secret.text))))
     return findings

@@ -92,6 +92,19 @@ PLANS = (
         "陆佰伍拾肆万叁仟贰佰壹拾玖元捌角柒分",
     ),
 )
+# The bidder of the differential check (tests/hardening/secrecy_differential.py), who joins
+# after the others were searched: obtains the documents, bids and withdraws while every other
+# role looks on.
+LATECOMER = BidderPlan(
+    "D",
+    "丁迟立信安装工程有限公司",
+    "D7700004",
+    f"li-secret-d-{RUN}",
+    "李迟丁",
+    "5432198.76",
+    543_219_876,
+    "伍佰肆拾叁万贰仟壹佰玖拾捌元柒角陆分",
+)
 
 
 @dataclass
@@ -150,6 +163,9 @@ class World:
     users: dict[str, User]  # role name → user, for the roles other than bidders
     data_keys: list[bytes]
     story_events: list[Event]  # the events of the story, before any role walked the routes
+    # Registered and logged in, nothing done on the tender yet: its steps are the differential
+    # check's changes (tests/hardening/secrecy_differential.py).
+    latecomer: Bidder
 
     def bidder(self, key: str) -> Bidder:
         return next(bidder for bidder in self.bidders if bidder.key == key)
@@ -161,7 +177,9 @@ def _files_of(plan: BidderPlan, submission: int) -> tuple[list[tuple[str, bytes]
     chinese_marker = f"技术标机密{plan.key}{submission}号{RUN}工期承诺"
     name_marker = f"secret-file-name-{plan.key}{submission}-{RUN}"
     letter = f"投标函 {chinese_marker}\n{ascii_marker}\n投标总价 {plan.price_yuan} 元".encode()
-    technical = (f"技术方案 {chinese_marker} " * 50 + ascii_marker).encode()
+    # Of a size of its own for each bidder: a bid's size is looked for too.
+    repeat = 50 + 40 * "ABCD".index(plan.key) + 10 * submission
+    technical = (f"技术方案 {chinese_marker} " * repeat + ascii_marker).encode()
     files = [(f"{name_marker}.pdf", letter), ("技术标.pdf", technical)]
     return files, [ascii_marker, chinese_marker, name_marker]
 
@@ -231,6 +249,31 @@ def recording_data_keys() -> Iterator[list[bytes]]:
         sealing.generate_data_key = original
 
 
+def register(authority: CertificateAuthority, plan: BidderPlan) -> Bidder:
+    """A bidder registers (its organisation's certificate bound to its user) and logs in."""
+    uscc = make_uscc(authority="9", organisation_type="1", division="310000", body=plan.uscc_body)
+    credential = authority.issue_organisation(name=plan.name, uscc=uscc, key_type="ec-p256")
+    user = make_bidder(credential, name=plan.name, uscc=uscc, username=plan.username)
+    User.objects.filter(pk=user.pk).update(
+        email=f"{plan.username}@secret-mail.example", full_name=plan.full_name
+    )
+    user.refresh_from_db()
+    bidder = Bidder(
+        plan=plan,
+        organisation=Organisation.objects.get(uscc=uscc),
+        user=user,
+        credential=credential,
+        client=_bidder_client(credential, plan),
+    )
+    return bidder
+
+
+def obtain_documents(bidder: Bidder, document_id: str) -> None:
+    obtained = bidder.client.get(f"/api/v1/documents/{document_id}/download")
+    assert obtained.status_code == 200, obtained
+    b"".join(obtained.streaming_content)
+
+
 def build_world(authority: CertificateAuthority) -> World:
     """The story: the tenderee (with an agent) publishes and uploads its documents; three
     bidders obtain them and bid: A once, B twice (a replacement), C once then withdraws."""
@@ -287,34 +330,14 @@ def build_world(authority: CertificateAuthority) -> World:
     bidders = []
     with recording_data_keys() as data_keys:
         for plan in PLANS:
-            uscc = make_uscc(
-                authority="9", organisation_type="1", division="310000", body=plan.uscc_body
-            )
-            credential = authority.issue_organisation(name=plan.name, uscc=uscc, key_type="ec-p256")
-            user = make_bidder(credential, name=plan.name, uscc=uscc, username=plan.username)
-            User.objects.filter(pk=user.pk).update(
-                email=f"{plan.username}@secret-mail.example", full_name=plan.full_name
-            )
-            user.refresh_from_db()
-            bidder = Bidder(
-                plan=plan,
-                organisation=Organisation.objects.get(uscc=uscc),
-                user=user,
-                credential=credential,
-                client=_bidder_client(credential, plan),
-            )
+            bidder = register(authority, plan)
+            obtain_documents(bidder, str(document.pk))
             bidders.append(bidder)
-            obtained = bidder.client.get(f"/api/v1/documents/{document.pk}/download")
-            assert obtained.status_code == 200, obtained
-            b"".join(obtained.streaming_content)
         for bidder, submissions in zip(bidders, (1, 2, 1), strict=True):
             for number in range(1, submissions + 1):
-                _submit(bidder, tender, number)
-        withdrawer = bidders[2]
-        _, _, withdrawn = BidClient(withdrawer.client).withdraw(
-            tender.pk, str(withdrawer.bids[-1].pk), withdrawer.credential
-        )
-        assert withdrawn.status_code == 201, withdrawn.json()
+                submit_bid(bidder, tender, number)
+        withdraw_bid(bidders[2], tender)
+    latecomer = register(authority, LATECOMER)
     for bidder in bidders:
         bidder.bids = list(Bid.objects.filter(bidder=bidder.organisation).order_by("received_at"))
         bidder.uploads = list(BidUpload.objects.filter(bidder=bidder.organisation))
@@ -327,10 +350,11 @@ def build_world(authority: CertificateAuthority) -> World:
         users=users,
         data_keys=list(data_keys),
         story_events=list(Event.objects.order_by("pk")),
+        latecomer=latecomer,
     )
 
 
-def _submit(bidder: Bidder, tender: Tender, number: int) -> None:
+def submit_bid(bidder: Bidder, tender: Tender, number: int) -> None:
     files, markers = _files_of(bidder.plan, number)
     sheet, manager = _price_sheet(bidder.plan, number)
     sealed = seal_files(bidder.credential, tender.pk, files, sheet)
@@ -338,3 +362,10 @@ def _submit(bidder: Bidder, tender: Tender, number: int) -> None:
     assert response.status_code == 201, response.json()
     bidder.plaintext_markers += [*markers, manager]
     bidder.bids.append(Bid.objects.get(pk=response.json()["bid"]["id"]))
+
+
+def withdraw_bid(bidder: Bidder, tender: Tender) -> None:
+    _, _, withdrawn = BidClient(bidder.client).withdraw(
+        tender.pk, str(bidder.bids[-1].pk), bidder.credential
+    )
+    assert withdrawn.status_code == 201, withdrawn.json()

@@ -19,7 +19,9 @@ from django.utils import translation
 
 from storage.objects import MINIMUM_PART_SIZE, get_storage
 from tests.bids.conftest import certificate_login
-from tests.hardening.secrecy_routes import Answer, walk
+from tests.hardening.secrecy_differential import Change, differential
+from tests.hardening.secrecy_redis import RedisItem, redis_after_the_story
+from tests.hardening.secrecy_routes import ADMIN_OBJECT, Answer, post_walk, walk
 from tests.hardening.secrecy_search import (
     Finding,
     Markers,
@@ -33,7 +35,13 @@ from tests.hardening.secrecy_search import (
     search,
     stored_objects,
 )
-from tests.hardening.secrecy_world import World, build_world
+from tests.hardening.secrecy_world import (
+    World,
+    build_world,
+    obtain_documents,
+    submit_bid,
+    withdraw_bid,
+)
 
 # The searches read the evidence only; the mark makes the run set up the test database.
 pytestmark = pytest.mark.django_db
@@ -49,6 +57,11 @@ MAY_LINK = {
     "monitoring_sealedidentity": "a sealed event's actor: read by supervisors, each read logged",
 }
 ROLES = ("public", "tenderee", "agent", "A", "B", "C", "expert", "supervisor", "operator")
+# Who must not see a difference when another bidder acts: everyone but a supervisor (one
+# bidder stands for the others: each sees only its own).
+WATCHING_ROLES = ("public", "tenderee", "agent", "A", "expert", "operator")
+# Who sends every unsafe request: B to A's bids and uploads, the tenderee to the bid routes.
+POSTING_ROLES = ("public", "tenderee", "agent", "B", "expert", "operator")
 # Loggers of the test tooling itself (factory_boy prints what it builds): not the platform's.
 TOOLING_LOGGERS = ("factory", "faker")
 
@@ -75,6 +88,10 @@ class Evidence:
     log_lines: list[str]
     s3_log: bytes
     answers: list[Answer]
+    post_answers: list[Answer]
+    changes: list[Change]
+    differential_requests: int
+    redis: list[RedisItem]
     seconds: float
     stages: dict[str, float]
 
@@ -90,6 +107,16 @@ def role_clients(world: World) -> dict[str, Client]:
         certificate_login(client, bidder.credential)
         clients[bidder.key] = client
     return clients
+
+
+def latecomer_steps(world: World):
+    """Bidder D, registered in the story, obtains the documents, bids and withdraws."""
+    latecomer = world.latecomer
+    return [
+        ("D obtained the documents", lambda: obtain_documents(latecomer, world.document_id)),
+        ("D bid", lambda: submit_bid(latecomer, world.tender, 1)),
+        ("D withdrew", lambda: withdraw_bid(latecomer, world.tender)),
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -120,9 +147,14 @@ def evidence(django_db_setup, django_db_blocker, s3_server, certificate_authorit
             world = build_world(certificate_authority)
             stages["story"] = time.monotonic() - started
             answers = []
-            for role, client in role_clients(world).items():
+            clients = role_clients(world)
+            for role, client in clients.items():
                 answers += walk(world, role, client, staff=role == "operator")
                 stages[f"walk as {role}"] = time.monotonic() - started
+            post_answers = []
+            for role in POSTING_ROLES:
+                post_answers += post_walk(world, role, clients[role])
+            stages["posts"] = time.monotonic() - started
             root.setLevel(level)
             dump = database_dump()
             stages["dump"] = time.monotonic() - started
@@ -130,6 +162,20 @@ def evidence(django_db_setup, django_db_blocker, s3_server, certificate_authorit
             raw = list(raw_files(s3_server.data_dir))
             stages["objects"] = time.monotonic() - started
             s3_log = weed_log.read_bytes()[weed_log_start:] if weed_log.exists() else b""
+            found_changes, differential_requests = differential(
+                latecomer_steps(world),
+                [
+                    answer
+                    for answer in answers
+                    if answer.role in WATCHING_ROLES
+                    and answer.status in (200, 409)
+                    and not ADMIN_OBJECT.match(answer.route)
+                ],
+                clients,
+            )
+            stages["differential"] = time.monotonic() - started
+            redis = redis_after_the_story()
+            stages["redis"] = time.monotonic() - started
             found = Evidence(
                 world=world,
                 markers=markers_of(world),
@@ -139,6 +185,10 @@ def evidence(django_db_setup, django_db_blocker, s3_server, certificate_authorit
                 log_lines=captured.lines,
                 s3_log=s3_log,
                 answers=answers,
+                post_answers=post_answers,
+                changes=found_changes,
+                differential_requests=differential_requests,
+                redis=redis,
                 seconds=time.monotonic() - started,
                 stages=stages,
             )
@@ -227,7 +277,7 @@ def test_the_logs_hold_no_secret_and_name_no_bidder(evidence):
 
 def _answer_findings(evidence, answer: Answer, secrets) -> list[Finding]:
     """Hits in a response, except what the request itself named (its URL's ids)."""
-    place = f"{answer.role} GET {answer.url} ({answer.status})"
+    place = f"{answer.role} {answer.method} {answer.url} ({answer.status})"
     return [
         finding
         for finding in search(place, answer.body, secrets)
@@ -261,7 +311,9 @@ def test_before_the_deadline_only_a_bidder_itself_reads_its_identity_and_traces(
         else:
             continue
         secrets = [
-            secret for key in others for secret in markers.of("identity", "trace", bidder=key)
+            secret
+            for key in others
+            for secret in markers.of("identity", "trace", "size", bidder=key)
         ]
         findings += _answer_findings(evidence, answer, secrets)
     assert not findings, report(findings)
@@ -302,6 +354,53 @@ def test_the_admin_never_ties_a_bidder_to_the_tender(evidence):
     assert sum(a.url.startswith("/admin/") for a in reached) >= 20
 
 
+def test_no_refusal_or_answer_to_an_unsafe_request_gives_a_bid_or_bidder_away(evidence):
+    """Every POST, PUT, PATCH and DELETE each role can send outside the admin (a minimal JSON
+    body, rolled back): B sending to A's bids and uploads, the tenderee to the bid routes, the
+    objection and question routes. No answer echoes a plaintext, price or key; none but a
+    supervisor's names a bidder, or an id or size of a bid, other than the caller's own."""
+    markers = evidence.markers
+    findings: list[Finding] = []
+    for answer in evidence.post_answers:
+        findings += _answer_findings(evidence, answer, markers.of("plaintext", "price", "key"))
+        others = [key for key in "ABC" if key != answer.role]
+        secrets = [
+            secret
+            for key in others
+            for secret in markers.of("identity", "trace", "size", bidder=key)
+        ]
+        findings += _answer_findings(evidence, answer, secrets)
+    assert not findings, report(findings)
+    # B did reach A's bid: its refusal was searched.
+    assert any(
+        answer.role == "B" and str(evidence.world.bidder("A").bids[0].pk) in answer.url
+        for answer in evidence.post_answers
+    )
+    assert {answer.role for answer in evidence.post_answers} == set(POSTING_ROLES)
+
+
+def test_no_page_or_answer_changes_because_another_bidder_obtained_bid_or_withdrew(evidence):
+    """The number of those who obtained the documents or bid is secret until the opening
+    (招标投标法 第二十二条; 办法 第二十一条): what every role but a supervisor sees is the same,
+    volatile parts aside, before and after bidder D obtains the documents, bids and withdraws."""
+    assert not evidence.changes, "\n\n".join(str(change) for change in evidence.changes)
+    assert evidence.differential_requests > 500
+
+
+def test_the_broker_holds_no_secret_nor_a_bidder_tied_to_the_tender(evidence):
+    """Every key of the test's Redis database after the story (Celery's queued messages
+    decoded, the tasks' stored results): no plaintext, price, key or identity."""
+    markers = evidence.markers
+    findings: list[Finding] = []
+    for item in evidence.redis:
+        place = f"Redis {item.kind} {item.key}"
+        findings += search(place, item.content, markers.of("plaintext", "price", "key", "identity"))
+        findings += linked(place, item.content, markers)
+    assert not findings, report(findings)
+    queued = [item for item in evidence.redis if item.kind == "list" and b"\n" in item.content]
+    assert queued, [item.key for item in evidence.redis]
+
+
 def test_figures(evidence):
     """Not a check: what the audit searched, for docs/hardening.md."""
     from collections import Counter
@@ -315,5 +414,10 @@ def test_figures(evidence):
         f"{sum(len(content) for _, content in evidence.raw_s3_files)} bytes; "
         f"{len(evidence.log_lines)} log lines, S3 log {len(evidence.s3_log)} bytes; "
         f"{len(evidence.answers)} responses {dict(Counter(a.status for a in evidence.answers))}; "
+        f"{len(evidence.post_answers)} unsafe requests "
+        f"{dict(Counter(a.status for a in evidence.post_answers))}; "
+        f"differential {evidence.differential_requests} requests, "
+        f"{len(evidence.changes)} changes; "
+        f"Redis {len(evidence.redis)} keys, {sum(len(i.content) for i in evidence.redis)} bytes; "
         f"{len(evidence.markers.secrets)} markers"
     )
