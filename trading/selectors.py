@@ -434,3 +434,47 @@ def award_letter_seen(*, user: User, letter_id: object) -> AwardLetter | None:
         .select_related("tender", "organisation")
         .first()
     )
+
+
+def _bidder_organisations(user: User) -> QuerySet:
+    return RoleMembership.objects.filter(user=user, role=Role.BIDDER).values("organisation")
+
+
+def document_objections_of(*, user: User) -> QuerySet[DocumentObjection]:
+    """The objections to tender documents raised by the organisations the user acts for as a
+    bidder, with their answers, newest first."""
+    return (
+        DocumentObjection.objects.filter(organisation__in=_bidder_organisations(user))
+        .select_related("tender", "organisation")
+        .order_by("-raised_at")
+    )
+
+
+def candidate_objections_of(*, user: User) -> QuerySet[CandidateObjection]:
+    """The objections to evaluation results raised by the organisations the user acts for as a
+    bidder, with their answers, newest first."""
+    return (
+        CandidateObjection.objects.filter(organisation__in=_bidder_organisations(user))
+        .select_related("tender", "organisation")
+        .order_by("-raised_at")
+    )
+
+
+def publicities_open_to(*, user: User) -> list[CandidatePublicity]:
+    """The candidate publicities running now whose report names an organisation the user acts
+    for as a bidder: those it may object to (条例 第五十四条; the service decides again)."""
+    publicizing = Q(tender__state=TenderState.PUBLICIZING) | Q(
+        tender__state=TenderState.SUSPENDED,
+        tender__state_before_suspension=TenderState.PUBLICIZING,
+    )
+    return list(
+        CandidatePublicity.objects.filter(
+            publicizing,
+            bidders__in=_bidder_organisations(user),
+            ends_at__gt=database_now(),
+        )
+        .select_related("tender", "notice")
+        .prefetch_related("tender__candidates__organisation")
+        .distinct()
+        .order_by("ends_at")
+    )
