@@ -1,12 +1,12 @@
-"""After the evaluation in Chromium, as the tenderee's clerk lives it: the report is signed (five
-members, on rows and with their own certificates, as in tests/evaluation); from its tender's
-page the clerk publishes the candidates of the report; a bidder objects to the result from its
-objections page (refused first without a text); the clerk answers (refused first with the
-problem under the answer), the bidder reads the answer and its notices, and, once the clock has moved past
-the legal publicity (条例 第五十四条), chooses the winner (refused first for the second-ranked
-without a reason, 条例 第五十五条), records the contract (refused first for a date to come) and
-the bid security refunds. The winner reads its award notice (中标通知书) and another bidder its
-result notice on their pages."""
+"""After the evaluation in Chromium, as the tenderee's clerk lives it: the report is signed
+(five members, on rows and with their own certificates, as in tests/evaluation); from its
+tender's page the clerk publishes the candidates of the report; a bidder objects to the result
+from its objections page (refused first without a text); the clerk answers (refused first with
+the problem under the answer), and the bidder reads the answer and its notices. Once the clock
+has moved past the legal publicity (条例 第五十四条), the clerk chooses the winner (refused
+first for the second-ranked without a reason, 条例 第五十五条), records the contract (refused
+first for a date to come) and the bid security refunds. The winner reads its award notice
+(中标通知书) and another bidder its result notice on their pages."""
 
 import datetime as dt
 
