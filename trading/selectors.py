@@ -52,24 +52,24 @@ def tender_list_public(
     category: str = "",
     region: str = "",
     state: str = "",
+    rows: int | None = None,
 ) -> QuerySet[Tender]:
-    tenders = (
-        _public(Tender.objects.all())
-        .select_related("project", "project__tenderee", "project__agent")
-        .defer("search_text", "search_grams")
-        .order_by("-published_at", "id")
-    )
-    # Through the n-gram and trigram indexes (trading/search.py), never a scan of every title.
-    terms = search if isinstance(search, SearchTerms) else SearchTerms.of(search)
-    if terms.texts:
-        tenders = tenders.filter(matching(terms))
+    """Public tenders, newest first. `rows`: how many the caller reads at most (its offset and
+    limit), so that a rare search sorts and cuts its matches before joining their projects."""
+    tenders = _public(Tender.objects.all()).order_by("-published_at", "id")
     if category:
         tenders = tenders.filter(category=category)
     if region:
         tenders = tenders.filter(project__region__startswith=region)
     if state:
         tenders = tenders.filter(state=state)
-    return tenders
+    # Through the n-gram index (trading/search.py), never a scan of every title.
+    terms = search if isinstance(search, SearchTerms) else SearchTerms.of(search)
+    if terms.texts:
+        tenders = tenders.filter(matching(terms, within=tenders, rows=rows))
+    return tenders.select_related("project", "project__tenderee", "project__agent").defer(
+        "search_text", "search_grams"
+    )
 
 
 def tender_get_public(*, tender_id: object) -> Tender | None:
