@@ -24,7 +24,7 @@ from trading.selectors import (
     notifications_for,
     publicities_open_to,
 )
-from trading.views.award import _attempt
+from trading.views.award import attempt_service
 
 
 def _bidder(request: HttpRequest) -> None:
@@ -50,7 +50,7 @@ def objections_page(request: HttpRequest) -> HttpResponse:
             return redirect("trading:my-objections")
         form = CandidateObjectionForm(request.POST, prefix=tender_id)
         forms[tender_id] = form
-        if form.is_valid() and _attempt(
+        if form.is_valid() and attempt_service(
             form,
             lambda: candidate_objection_raise(
                 acting=acting_from_request(request),
