@@ -184,7 +184,10 @@ def measure_query(query: dict) -> dict[str, tuple[float, float]]:
 def page_query(query: dict):
     from trading.selectors import tender_list_public
 
-    return tender_list_public(search=query.get("q", ""), category=query.get("category", ""))
+    # rows: the 21 the page reads (its first page), as the view asks (trading/views/portal.py).
+    return tender_list_public(
+        search=query.get("q", ""), category=query.get("category", ""), rows=21
+    )
 
 
 def explain(queryset) -> tuple[list[str], float]:
