@@ -21,6 +21,9 @@ from urllib.parse import urlencode
 
 REQUESTS = 200
 DATABASE = os.environ.get("BENCH_DATABASE_NAME", "bench_tender_list")
+# BENCH_REUSE=1 keeps databases a previous run filled (the 100k fill takes ~250 s), to time two
+# versions of the code on the same rows; a missing database is made and filled.
+REUSE = os.environ.get("BENCH_REUSE") == "1"
 SIZES = {"default": 1_000, "large": 100_000}
 # (case, query string): the page, its filters, and searches of 1, 2, 5 and 6 characters, an
 # English word (searched through the glossary) and a word no title holds.
@@ -61,8 +64,14 @@ def setup_django() -> None:
 
     with psycopg.connect("postgresql://postgres@127.0.0.1:5432/postgres", autocommit=True) as db:
         for suffix in ("1k", "100k"):
-            db.execute(f"DROP DATABASE IF EXISTS {DATABASE}_{suffix}")
-            db.execute(f"CREATE DATABASE {DATABASE}_{suffix}")
+            name = f"{DATABASE}_{suffix}"
+            if (
+                REUSE
+                and db.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone()
+            ):
+                continue
+            db.execute(f"DROP DATABASE IF EXISTS {name}")
+            db.execute(f"CREATE DATABASE {name}")
     from django.conf import settings
 
     settings.DATABASES["large"] = {**settings.DATABASES["default"], "NAME": f"{DATABASE}_100k"}
@@ -175,7 +184,10 @@ def measure_query(query: dict) -> dict[str, tuple[float, float]]:
 def page_query(query: dict):
     from trading.selectors import tender_list_public
 
-    return tender_list_public(search=query.get("q", ""), category=query.get("category", ""))
+    # rows: the 21 the page reads (its first page), as the view asks (trading/views/portal.py).
+    return tender_list_public(
+        search=query.get("q", ""), category=query.get("category", ""), rows=21
+    )
 
 
 def explain(queryset) -> tuple[list[str], float]:
@@ -241,8 +253,15 @@ def main() -> None:
     setup_django()
     from django.test import Client
 
+    from trading.models import Tender
+
     for alias, total in SIZES.items():
         SizeRouter.current = alias
+        if REUSE and Tender.objects.using(alias).count() == total:
+            print(f"reused {total} tenders filled by a previous run", flush=True)
+            continue
+        if REUSE and Tender.objects.using(alias).exists():
+            raise SystemExit(f"{alias}: not the {total} tenders of a run; run without BENCH_REUSE")
         print(f"filled {total} tenders with their projects: {fill(alias, total):.1f} s", flush=True)
     client = Client()
     results = {case: measure(client, "/tenders/?" + urlencode(query)) for case, query in CASES}

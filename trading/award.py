@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Organisation, Role, RoleMembership
 from config.errors import Refusal
+from config.times import shanghai_time
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition
@@ -32,7 +33,6 @@ from trading.law.rules import (
     CANDIDATE_PUBLICITY_START,
     Regime,
 )
-from trading.law.working_days import local
 from trading.models import (
     Award,
     AwardLetter,
@@ -140,7 +140,7 @@ def candidates_publicize(
                     % {
                         "number": rule.number,
                         "source": rule.source,
-                        "latest": local(latest_start).isoformat(),
+                        "latest": shanghai_time(latest_start),
                     }
                 }
             )
@@ -183,7 +183,7 @@ def candidates_publicize(
                 }
                 for rank, organisation, price in ranked
             ],
-            "text": _("The publicity lasts until %(end)s.") % {"end": local(ends_at).isoformat()},
+            "text": _("The publicity lasts until %(end)s.") % {"end": shanghai_time(ends_at)},
         },
     )
     publicity = CandidatePublicity.objects.create(
@@ -235,7 +235,7 @@ def candidate_objection_raise(*, acting: Acting, tender_id: UUID, text: str) -> 
                     "objections to the evaluation result are taken during the candidate publicity, "
                     "which ended at %(end)s (招标投标法实施条例 第五十四条)"
                 )
-                % {"end": local(publicity.ends_at).isoformat()}
+                % {"end": shanghai_time(publicity.ends_at)}
             }
         )
     regime = tender.project.regime
@@ -400,7 +400,7 @@ def tender_award(
                 "publicity": _(
                     "the candidate publicity lasts until %(end)s (招标投标法实施条例 第五十四条)"
                 )
-                % {"end": local(publicity.ends_at).isoformat()}
+                % {"end": shanghai_time(publicity.ends_at)}
             }
         )
     if CandidateObjection.objects.filter(tender=tender, state=ObjectionState.RAISED).exists():
@@ -529,7 +529,7 @@ def contract_register(
         raise TenderInvalid(
             {
                 "signed_at": _("must be between the award notice (%(notice)s) and now")
-                % {"notice": local(award.award_notice_at).isoformat()}
+                % {"notice": shanghai_time(award.award_notice_at)}
             }
         )
     actor = acting.as_actor(role)

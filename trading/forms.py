@@ -271,3 +271,20 @@ class CandidateAnswerForm(forms.Form):
     )
 
     FIELD_OF_PROBLEM = {"answer": "text"}
+
+
+class CandidateObjectionForm(forms.Form):
+    """A bidder's objection to the evaluation result of one tender (条例 第五十四条)."""
+
+    text = forms.CharField(
+        label=_("Your objection"),
+        max_length=5000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_(
+            "The tenderee answers within 3 days and the procedure waits for the answer "
+            "(招标投标法实施条例 第五十四条)."
+        ),
+    )
+
+    # The service's `raised_at` problem (the publicity is over) concerns the form as a whole.
+    FIELD_OF_PROBLEM = {"text": "text", "raised_at": None}

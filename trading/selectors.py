@@ -52,24 +52,24 @@ def tender_list_public(
     category: str = "",
     region: str = "",
     state: str = "",
+    rows: int | None = None,
 ) -> QuerySet[Tender]:
-    tenders = (
-        _public(Tender.objects.all())
-        .select_related("project", "project__tenderee", "project__agent")
-        .defer("search_text", "search_grams")
-        .order_by("-published_at", "id")
-    )
-    # Through the n-gram and trigram indexes (trading/search.py), never a scan of every title.
-    terms = search if isinstance(search, SearchTerms) else SearchTerms.of(search)
-    if terms.texts:
-        tenders = tenders.filter(matching(terms))
+    """Public tenders, newest first. `rows`: how many the caller reads at most (its offset and
+    limit), so that a rare search sorts and cuts its matches before joining their projects."""
+    tenders = _public(Tender.objects.all()).order_by("-published_at", "id")
     if category:
         tenders = tenders.filter(category=category)
     if region:
         tenders = tenders.filter(project__region__startswith=region)
     if state:
         tenders = tenders.filter(state=state)
-    return tenders
+    # Through the n-gram index (trading/search.py), never a scan of every title.
+    terms = search if isinstance(search, SearchTerms) else SearchTerms.of(search)
+    if terms.texts:
+        tenders = tenders.filter(matching(terms, within=tenders, rows=rows))
+    return tenders.select_related("project", "project__tenderee", "project__agent").defer(
+        "search_text", "search_grams"
+    )
 
 
 def tender_get_public(*, tender_id: object) -> Tender | None:
@@ -433,4 +433,48 @@ def award_letter_seen(*, user: User, letter_id: object) -> AwardLetter | None:
         AwardLetter.objects.filter(pk=letter_id, tender__in=managed)
         .select_related("tender", "organisation")
         .first()
+    )
+
+
+def _bidder_organisations(user: User) -> QuerySet:
+    return RoleMembership.objects.filter(user=user, role=Role.BIDDER).values("organisation")
+
+
+def document_objections_of(*, user: User) -> QuerySet[DocumentObjection]:
+    """The objections to tender documents raised by the organisations the user acts for as a
+    bidder, with their answers, newest first."""
+    return (
+        DocumentObjection.objects.filter(organisation__in=_bidder_organisations(user))
+        .select_related("tender", "organisation")
+        .order_by("-raised_at")
+    )
+
+
+def candidate_objections_of(*, user: User) -> QuerySet[CandidateObjection]:
+    """The objections to evaluation results raised by the organisations the user acts for as a
+    bidder, with their answers, newest first."""
+    return (
+        CandidateObjection.objects.filter(organisation__in=_bidder_organisations(user))
+        .select_related("tender", "organisation")
+        .order_by("-raised_at")
+    )
+
+
+def publicities_open_to(*, user: User) -> list[CandidatePublicity]:
+    """The candidate publicities running now whose report names an organisation the user acts
+    for as a bidder: those it may object to (条例 第五十四条; the service decides again)."""
+    publicizing = Q(tender__state=TenderState.PUBLICIZING) | Q(
+        tender__state=TenderState.SUSPENDED,
+        tender__state_before_suspension=TenderState.PUBLICIZING,
+    )
+    return list(
+        CandidatePublicity.objects.filter(
+            publicizing,
+            bidders__in=_bidder_organisations(user),
+            ends_at__gt=database_now(),
+        )
+        .select_related("tender", "notice")
+        .prefetch_related("tender__candidates__organisation")
+        .distinct()
+        .order_by("ends_at")
     )

@@ -14,6 +14,7 @@ from accounts.acting import Acting  # the one identity of every service (re-expo
 from accounts.models import Organisation, Role
 from accounts.selectors import user_has_role
 from config.errors import Refusal
+from config.times import shanghai_time
 from monitoring.clock import database_now
 from monitoring.services import Actor, record_event
 from monitoring.transitions import TransitionRefused, apply_transition, moment_set_by_state
@@ -265,8 +266,8 @@ def tender_amend_deadline(
         },
     )
     changes = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
-        "previous": previous.isoformat(),
-        "deadline": effective.isoformat(),
+        "previous": shanghai_time(previous),
+        "deadline": shanghai_time(effective),
     }
     _publish_and_notify(
         tender,
@@ -296,8 +297,8 @@ def tender_clarify(*, acting: Acting, tender_id: UUID, text: str) -> Tender:
     body: dict[str, Any] = {"text": text}
     if effective != previous:
         body["changes"] = _("The bid deadline moves from %(previous)s to %(deadline)s.") % {
-            "previous": previous.isoformat(),
-            "deadline": effective.isoformat(),
+            "previous": shanghai_time(previous),
+            "deadline": shanghai_time(effective),
         }
         _schedule_change(tender, bid_deadline=effective)
     record_event(

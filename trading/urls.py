@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from trading.views import award, documents, notices, portal, workspace
+from trading.views import award, bidder, documents, notices, portal, workspace
 
 tender_urlpatterns = [
     path("", portal.tender_list, name="tender-list"),
@@ -16,6 +16,8 @@ tender_urlpatterns = [
         name="document-download",
     ),
     path("<uuid:tender_id>/objections", documents.objection_raise_page, name="objection-raise"),
+    path("objections/", bidder.objections_page, name="my-objections"),
+    path("notifications/", bidder.notifications_page, name="my-notifications"),
     # After the evaluation report; before tender-action, whose pattern would take these too.
     path(
         "workspace/<uuid:tender_id>/candidates/",

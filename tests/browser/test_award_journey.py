@@ -1,11 +1,12 @@
-"""After the evaluation in Chromium, as the tenderee's clerk lives it: the report is signed (five
-members, on rows and with their own certificates, as in tests/evaluation); from its tender's
-page the clerk publishes the candidates of the report, answers a bidder's objection to the
-result (refused first with the problem under the answer), and, once the clock has moved past
-the legal publicity (条例 第五十四条), chooses the winner (refused first for the second-ranked
-without a reason, 条例 第五十五条), records the contract (refused first for a date to come) and
-the bid security refunds. The winner reads its award notice (中标通知书) and another bidder its
-result notice on their pages."""
+"""After the evaluation in Chromium, as the tenderee's clerk lives it: the report is signed
+(five members, on rows and with their own certificates, as in tests/evaluation); from its
+tender's page the clerk publishes the candidates of the report; a bidder objects to the result
+from its objections page (refused first without a text); the clerk answers (refused first with
+the problem under the answer), and the bidder reads the answer and its notices. Once the clock
+has moved past the legal publicity (条例 第五十四条), the clerk chooses the winner (refused
+first for the second-ranked without a reason, 条例 第五十五条), records the contract (refused
+first for a date to come) and the bid security refunds. The winner reads its award notice
+(中标通知书) and another bidder its result notice on their pages."""
 
 import datetime as dt
 
@@ -25,17 +26,16 @@ from tests.browser.people import PASSWORD, give_password, person_with_password
 from tests.evaluation.stories import opened_tender
 from tests.evaluation.test_scoring_session import at_scoring, score_everything
 from tests.supervision.complaint_stories import clock_at
-from trading.award import candidate_objection_raise
 from trading.models import (
     AwardLetter,
     AwardLetterKind,
     Candidate,
+    CandidateObjection,
     CandidatePublicity,
     Contract,
     ObjectionState,
     TenderState,
 )
-from trading.services import Acting
 
 pytestmark = pytest.mark.browser
 
@@ -112,9 +112,25 @@ def test_a_tenderee_awards_the_tender_and_records_the_contract(
     objector = person_with_password(
         username="toubiao-2", full_name="投标经理 李强", role=Role.BIDDER, organisation=second
     )
-    objection = candidate_objection_raise(
-        acting=Acting(user=objector), tender_id=tender_id, text="第一中标候选人的类似工程业绩不实。"
+    # From its page: refused first without a text (the problem under the text), then sent.
+    bidder_two = camera.person("objector")
+    camera.log_in(bidder_two, objector.username, PASSWORD)
+    bidder_two.goto("/bids/")
+    click(bidder_two, "a[href='/tenders/objections/']")
+    camera.shoot(bidder_two, "objections-publicity")
+    objection_form = f"form:has(input[name=tender][value='{tender_id}'])"
+    click(bidder_two, f"{objection_form} button[type=submit]")
+    assert error_under(bidder_two, f"{tender_id}-text")
+    assert not CandidateObjection.objects.filter(tender_id=tender_id).exists()
+    camera.shoot(bidder_two, "objection-refused")
+    bidder_two.page.fill(f"#id_{tender_id}-text", "第一中标候选人的类似工程业绩不实。")
+    click(bidder_two, f"{objection_form} button[type=submit]")
+    objection = CandidateObjection.objects.get(tender_id=tender_id)
+    assert (objection.organisation, objection.raised_by) == (second, objector)
+    assert "第一中标候选人的类似工程业绩不实。" in bidder_two.page.inner_text(
+        "#candidate-objections + article"
     )
+    camera.shoot(bidder_two, "objection-sent")
     clerk.goto(workspace)
     assert next_step_link(clerk).endswith("/candidates/#objections")
     camera.shoot(clerk, "workspace-objection")
@@ -130,6 +146,12 @@ def test_a_tenderee_awards_the_tender_and_records_the_contract(
     assert objection.state == ObjectionState.ANSWERED
     assert story.tender.__class__.objects.get(pk=tender_id).state == TenderState.PUBLICIZING
     camera.shoot(clerk, "candidates-answered")
+    bidder_two.goto("/tenders/objections/")
+    assert "经核查" in bidder_two.page.inner_text("#candidate-objections + article")
+    camera.shoot(bidder_two, "objection-answered")
+    click(bidder_two, "a[href='/bids/']")
+    click(bidder_two, "a[href='/tenders/notifications/']")
+    camera.shoot(bidder_two, "notifications")
 
     # 条例 第五十四条: the publicity lasts at least 3 days; an hour after its end, the award.
     with clock_at(settings, publicity.ends_at + dt.timedelta(hours=1)):

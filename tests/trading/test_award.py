@@ -181,7 +181,12 @@ def test_only_a_bidder_of_the_tender_objects_and_only_during_publicity(tender):
     end_publicity(tender)
     with pytest.raises(TenderInvalid) as refused:
         candidate_objection_raise(acting=tender.bidder_acting[3], tender_id=tender.pk, text="异议")
-    assert "during the candidate publicity" in refused.value.problems["raised_at"]
+    publicity = CandidatePublicity.objects.get(tender=tender)
+    ends = f"{publicity.ends_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (Beijing time)"
+    assert refused.value.problems == {
+        "raised_at": "objections to the evaluation result are taken during the candidate "
+        f"publicity, which ended at {ends} (招标投标法实施条例 第五十四条)"
+    }
 
 
 @pytest.mark.django_db
@@ -190,8 +195,9 @@ def test_award_before_the_publicity_ends_is_refused(tender):
     with pytest.raises(TenderInvalid) as refused:
         tender_award(acting=tender.acting, tender_id=tender.pk, winner_uscc=tender.bidders[0].uscc)
     assert refused.value.problems == {
+        # Shown as a person reads it (config/times.py), never as an ISO string.
         "publicity": "the candidate publicity lasts until "
-        f"{publicity.ends_at.astimezone(SHANGHAI).isoformat()} "
+        f"{publicity.ends_at.astimezone(SHANGHAI):%Y-%m-%d %H:%M} (Beijing time) "
         "(招标投标法实施条例 第五十四条)"
     }
     tender.refresh_from_db()

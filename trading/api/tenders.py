@@ -129,6 +129,7 @@ class TenderListView(APIView):
             state=request.query_params.get("state", "")
             if request.query_params.get("state") in PUBLIC_STATES
             else "",
+            rows=100,
         )[:100]
         return Response(TenderSerializer(tenders, many=True).data)
 

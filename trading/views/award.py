@@ -38,7 +38,7 @@ def _managed(request: HttpRequest, tender_id: str) -> Tender:
     return tender
 
 
-def _attempt(form: forms.Form, call: Callable[[], Any]) -> bool:
+def attempt_service(form: forms.Form, call: Callable[[], Any]) -> bool:
     """Call the service; each problem it finds goes under the form's field it concerns (or
     above the form). True when the service accepted."""
     fields = getattr(form, "FIELD_OF_PROBLEM", {})
@@ -78,7 +78,7 @@ def candidates_page(request: HttpRequest, tender_id: str) -> HttpResponse:
             return redirect("trading:award-candidates", tender_id=tender.pk)
         form = CandidateAnswerForm(request.POST, prefix=str(match))
         answer_forms[match] = form
-        if form.is_valid() and _attempt(
+        if form.is_valid() and attempt_service(
             form,
             lambda: candidate_objection_answer(
                 acting=acting_from_request(request),
@@ -109,7 +109,7 @@ def award_page(request: HttpRequest, tender_id: str) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and _attempt(
+        and attempt_service(
             form,
             lambda: tender_award(
                 acting=acting_from_request(request),
@@ -144,7 +144,7 @@ def contract_page(request: HttpRequest, tender_id: str) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and _attempt(
+        and attempt_service(
             form,
             lambda: contract_register(
                 acting=acting_from_request(request),
@@ -170,7 +170,7 @@ def refunds_page(request: HttpRequest, tender_id: str) -> HttpResponse:
     if (
         request.method == "POST"
         and form.is_valid()
-        and _attempt(
+        and attempt_service(
             form,
             lambda: bid_security_refund_record(
                 acting=acting_from_request(request),

@@ -54,7 +54,11 @@ def tender_list(request: HttpRequest) -> HttpResponse:
     # One query per page whatever the table's size: no COUNT(*), one row more tells "next".
     terms = SearchTerms.of(filters.search)
     tenders = tender_list_public(
-        search=terms, category=filters.category, region=filters.region, state=filters.state
+        search=terms,
+        category=filters.category,
+        region=filters.region,
+        state=filters.state,
+        rows=number * PAGE_SIZE + 1,
     )
     rows = list(tenders[(number - 1) * PAGE_SIZE : number * PAGE_SIZE + 1])
     return render(
