@@ -19,6 +19,7 @@ def permission_world(django_db_setup, django_db_blocker, s3_server, platform_ca)
             BID_MAX_SIZE=2 * 1024**3,
             EVALUATION_ROOM_NETWORKS=[ROOM_NETWORK],
             PLATFORM_TRUSTED_PROXY_COUNT=0,
+            SESSION_IDLE_REFRESH_SECONDS=10**9,
         ),
         transaction.atomic(),
     ):

@@ -51,25 +51,13 @@ from tests.factories import (
     TenderFactory,
     UserFactory,
 )
+from tests.hardening.permission_rules import STATES
 from trading.award import CandidatePublicity, candidates_publicize, tender_award
 from trading.documents import document_statement
 from trading.models import Notice, Tender, TenderDocument, TenderState
 from trading.objections import objection_answer, objection_raise
 from trading.services import _move_if_due, tender_publish
 
-STATES = ["draft", "published", "bidding_closed", "opening", "evaluating", "awarded"]
-ROLES = [
-    "public",
-    "tenderee",
-    "agent",
-    "bidder_a",
-    "bidder_b",
-    "committee",
-    "expert_on_panel",
-    "expert_off_panel",
-    "supervisor",
-    "operator",
-]
 # The closed area's network in this world; the experts' browsers write from inside it.
 ROOM_NETWORK = "10.20.0.0/16"
 ROOM_ADDRESS = "10.20.1.5"
