@@ -7,8 +7,8 @@ Outcomes (what the test sees, classified by `classify`):
      any caller of its right would get)
   L  login required: anonymous sent to a login page, 401, or 403 before anything is looked at;
      a logged-in user without staff rights sent to the admin's login page
-  R  refused: 403 to a user of the right organisation (or a supervisor, operator) lacking the
-     step's role
+  R  refused: 403 to a logged-in user lacking the step's role, given before any object is read
+     (the leak check asks the cell again with an id no object has: the same 403)
   H  hidden: 404, the object is not theirs to see — never a 403 that would tell it exists
   B  body first: 400 to every logged-in role, the matrix's empty body refused before the
      permission is checked (the same answer for an id no object has: it tells nothing)
@@ -68,7 +68,7 @@ OBJECT_STATES = {
     "notice_id": STATES[1:],
     "objection": ["published"],
     "opening_objection": ["opening"],
-    "candidate_objection": [],
+    "candidate_objection": ["awarded"],
     "seat_id": sorted(OPENED),
     "alert_id": sorted(OPENED),
 }
@@ -192,6 +192,19 @@ session = rule(
 )
 room = rule(public=LOGIN, expert_on_panel=once_opened(ALLOWED), default=HIDDEN)
 pending = rule(default=PENDING)
+# A complaint: its complainant (bidder A) and the supervisor; nobody else learns it exists.
+complaint_party = rule(public=LOGIN, bidder_a=ALLOWED, supervisor=ALLOWED, default=HIDDEN)
+# The complaint itself is also shown to the tender's managers, the party complained about
+# (supervision/complaints/selectors.py ComplaintReader); its receipt, decisions and
+# attachments are not.
+complaint_seen = rule(
+    public=LOGIN,
+    bidder_a=ALLOWED,
+    supervisor=ALLOWED,
+    tenderee=ALLOWED,
+    agent=ALLOWED,
+    default=HIDDEN,
+)
 # Objects the world does not hold (no complaint, no signed report): every role is told so.
 absent_object = rule(public=LOGIN, default=HIDDEN)
 
@@ -345,9 +358,10 @@ ROUTES += [
     route(
         "api/v1/candidate-objections/<uuid:objection_id>/answer",
         "POST",
-        manager_step,
+        body_first,
         "award",
         body={},
+        body_first=True,
     ),
     *[
         route(TENDER_API + "/" + step, "POST", body_first, "award", body={}, body_first=True)
@@ -542,24 +556,32 @@ ROUTES += [
     # supervision
     route("complaints/", "GET", logged_in, "complaints"),
     route("complaints/new/<uuid:tender_id>/", "GET", complainant, "complaints"),
-    route("complaints/<uuid:complaint_id>/", "GET", absent_object, "complaints"),
-    route("complaints/<uuid:complaint_id>/decide/", "POST", pending, "complaints"),
-    route("complaints/<uuid:complaint_id>/receipt.json", "GET", absent_object, "complaints"),
+    route("complaints/<uuid:complaint_id>/", "GET", complaint_seen, "complaints"),
+    # The page reads its form first: an empty one goes back to the complaint with a message,
+    # for any id (B).
+    route(
+        "complaints/<uuid:complaint_id>/decide/",
+        "POST",
+        body_first,
+        "complaints",
+        body_first=True,
+    ),
+    route("complaints/<uuid:complaint_id>/receipt.json", "GET", complaint_party, "complaints"),
     route(
         "complaints/<uuid:complaint_id>/decisions/<uuid:decision_id>.json",
         "GET",
-        absent_object,
+        complaint_party,
         "complaints",
     ),
     route(
         "complaints/<uuid:complaint_id>/attachments/<uuid:attachment_id>",
         "GET",
-        absent_object,
+        complaint_party,
         "complaints",
     ),
     route("api/v1/complaints", "GET", logged_in, "complaints"),
     route("api/v1/complaints", "POST", logged_in, "complaints", body={}),
-    route("api/v1/complaints/<uuid:complaint_id>", "GET", absent_object, "complaints"),
+    route("api/v1/complaints/<uuid:complaint_id>", "GET", complaint_seen, "complaints"),
     route(
         "api/v1/complaints/<uuid:complaint_id>/decisions",
         "POST",
@@ -571,10 +593,10 @@ ROUTES += [
     route(
         "api/v1/complaints/<uuid:complaint_id>/decisions/<uuid:decision_id>",
         "GET",
-        absent_object,
+        complaint_party,
         "complaints",
     ),
-    route("api/v1/complaints/<uuid:complaint_id>/receipt", "GET", absent_object, "complaints"),
+    route("api/v1/complaints/<uuid:complaint_id>/receipt", "GET", complaint_party, "complaints"),
     route(
         "supervision/tenders/<uuid:tender_id>/suspension/", "GET", supervisor_only, "supervision"
     ),

@@ -14,6 +14,7 @@ by step: its candidates are publicized by the award service from the opened bids
 import base64
 import datetime as dt
 import hashlib
+import io
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,6 +36,9 @@ from monitoring.clock import database_now
 from monitoring.services import PLATFORM
 from signing.cms import sign_detached
 from signing.envelope.escrow_parts import deal_escrow_part
+from supervision.complaints.attachments import AttachmentUpload
+from supervision.complaints.services import complaint_decide, complaint_file
+from supervision.models import ComplaintAttachment
 from tests.bids.conftest import BidClient, certificate_login, seal
 from tests.bids.opening import HallBidder, price_sheet
 from tests.evaluation.factories import (
@@ -52,7 +56,13 @@ from tests.factories import (
     UserFactory,
 )
 from tests.hardening.permission_rules import STATES
-from trading.award import CandidatePublicity, candidates_publicize, tender_award
+from trading.award import (
+    CandidatePublicity,
+    candidate_objection_answer,
+    candidate_objection_raise,
+    candidates_publicize,
+    tender_award,
+)
 from trading.documents import document_statement
 from trading.models import Notice, Tender, TenderDocument, TenderState
 from trading.objections import objection_answer, objection_raise
@@ -89,6 +99,11 @@ class World:
     seats: dict[str, str] = field(default_factory=dict)  # the panel expert's seat
     alerts: dict[str, int] = field(default_factory=dict)
     releases: dict[str, str] = field(default_factory=dict)
+    candidate_objections: dict[str, str] = field(default_factory=dict)
+    # bidder A's complaint about the published tender's documents (its decision, attachment)
+    complaint_id: str = ""
+    decision_id: str = ""
+    attachment_id: str = ""
     expert_id: str = ""
     other_expert_id: str = ""
     conflict_id: str = ""
@@ -354,6 +369,30 @@ def build_world(certificate_authority) -> World:
                 acting=Acting(user=cast.tenderee), objection_id=objection.pk, answer="不予修改"
             )
             world.objections[state] = str(objection.pk)
+            # ... and, the objection answered, bidder A complains to the supervisor, who
+            # accepts the complaint (its receipt and decision are signed documents).
+            complaint = complaint_file(
+                acting=Acting(
+                    user=users["bidder_a"],
+                    organisation=bidders["A"][0],
+                    role=Role.BIDDER,
+                    client_ip="10.9.0.1",
+                ),
+                tender_id=tender.pk,
+                matter="tender_documents",
+                text="资格条件要求本省业绩，排斥外地投标人；请求责令修改招标文件",
+                objection_id=objection.pk,
+                attachments=[AttachmentUpload("证明材料.pdf", io.BytesIO(b"%PDF-1.4 matrix"))],
+            )
+            decision = complaint_decide(
+                acting=Acting(user=supervisor),
+                complaint_id=complaint.pk,
+                step="accept",
+                reason="投诉符合受理条件",
+            )
+            world.complaint_id = str(complaint.pk)
+            world.decision_id = str(decision.pk)
+            world.attachment_id = str(ComplaintAttachment.objects.get(complaint=complaint).pk)
         if state != "published":
             tender = _past_deadline(tender, open_hall=state != "bidding_closed")
         if state in ("opening", "evaluating", "awarded"):
@@ -382,6 +421,14 @@ def build_world(certificate_authority) -> World:
                 ],
                 report_at=database_now() - dt.timedelta(hours=1),
             )
+            # Bidder B objects to the result during the publicity; answered, the tender resumes.
+            objection = candidate_objection_raise(
+                acting=Acting(user=users["bidder_b"]), tender_id=tender.pk, text="第一名业绩不实"
+            )
+            candidate_objection_answer(
+                acting=acting, objection_id=objection.pk, answer="经核查业绩属实"
+            )
+            world.candidate_objections[state] = str(objection.pk)
             CandidatePublicity.objects.filter(tender=tender).update(
                 ends_at=database_now() - dt.timedelta(minutes=1)
             )

@@ -52,9 +52,13 @@ def resolver_patterns(patterns=None, prefix: str = "") -> list[str]:
     return found
 
 
+def login_page(response) -> bool:
+    return "/login/" in response.headers.get("Location", "")
+
+
 def classify(response, role: str, route: Route) -> str:
     status = response.status_code
-    if status == 400 and route.body_first and role != "public":
+    if status in (302, 400) and route.body_first and role != "public" and not login_page(response):
         return BODY_FIRST
     if status == 415:
         return ALLOWED  # the TSA's refusal of a body that is not a TimeStampReq
@@ -89,6 +93,10 @@ def object_value(world, route: Route, name: str, state: str) -> str | None:
         "alert_id": lambda: world.alerts.get(state),
         "conflict_id": lambda: world.conflict_id,
         "expert_id": lambda: world.other_expert_id,
+        "candidate_objection": lambda: world.candidate_objections.get(state),
+        "complaint_id": lambda: world.complaint_id,
+        "decision_id": lambda: world.decision_id,
+        "attachment_id": lambda: world.attachment_id,
     }
     if kind in route.values:
         return route.values[kind]
@@ -106,6 +114,10 @@ SECRET_OBJECTS = {
     "objection",
     "opening_objection",
     "alert_id",
+    "candidate_objection",
+    "complaint_id",
+    "decision_id",
+    "attachment_id",
 }
 
 
