@@ -683,3 +683,16 @@ def admin_routes(patterns: list[str]) -> list[Route]:
 def all_routes(patterns: list[str]) -> list[Route]:
     """The matrix's routes: those above and every admin route the site has."""
     return ROUTES + admin_routes([pattern for pattern in patterns if pattern.startswith("admin/")])
+
+
+def resolver_patterns(patterns=None, prefix: str = "") -> list[str]:
+    """Every route of the site (needs Django set up), spelled as its pattern (admin's included)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    found = []
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        if isinstance(pattern, URLResolver):
+            found += resolver_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
+        elif isinstance(pattern, URLPattern):
+            found.append(prefix + str(pattern.pattern))
+    return found

@@ -100,7 +100,7 @@ def main() -> None:
     import django
 
     django.setup()
-    from tests.hardening.test_permission_matrix import resolver_patterns
+    from tests.hardening.permission_rules import resolver_patterns
 
     DOCUMENT.write_text(render(resolver_patterns()), encoding="utf-8")
     sys.stdout.write(f"wrote {DOCUMENT}\n")

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import pytest
 from django.db import transaction
-from django.urls import URLPattern, URLResolver, get_resolver
 
 from tests.hardening import permission_table
 from tests.hardening.permission_rules import (
@@ -32,6 +31,7 @@ from tests.hardening.permission_rules import (
     ROLES,
     Route,
     all_routes,
+    resolver_patterns,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,17 +39,6 @@ pytestmark = pytest.mark.django_db
 # Objects no world holds: a route naming one must answer "hidden" (or ask to log in).
 ABSENT = str(uuid.UUID(int=0x5EC12E7))
 ALERT_ABSENT = "987654321"
-
-
-def resolver_patterns(patterns=None, prefix: str = "") -> list[str]:
-    """Every route of the site, spelled as its pattern (admin's included)."""
-    found = []
-    for pattern in get_resolver().url_patterns if patterns is None else patterns:
-        if isinstance(pattern, URLResolver):
-            found += resolver_patterns(pattern.url_patterns, prefix + str(pattern.pattern))
-        elif isinstance(pattern, URLPattern):
-            found.append(prefix + str(pattern.pattern))
-    return found
 
 
 def login_page(response) -> bool:
