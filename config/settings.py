@@ -88,6 +88,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "trading.middleware.DraftTenderMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 

@@ -2,11 +2,13 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from django.db.models import Q, QuerySet
 
 from accounts.models import Role, RoleMembership, User
+from accounts.selectors import user_has_role
 from monitoring.clock import database_now
 from monitoring.models import Event
 from trading.law.periods import RefundDue, bid_security_refund_due
@@ -478,3 +480,28 @@ def publicities_open_to(*, user: User) -> list[CandidatePublicity]:
         .distinct()
         .order_by("ends_at")
     )
+
+
+def draft_hidden_from(*, user: User, tender_id: Any) -> bool:
+    """Whether the user is to be told the tender does not exist: no tender has the id, or it is
+    a draft and the user is none of its managers, the members of its opening committee (who
+    contribute their escrow parts to the draft) and the supervisor (docs/hardening.md
+    "Permission matrix")."""
+    tender = Tender.objects.filter(pk=tender_id).first()
+    if tender is None:
+        return True
+    if tender.state != TenderState.DRAFT:
+        return False
+    if user_has_role(user=user, role=Role.SUPERVISOR):
+        return False
+    members = (tender.opening_committee or {}).get("members", [])
+    if str(user.pk) in members:
+        return False
+    return not tenders_managed_by(user=user).filter(pk=tender.pk).exists()
+
+
+def tender_of_document(document_id: Any) -> Any:
+    """The id of the tender a document belongs to (None for an unknown document)."""
+    from trading.models import TenderDocument
+
+    return TenderDocument.objects.filter(pk=document_id).values_list("tender_id", flat=True).first()

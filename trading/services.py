@@ -8,6 +8,7 @@ from uuid import UUID
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Max
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.acting import Acting  # the one identity of every service (re-exported)
@@ -76,14 +77,20 @@ class TenderInvalid(Refusal, ValueError):
 
 
 def manager_role(acting: Acting, project: Project) -> str:
-    """The role in which the user manages the project, or PermissionDenied."""
+    """The role in which the user manages the project. Anyone else asking about an existing
+    project is told it does not exist (Http404, as for an unknown id: a 403 would tell a member
+    of another organisation that the tender is there, docs/hardening.md "Permission matrix");
+    creating a project for an organisation one does not belong to is refused (PermissionDenied).
+    """
     if not user_manages_project(user=acting.user, project=project):
         # The refusal names no user: Django logs it with the request (django.request), and a
         # bidder's name beside a project's would tell the logs who is interested in it.
-        raise PermissionDenied(
-            _("You are neither the tenderee nor the agent of project %(code)s")
-            % {"code": project.code}
-        )
+        message = _("You are neither the tenderee nor the agent of project %(code)s") % {
+            "code": project.code
+        }
+        if project._state.adding:
+            raise PermissionDenied(message)
+        raise Http404(message)
     if user_has_role(user=acting.user, role=Role.TENDEREE, organisation_id=project.tenderee_id):
         return Role.TENDEREE
     return Role.AGENT

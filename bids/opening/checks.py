@@ -6,6 +6,7 @@ from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.acting import Acting
@@ -50,11 +51,12 @@ def hall_tender(tender_id: UUID) -> Tender:
 
 
 def host_actor(acting: Acting, tender: Tender) -> Actor:
-    """The tenderee or agent running the opening, or a 403 naming the user."""
+    """The tenderee or agent running the opening; anyone else is refused with a 404 (the
+    tender is another organisation's: docs/hardening.md "Permission matrix"), on record."""
     try:
         role = manager_role(acting, tender.project)
-    except PermissionDenied as error:
-        raise BidRefused("not_the_host", str(error), status=403) from None
+    except (PermissionDenied, Http404) as error:
+        raise BidRefused("not_the_host", str(error), status=404) from None
     return acting.as_actor(role)
 
 

@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 
 from accounts.acting import Acting
 from config.errors import Refusal
@@ -26,6 +27,8 @@ def refusal_record(
     a panel (an expert deciding on a seat)."""
     if isinstance(error, Refusal):
         code, message, field = error.code, error.message, error.field or ""
+    elif isinstance(error, Http404):  # another organisation's tender (trading.services)
+        code, message, field = "not_found", str(error), ""
     else:
         code, message, field = "forbidden", str(error), ""
     payload = {"service": step, "code": code, "field": field}
@@ -77,7 +80,7 @@ def refusals_logged(service: Service) -> Service:
     def logged(*args: Any, **kwargs: Any) -> Any:
         try:
             return service(*args, **kwargs)
-        except (Refusal, PermissionDenied) as error:
+        except (Refusal, PermissionDenied, Http404) as error:
             acting: Acting | None = kwargs.get("acting")
             actor = acting.as_actor() if acting is not None else Actor()
             if "seat_id" in kwargs:

@@ -78,7 +78,7 @@ def _tender(tender_id: UUID) -> Tender:
 
 def panel_progress(*, acting: Acting, tender_id: UUID) -> PanelProgress:
     """The tenderee's, the agent's or a supervisor's view of the panel: counts and states.
-    PermissionDenied for anyone else (bidders included)."""
+    Http404 for anyone else (bidders included: another organisation's tender is not theirs)."""
     tender = _tender(tender_id)
     if not user_has_role(user=acting.user, role=Role.SUPERVISOR):
         manager_role(acting, tender.project)

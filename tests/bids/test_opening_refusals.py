@@ -368,9 +368,10 @@ def test_a_bidder_may_not_take_the_hosts_actions(bid_settings, certificate_autho
         story.tender_id, action.format(bid=bidder.bid_id), {"fault": "other", "reason": "平台故障"}
     )
 
+    # Another organisation's tender: a 404, as for an unknown one, and on record.
     refused(
         response,
-        403,
+        404,
         "not_the_host",
         "neither the tenderee nor the agent",
     )

@@ -115,16 +115,27 @@ def test_a_finalise_after_the_deadline_is_refused(tender, bidder_client, bidder_
 
 @pytest.mark.django_db
 def test_a_tender_not_open_for_bids_is_refused(bid_settings, bidder_client):
-    draft = TenderFactory()
-    MembershipFactory(organisation=draft.project.tenderee)
+    closed = TenderFactory(state="bidding_closed")
+    MembershipFactory(organisation=closed.project.tenderee)
 
-    response = BidClient(bidder_client).open(draft.pk, 1000)
+    response = BidClient(bidder_client).open(closed.pk, 1000)
 
     assert response.status_code == 409
     assert response.json() == {
         "error": "tender_not_open",
-        "message": f"Tender {draft.pk} is draft: it does not accept bids.",
+        "message": f"Tender {closed.pk} is bidding_closed: it does not accept bids.",
     }
+
+
+@pytest.mark.django_db
+def test_a_bidder_is_told_a_draft_does_not_exist(bid_settings, bidder_client):
+    """Another organisation's draft answers as an unknown id (trading.middleware)."""
+    draft = TenderFactory()
+
+    response = BidClient(bidder_client).open(draft.pk, 1000)
+
+    assert response.status_code == 404
+    assert response.json()["error"] == "not_found"
 
 
 @pytest.mark.django_db

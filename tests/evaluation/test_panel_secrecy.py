@@ -62,8 +62,9 @@ def test_a_bidder_sees_nothing_of_the_panel(client):
     request_five(tender)
     client.force_login(MembershipFactory(role=Role.BIDDER, organisation=tender.bidders[0]).user)
 
-    assert client.get(progress_url(tender)).status_code == 403
-    assert client.get(f"/evaluation/tenders/{tender.pk}/panel/").status_code == 403
+    # Another organisation's tender: told it does not exist (404), never a 403.
+    assert client.get(progress_url(tender)).status_code == 404
+    assert client.get(f"/evaluation/tenders/{tender.pk}/panel/").status_code == 404
     assert client.get(record_url(tender)).status_code == 404
     assert "panel-panel" not in client.get(f"/tenders/{tender.pk}/").content.decode()
 
@@ -88,7 +89,7 @@ def test_an_expert_sees_its_own_seat_only(client):
             "decided_at": None,
         }
     ]
-    assert client.get(progress_url(tender)).status_code == 403
+    assert client.get(progress_url(tender)).status_code == 404
 
 
 def test_a_supervisor_reads_who_sits_and_the_read_is_an_event():

@@ -55,4 +55,5 @@ def test_a_bidder_cannot_award(client):
         {"winner_uscc": tender.bidders[0].uscc},
         content_type="application/json",
     )
-    assert response.status_code == 403
+    # Another organisation's tender step: told it does not exist, as for an unknown id.
+    assert response.status_code == 404

@@ -141,12 +141,26 @@ def test_a_bidder_may_not_suspend(client):
     client.force_login(bidder)
     from tests.factories import TenderFactory
 
-    tender = TenderFactory()
+    tender = TenderFactory(state="published")  # public: the refusal tells nothing new
     response = client.post(
         f"/api/v1/tenders/{tender.pk}/suspend", {"reason": "x"}, content_type="application/json"
     )
     assert response.status_code == 403
     assert response.json()["error"] == "permission_denied"
+
+
+@pytest.mark.django_db
+def test_a_bidder_is_told_a_draft_does_not_exist(client):
+    """Another organisation's draft answers as an unknown id does (trading.middleware)."""
+    client.force_login(MembershipFactory(role=Role.BIDDER).user)
+    from tests.factories import TenderFactory
+
+    draft = TenderFactory()
+    for tender_id in (draft.pk, "00000000-0000-0000-0000-000005ec12e7"):
+        response = client.post(
+            f"/api/v1/tenders/{tender_id}/suspend", {"reason": "x"}, content_type="application/json"
+        )
+        assert response.status_code == 404, response.content
 
 
 @pytest.mark.django_db

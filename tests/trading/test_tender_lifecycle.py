@@ -5,6 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import PermissionDenied
 from django.db import connection
+from django.http import Http404
 
 from accounts.models import Role
 from monitoring.chain import find_broken_link
@@ -153,7 +154,8 @@ def test_bad_terms_are_refused_with_the_field_named_and_nothing_saved(terms, fie
 def test_a_bidder_cannot_publish_someone_elses_tender():
     tender = TenderFactory()
     bidder = MembershipFactory(role=Role.BIDDER).user
-    with pytest.raises(PermissionDenied, match="neither the tenderee nor the agent"):
+    # Told the tender does not exist (404), as for an unknown id, never a 403.
+    with pytest.raises(Http404, match="neither the tenderee nor the agent"):
         tender_publish(acting=Acting(user=bidder), tender_id=tender.pk)
     tender.refresh_from_db()
     assert tender.state == TenderState.DRAFT

@@ -200,7 +200,14 @@ def _act(request: HttpRequest, tender: Tender, action: str) -> None:
 @login_required
 @require_POST
 def tender_action(request: HttpRequest, tender_id: str, action: str) -> HttpResponse:
-    tender = Tender.objects.filter(pk=tender_id).select_related("project").first()
+    # Only a tender the user manages is acted on: anyone else is told it does not exist,
+    # before the form is read (a refusal naming the project would tell it is there).
+    tender = (
+        tenders_managed_by(user=logged_in_user(request))
+        .filter(pk=tender_id)
+        .select_related("project")
+        .first()
+    )
     if tender is None:
         raise Http404
     try:
@@ -214,6 +221,4 @@ def tender_action(request: HttpRequest, tender_id: str, action: str) -> HttpResp
         messages.error(request, error.message)
     else:
         messages.success(request, _done(action))
-    if tenders_managed_by(user=logged_in_user(request)).filter(pk=tender.pk).exists():
-        return redirect("trading:workspace-tender", tender_id=tender.pk)
-    return redirect("trading:workspace")
+    return redirect("trading:workspace-tender", tender_id=tender.pk)
