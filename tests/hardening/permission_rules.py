@@ -13,8 +13,6 @@ Outcomes (what the test sees, classified by `classify`):
   B  body first: 400 to every logged-in role, the matrix's empty body refused before the
      permission is checked (the same answer for an id no object has: it tells nothing)
   —  not asked: the object the route names does not exist in that state (no bid on a draft)
-  ?  not yet reconciled: asked, and checked for leaks, but its outcome not compared (each
-     evaluation step's own role — leader, panel expert, manager — is not written down yet)
 """
 
 import re
@@ -36,7 +34,6 @@ ROLES = [
 ]
 
 ALLOWED, LOGIN, REFUSED, HIDDEN, BODY_FIRST, NOT_ASKED = "✓", "L", "R", "H", "B", "—"
-PENDING = "?"
 ANY_STATE = "any"
 
 MANAGERS = {"tenderee", "agent"}
@@ -191,7 +188,11 @@ session = rule(
     default=HIDDEN,
 )
 room = rule(public=LOGIN, expert_on_panel=once_opened(ALLOWED), default=HIDDEN)
-pending = rule(default=PENDING)
+leader_step = rule(public=LOGIN, expert_on_panel=once_opened(REFUSED), default=HIDDEN)
+# Publishing the signed report's candidates: the tender's managers, once there is a session.
+candidates_publish = rule(
+    public=LOGIN, tenderee=once_opened(ALLOWED), agent=once_opened(ALLOWED), default=HIDDEN
+)
 # A complaint: its complainant (bidder A) and the supervisor; nobody else learns it exists.
 complaint_party = rule(public=LOGIN, bidder_a=ALLOWED, supervisor=ALLOWED, default=HIDDEN)
 # The complaint itself is also shown to the tender's managers, the party complained about
@@ -252,6 +253,9 @@ escrow_share = rule(
     default=lambda state: ALLOWED if state == "draft" else REFUSED,
 )
 room_list = rule(public=LOGIN, expert_on_panel=ALLOWED, default=HIDDEN)
+# An award or result notice (中标通知书 / 中标结果通知书): the organisation it is sent to, and
+# the tender's managers who issued it.
+own_letter = rule(public=LOGIN, bidder_a=ALLOWED, tenderee=ALLOWED, agent=ALLOWED, default=HIDDEN)
 # A complaint about a published tender: the bidders.
 complainant = rule(
     public=LOGIN,
@@ -316,6 +320,24 @@ ROUTES += [
         )
         for action in ("publish", "amend", "clarify", "answer", "cancel", "document")
     ],
+    # the tenderee's pages after the evaluation report (a form refused for its empty body is
+    # still past the permission check)
+    *[
+        route(f"tenders/workspace/<uuid:tender_id>/{step}/", method, manager_step, "workspace")
+        for step in ("candidates", "award", "contract", "bid-security")
+        for method in ("GET", "POST")
+    ],
+    # the bidder's own pages
+    route("tenders/objections/", "GET", bidder_only, "bidder pages"),
+    route("tenders/notifications/", "GET", bidder_only, "bidder pages"),
+    route("tenders/letters/<uuid:letter_id>/", "GET", own_letter, "bidder pages"),
+    route(
+        "tenders/letters/<uuid:letter_id>/<str:part>",
+        "GET",
+        own_letter,
+        "bidder pages",
+        values={"part": "letter.json"},
+    ),
     route("api/v1/projects", "POST", logged_in, "workspace", body={}),
     route("api/v1/tenders/drafts", "POST", logged_in, "workspace", body={}),
     *[
@@ -500,31 +522,42 @@ ROUTES += [
         values={"decision": "confirm"},
     ),
     route(EVALUATION_API, "GET", session, "session"),
+    # Steps that read their body first: the matrix's empty one is refused before anything is
+    # looked at, the same answer for any tender.
     *[
-        route(EVALUATION_API + "/" + step, "POST", pending, "session", body={})
+        route(EVALUATION_API + "/" + step, "POST", body_first, "session", body={}, body_first=True)
         for step in (
             "convene",
             "leader",
-            "review/start",
-            "review/close",
             "verdicts",
-            "price-explanations/request",
             "price-explanations/decide",
             "price-explanation",
             "scores",
-            "scoring/close",
             "scores/review",
-            "consolidation/close",
             "report/sign",
             "report/refusals",
-            "candidates",
         )
     ],
+    # The leader's steps: a member of the panel is refused (it is not the leader, and no
+    # leader is elected in this world); nobody else learns the session exists.
+    *[
+        route(EVALUATION_API + "/" + step, "POST", leader_step, "session", body={})
+        for step in (
+            "review/start",
+            "review/close",
+            "price-explanations/request",
+            "scoring/close",
+            "consolidation/close",
+        )
+    ],
+    route(EVALUATION_API + "/candidates", "POST", candidates_publish, "session", body={}),
     route("evaluation/<uuid:tender_id>/", "GET", session_page, "session"),
+    # The session page's forms: every answer redirects back to the page, which tells the
+    # member what was refused (the same redirect for a tender that does not exist).
     route(
         "evaluation/<uuid:tender_id>/step/<path:step>",
         "POST",
-        pending,
+        logged_in,
         "session",
         values={"step": "review/start"},
     ),
@@ -662,6 +695,8 @@ ADMIN_OPERATOR = {
     "admin/monitoring/event/add/": rule(operator=REFUSED, default=LOGIN),
     "admin/monitoring/event/<path:object_id>/delete/": rule(operator=REFUSED, default=LOGIN),
     "admin/evaluation/expert/<path:object_id>/delete/": rule(operator=REFUSED, default=LOGIN),
+    # An organisation's delete page would list its bids and downloads with their tenders.
+    "admin/accounts/organisation/<path:object_id>/delete/": rule(operator=REFUSED, default=LOGIN),
     "admin/r/<path:content_type_id>/<path:object_id>/": rule(operator=HIDDEN, default=LOGIN),
     "admin/accounts/user/<uuid:user_id>/grant-role/": rule(operator=HIDDEN, default=LOGIN),
     "admin/accounts/user/<id>/password/": rule(operator=HIDDEN, default=LOGIN),

@@ -65,7 +65,7 @@ from trading.award import (
     tender_award,
 )
 from trading.documents import document_statement
-from trading.models import Notice, Tender, TenderDocument
+from trading.models import AwardLetter, Notice, Tender, TenderDocument
 from trading.objections import objection_answer, objection_raise
 from trading.services import CHRONOGRAPH, tender_publish
 
@@ -105,6 +105,7 @@ class World:
     complaint_id: str = ""
     decision_id: str = ""
     attachment_id: str = ""
+    letter_id: str = ""
     expert_id: str = ""
     other_expert_id: str = ""
     conflict_id: str = ""
@@ -443,6 +444,9 @@ def build_world(certificate_authority) -> World:
                 ends_at=database_now() - dt.timedelta(minutes=1)
             )
             tender_award(acting=acting, tender_id=tender.pk, winner_uscc=bidders["A"][0].uscc)
+            world.letter_id = str(
+                AwardLetter.objects.get(tender=tender, organisation=bidders["A"][0]).pk
+            )
         if state in ("evaluating", "awarded"):
             world.alerts[state] = alert_raise(
                 kind="matrix.check",
