@@ -171,7 +171,8 @@ def gram_statistics() -> GramStatistics:
             )
             row = cursor.fetchone()
         elements, frequencies, tenders = row if row else (None, None, 0.0)
-        shares = dict(zip(elements, frequencies, strict=False)) if elements else {}
+        elements, frequencies = elements or [], frequencies or []
+        shares = dict(zip(elements, frequencies, strict=False))
         # most_common_elem_freqs ends with the least and greatest frequency and the null share.
         least = float(frequencies[-3]) if elements and len(frequencies) > len(elements) else 0.0
         statistics = GramStatistics(shares, least, max(float(tenders or 0.0), 0.0))
