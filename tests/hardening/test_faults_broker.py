@@ -24,7 +24,7 @@ from monitoring.chain import find_broken_link
 from monitoring.models import Event
 from storage.embedded import free_port
 from tests.bids.opening import build_opening
-from tests.hardening.faults import start_worker, stop_workers, wait_for
+from tests.workers import start_worker, stop_workers, wait_for
 from trading.models import Notice, NoticeKind, TenderState
 
 LEASE_SECONDS = 2

@@ -22,7 +22,7 @@ from bids.opening.sweep import opening_sweep_due
 from monitoring.chain import find_broken_link
 from monitoring.models import Event
 from tests.bids.opening import build_opening
-from tests.hardening.faults import start_worker, stop_workers, wait_for
+from tests.workers import start_worker, stop_workers, wait_for
 
 MIB = 1024 * 1024
 BID_SIZE = 64 * MIB  # a job of a second or more, to be caught half-way
