@@ -5,6 +5,8 @@ single member, ever holds the escrow private key."""
 # The `workspace` fixture is imported; tests name it as a parameter.
 # ruff: noqa: F811
 
+import uuid
+
 import pytest
 from cryptography.hazmat.primitives import serialization
 from django.test import Client
@@ -96,9 +98,12 @@ def test_a_part_is_refused_from_someone_off_the_committee_or_after_publication(
     outsider_client = Client(HTTP_ACCEPT_LANGUAGE="en")
     certificate_login(outsider_client, outsider_credential)
 
+    # A draft is hidden from whoever may not know it exists (docs/hardening.md, "Permission
+    # matrix"): the outsider is told what an unknown tender would tell it.
     refused = outsider_client.get(path)
-    assert refused.status_code == 403
-    assert refused.json()["error"] == "not_on_committee"
+    unknown = outsider_client.get(f"/api/v1/tenders/{uuid.uuid4()}/escrow-part")
+    assert refused.status_code == 404
+    assert refused.json() == unknown.json()
 
     member, credential = members[0]
     password_client = Client(HTTP_ACCEPT_LANGUAGE="en")
